@@ -1,0 +1,156 @@
+"""A real X11 desktop for end-to-end tests: Xvfb, openbox, real windows, real input."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TOOLS = ("Xvfb", "openbox", "xdotool", "xterm")
+
+
+def missing_tools() -> list[str]:
+    return [t for t in TOOLS if shutil.which(t) is None]
+
+
+def _free_display() -> int:
+    for n in range(90, 200):
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+            return n
+    raise RuntimeError("no free X display number")
+
+
+def wait_for(predicate, timeout: float, what: str, step: float = 0.05):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    raise TimeoutError(f"timed out after {timeout} s waiting for {what}")
+
+
+@dataclass
+class Window:
+    wid: str
+    process: subprocess.Popen[bytes]
+    name: str
+
+
+@dataclass
+class XSession:
+    display: str
+    bin_dir: Path
+    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    @property
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k not in ("WAYLAND_DISPLAY",)}
+        env["DISPLAY"] = self.display
+        return env
+
+    def xdotool(self, *args: str) -> str:
+        out = subprocess.run(["xdotool", *args], env=self.env, capture_output=True, text=True,
+                             timeout=20, check=True)
+        return out.stdout.strip()
+
+    def spawn(self, name: str, title: str) -> Window:
+        """A real window whose process is called `name` (an xterm started through a symlink
+        of that name) and whose title is `title`."""
+        link = self.bin_dir / name
+        if not link.exists():
+            link.symlink_to(shutil.which("xterm") or "/usr/bin/xterm")
+        proc = subprocess.Popen([str(link), "-T", title, "-geometry", "60x10", "-e", "sleep",
+                                 "3600"], env=self.env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        self.procs.append(proc)
+        wid = wait_for(lambda: self._window_of(proc.pid), 15, f"the window of {name}")
+        return Window(wid, proc, name)
+
+    def _window_of(self, pid: int) -> str | None:
+        out = subprocess.run(["xdotool", "search", "--pid", str(pid)], env=self.env,
+                             capture_output=True, text=True, timeout=10)
+        ids = out.stdout.split()
+        return ids[-1] if ids else None
+
+    def activate(self, window: Window) -> None:
+        self.xdotool("windowactivate", "--sync", window.wid)
+
+    def touch(self) -> None:
+        """Real input: a tiny pointer move resets the X server's idle counter."""
+        self.xdotool("mousemove_relative", "--", "1", "0")
+        self.xdotool("mousemove_relative", "--", "-1", "0")
+
+    def screenshot(self, path: Path) -> None:
+        subprocess.run(["import", "-display", self.display, "-window", "root", str(path)],
+                       env=self.env, timeout=30, check=False)
+
+    def close_windows(self) -> None:
+        for proc in self.procs:
+            proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        self.procs.clear()
+
+
+class ActivePerson:
+    """Keeps the pointer moving (real input) so that idle never builds up, until paused."""
+
+    def __init__(self, session: XSession, every: float = 0.5) -> None:
+        self._session = session
+        self._every = every
+        self._stop = threading.Event()
+        self._active = threading.Event()
+        self._active.set()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> ActivePerson:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def pause(self) -> None:
+        self._active.clear()
+
+    def resume(self) -> None:
+        self._session.touch()
+        self._active.set()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every):
+            if self._active.is_set():
+                self._session.touch()
+
+
+def start_session(tmp: Path) -> tuple[XSession, list[subprocess.Popen[bytes]]]:
+    n = _free_display()
+    display = f":{n}"
+    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(lambda: Path(f"/tmp/.X11-unix/X{n}").exists() or xvfb.poll() is not None, 15,
+             "Xvfb")
+    if xvfb.poll() is not None:
+        raise RuntimeError("Xvfb did not start")
+    bin_dir = tmp / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    session = XSession(display, bin_dir)
+    wm = subprocess.Popen(["openbox", "--sm-disable"], env=session.env,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def wm_ready() -> bool:
+        out = subprocess.run(["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], env=session.env,
+                             capture_output=True, text=True, timeout=10)
+        return "window id" in out.stdout
+
+    wait_for(wm_ready, 15, "openbox")
+    return session, [wm, xvfb]

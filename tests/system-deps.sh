@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the real-display tests need (Xvfb, a window manager, xdotool,
+# Qt's xcb libraries, fonts...) when this is Debian/Ubuntu and we are root or have passwordless
+# sudo. Otherwise it names what is missing; those tests then skip loudly (or fail with
+# REQUIRE_X11=1).
+set -u
+packages=(
+  xvfb xauth openbox xdotool xterm x11-utils imagemagick dbus dbus-x11 dunst libnotify-bin
+  libglib2.0-bin trayer sqlite3
+  libegl1 libgl1 libx11-xcb1 libdbus-1-3 libfontconfig1 libglib2.0-0 libxcb-cursor0
+  libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0
+  libxcb-xkb1 libxkbcommon-x11-0 fonts-dejavu-core
+)
+command -v dpkg-query >/dev/null 2>&1 || { echo "system-deps: not a Debian-like system; install Xvfb, openbox and xdotool yourself for the real-display tests."; exit 0; }
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ]; then
+  sudo=()
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+  sudo=(sudo -n)
+else
+  echo "system-deps: SKIPPING the real-display tests' packages (not root, no passwordless sudo): ${missing[*]}" >&2
+  exit 0
+fi
+echo "system-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,171 @@
+"""choose_probe: which probe each platform and session gets, and the fallbacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from widget.core.model import Foreground, Measure
+from widget.errors import ProbeError
+from widget.probes import fallback, macos, windows
+from widget.probes.choose import NullProbe, choose_probe
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def wanted(fg: Foreground) -> bool:
+    return fg.process == "replika"
+
+
+@pytest.fixture(autouse=True)
+def no_session_bus(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """gnome_idle_source would talk to a real bus; count its calls instead."""
+    calls: list[int] = []
+
+    def source() -> None:
+        calls.append(1)
+        return None
+
+    monkeypatch.setattr(fallback, "gnome_idle_source", source)
+    return calls
+
+
+class FakeX11Probe:
+    name = "x11"
+    measure = Measure.FOREGROUND
+
+
+@pytest.fixture
+def x11_module(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
+    module = types.ModuleType("widget.probes.x11")
+    module.X11Probe = FakeX11Probe  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "widget.probes.x11", module)
+    return module
+
+
+@pytest.fixture
+def swaymsg_on_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("swaymsg", "hyprctl"):
+        path = tmp_path / name
+        path.write_text("#!/bin/sh\necho '{}'\n")
+        path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ.get('PATH', '')}")
+
+
+def test_x11_session_gets_the_x11_probe(x11_module: types.ModuleType) -> None:
+    probe = choose_probe({"DISPLAY": ":0"}, "linux", wanted)
+    assert isinstance(probe, FakeX11Probe)
+
+
+def test_x11_that_cannot_start_falls_back_to_processes(
+    x11_module: types.ModuleType, no_session_bus: list[int]
+) -> None:
+    def refuse() -> None:
+        raise ProbeError("Cannot open the X display.")
+
+    x11_module.X11Probe = refuse  # type: ignore[attr-defined]
+    probe = choose_probe({"DISPLAY": ":0"}, "linux", wanted)
+    assert probe.name == "process-fallback"
+    assert no_session_bus == [1]
+
+
+def test_sway_session_gets_the_sway_probe(swaymsg_on_path: None) -> None:
+    env = {"WAYLAND_DISPLAY": "wayland-1", "SWAYSOCK": "/run/user/1000/sway-ipc.sock"}
+    assert choose_probe(env, "linux", wanted).name == "sway"
+
+
+def test_sway_without_swaymsg_falls_back(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    env = {"WAYLAND_DISPLAY": "wayland-1", "SWAYSOCK": "/run/user/1000/sway-ipc.sock"}
+    assert choose_probe(env, "linux", wanted).name == "process-fallback"
+
+
+def test_hyprland_session_gets_the_hyprland_probe(swaymsg_on_path: None) -> None:
+    env = {"WAYLAND_DISPLAY": "wayland-1", "HYPRLAND_INSTANCE_SIGNATURE": "abc"}
+    assert choose_probe(env, "linux", wanted).name == "hyprland"
+
+
+def test_gnome_wayland_gets_the_fallback_with_gnome_idle(
+    x11_module: types.ModuleType, no_session_bus: list[int]
+) -> None:
+    # XWayland sets DISPLAY too, but X11 cannot see Wayland windows.
+    env = {"WAYLAND_DISPLAY": "wayland-0", "DISPLAY": ":0", "XDG_CURRENT_DESKTOP": "GNOME"}
+    probe = choose_probe(env, "linux", wanted)
+    assert probe.name == "process-fallback"
+    assert probe.measure is Measure.APPROXIMATE
+    assert no_session_bus == [1]
+
+
+def test_no_display_gets_the_fallback() -> None:
+    assert choose_probe({}, "linux", wanted).name == "process-fallback"
+
+
+def test_windows_gets_the_windows_probe(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(windows, "_Win32", lambda: object())
+    assert isinstance(choose_probe({}, "win32", wanted), windows.WindowsProbe)
+
+
+def test_windows_probe_that_cannot_start_falls_back_without_gnome(
+    no_session_bus: list[int],
+) -> None:
+    if sys.platform == "win32":
+        pytest.skip("the real Win32 layer starts here")
+    assert choose_probe({}, "win32", wanted).name == "process-fallback"
+    assert no_session_bus == []
+
+
+def test_macos_gets_the_mac_probe(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(macos, "_Cocoa", lambda: object())
+    probe = choose_probe({}, "darwin", wanted, app_run_loop=True)
+    assert isinstance(probe, macos.MacProbe)
+    assert probe._app_run_loop is True
+
+
+def test_null_probe_when_even_the_fallback_cannot_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_args: Any) -> None:
+        raise ProbeError("psutil is not installed, so running apps cannot be seen.")
+
+    monkeypatch.setattr(fallback, "ProcessFallbackProbe", refuse)
+    probe = choose_probe({}, "linux", wanted)
+    assert isinstance(probe, NullProbe)
+    assert probe.foreground() is None
+    assert "psutil is not installed" in probe.info().notes[0]
+
+
+def test_null_probe_says_why() -> None:
+    probe = NullProbe("No probe could start.")
+    info = probe.info()
+    assert info.notes == ("No probe could start.",)
+    assert (probe.idle_seconds(), probe.locked(), probe.watch_focus(lambda _t: None)) == (
+        None,
+        None,
+        False,
+    )
+
+
+def test_importing_every_probe_module_loads_no_platform_library() -> None:
+    code = (
+        "import sys, json\n"
+        "import widget.probes.windows, widget.probes.macos, widget.probes.sway\n"
+        "import widget.probes.hyprland, widget.probes.fallback, widget.probes.choose\n"
+        "heavy = ['AppKit', 'Quartz', 'ApplicationServices', 'Xlib', 'jeepney', 'ctypes']\n"
+        "print(json.dumps([m for m in heavy if m in sys.modules]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    assert json.loads(done.stdout) == []

@@ -1,0 +1,39 @@
+"""Loading the shipped companion-app catalog, and naming the platform we run on."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from importlib import resources
+from pathlib import Path
+
+import widget
+from widget.core.catalog import Catalog, parse_catalog
+
+CATALOG_FILE = "catalog.json"
+
+
+def _read_catalog_text() -> str:
+    # Installed, `resources/` is the package `widget.resources`; in a source checkout that
+    # package does not exist, so read the file next to the `widget` folder instead.
+    try:
+        return resources.files("widget.resources").joinpath(CATALOG_FILE).read_text("utf-8")
+    except (ImportError, OSError):
+        path = Path(widget.__file__).parent.parent / "resources" / CATALOG_FILE
+        return path.read_text(encoding="utf-8")
+
+
+@functools.cache
+def load_catalog() -> Catalog:
+    """The shipped catalog, read and checked once per process."""
+    return parse_catalog(json.loads(_read_catalog_text()))
+
+
+def current_platform() -> str:
+    """The catalog's name for this OS: "linux", "windows" or "macos" (other Unix: "linux")."""
+    if sys.platform.startswith("win") or sys.platform == "cygwin":
+        return "windows"
+    if sys.platform == "darwin":
+        return "macos"
+    return "linux"

@@ -1,0 +1,125 @@
+"""The command line: the tray app by default, sub-commands for tracking, apps, status, doctor.
+
+Every bad argument gets one clear sentence and a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from widget import __version__
+from widget.errors import DriftcheckError
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_UNEXPECTED = 70
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        sentence = message[0].upper() + message[1:] if message else "That did not parse"
+        self.exit(EXIT_USAGE, f"driftcheck: {sentence.rstrip('.')}. "
+                              f"See '{self.prog} --help'.\n")
+
+
+def _seconds(low: float, high: float) -> object:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"{value:g} is outside {low:g}-{high:g} seconds")
+        return value
+
+    parse.__name__ = "seconds"
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from widget.core.options import SPECS
+
+    p = _Parser(prog="driftcheck",
+                description="A private, on-device mirror of the time you spend with AI "
+                            "companions. With no command, starts the tray app.")
+    p.add_argument("--version", action="version", version=f"driftcheck {__version__}")
+    p.add_argument("--data-dir", type=Path, metavar="DIR",
+                   help="where the data lives (default: $DRIFTCHECK_DATA_DIR or the "
+                        "platform's data folder)")
+    p.add_argument("--log-level", choices=["debug", "info", "warning"], default=None,
+                   help="how much to write to the log (default: info)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    iv, idle = SPECS["sample_interval"], SPECS["idle_after"]
+    track = sub.add_parser("track", help="track in the foreground, no UI, until Ctrl-C")
+    track.add_argument("--interval", type=_seconds(iv.low, iv.high), metavar="S",
+                       help=f"seconds between samples ({iv.low:g}-{iv.high:g}, "
+                            f"default {iv.default:g})")
+    track.add_argument("--idle-after", type=_seconds(idle.low, idle.high), metavar="S",
+                       help=f"stop counting after this many seconds without input "
+                            f"(default {idle.default:g})")
+
+    apps = sub.add_parser("apps", help="the catalog and the apps you track")
+    apps_sub = apps.add_subparsers(dest="apps_command", metavar="ACTION", required=True,
+                                   parser_class=_Parser)
+    for name, text in (("catalog", "the companion apps driftcheck knows"),
+                       ("list", "the apps you track")):
+        q = apps_sub.add_parser(name, help=text)
+        q.add_argument("--json", action="store_true")
+    add = apps_sub.add_parser("add", help="track catalog apps by id, or one of your own")
+    add.add_argument("ids", nargs="*", metavar="ID")
+    add.add_argument("--name", help="name of your own app")
+    add.add_argument("--process", action="append", default=[], metavar="P",
+                     help="process name: exact (any case) or a glob like 'kobold*'")
+    add.add_argument("--title", action="append", default=[], metavar="T",
+                     help="browser tab title: a substring (any case) or a glob")
+    add.add_argument("--any-window", action="store_true",
+                     help="match title patterns in every window, not only browsers")
+    remove = apps_sub.add_parser("remove", help="stop tracking an app (its history stays)")
+    remove.add_argument("ids", nargs="+", metavar="ID")
+
+    status = sub.add_parser("status", help="today's time per tracked app")
+    status.add_argument("--json", action="store_true")
+    doctor = sub.add_parser("doctor", help="what this machine gives driftcheck")
+    doctor.add_argument("--json", action="store_true")
+
+    settings = sub.add_parser("settings", help="show or change a setting")
+    settings.add_argument("key", nargs="?")
+    settings.add_argument("value", nargs="?")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        from widget import commands
+
+        return commands.run(args)
+    except DriftcheckError as exc:
+        print(f"driftcheck: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `driftcheck status | head`: the reader left; nothing more to say.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_ERROR
+    except Exception as exc:
+        # The frames, not the message: an exception's text could quote a window title.
+        frames = "".join(traceback.format_tb(exc.__traceback__))
+        logging.getLogger(__name__).error("unexpected %s\n%s", type(exc).__name__, frames)
+        print(f"driftcheck: something unexpected went wrong ({type(exc).__name__}); "
+              "the log in the data folder has the details.", file=sys.stderr)
+        return EXIT_UNEXPECTED
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

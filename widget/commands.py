@@ -1,0 +1,231 @@
+"""What each sub-command does: open the data, ask the core, print the answer."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+from widget.core.catalog import Catalog, custom_app, entry_to_app
+from widget.core.model import Measure, TrackedApp
+from widget.core.options import SPECS, Options, check_option
+from widget.core.status import format_duration
+from widget.errors import UsageError
+from widget.paths import default_data_dir, ensure_private_dir
+from widget.store.db import Store
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "driftcheck.sqlite3"
+
+
+def data_dir(args: argparse.Namespace) -> Path:
+    path = args.data_dir if args.data_dir is not None else default_data_dir()
+    return Path(path).expanduser()
+
+
+def open_store(args: argparse.Namespace, log_to_stderr: bool = True) -> Store:
+    """The store in the data directory, with owner-only files and the log set up."""
+    from widget.logs import setup_logging
+
+    os.umask(0o077)  # files SQLite makes later (-wal, -shm) are born owner-only
+    directory = ensure_private_dir(data_dir(args))
+    level = args.log_level or os.environ.get("DRIFTCHECK_LOG_LEVEL", "info")
+    setup_logging(directory, level, stderr=log_to_stderr)
+    return Store.open(directory / DB_NAME)
+
+
+def run(args: argparse.Namespace) -> int:
+    command = args.command
+    if command is None:
+        from widget.app import run_tray
+
+        return run_tray(args)
+    handler = {"track": track, "apps": apps, "status": status, "doctor": doctor,
+               "settings": settings}[command]
+    return handler(args)
+
+
+def track(args: argparse.Namespace) -> int:
+    from widget.tracking import Tracker
+
+    store = open_store(args)
+    options = Options.from_settings(store.all_settings())
+    overrides = {}
+    if args.interval is not None:
+        overrides["sample_interval"] = args.interval
+    if args.idle_after is not None:
+        overrides["idle_after"] = args.idle_after
+    options = Options(**{**_as_dict(options), **overrides})
+    stopping = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopping.set())
+    tracker = Tracker(store, options)
+    if not store.list_apps():
+        print("driftcheck: you are not tracking any apps yet, so nothing will count; "
+              "`driftcheck apps catalog` lists the ones driftcheck knows.", file=sys.stderr)
+    tracker.start()
+    try:
+        while not stopping.wait(1.0):
+            pass
+    finally:
+        tracker.stop()
+        store.close()
+    return 0
+
+
+def _as_dict(options: Options) -> dict[str, float]:
+    return {k: getattr(options, k) for k in SPECS}
+
+
+def apps(args: argparse.Namespace) -> int:
+    from widget.catalog_data import current_platform, load_catalog
+
+    catalog = load_catalog()
+    action = args.apps_command
+    if action == "catalog":
+        if args.json:
+            _print_json([{"id": e.id, "name": e.name, "processes": dict(e.processes),
+                          "bundle_ids": list(e.bundle_ids), "titles": list(e.titles),
+                          "verified": e.verified, "notes": e.notes}
+                         for e in catalog.entries])
+        else:
+            width = max(len(e.id) for e in catalog.entries)
+            for e in catalog.entries:
+                print(f"{e.id:<{width}}  {e.name}")
+        return 0
+    store = open_store(args)
+    try:
+        if action == "list":
+            tracked = store.list_apps()
+            if args.json:
+                _print_json([_app_json(a) for a in tracked])
+            elif not tracked:
+                print("You are not tracking any apps yet. `driftcheck apps catalog` lists the "
+                      "ones driftcheck knows; `driftcheck apps add ID` picks one.")
+            else:
+                for a in tracked:
+                    rules = ", ".join(f"{r.kind.value} '{r.pattern}'" for r in a.rules)
+                    print(f"{a.key}  {a.name}  ({rules})")
+            return 0
+        if action == "add":
+            return _apps_add(args, store, catalog, current_platform())
+        if action == "remove":
+            for key in args.ids:
+                if store.remove_app(key):
+                    print(f"No longer tracking {key}; its history stays.")
+                else:
+                    raise UsageError(f"'{key}' is not among the apps you track; "
+                                     "`driftcheck apps list` shows them.")
+            return 0
+    finally:
+        store.close()
+    raise UsageError(f"Unknown apps action '{action}'.")
+
+
+def _apps_add(args: argparse.Namespace, store: Store, catalog: Catalog, platform: str) -> int:
+    custom = args.name is not None or args.process or args.title
+    if custom and args.ids:
+        raise UsageError("Add catalog apps by id, or one app of your own with --name, "
+                         "but not both at once.")
+    if not custom and not args.ids:
+        raise UsageError("Name a catalog id (see `driftcheck apps catalog`) or describe your "
+                         "own app with --name and --process or --title.")
+    if custom:
+        if args.name is None:
+            raise UsageError("Your own app needs a name: add --name.")
+        new = [custom_app(args.name, args.process, args.title, args.any_window)]
+    else:
+        new = [entry_to_app(catalog.get(i), platform) for i in args.ids]  # all valid before any add
+    for app in new:
+        store.add_app(app)
+        print(f"Tracking {app.name} ({app.key}).")
+    return 0
+
+
+def _app_json(a: TrackedApp) -> dict[str, object]:
+    return {"id": a.key, "name": a.name, "source": a.source,
+            "any_window_titles": a.any_window_titles,
+            "rules": [{"kind": r.kind.value, "pattern": r.pattern} for r in a.rules]}
+
+
+def status(args: argparse.Namespace) -> int:
+    from widget.core.days import day_window, local_day
+    from widget.core.status import today_status
+    from widget.localzone import local_zone
+
+    store = open_store(args)
+    try:
+        settings = store.all_settings()
+        options = Options.from_settings(settings)
+        tz = local_zone()
+        now = datetime.now(UTC)
+        day = local_day(now, tz, options.day_start_hour)
+        window = day_window(day, tz, options.day_start_hour)
+        tracked = store.list_apps()
+        names = store.app_names()
+        mode = Measure(str(settings.get("tracker.mode", Measure.FOREGROUND.value)))
+        result = today_status(store.intervals_overlapping(*window), day=day, window=window,
+                              tracked=[a.key for a in tracked], names=names, tracker_mode=mode)
+    finally:
+        store.close()
+    if args.json:
+        _print_json(result.to_json())
+        return 0
+    if not tracked and not result.apps:
+        print("You are not tracking any apps yet. `driftcheck apps catalog` lists the ones "
+              "driftcheck knows; `driftcheck apps add ID` picks one.")
+        return 0
+    how = "approximately (while the app runs)" if result.mode is Measure.APPROXIMATE \
+        else "in the foreground"
+    print(f"Today, {day:%A %d %B}, measured {how}:")
+    width = max([len(a.name) for a in result.apps] + [5])
+    for a in result.apps:
+        mark = " (approximate)" if a.approximate and result.mode is Measure.FOREGROUND else ""
+        print(f"  {a.name:<{width}}  {format_duration(a.seconds):>9}{mark}")
+    print(f"  {'Total':<{width}}  {format_duration(result.total_seconds):>9}")
+    return 0
+
+
+def doctor(args: argparse.Namespace) -> int:
+    from widget.doctor import diagnose, render
+
+    report = diagnose(data_dir(args))
+    if args.json:
+        _print_json(report)
+    else:
+        print(render(report))
+    return 0
+
+
+def settings(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    try:
+        stored = store.all_settings()
+        options = Options.from_settings(stored)
+        if args.key is None:
+            for key, spec in SPECS.items():
+                print(f"{key} = {getattr(options, key):g}  ({spec.help}; "
+                      f"{spec.low:g}-{spec.high:g} {spec.unit})")
+            return 0
+        if args.value is None:
+            check_option(args.key, SPECS[args.key].default if args.key in SPECS else "")
+            print(f"{getattr(options, args.key):g}")
+            return 0
+        value = check_option(args.key, args.value)
+        store.set_setting(args.key, value)
+        print(f"{args.key} is now {value:g}; a running tracker picks it up when restarted.")
+        return 0
+    finally:
+        store.close()
+
+
+def _print_json(data: object) -> None:
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")

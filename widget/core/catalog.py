@@ -1,0 +1,192 @@
+"""The companion-app catalog: parsing its data and turning entries into tracked apps.
+
+The data lives in `resources/catalog.json`; `widget.catalog_data` loads it. This module does
+no I/O: it takes the already-loaded JSON value.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from widget.core.model import Rule, RuleKind, TrackedApp
+from widget.core.rules import validate_pattern
+from widget.errors import InvalidRule, UnknownApp
+
+PLATFORMS = ("linux", "windows", "macos")
+CATALOG_VERSION = 1
+MAX_NAME_LENGTH = 80
+
+_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogEntry:
+    """One known companion app and the patterns that recognise it."""
+
+    id: str
+    name: str
+    processes: Mapping[str, tuple[str, ...]] = field(hash=False)  # keys: PLATFORMS
+    bundle_ids: tuple[str, ...]
+    titles: tuple[str, ...]
+    verified: bool  # whether the patterns were checked against the real app or site
+    notes: str
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    entries: tuple[CatalogEntry, ...]
+    browsers: Mapping[str, tuple[str, ...]] = field(hash=False)  # keys: PLATFORMS
+    browser_bundle_ids: tuple[str, ...]
+
+    def get(self, app_id: str) -> CatalogEntry:
+        for entry in self.entries:
+            if entry.id == app_id:
+                return entry
+        raise UnknownApp(
+            f"There is no app called '{app_id}' in the catalog; "
+            "`driftcheck apps catalog` lists them."
+        )
+
+    def browser_names(self, platform: str) -> frozenset[str]:
+        """Lowercased browser process names of a platform plus browser bundle ids, for Matcher.
+
+        Bundle ids are included on every platform: they never collide with process names.
+        """
+        names = (*self.browsers.get(platform, ()), *self.browser_bundle_ids)
+        return frozenset(name.lower() for name in names)
+
+
+def _require(data: Mapping[str, object], key: str, kind: type, where: str) -> object:
+    if key not in data:
+        raise ValueError(f"{where}: missing key '{key}'")
+    value = data[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ValueError(f"{where}: '{key}' should be a {kind.__name__}")
+    return value
+
+
+def _strings(data: Mapping[str, object], key: str, where: str) -> tuple[str, ...]:
+    value = _require(data, key, list, where)
+    assert isinstance(value, list)
+    if not all(isinstance(item, str) for item in value):
+        raise ValueError(f"{where}: every item of '{key}' should be a string")
+    return tuple(value)
+
+
+def _patterns(kind: RuleKind, patterns: tuple[str, ...], where: str) -> tuple[str, ...]:
+    checked = []
+    for pattern in patterns:
+        try:
+            checked.append(validate_pattern(kind, pattern))
+        except InvalidRule as error:
+            raise ValueError(f"{where}: {kind.value} pattern {pattern!r}: {error}") from None
+    return tuple(checked)
+
+
+def _per_platform(
+    data: Mapping[str, object], key: str, kind: RuleKind, where: str
+) -> Mapping[str, tuple[str, ...]]:
+    value = _require(data, key, dict, where)
+    assert isinstance(value, dict)
+    return MappingProxyType(
+        {p: _patterns(kind, _strings(value, p, f"{where} {key}"), where) for p in PLATFORMS}
+    )
+
+
+def _parse_entry(data: object, position: int) -> CatalogEntry:
+    if not isinstance(data, dict):
+        raise ValueError(f"catalog app #{position}: should be an object")
+    app_id = _require(data, "id", str, f"catalog app #{position}")
+    assert isinstance(app_id, str)
+    where = f"catalog app '{app_id}'"
+    if not _ID.match(app_id):
+        raise ValueError(f"{where}: the id should be lowercase-kebab (letters, digits, dashes)")
+    name = _require(data, "name", str, where)
+    verified = _require(data, "verified", bool, where)
+    notes = _require(data, "notes", str, where)
+    assert isinstance(name, str) and isinstance(verified, bool) and isinstance(notes, str)
+    if not name.strip():
+        raise ValueError(f"{where}: the name is empty")
+    return CatalogEntry(
+        id=app_id,
+        name=name,
+        processes=_per_platform(data, "process", RuleKind.PROCESS, where),
+        bundle_ids=_patterns(RuleKind.BUNDLE, _strings(data, "bundle_ids", where), where),
+        titles=_patterns(RuleKind.TITLE, _strings(data, "titles", where), where),
+        verified=verified,
+        notes=notes,
+    )
+
+
+def parse_catalog(data: object) -> Catalog:
+    """Check and convert the loaded catalog JSON; raise ValueError naming the bad entry."""
+    if not isinstance(data, dict):
+        raise ValueError("catalog: the top level should be an object")
+    if _require(data, "version", int, "catalog") != CATALOG_VERSION:
+        raise ValueError(f"catalog: only version {CATALOG_VERSION} is understood")
+    apps = _require(data, "apps", list, "catalog")
+    assert isinstance(apps, list)
+    entries = tuple(_parse_entry(item, position) for position, item in enumerate(apps))
+    seen: set[str] = set()
+    for entry in entries:
+        if entry.id in seen:
+            raise ValueError(f"catalog app '{entry.id}': the id is used twice")
+        seen.add(entry.id)
+    browsers = _require(data, "browsers", dict, "catalog")
+    assert isinstance(browsers, dict)
+    return Catalog(
+        entries=entries,
+        browsers=MappingProxyType(
+            {p: _strings(browsers, p, "catalog browsers") for p in PLATFORMS}
+        ),
+        browser_bundle_ids=_strings(browsers, "bundle_ids", "catalog browsers"),
+    )
+
+
+def entry_to_app(entry: CatalogEntry, platform: str) -> TrackedApp:
+    """The tracked app for a catalog entry on "linux", "windows" or "macos"."""
+    if platform not in PLATFORMS:
+        raise ValueError(f"unknown platform {platform!r}; expected one of {PLATFORMS}")
+    bundles = entry.bundle_ids if platform == "macos" else ()
+    rules = (
+        *(Rule(RuleKind.PROCESS, name) for name in entry.processes.get(platform, ())),
+        *(Rule(RuleKind.BUNDLE, bundle) for bundle in bundles),
+        *(Rule(RuleKind.TITLE, title) for title in entry.titles),
+    )
+    return TrackedApp(key=entry.id, name=entry.name, rules=rules, source="catalog")
+
+
+def slug(name: str) -> str:
+    """Lowercase ASCII letters, digits and single dashes ("Café Chat!" -> "cafe-chat")."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+
+
+def custom_app(
+    name: str, processes: Sequence[str], titles: Sequence[str], any_window: bool
+) -> TrackedApp:
+    """An app the person describes themselves; raises InvalidRule with one sentence."""
+    name = name.strip()
+    if not name:
+        raise InvalidRule("Please give the app a name.")
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidRule(f"App names can be at most {MAX_NAME_LENGTH} characters.")
+    if any(unicodedata.category(char) == "Cc" for char in name):
+        raise InvalidRule("App names cannot contain tabs, line breaks or other control characters.")
+    rules: dict[Rule, None] = {}  # keeps order, drops repeats
+    for kind, patterns in ((RuleKind.PROCESS, processes), (RuleKind.TITLE, titles)):
+        for pattern in patterns:
+            rules[Rule(kind, validate_pattern(kind, pattern))] = None
+    if not rules:
+        raise InvalidRule("Please give at least one process name or title pattern.")
+    return TrackedApp(
+        key=f"custom-{slug(name) or 'app'}",
+        name=name,
+        rules=tuple(rules),
+        any_window_titles=any_window,
+        source="custom",
+    )

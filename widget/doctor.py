@@ -1,0 +1,179 @@
+"""`driftcheck doctor`: what this machine gives driftcheck, and what to do about what is missing.
+
+It only looks: it creates no data directory and opens the database read-only.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from widget import __version__
+
+TRAY_CHECK = ("from PySide6.QtWidgets import QApplication, QSystemTrayIcon; "
+              "app = QApplication(['driftcheck-doctor']); "
+              "print(QSystemTrayIcon.isSystemTrayAvailable())")
+
+
+def diagnose(data_dir: Path, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    env = os.environ if env is None else env
+    advice: list[str] = []
+    report: dict[str, Any] = {"version": __version__, "platform": sys.platform}
+    report["probe"] = _probe(env, advice)
+    report["tray"] = _tray(env, advice)
+    report["notifications"] = _notifications(env, advice)
+    report["data_dir"] = _data_dir(data_dir, advice)
+    report["database"] = _database(data_dir / "driftcheck.sqlite3", advice)
+    report["advice"] = advice
+    return report
+
+
+def _probe(env: Mapping[str, str], advice: list[str]) -> dict[str, Any]:
+    from widget.probes.choose import choose_probe
+
+    try:
+        probe = choose_probe(env, sys.platform, lambda fg: False)
+    except Exception as exc:
+        advice.append("No way to see the app in front was found; tracking cannot work here.")
+        return {"name": None, "error": type(exc).__name__}
+    try:
+        info = probe.info()
+        idle = None
+        try:
+            idle = probe.idle_seconds()
+        except Exception:
+            idle = None
+        result = {"name": info.name, "measure": info.measure.value,
+                  "idle_source": info.idle_source, "idle_readable": idle is not None,
+                  "lock_source": info.lock_source, "focus_events": info.focus_events,
+                  "notes": list(info.notes)}
+    finally:
+        probe.close()
+    advice.extend(info.notes)
+    if info.measure.value == "approximate":
+        advice.append("This desktop does not say which window is in front, so time is "
+                      "approximate: it counts while a tracked app runs and you are active.")
+    return result
+
+
+def _tray(env: Mapping[str, str], advice: list[str]) -> dict[str, Any]:
+    if not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")) and sys.platform == "linux":
+        advice.append("There is no graphical display, so there is no tray; `driftcheck track` "
+                      "and `driftcheck status` work from a terminal.")
+        return {"available": False, "reason": "no display"}
+    try:
+        out = subprocess.run([sys.executable, "-c", TRAY_CHECK], capture_output=True,
+                             text=True, timeout=20, env=dict(env))
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return {"available": False, "reason": type(exc).__name__}
+    available = out.stdout.strip().endswith("True")
+    if not available:
+        advice.append("No system tray was found (on GNOME, the AppIndicator extension adds "
+                      "one); driftcheck will open a small window instead.")
+    return {"available": available, "reason": None if available else "no tray on the desktop"}
+
+
+def _notifications(env: Mapping[str, str], advice: list[str]) -> dict[str, Any]:
+    if sys.platform != "linux":
+        return {"service": "system tray messages"}
+    if not env.get("DBUS_SESSION_BUS_ADDRESS") and not env.get("XDG_RUNTIME_DIR"):
+        advice.append("There is no session D-Bus, so notifications will show in driftcheck's "
+                      "own window.")
+        return {"service": None, "reason": "no session bus"}
+    try:
+        from jeepney import DBusAddress, new_method_call
+        from jeepney.io.blocking import open_dbus_connection
+
+        bus = DBusAddress("/org/freedesktop/DBus", bus_name="org.freedesktop.DBus",
+                          interface="org.freedesktop.DBus")
+        with open_dbus_connection(bus="SESSION") as conn:
+            owned = conn.send_and_get_reply(
+                new_method_call(bus, "NameHasOwner", "s", ("org.freedesktop.Notifications",)),
+                timeout=2).body[0]
+            activatable = "org.freedesktop.Notifications" in conn.send_and_get_reply(
+                new_method_call(bus, "ListActivatableNames"), timeout=2).body[0]
+    except Exception as exc:
+        advice.append("The session D-Bus could not be reached, so notifications will show in "
+                      "driftcheck's own window.")
+        return {"service": None, "reason": type(exc).__name__}
+    if not (owned or activatable):
+        advice.append("No notification service runs (dunst, mako or the desktop's own); "
+                      "notifications will show in driftcheck's own window.")
+    return {"service": "org.freedesktop.Notifications" if owned or activatable else None,
+            "running": bool(owned), "activatable": activatable}
+
+
+def _mode(path: Path) -> str:
+    return oct(stat.S_IMODE(path.stat().st_mode))
+
+
+def _data_dir(path: Path, advice: list[str]) -> dict[str, Any]:
+    if not path.exists():
+        return {"path": str(path), "exists": False}
+    files = []
+    private = stat.S_IMODE(path.stat().st_mode) & 0o077 == 0
+    for child in sorted(path.iterdir()):
+        ok = stat.S_IMODE(child.stat().st_mode) & 0o077 == 0
+        private = private and ok
+        files.append({"name": child.name, "mode": _mode(child), "private": ok})
+    if not private:
+        advice.append(f"Some of {path} can be read by other users; `chmod -R go= {path}` "
+                      "makes it yours alone (driftcheck also fixes this at its next start).")
+    return {"path": str(path), "exists": True, "mode": _mode(path), "private": private,
+            "files": files}
+
+
+def _database(path: Path, advice: list[str]) -> dict[str, Any]:
+    if not path.exists():
+        return {"exists": False}
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2)
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            check = conn.execute("PRAGMA quick_check").fetchone()[0]
+            count = conn.execute("SELECT count(*) FROM intervals").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        advice.append(f"The database at {path} could not be read ({exc}).")
+        return {"exists": True, "readable": False}
+    if check != "ok":
+        advice.append("The database reports damage; driftcheck will keep it aside and start "
+                      "a fresh one.")
+    return {"exists": True, "readable": True, "schema_version": version,
+            "integrity": check, "intervals": count}
+
+
+def render(report: dict[str, Any]) -> str:
+    probe = report["probe"]
+    data = report["data_dir"]
+    lines = [f"driftcheck {report['version']} on {report['platform']}"]
+    if probe.get("name"):
+        lines.append(f"  Window probe:   {probe['name']} ({probe['measure']}; focus events "
+                     f"{'yes' if probe['focus_events'] else 'no'})")
+        lines.append(f"  Idle time:      {probe['idle_source'] or 'unknown'}")
+        lines.append(f"  Screen lock:    {probe['lock_source'] or 'unknown'}")
+    else:
+        lines.append("  Window probe:   none")
+    tray = report["tray"]
+    lines.append(f"  Tray:           {'yes' if tray['available'] else 'no'}")
+    lines.append(f"  Notifications:  {report['notifications'].get('service') or 'none'}")
+    if data["exists"]:
+        lines.append(f"  Data folder:    {data['path']} ({data['mode']}, "
+                     f"{'private' if data['private'] else 'NOT private'})")
+    else:
+        lines.append(f"  Data folder:    {data['path']} (not created yet)")
+    db = report["database"]
+    if db.get("readable"):
+        lines.append(f"  Database:       schema {db['schema_version']}, {db['integrity']}, "
+                     f"{db['intervals']} intervals")
+    if report["advice"]:
+        lines.append("")
+        lines.extend(f"- {a}" for a in report["advice"])
+    return "\n".join(lines)

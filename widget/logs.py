@@ -1,0 +1,50 @@
+"""Logging: JSON lines in the data directory (owner-only), and plain lines on stderr.
+
+Nothing logged may contain a window title. Messages name kinds of errors, app keys and counts.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import logging.handlers
+import os
+from pathlib import Path
+
+LOG_NAME = "driftcheck.log"
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "ts": round(record.created, 3),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        for key in ("event", "app", "probe"):
+            if hasattr(record, key):
+                entry[key] = getattr(record, key)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def setup_logging(data_dir: Path, level: str = "info", stderr: bool = True) -> Path:
+    """Send the program's log to `data_dir/driftcheck.log` (mode 0600, rotated at 1 MB)."""
+    path = data_dir / LOG_NAME
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    file_handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=1,
+                                                        encoding="utf-8")
+    file_handler.setFormatter(JsonFormatter())
+    root.addHandler(file_handler)
+    if stderr:
+        console = logging.StreamHandler()
+        console.setFormatter(logging.Formatter("driftcheck: %(message)s"))
+        console.setLevel(logging.WARNING)
+        root.addHandler(console)
+    root.setLevel(getattr(logging, level.upper(), logging.INFO))
+    return path

@@ -1,0 +1,111 @@
+"""Pick the probe for this platform and session, importing only the module it needs."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable, Mapping
+
+from widget.core.model import Foreground, Measure
+from widget.errors import ProbeError
+from widget.probes.base import FocusCallback, Probe, ProbeInfo
+
+__all__ = ["NullProbe", "choose_probe"]
+
+log = logging.getLogger(__name__)
+
+
+class NullProbe:
+    """Sees nothing, and says why; used when no other probe can start."""
+
+    name = "null"
+    measure = Measure.APPROXIMATE
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def foreground(self) -> Foreground | None:
+        return None
+
+    def idle_seconds(self) -> float | None:
+        return None
+
+    def locked(self) -> bool | None:
+        return None
+
+    def info(self) -> ProbeInfo:
+        return ProbeInfo(
+            name=self.name,
+            measure=self.measure,
+            idle_source=None,
+            lock_source=None,
+            focus_events=False,
+            notes=(self.reason,),
+        )
+
+    def watch_focus(self, callback: FocusCallback) -> bool:
+        return False
+
+    def close(self) -> None:
+        pass
+
+
+def choose_probe(
+    env: Mapping[str, str],
+    platform: str,
+    wanted: Callable[[Foreground], bool],
+    *,
+    app_run_loop: bool = False,
+) -> Probe:
+    """The best probe for `platform` (a `sys.platform` value) and session `env`.
+
+    A platform probe that cannot start (ProbeError, or its module missing) gives way to the
+    process fallback; if even that cannot start, to a NullProbe that says why. `app_run_loop`
+    tells the macOS probe that an AppKit run loop (the tray's Qt loop) will deliver focus events.
+    """
+    try:
+        return _platform_probe(env, platform, wanted, app_run_loop)
+    except (ProbeError, ImportError) as error:
+        log.info("platform probe unavailable, using the process fallback: %s", error)
+    return _fallback(wanted, with_gnome_idle=platform not in ("win32", "darwin"))
+
+
+def _platform_probe(
+    env: Mapping[str, str],
+    platform: str,
+    wanted: Callable[[Foreground], bool],
+    app_run_loop: bool,
+) -> Probe:
+    if platform == "win32":
+        from widget.probes.windows import WindowsProbe
+
+        return WindowsProbe()
+    if platform == "darwin":
+        from widget.probes.macos import MacProbe
+
+        return MacProbe(app_run_loop=app_run_loop)
+    # Linux and other Unix desktops.
+    if env.get("WAYLAND_DISPLAY") and env.get("SWAYSOCK"):
+        from widget.probes.sway import SwayProbe
+
+        return SwayProbe()
+    if env.get("HYPRLAND_INSTANCE_SIGNATURE"):
+        from widget.probes.hyprland import HyprlandProbe
+
+        return HyprlandProbe(env=env)
+    if env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY"):
+        x11 = importlib.import_module("widget.probes.x11")
+        probe: Probe = x11.X11Probe()
+        return probe
+    # GNOME or KDE on Wayland (which keep the focused window to themselves), or no display;
+    # gnome_idle_source() is None at once where there is no session bus or no Mutter.
+    return _fallback(wanted, with_gnome_idle=True)
+
+
+def _fallback(wanted: Callable[[Foreground], bool], *, with_gnome_idle: bool) -> Probe:
+    try:
+        from widget.probes.fallback import ProcessFallbackProbe, gnome_idle_source
+
+        return ProcessFallbackProbe(wanted, gnome_idle_source() if with_gnome_idle else None)
+    except (ProbeError, ImportError) as error:
+        return NullProbe(f"driftcheck cannot see which apps are running here: {error}")

@@ -1,0 +1,147 @@
+"""Fallback probe: which tracked app is running, where no one will say which is in front.
+
+GNOME and KDE on Wayland do not tell other programs which window has focus. There driftcheck
+can still see which processes run, and counts time for the most recently started tracked app
+while the person is at the computer: an approximation, and marked as one (`Measure.APPROXIMATE`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from widget.core.model import Foreground, Measure
+from widget.errors import ProbeError
+from widget.probes.base import FocusCallback, ProbeInfo
+
+__all__ = ["GnomeIdleMonitor", "ProcessFallbackProbe", "gnome_idle_source"]
+
+log = logging.getLogger(__name__)
+
+TIMEOUT_SECONDS = 1.0
+APPROXIMATE_NOTE = (
+    "This desktop does not tell other programs which window is in front, so driftcheck counts "
+    "time while a tracked app is running and you are at the computer."
+)
+NO_IDLE_NOTE = (
+    "Idle time is not known on this desktop, so time counts while a tracked app runs, even "
+    "when you step away."
+)
+
+
+class GnomeIdleMonitor:
+    """Seconds since the last input from GNOME's org.gnome.Mutter.IdleMonitor (session bus)."""
+
+    label = "org.gnome.Mutter.IdleMonitor"
+
+    def __init__(self, connection: Any) -> None:
+        from jeepney import DBusAddress, new_method_call
+
+        self._connection = connection
+        address = DBusAddress(
+            "/org/gnome/Mutter/IdleMonitor/Core",
+            bus_name="org.gnome.Mutter.IdleMonitor",
+            interface="org.gnome.Mutter.IdleMonitor",
+        )
+        self._message = new_method_call(address, "GetIdletime")
+
+    def __call__(self) -> float | None:
+        from jeepney.wrappers import unwrap_msg
+
+        try:
+            reply = self._connection.send_and_get_reply(self._message, timeout=TIMEOUT_SECONDS)
+            (milliseconds,) = unwrap_msg(reply)
+        except Exception as error:  # jeepney raises DBusErrorResponse, TimeoutError, OSError
+            raise ProbeError("GNOME did not say how long the computer has been idle.") from error
+        return int(milliseconds) / 1000.0
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+def gnome_idle_source() -> GnomeIdleMonitor | None:
+    """A GNOME idle source when the session bus and Mutter's idle monitor answer, else None."""
+    try:
+        from jeepney.io.blocking import open_dbus_connection
+
+        connection = open_dbus_connection(bus="SESSION", auth_timeout=TIMEOUT_SECONDS)
+    except Exception:  # no jeepney, no bus address (KeyError), bus not reachable (OSError)
+        return None
+    monitor = GnomeIdleMonitor(connection)
+    try:
+        monitor()
+    except ProbeError:
+        monitor.close()
+        return None
+    return monitor
+
+
+class ProcessFallbackProbe:
+    """Reports the newest running process that `wanted` accepts, as if it were in front."""
+
+    name = "process-fallback"
+    measure = Measure.APPROXIMATE
+
+    def __init__(
+        self,
+        wanted: Callable[[Foreground], bool],
+        idle_source: Callable[[], float | None] | None = None,
+    ) -> None:
+        try:
+            import psutil
+        except ImportError as error:
+            raise ProbeError("psutil is not installed, so running apps cannot be seen.") from error
+        self._psutil = psutil
+        self._wanted = wanted
+        self._idle_source = idle_source
+
+    def foreground(self) -> Foreground | None:
+        """The most recently started wanted process, so two tracked apps never both count."""
+        psutil = self._psutil
+        best: tuple[float, Foreground] | None = None
+        try:
+            for process in psutil.process_iter(["pid", "name", "exe", "create_time"]):
+                info = process.info
+                name = info.get("name")
+                if not name:
+                    continue
+                candidate = Foreground(process=name, pid=info.get("pid"), exe=info.get("exe"))
+                if not self._wanted(candidate):
+                    continue
+                created = info.get("create_time") or 0.0
+                if best is None or created > best[0]:
+                    best = (created, candidate)
+        except psutil.Error as error:
+            raise ProbeError("The list of running programs could not be read.") from error
+        return best[1] if best is not None else None
+
+    def idle_seconds(self) -> float | None:
+        return self._idle_source() if self._idle_source is not None else None
+
+    def locked(self) -> bool | None:
+        return None
+
+    def info(self) -> ProbeInfo:
+        notes = [APPROXIMATE_NOTE]
+        idle_label = None
+        if self._idle_source is not None:
+            idle_label = getattr(self._idle_source, "label", "injected idle source")
+        else:
+            notes.append(NO_IDLE_NOTE)
+        return ProbeInfo(
+            name=self.name,
+            measure=self.measure,
+            idle_source=idle_label,
+            lock_source=None,
+            focus_events=False,
+            notes=tuple(notes),
+        )
+
+    def watch_focus(self, callback: FocusCallback) -> bool:
+        return False
+
+    def close(self) -> None:
+        close = getattr(self._idle_source, "close", None)
+        if callable(close):
+            close()

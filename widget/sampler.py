@@ -1,0 +1,156 @@
+"""One tick: read the probe, feed the interval builder, write the store.
+
+The sampler is called from the scheduler's worker thread (ticks) and from the probe's focus
+watcher thread (focus changes); one lock serialises both. A failing probe or store is logged by
+the kind of error only (an exception's text might quote a window title) and never stops the
+tracker: the builder sees the missing samples as a gap and closes time at the last good one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol
+
+from widget.clock import Clock
+from widget.core.intervals import Change, Closed, Extended, IntervalBuilder, Observation, Opened
+from widget.core.model import Foreground, Interval
+from widget.errors import DriftcheckError, ProbeError
+from widget.probes.base import Probe
+
+log = logging.getLogger(__name__)
+
+
+class IntervalSink(Protocol):
+    """What the sampler needs of the store."""
+
+    def insert_interval(self, iv: Interval) -> int: ...
+    def update_interval_end(self, row_id: int, end: object) -> None: ...
+    def delete_interval(self, row_id: int) -> None: ...
+
+
+@dataclass
+class _Unsaved:
+    row_id: int | None
+    interval: Interval
+
+
+@dataclass
+class SamplerStats:
+    ticks: int = 0
+    focus_events: int = 0
+    probe_errors: int = 0
+    store_errors: int = 0
+    last_error: str | None = None
+
+
+class Sampler:
+    def __init__(self, probe: Probe, match: Callable[[Foreground], str | None],
+                 builder: IntervalBuilder, sink: IntervalSink, clock: Clock,
+                 on_change: Callable[[], None] | None = None) -> None:
+        self._probe = probe
+        self._match = match
+        self._builder = builder
+        self._sink = sink
+        self._clock = clock
+        self._on_change = on_change
+        self._lock = threading.Lock()
+        self._open_row: int | None = None
+        self._open: Interval | None = None
+        self._open_dirty = False
+        self._closed: list[_Unsaved] = []
+        self.stats = SamplerStats()
+
+    def set_matcher(self, match: Callable[[Foreground], str | None]) -> None:
+        with self._lock:
+            self._match = match
+
+    def tick(self) -> None:
+        """A full reading: the app in front, idle time, lock state."""
+        with self._lock:
+            self.stats.ticks += 1
+            obs = self._read(self._clock.mono())
+            if obs is not None:
+                self._apply(self._builder.observe(obs))
+            self._flush(extend=True)
+
+    def focus_changed(self, mono: float) -> None:
+        """The platform says focus moved at monotonic time `mono`: the switch lands there.
+
+        Only openings and closings are written now; the next tick writes the rest."""
+        with self._lock:
+            self.stats.focus_events += 1
+            obs = self._read(mono, with_lock=False)
+            if obs is not None:
+                self._apply(self._builder.observe(obs))
+            self._flush(extend=False)
+
+    def stop(self) -> None:
+        """Close what is open at this moment and write everything."""
+        with self._lock:
+            self._apply(self._builder.finish(self._clock.mono()))
+            self._flush(extend=True)
+
+    def _read(self, mono: float, with_lock: bool = True) -> Observation | None:
+        now_mono = self._clock.mono()
+        wall = self._clock.wall() - timedelta(seconds=max(0.0, now_mono - mono))
+        try:
+            fg = self._probe.foreground()
+            idle = self._probe.idle_seconds()
+            # The lock state may cost a bus round trip; a focus change does not wait for it.
+            locked = bool(self._probe.locked()) if with_lock else False
+        except ProbeError as exc:
+            self._note_error("probe", str(exc))
+            return None
+        except Exception as exc:  # a probe bug must not stop tracking
+            self._note_error("probe", f"unexpected {type(exc).__name__}")
+            return None
+        app = self._match(fg) if fg is not None else None
+        return Observation(wall, mono, app, idle, locked, self._probe.measure)
+
+    def _apply(self, changes: list[Change]) -> None:
+        for change in changes:
+            if isinstance(change, Opened):
+                self._open, self._open_row, self._open_dirty = change.interval, None, True
+            elif isinstance(change, Extended):
+                self._open, self._open_dirty = change.interval, True
+            elif isinstance(change, Closed):
+                self._closed.append(_Unsaved(self._open_row, change.interval))
+                self._open, self._open_row, self._open_dirty = None, None, False
+        if changes and self._on_change is not None:
+            self._on_change()
+
+    def _flush(self, extend: bool) -> None:
+        try:
+            while self._closed:
+                item = self._closed[0]
+                if item.interval.seconds <= 0:
+                    if item.row_id is not None:
+                        self._sink.delete_interval(item.row_id)
+                elif item.row_id is None:
+                    self._sink.insert_interval(item.interval)
+                else:
+                    self._sink.update_interval_end(item.row_id, item.interval.end)
+                self._closed.pop(0)
+            if self._open is not None and self._open_dirty:
+                if self._open_row is None:
+                    self._open_row = self._sink.insert_interval(self._open)
+                    self._open_dirty = False
+                elif extend:
+                    self._sink.update_interval_end(self._open_row, self._open.end)
+                    self._open_dirty = False
+        except DriftcheckError as exc:
+            self._note_error("store", str(exc))
+        except Exception as exc:  # disk full, read-only: keep the changes for the next tick
+            self._note_error("store", f"{type(exc).__name__}")
+
+    def _note_error(self, where: str, what: str) -> None:
+        if where == "probe":
+            self.stats.probe_errors += 1
+        else:
+            self.stats.store_errors += 1
+        self.stats.last_error = f"{where}: {what}"
+        log.warning("%s error: %s", where, what)

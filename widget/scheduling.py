@@ -1,0 +1,39 @@
+"""The only module that imports APScheduler.
+
+Jobs run on the scheduler's own worker thread, never on a UI thread: a probe that hangs (an X
+server stopped mid-reply) delays its own job and nothing else. `max_instances=1` with
+`coalesce=True` means a hung tick is never stacked up behind itself; the builder sees the
+missed ticks as a gap.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+log = logging.getLogger(__name__)
+
+
+class Schedule:
+    def __init__(self) -> None:
+        # UTC: the jobs are plain intervals, and this keeps APScheduler away from tzlocal.
+        self._scheduler = BackgroundScheduler(timezone=UTC, job_defaults={
+            "max_instances": 1, "coalesce": True, "misfire_grace_time": 5})
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+    def every(self, seconds: float, job: Callable[[], None], name: str) -> None:
+        self._scheduler.add_job(job, "interval", seconds=seconds, id=name, name=name,
+                                replace_existing=True)
+
+    def reschedule(self, name: str, seconds: float) -> None:
+        self._scheduler.reschedule_job(name, trigger="interval", seconds=seconds)
+
+    def start(self) -> None:
+        self._scheduler.start()
+
+    def shutdown(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=True)

@@ -1,0 +1,400 @@
+"""The store: one SQLite file, read and written in short transactions.
+
+Callers give and get the dataclasses of `widget.core.model`, never ORM rows. Datetimes in and
+out are aware UTC; on disk they are integer milliseconds since the Unix epoch (rounded half
+up, the same way in both directions).
+
+The tracker's hot path is `insert_interval` once per session and `update_interval_end`
+every few seconds: each is one Core statement in one transaction. The file uses 1 KiB pages
+so that rewriting the open interval's end appends about one page to the WAL.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    bindparam,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from widget.core.model import Interval, Measure, Rule, RuleKind, TrackedApp
+from widget.errors import StoreError, UnknownApp
+from widget.paths import ensure_private_dir, make_private, private_file
+from widget.store import migrations
+from widget.store.models import (
+    MEASURE_APPROXIMATE,
+    MEASURE_FOREGROUND,
+    Base,
+    IntervalRow,
+    MatchRuleRow,
+    SettingRow,
+    TrackedAppRow,
+)
+
+PAGE_SIZE = 1024
+BUSY_TIMEOUT_MS = 5000
+DEFAULT_MAX_SPAN = timedelta(hours=1)
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MEASURE_TO_DB: Mapping[Measure, int] = {
+    Measure.FOREGROUND: MEASURE_FOREGROUND,
+    Measure.APPROXIMATE: MEASURE_APPROXIMATE,
+}
+_MEASURE_FROM_DB: Mapping[int, Measure] = {v: k for k, v in _MEASURE_TO_DB.items()}
+
+_apps = Base.metadata.tables[TrackedAppRow.__tablename__]
+_rules = Base.metadata.tables[MatchRuleRow.__tablename__]
+_intervals = Base.metadata.tables[IntervalRow.__tablename__]
+_settings = Base.metadata.tables[SettingRow.__tablename__]
+
+# Built once: SQLAlchemy caches their compiled form, so the per-sample path only binds values.
+_INSERT_INTERVAL = insert(_intervals).values(
+    app_id=bindparam("app_id"),
+    start_ms=bindparam("start_ms"),
+    end_ms=bindparam("end_ms"),
+    measure=bindparam("measure"),
+)
+_UPDATE_END = (
+    update(_intervals)
+    .where(_intervals.c.id == bindparam("row_id"))
+    .values(end_ms=bindparam("end_ms"))
+)
+_DELETE_INTERVAL = delete(_intervals).where(_intervals.c.id == bindparam("row_id"))
+
+
+def to_ms(moment: datetime) -> int:
+    """Milliseconds since the epoch for an aware datetime, rounded half up."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("the store takes aware datetimes only")
+    micros = (moment - _EPOCH) // timedelta(microseconds=1)
+    return (micros + 500) // 1000
+
+
+def from_ms(ms: int) -> datetime:
+    """The aware UTC datetime of `to_ms`'s milliseconds."""
+    return _EPOCH + timedelta(milliseconds=ms)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Store:
+    """The person's data in one private SQLite file. Safe to share between threads: each
+    call checks a connection out of the pool for one short transaction."""
+
+    def __init__(self, path: Path, engine: Engine, clock: Callable[[], datetime]) -> None:
+        self.path = path
+        self._engine = engine
+        self._clock = clock
+        self._app_ids: dict[str, int] = {}
+
+    @classmethod
+    def open(cls, path: Path, clock: Callable[[], datetime] = _utc_now) -> Store:
+        """Open (creating if needed) and upgrade the database at `path`.
+
+        Raises StoreError with a sentence for the person when the file is damaged, unreadable
+        or written by a newer driftcheck; a refused file is left byte-for-byte as it was.
+        `clock` dates adding and removing apps.
+        """
+        path = Path(path)
+        engine: Engine | None = None
+        try:
+            ensure_private_dir(path.parent)
+            if path.exists():
+                migrations.check_openable(path)
+            private_file(path)
+            engine = _make_engine(path)
+            migrations.migrate(engine)
+            store = cls(path, engine, clock)
+            store._make_files_private()
+        except StoreError:
+            if engine is not None:
+                engine.dispose()
+            raise
+        except (sqlite3.Error, SQLAlchemyError, OSError) as error:
+            if engine is not None:
+                engine.dispose()
+            raise StoreError(
+                f"The driftcheck database at {path} could not be read: it may be damaged "
+                f"({_reason(error)})."
+            ) from error
+        return store
+
+    def close(self) -> None:
+        """Close every connection; SQLite then folds the WAL back into the file."""
+        self._engine.dispose()
+
+    def files(self) -> list[Path]:
+        """The database file and its -wal and -shm companions that exist right now."""
+        companions = [self.path.with_name(self.path.name + suffix) for suffix in ("-wal", "-shm")]
+        return [self.path, *(p for p in companions if p.exists())]
+
+    def integrity_ok(self) -> bool:
+        with self._read() as conn:
+            rows = conn.exec_driver_sql("PRAGMA integrity_check").scalars().all()
+        return rows == ["ok"]
+
+    # --- apps -----------------------------------------------------------------------------
+
+    def add_app(self, app: TrackedApp) -> None:
+        """Track `app`. If its key is known, bring it back (if removed) and replace its name,
+        flags and rules; `added_ms` keeps the first time it was added."""
+        with self._write() as conn:
+            app_id = conn.execute(
+                select(_apps.c.id).where(_apps.c.key == app.key)
+            ).scalar_one_or_none()
+            fields = {
+                "name": app.name,
+                "source": app.source,
+                "any_window_titles": app.any_window_titles,
+            }
+            if app_id is None:
+                app_id = conn.execute(
+                    insert(_apps).values(key=app.key, added_ms=to_ms(self._clock()), **fields)
+                ).lastrowid
+            else:
+                conn.execute(
+                    update(_apps).where(_apps.c.id == app_id).values(removed_ms=None, **fields)
+                )
+                conn.execute(delete(_rules).where(_rules.c.app_id == app_id))
+            unique_rules = list(dict.fromkeys(app.rules))
+            if unique_rules:
+                conn.execute(
+                    insert(_rules),
+                    [
+                        {"app_id": app_id, "kind": rule.kind.value, "pattern": rule.pattern}
+                        for rule in unique_rules
+                    ],
+                )
+        self._app_ids[app.key] = int(app_id)
+
+    def remove_app(self, key: str) -> bool:
+        """Stop tracking `key`; its history stays. False if it is unknown or not tracked."""
+        with self._write() as conn:
+            result = conn.execute(
+                update(_apps)
+                .where(_apps.c.key == key, _apps.c.removed_ms.is_(None))
+                .values(removed_ms=to_ms(self._clock()))
+            )
+        return result.rowcount == 1
+
+    def list_apps(self, include_removed: bool = False) -> list[TrackedApp]:
+        """Tracked apps with their rules, in the order they were first added."""
+        query = select(
+            _apps.c.id, _apps.c.key, _apps.c.name, _apps.c.source, _apps.c.any_window_titles
+        ).order_by(_apps.c.added_ms, _apps.c.id)
+        if not include_removed:
+            query = query.where(_apps.c.removed_ms.is_(None))
+        with self._read() as conn:
+            apps = conn.execute(query).all()
+            rules: dict[int, list[Rule]] = {}
+            for app_id, kind, pattern in conn.execute(
+                select(_rules.c.app_id, _rules.c.kind, _rules.c.pattern).order_by(_rules.c.id)
+            ):
+                rules.setdefault(app_id, []).append(Rule(RuleKind(kind), pattern))
+        return [
+            TrackedApp(
+                key=key,
+                name=name,
+                rules=tuple(rules.get(app_id, ())),
+                any_window_titles=bool(any_titles),
+                source=source,
+            )
+            for app_id, key, name, source, any_titles in apps
+        ]
+
+    def app_names(self) -> dict[str, str]:
+        """Every app's display name by key, removed apps included, for showing history."""
+        with self._read() as conn:
+            rows = conn.execute(select(_apps.c.key, _apps.c.name)).all()
+        return {key: name for key, name in rows}
+
+    # --- intervals: the per-sample hot path ------------------------------------------------
+
+    def insert_interval(self, iv: Interval) -> int:
+        """Store a new interval and return its row id, for `update_interval_end`."""
+        app_id = self._app_id(iv.app)
+        with self._write() as conn:
+            result = conn.execute(
+                _INSERT_INTERVAL,
+                {
+                    "app_id": app_id,
+                    "start_ms": to_ms(iv.start),
+                    "end_ms": to_ms(iv.end),
+                    "measure": _MEASURE_TO_DB[iv.measure],
+                },
+            )
+        return int(result.lastrowid)
+
+    def update_interval_end(self, row_id: int, end: datetime) -> None:
+        """Move the end of the open interval: one UPDATE of one column."""
+        with self._write() as conn:
+            result = conn.execute(_UPDATE_END, {"row_id": row_id, "end_ms": to_ms(end)})
+        if result.rowcount != 1:
+            raise StoreError("The interval being extended is no longer in the database.")
+
+    def delete_interval(self, row_id: int) -> None:
+        with self._write() as conn:
+            conn.execute(_DELETE_INTERVAL, {"row_id": row_id})
+
+    # --- reads ----------------------------------------------------------------------------
+
+    def intervals_overlapping(
+        self, start: datetime, end: datetime, max_span: timedelta = DEFAULT_MAX_SPAN
+    ) -> list[Interval]:
+        """Intervals that share some time with [start, end), ordered by start.
+
+        Contract: the tracker never lets one interval last longer than `max_span` (it closes
+        it and opens a new one). That lets the start index alone bound the scan: an interval
+        overlapping the window must start within `max_span` before it. An interval longer
+        than `max_span` that starts earlier than that is not returned. Intervals that only
+        touch the window (end == start, or start == end) do not overlap it.
+        """
+        start_ms, end_ms = to_ms(start), to_ms(end)
+        query = (
+            select(_apps.c.key, _intervals.c.start_ms, _intervals.c.end_ms, _intervals.c.measure)
+            .join_from(_intervals, _apps, _intervals.c.app_id == _apps.c.id)
+            .where(
+                _intervals.c.start_ms >= start_ms - to_span_ms(max_span),
+                _intervals.c.start_ms < end_ms,
+                _intervals.c.end_ms > start_ms,
+            )
+            .order_by(_intervals.c.start_ms, _intervals.c.id)
+        )
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        return [
+            Interval(app=key, start=from_ms(s), end=from_ms(e), measure=_MEASURE_FROM_DB[m])
+            for key, s, e, m in rows
+        ]
+
+    def interval_count(self) -> int:
+        with self._read() as conn:
+            return int(conn.execute(select(func.count()).select_from(_intervals)).scalar_one())
+
+    # --- settings -------------------------------------------------------------------------
+
+    def get_setting(self, key: str) -> object | None:
+        """The stored value of `key`, or None when it was never set."""
+        with self._read() as conn:
+            raw = conn.execute(
+                select(_settings.c.value).where(_settings.c.key == key)
+            ).scalar_one_or_none()
+        return None if raw is None else _decode(key, raw)
+
+    def set_setting(self, key: str, value: object) -> None:
+        """Store `value` as JSON; raises TypeError for a value JSON cannot hold."""
+        encoded = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        statement = sqlite_insert(_settings).values(key=key, value=encoded)
+        statement = statement.on_conflict_do_update(
+            index_elements=[_settings.c.key], set_={"value": statement.excluded.value}
+        )
+        with self._write() as conn:
+            conn.execute(statement)
+
+    def all_settings(self) -> dict[str, object]:
+        with self._read() as conn:
+            rows = conn.execute(select(_settings.c.key, _settings.c.value)).all()
+        return {key: _decode(key, raw) for key, raw in rows}
+
+    # --- plumbing -------------------------------------------------------------------------
+
+    def _app_id(self, key: str) -> int:
+        app_id = self._app_ids.get(key)
+        if app_id is not None:
+            return app_id
+        # An app's id never changes once given (apps are only soft-removed), so a cached id
+        # stays right; a miss only means this key has not been looked up yet.
+        with self._read() as conn:
+            found = conn.execute(select(_apps.c.id).where(_apps.c.key == key)).scalar_one_or_none()
+        if found is None:
+            raise UnknownApp(f"No app with the id {key!r} is being tracked.")
+        self._app_ids[key] = int(found)
+        return int(found)
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with _store_errors(self.path), self._engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with _store_errors(self.path), self._engine.connect() as conn:
+            conn.execution_options(driftcheck_write=True)
+            with conn.begin():
+                yield conn
+
+    def _make_files_private(self) -> None:
+        for file in self.files():
+            make_private(file)
+
+
+def to_span_ms(span: timedelta) -> int:
+    return (span // timedelta(microseconds=1) + 500) // 1000
+
+
+def _make_engine(path: Path) -> Engine:
+    engine = create_engine(f"sqlite:///{path}")
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # SQLAlchemy emits BEGIN itself (migrations.use_real_transactions); sqlite3 must not.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            (pages,) = cursor.execute("PRAGMA page_count").fetchone()
+            if pages == 0:
+                # Only a brand-new file can take a page size; WAL mode fixes it after that.
+                cursor.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        finally:
+            cursor.close()
+
+    migrations.use_real_transactions(engine)
+    return engine
+
+
+@contextmanager
+def _store_errors(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except SQLAlchemyError as error:
+        raise StoreError(
+            f"The driftcheck database at {path} could not be read or written ({_reason(error)})."
+        ) from error
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, DBAPIError) and error.orig is not None:
+        error = error.orig
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror.lower()
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+def _decode(key: str, raw: str) -> object:
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise StoreError(f"The setting {key!r} in the database is not readable.") from error

@@ -1,0 +1,91 @@
+"""The tracker: probe, matcher, interval builder, sampler and schedule, put together.
+
+Used by `driftcheck track` (no UI) and by the tray app (the same tracker inside it).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable, Mapping
+
+from widget.catalog_data import current_platform, load_catalog
+from widget.clock import Clock, SystemClock
+from widget.core.intervals import IntervalBuilder
+from widget.core.model import Foreground
+from widget.core.options import Options
+from widget.core.rules import Matcher
+from widget.probes.base import Probe
+from widget.probes.choose import choose_probe
+from widget.sampler import Sampler
+from widget.scheduling import Schedule
+from widget.store.db import Store
+
+log = logging.getLogger(__name__)
+
+APPS_RELOAD_S = 15.0  # `driftcheck apps add` in another terminal takes effect this soon
+
+
+class Tracker:
+    def __init__(self, store: Store, options: Options, *, clock: Clock | None = None,
+                 probe: Probe | None = None, env: Mapping[str, str] | None = None,
+                 platform: str | None = None,
+                 on_change: Callable[[], None] | None = None) -> None:
+        self.store = store
+        self.options = options
+        self._clock = clock or SystemClock()
+        self._env = os.environ if env is None else env
+        self._platform = platform or sys.platform
+        self._browsers = load_catalog().browser_names(current_platform())
+        self._matcher = self._load_matcher()
+        self.probe = probe or choose_probe(self._env, self._platform, self._wanted)
+        self.builder = IntervalBuilder(interval=options.sample_interval,
+                                       idle_after=options.idle_after)
+        self.sampler = Sampler(self.probe, self._match, self.builder, store, self._clock,
+                               on_change=on_change)
+        self._schedule = Schedule()
+        self._apps_seen: tuple[object, ...] = ()
+
+    def _load_matcher(self) -> Matcher:
+        apps = self.store.list_apps()
+        self._apps_seen = tuple(apps)
+        return Matcher(apps, self._browsers)
+
+    def _match(self, fg: Foreground) -> str | None:
+        return self._matcher.match(fg)
+
+    def _wanted(self, fg: Foreground) -> bool:
+        return self._matcher.match(fg) is not None
+
+    def reload_apps(self) -> None:
+        apps = tuple(self.store.list_apps())
+        if apps != self._apps_seen:
+            self._apps_seen = apps
+            self._matcher = Matcher(apps, self._browsers)
+            log.info("tracked apps changed: %d now", len(apps), extra={"event": "apps"})
+
+    def start(self) -> None:
+        info = self.probe.info()
+        self.store.set_setting("tracker.mode", info.measure.value)
+        self.store.set_setting("tracker.probe", info.name)
+        focus = self.probe.watch_focus(self.sampler.focus_changed)
+        self.sampler.tick()
+        self._schedule.every(self.options.sample_interval, self.sampler.tick, "sample")
+        self._schedule.every(APPS_RELOAD_S, self._reload_safely, "apps")
+        self._schedule.start()
+        log.info("tracking started: probe %s, every %g s, idle after %g s, focus events %s",
+                 info.name, self.options.sample_interval, self.options.idle_after,
+                 "on" if focus else "off", extra={"event": "started", "probe": info.name})
+
+    def _reload_safely(self) -> None:
+        try:
+            self.reload_apps()
+        except Exception as exc:
+            log.warning("could not reload tracked apps (%s)", type(exc).__name__)
+
+    def stop(self) -> None:
+        self._schedule.shutdown()
+        self.probe.close()
+        self.sampler.stop()
+        log.info("tracking stopped", extra={"event": "stopped"})
