@@ -10,7 +10,7 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -29,7 +29,7 @@ class _Parser(argparse.ArgumentParser):
                               f"See '{self.prog} --help'.\n")
 
 
-def _seconds(low: float, high: float) -> object:
+def _seconds(low: float, high: float) -> Callable[[str], float]:
     def parse(text: str) -> float:
         try:
             value = float(text)

@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from widget.clock import Clock
@@ -28,7 +28,7 @@ class IntervalSink(Protocol):
     """What the sampler needs of the store."""
 
     def insert_interval(self, iv: Interval) -> int: ...
-    def update_interval_end(self, row_id: int, end: object) -> None: ...
+    def update_interval_end(self, row_id: int, end: datetime) -> None: ...
     def delete_interval(self, row_id: int) -> None: ...
 
 

@@ -35,12 +35,13 @@ class Tracker:
     def __init__(self, xs: XSession, data: Path, *args: str) -> None:
         self.data = data
         self.audit_log = data.parent / f"{data.name}-audit.log"
+        log = data / "driftcheck.log"
+        starts = log.read_text().count("tracking started") if log.exists() else 0
         env = {**xs.env, "PYTHONPATH": str(REPO), "DRIFTCHECK_AUDIT_LOG": str(self.audit_log)}
         self.proc = subprocess.Popen(
             [sys.executable, str(AUDITED), "--data-dir", str(data), "track", *args],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        log = data / "driftcheck.log"
-        wait_for(lambda: log.exists() and "tracking started" in log.read_text()
+        wait_for(lambda: (log.exists() and log.read_text().count("tracking started") > starts)
                  or self.proc.poll() is not None, 30, "the tracker to start")
         if self.proc.poll() is not None:
             raise AssertionError(f"tracker exited: {self.proc.communicate()}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -193,7 +194,7 @@ def test_a_backward_jump_then_a_switch_still_never_overlaps() -> None:
     s.run("nomi", 20)
     s.run("replika", 20)
     intervals = sorted(s.finish(), key=lambda iv: iv.start)
-    for a, b in zip(intervals, intervals[1:], strict=False):
+    for a, b in itertools.pairwise(intervals):
         assert b.start >= a.end
 
 
@@ -258,5 +259,5 @@ def test_property_never_negative_never_more_than_elapsed_never_overlapping(scrip
     assert all(iv.end >= iv.start for iv in intervals)
     assert sum(iv.seconds for iv in intervals) <= elapsed + 1e-6
     ordered = sorted(intervals, key=lambda iv: iv.start)
-    for a, b in zip(ordered, ordered[1:], strict=False):
+    for a, b in itertools.pairwise(ordered):
         assert b.start >= a.end

@@ -148,9 +148,9 @@ class IntervalBuilder:
                 changes += self._close(end)
             elif away:
                 changes += self._close(max(current.start_mono, obs.mono - idle))
-            elif obs.app != current.app or obs.measure != current.measure:
-                changes += self._close(obs.mono)
-            elif obs.mono - current.start_mono >= self.max_span_s:
+            elif (obs.app != current.app or obs.measure != current.measure
+                  or obs.mono - current.start_mono >= self.max_span_s):
+                # A switch, or an interval at its longest: close here (a contiguous one follows).
                 changes += self._close(obs.mono)
             else:
                 changes.append(Extended(current.at(obs.mono)))

@@ -181,6 +181,8 @@ class X11Probe:
         if self._watcher is None:
             self._watcher = _FocusWatcher(self._display_name, callback)
             self._watcher.start()
+            # Switches made right after start-up must not be missed: wait until subscribed.
+            self._watcher.subscribed.wait(timeout=2.0)
         return True
 
     def close(self) -> None:
@@ -243,6 +245,7 @@ class _FocusWatcher(threading.Thread):
         self._display_name = display_name
         self._callback = callback
         self._stopping = threading.Event()
+        self.subscribed = threading.Event()
         self._watched: Any | None = None
 
     def stop(self) -> None:
@@ -268,7 +271,8 @@ class _FocusWatcher(threading.Thread):
             X = conn.X
             conn.root.change_attributes(event_mask=X.PropertyChangeMask)
             self._follow_active(conn)
-            conn.display.flush()
+            conn.display.sync()  # the server has the subscription before we say so
+            self.subscribed.set()
             fd = conn.display.fileno()
             while not self._stopping.is_set():
                 ready, _, _ = select.select([fd], [], [], 0.5)
