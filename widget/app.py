@@ -52,7 +52,7 @@ def run_tray(args: argparse.Namespace) -> int:
     store = open_store(args, log_to_stderr=True)
     options = Options.from_settings(store.all_settings())
     presence = TrayPresence(TodayService(store, options))
-    tracker = Tracker(store, options, on_change=presence.changed.emit)
+    tracker = Tracker(store, options, app_run_loop=True, on_change=presence.changed.emit)
     tracker.start()
     presence.show()
     try:

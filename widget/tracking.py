@@ -30,8 +30,10 @@ APPS_RELOAD_S = 15.0  # `driftcheck apps add` in another terminal takes effect t
 class Tracker:
     def __init__(self, store: Store, options: Options, *, clock: Clock | None = None,
                  probe: Probe | None = None, env: Mapping[str, str] | None = None,
-                 platform: str | None = None,
+                 platform: str | None = None, app_run_loop: bool = False,
                  on_change: Callable[[], None] | None = None) -> None:
+        """`app_run_loop`: a GUI event loop runs in this process (the tray app), which the
+        macOS probe needs for its focus notifications."""
         self.store = store
         self.options = options
         self._clock = clock or SystemClock()
@@ -39,7 +41,8 @@ class Tracker:
         self._platform = platform or sys.platform
         self._browsers = load_catalog().browser_names(current_platform())
         self._matcher = self._load_matcher()
-        self.probe = probe or choose_probe(self._env, self._platform, self._wanted)
+        self.probe = probe or choose_probe(self._env, self._platform, self._wanted,
+                                           app_run_loop=app_run_loop)
         self.builder = IntervalBuilder(interval=options.sample_interval,
                                        idle_after=options.idle_after)
         self.sampler = Sampler(self.probe, self._match, self.builder, store, self._clock,
