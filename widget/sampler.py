@@ -62,6 +62,7 @@ class Sampler:
         self._open: Interval | None = None
         self._open_dirty = False
         self._closed: list[_Unsaved] = []
+        self._stopped = False
         self.stats = SamplerStats()
 
     def set_matcher(self, match: Callable[[Foreground], str | None]) -> None:
@@ -71,6 +72,8 @@ class Sampler:
     def tick(self) -> None:
         """A full reading: the app in front, idle time, lock state."""
         with self._lock:
+            if self._stopped:
+                return
             self.stats.ticks += 1
             obs = self._read(self._clock.mono())
             if obs is not None:
@@ -82,17 +85,27 @@ class Sampler:
 
         Only openings and closings are written now; the next tick writes the rest."""
         with self._lock:
+            if self._stopped:
+                return
             self.stats.focus_events += 1
             obs = self._read(mono, with_lock=False)
             if obs is not None:
                 self._apply(self._builder.observe(obs))
             self._flush(extend=False)
 
-    def stop(self) -> None:
-        """Close what is open at this moment and write everything."""
-        with self._lock:
+    def stop(self, timeout: float = 5.0) -> bool:
+        """Close what is open at this moment and write everything. If a tick is stuck in a
+        hung probe, give up after `timeout`: the end written by the last tick stands."""
+        self._stopped = True  # no tick or focus event starts after this
+        if not self._lock.acquire(timeout=timeout):
+            log.warning("a sample is stuck; stopping without the last few seconds")
+            return False
+        try:
             self._apply(self._builder.finish(self._clock.mono()))
             self._flush(extend=True)
+        finally:
+            self._lock.release()
+        return True
 
     def _read(self, mono: float, with_lock: bool = True) -> Observation | None:
         now_mono = self._clock.mono()

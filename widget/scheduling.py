@@ -35,5 +35,7 @@ class Schedule:
         self._scheduler.start()
 
     def shutdown(self) -> None:
+        """Stop starting jobs. A job still running finishes on its own thread; the sampler's
+        own lock lets the caller wait for it, with a limit, so a hung probe cannot hang exit."""
         if self._scheduler.running:
-            self._scheduler.shutdown(wait=True)
+            self._scheduler.shutdown(wait=False)

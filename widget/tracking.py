@@ -89,6 +89,6 @@ class Tracker:
 
     def stop(self) -> None:
         self._schedule.shutdown()
-        self.probe.close()
         self.sampler.stop()
+        self.probe.close()
         log.info("tracking stopped", extra={"event": "stopped"})

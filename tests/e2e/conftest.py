@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import skip_or_fail
-from tests.e2e.xsession import XSession, missing_tools, start_session
+from tests.e2e.xsession import XSession, missing_tools, start_session, stop_processes
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
@@ -23,12 +23,7 @@ def xsession(tmp_path_factory: pytest.TempPathFactory) -> Iterator[XSession]:
         yield session
     finally:
         session.close_windows()
-        for proc in procs:
-            proc.terminate()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_processes(procs)
 
 
 @pytest.fixture

@@ -132,8 +132,11 @@ class ActivePerson:
                 self._session.touch()
 
 
-def start_session(tmp: Path) -> tuple[XSession, list[subprocess.Popen[bytes]]]:
-    n = _free_display()
+def start_session(tmp: Path, number: int | None = None
+                  ) -> tuple[XSession, list[subprocess.Popen[bytes]]]:
+    """Xvfb and openbox on display `number` (a free one by default); returns the session and
+    the processes to stop, window manager first."""
+    n = _free_display() if number is None else number
     display = f":{n}"
     xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -154,3 +157,13 @@ def start_session(tmp: Path) -> tuple[XSession, list[subprocess.Popen[bytes]]]:
 
     wait_for(wm_ready, 15, "openbox")
     return session, [wm, xvfb]
+
+
+def stop_processes(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
