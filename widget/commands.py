@@ -16,7 +16,7 @@ from widget.core.catalog import Catalog, custom_app, entry_to_app
 from widget.core.model import Measure, TrackedApp
 from widget.core.options import SPECS, Options, check_option
 from widget.core.status import format_duration
-from widget.errors import UsageError
+from widget.errors import StoreError, UsageError
 from widget.paths import default_data_dir, ensure_private_dir
 from widget.store.db import Store
 
@@ -35,7 +35,12 @@ def open_store(args: argparse.Namespace, log_to_stderr: bool = True) -> Store:
     from widget.logs import setup_logging
 
     os.umask(0o077)  # files SQLite makes later (-wal, -shm) are born owner-only
-    directory = ensure_private_dir(data_dir(args))
+    path = data_dir(args)
+    try:
+        directory = ensure_private_dir(path)
+    except OSError as exc:
+        raise StoreError(f"The data folder {path} cannot be used ({exc.strerror or exc}); "
+                         "choose another with --data-dir.") from None
     level = args.log_level or os.environ.get("DRIFTCHECK_LOG_LEVEL", "info")
     setup_logging(directory, level, stderr=log_to_stderr)
     return Store.open(directory / DB_NAME)

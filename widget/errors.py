@@ -25,5 +25,9 @@ class StoreError(DriftcheckError):
     """The database could not be opened, read or written."""
 
 
+class RowGone(StoreError):
+    """A row the tracker was extending is no longer in the database."""
+
+
 class ProbeError(DriftcheckError):
     """The platform probe could not read the foreground app or idle time this time."""

@@ -18,7 +18,7 @@ from typing import Protocol
 from widget.clock import Clock
 from widget.core.intervals import Change, Closed, Extended, IntervalBuilder, Observation, Opened
 from widget.core.model import Foreground, Interval
-from widget.errors import DriftcheckError, ProbeError
+from widget.errors import DriftcheckError, ProbeError, RowGone, UnknownApp
 from widget.probes.base import Probe
 
 log = logging.getLogger(__name__)
@@ -88,6 +88,9 @@ class Sampler:
             if self._stopped:
                 return
             self.stats.focus_events += 1
+            last = self._builder.last_mono
+            if last is not None and mono < last:
+                mono = last  # a tick got the lock first and has already seen the switch
             obs = self._read(mono, with_lock=False)
             if obs is not None:
                 self._apply(self._builder.observe(obs))
@@ -137,28 +140,39 @@ class Sampler:
             self._on_change()
 
     def _flush(self, extend: bool) -> None:
+        """Write what changed. A transient failure (disk full, a read-only folder, a busy
+        file) keeps the changes for the next tick; a row that vanished is written anew; an
+        interval of an app that no longer exists is dropped."""
         try:
             while self._closed:
                 item = self._closed[0]
                 if item.interval.seconds <= 0:
                     if item.row_id is not None:
                         self._sink.delete_interval(item.row_id)
-                elif item.row_id is None:
-                    self._sink.insert_interval(item.interval)
                 else:
-                    self._sink.update_interval_end(item.row_id, item.interval.end)
+                    self._save(item.interval, item.row_id)
                 self._closed.pop(0)
-            if self._open is not None and self._open_dirty:
-                if self._open_row is None:
-                    self._open_row = self._sink.insert_interval(self._open)
-                    self._open_dirty = False
-                elif extend:
-                    self._sink.update_interval_end(self._open_row, self._open.end)
-                    self._open_dirty = False
+            if self._open is not None and self._open_dirty and (extend or self._open_row is None):
+                self._open_row = self._save(self._open, self._open_row)
+                self._open_dirty = False
         except DriftcheckError as exc:
             self._note_error("store", str(exc))
-        except Exception as exc:  # disk full, read-only: keep the changes for the next tick
+        except Exception as exc:
             self._note_error("store", f"{type(exc).__name__}")
+
+    def _save(self, interval: Interval, row_id: int | None) -> int | None:
+        """Insert or extend one interval's row; its row id, or None when it was dropped."""
+        if row_id is not None:
+            try:
+                self._sink.update_interval_end(row_id, interval.end)
+                return row_id
+            except RowGone:
+                log.warning("an interval's row vanished under the tracker; writing it again")
+        try:
+            return self._sink.insert_interval(interval)
+        except UnknownApp:
+            log.warning("dropped an interval of an app that is no longer known")
+            return None
 
     def _note_error(self, where: str, what: str) -> None:
         if where == "probe":

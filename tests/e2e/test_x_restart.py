@@ -26,6 +26,7 @@ def test_tracker_survives_the_x_server_restarting(tmp_path: Path, run_driftcheck
     try:
         run_driftcheck("--data-dir", str(data), "apps", "add", "koboldcpp")
         window = xs.spawn("koboldcpp", "Secret before 51aa")
+        xs.spawn("notes", "Notes")  # openbox focuses a new window: not the tracked one yet
         tracker = Tracker(xs, data, "--interval", "1", "--idle-after", "30")
         with ActivePerson(xs):
             before = focus_for(xs, window, 3)
@@ -36,6 +37,7 @@ def test_tracker_survives_the_x_server_restarting(tmp_path: Path, run_driftcheck
 
         xs, procs = start_session(tmp_path, number)
         window = xs.spawn("koboldcpp", "Secret after 62bb")
+        xs.spawn("notes", "Notes")
         time.sleep(2.5)  # the probe reconnects at most every 2 s
         with ActivePerson(xs):
             after = focus_for(xs, window, 4)

@@ -97,6 +97,11 @@ class IntervalBuilder:
         self._last_close: tuple[float, datetime] | None = None  # (mono, wall) of the last end
 
     @property
+    def last_mono(self) -> float | None:
+        """Monotonic time of the last observation, if any."""
+        return None if self._last is None else self._last.mono
+
+    @property
     def open_interval(self) -> Interval | None:
         if self._open is None or self._last is None:
             return None
@@ -148,10 +153,17 @@ class IntervalBuilder:
                 changes += self._close(end)
             elif away:
                 changes += self._close(max(current.start_mono, obs.mono - idle))
-            elif (obs.app != current.app or obs.measure != current.measure
-                  or obs.mono - current.start_mono >= self.max_span_s):
-                # A switch, or an interval at its longest: close here (a contiguous one follows).
+            elif obs.app != current.app or obs.measure != current.measure:
                 changes += self._close(obs.mono)
+            elif obs.mono - current.start_mono >= self.max_span_s:
+                # At its longest: close it at exactly max_span and go on in a contiguous one,
+                # so that no stored interval is ever longer than max_span.
+                split = current.start_mono + self.max_span_s
+                changes += self._close(split)
+                changes.append(self._start(current.app, obs, split))
+                assert self._open is not None
+                changes.append(Extended(self._open.at(obs.mono)))
+                return
             else:
                 changes.append(Extended(current.at(obs.mono)))
                 return

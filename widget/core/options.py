@@ -21,7 +21,7 @@ SPECS: dict[str, OptionSpec] = {
     "sample_interval": OptionSpec(5, 1, 60, "seconds", "how often the tracker looks"),
     "idle_after": OptionSpec(180, 2, 7200, "seconds",
                              "how long without keyboard or mouse before time stops counting"),
-    "day_start_hour": OptionSpec(4, 0, 12, "hour", "when a new day begins (late nights belong "
+    "day_start_hour": OptionSpec(4, 0, 12, "o'clock", "when a new day begins (late nights belong "
                                  "to the evening before)", integer=True),
 }
 

@@ -35,7 +35,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from widget.core.model import Interval, Measure, Rule, RuleKind, TrackedApp
-from widget.errors import StoreError, UnknownApp
+from widget.errors import RowGone, StoreError, UnknownApp
 from widget.paths import ensure_private_dir, make_private, private_file
 from widget.store import migrations
 from widget.store.models import (
@@ -249,7 +249,7 @@ class Store:
         with self._write() as conn:
             result = conn.execute(_UPDATE_END, {"row_id": row_id, "end_ms": to_ms(end)})
         if result.rowcount != 1:
-            raise StoreError("The interval being extended is no longer in the database.")
+            raise RowGone("The interval being extended is no longer in the database.")
 
     def delete_interval(self, row_id: int) -> None:
         with self._write() as conn:

@@ -6,7 +6,15 @@ from datetime import UTC, datetime
 
 from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QApplication, QLabel, QMenu, QSystemTrayIcon, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QSystemTrayIcon,
+    QVBoxLayout,
+    QWidget,
+)
 
 from widget.core.days import day_window, local_day
 from widget.core.model import Measure
@@ -77,18 +85,22 @@ class TrayPresence(QObject):
         if QSystemTrayIcon.isSystemTrayAvailable():
             self._tray = QSystemTrayIcon()
             self._tray.setContextMenu(self._menu)
+            self.refresh()  # icon and tooltip first: a tray must never get an empty slot
             self._tray.show()
-        else:
-            self._window = QWidget()
-            self._window.setWindowTitle("driftcheck")
-            layout = QVBoxLayout(self._window)
-            layout.addWidget(self._label)
-            note = QLabel("There is no system tray on this desktop, so driftcheck shows "
-                          "today here instead.")
-            note.setWordWrap(True)
-            layout.addWidget(note)
-            self._window.show()
+            return
+        self._window = QWidget()
+        self._window.setWindowTitle("driftcheck")
+        layout = QVBoxLayout(self._window)
+        layout.addWidget(self._label)
+        note = QLabel("There is no system tray on this desktop, so driftcheck shows today "
+                      "here instead.")
+        note.setWordWrap(True)
+        layout.addWidget(note)
+        quit_button = QPushButton("Quit driftcheck")
+        quit_button.clicked.connect(QApplication.quit)
+        layout.addWidget(quit_button)
         self.refresh()
+        self._window.show()
 
     def refresh(self) -> None:
         status = self._service.today()

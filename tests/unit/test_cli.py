@@ -1,0 +1,379 @@
+"""The command line as a person or a script uses it: in-process `main()` with a temp data
+directory, and the real program as a subprocess for what only a new process shows."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import stat
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from widget import __version__
+from widget.cli import main
+from widget.commands import DB_NAME
+from widget.core.days import day_window, local_day
+from widget.core.model import Interval, Measure
+from widget.localzone import local_zone
+from widget.store import Store
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture(autouse=True)
+def _isolated_process_state() -> Iterator[None]:
+    """`main()` sets the umask and takes over the root logger, as a program should; undo
+    both so the next test starts clean."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        yield
+    finally:
+        os.umask(umask)
+        for handler in list(root.handlers):
+            if handler not in handlers:
+                root.removeHandler(handler)
+                handler.close()
+        for handler in handlers:
+            if handler not in root.handlers:
+                root.addHandler(handler)
+        root.setLevel(level)
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def run(data: Path, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    def run(*argv: str, data_dir: Path | None = data) -> Result:
+        args = ["--data-dir", str(data_dir), *argv] if data_dir is not None else list(argv)
+        try:
+            code = main(args)
+        except SystemExit as stop:
+            code = stop.code if isinstance(stop.code, int) else 1
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
+
+
+def one_error_line(err: str) -> str:
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("driftcheck: "), err
+    assert "Traceback" not in err
+    assert "usage:" not in err
+    return lines[0]
+
+
+def stored_apps(data: Path) -> list[str]:
+    if not (data / DB_NAME).exists():
+        return []
+    store = Store.open(data / DB_NAME)
+    try:
+        return [a.key for a in store.list_apps()]
+    finally:
+        store.close()
+
+
+# --- apps ---------------------------------------------------------------------------------
+
+
+def test_apps_catalog_json_lists_the_known_companions(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("apps", "catalog", "--json")
+    assert result.code == 0, result.err
+    entries = json.loads(result.out)
+    assert len(entries) >= 20
+    ids = {e["id"] for e in entries}
+    assert {"replika", "character-ai", "nomi", "kindroid", "sillytavern", "backyard-ai"} <= ids
+    for entry in entries:
+        assert entry["name"] and isinstance(entry["verified"], bool)
+
+
+def test_apps_add_then_list_shows_it(run, data: Path) -> None:  # type: ignore[no-untyped-def]
+    added = run("apps", "add", "replika")
+    assert added.code == 0, added.err
+    assert "Replika" in added.out
+    listed = run("apps", "list", "--json")
+    assert listed.code == 0
+    apps = json.loads(listed.out)
+    assert [a["id"] for a in apps] == ["replika"]
+    assert apps[0]["name"] == "Replika"
+    assert apps[0]["rules"], "a catalog app comes with its patterns"
+
+
+def test_adding_an_unknown_id_is_one_sentence_and_stores_nothing(  # type: ignore[no-untyped-def]
+        run, data: Path) -> None:
+    result = run("apps", "add", "replika", "nonexistent")
+    assert result.code == 1
+    assert "nonexistent" in one_error_line(result.err)
+    assert stored_apps(data) == []  # not even the valid id before it
+
+
+@pytest.mark.parametrize("argv", [
+    ["--name", "Everything", "--process", "*"],
+    ["--name", "Everything", "--title", "**"],
+    ["--name", "Blank", "--process", "   "],
+    ["--name", "Nothing"],
+    ["--process", "kobold*"],  # no name
+    ["--name", "   ", "--process", "kobold*"],
+    ["replika", "--name", "Mine", "--process", "mine"],  # both at once
+    [],
+])
+def test_bad_custom_apps_are_refused_and_nothing_is_stored(  # type: ignore[no-untyped-def]
+        run, data: Path, argv: list[str]) -> None:
+    result = run("apps", "add", *argv)
+    assert result.code == 1
+    one_error_line(result.err)
+    assert stored_apps(data) == []
+
+
+def test_a_custom_app_is_stored_with_its_patterns(run, data: Path) -> None:  # type: ignore[no-untyped-def]
+    result = run("apps", "add", "--name", "My Kobold", "--process", "kobold*",
+                 "--title", "KoboldAI Lite")
+    assert result.code == 0, result.err
+    apps = json.loads(run("apps", "list", "--json").out)
+    assert apps == [{"id": "custom-my-kobold", "name": "My Kobold", "source": "custom",
+                     "any_window_titles": False,
+                     "rules": [{"kind": "process", "pattern": "kobold*"},
+                               {"kind": "title", "pattern": "KoboldAI Lite"}]}]
+
+
+def test_removing_an_app_that_is_not_tracked_fails(run, data: Path) -> None:  # type: ignore[no-untyped-def]
+    result = run("apps", "remove", "replika")
+    assert result.code == 1
+    assert "replika" in one_error_line(result.err)
+    assert run("apps", "add", "replika").code == 0
+    assert run("apps", "remove", "replika").code == 0
+    assert stored_apps(data) == []
+    assert run("apps", "remove", "replika").code == 1  # already removed
+
+
+# --- status -------------------------------------------------------------------------------
+
+
+def _today_window() -> tuple[str, tuple[datetime, datetime]]:
+    tz = local_zone()
+    day = local_day(datetime.now(UTC), tz, 4)
+    return day.isoformat(), day_window(day, tz, 4)
+
+
+def test_status_json_on_an_empty_dir_has_the_documented_shape(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("status", "--json")
+    assert result.code == 0, result.err
+    status = json.loads(result.out)
+    assert set(status) == {"date", "mode", "apps", "total_seconds"}
+    assert status["date"] == _today_window()[0]
+    assert status["mode"] == "foreground"
+    assert status["apps"] == []
+    assert status["total_seconds"] == 0
+
+
+def test_status_json_counts_todays_intervals(run, data: Path) -> None:  # type: ignore[no-untyped-def]
+    assert run("apps", "add", "replika", "nomi").code == 0
+    today, (start, _) = _today_window()
+    store = Store.open(data / DB_NAME)
+    try:
+        begin = start + timedelta(minutes=30)
+        store.insert_interval(Interval("replika", begin, begin + timedelta(seconds=600)))
+        # Yesterday's late night does not count today.
+        store.insert_interval(Interval("replika", start - timedelta(minutes=20),
+                                       start - timedelta(minutes=10)))
+    finally:
+        store.close()
+    result = run("status", "--json")
+    assert result.code == 0, result.err
+    status = json.loads(result.out)
+    assert status["date"] == today
+    assert status["total_seconds"] == 600
+    seconds = {a["id"]: a["seconds"] for a in status["apps"]}
+    assert seconds == {"replika": 600, "nomi": 0}
+    assert status["apps"][0]["id"] == "replika"
+
+    text = run("status")
+    assert text.code == 0
+    assert "10 min" in text.out and "Nomi" in text.out
+
+
+def test_status_says_approximate_when_time_was_approximate(run, data: Path) -> None:  # type: ignore[no-untyped-def]
+    assert run("apps", "add", "replika").code == 0
+    _, (start, _) = _today_window()
+    store = Store.open(data / DB_NAME)
+    try:
+        store.insert_interval(Interval("replika", start + timedelta(minutes=5),
+                                       start + timedelta(minutes=6), Measure.APPROXIMATE))
+    finally:
+        store.close()
+    status = json.loads(run("status", "--json").out)
+    assert status["mode"] == "approximate"
+    assert "approximately" in run("status").out
+
+
+# --- settings -----------------------------------------------------------------------------
+
+
+def test_settings_refuse_a_bad_value_and_keep_a_good_one(run) -> None:  # type: ignore[no-untyped-def]
+    bad = run("settings", "sample_interval", "0")
+    assert bad.code == 1
+    assert "between 1 and 60" in one_error_line(bad.err)
+    unknown = run("settings", "colour", "blue")
+    assert unknown.code == 1
+    one_error_line(unknown.err)
+
+    good = run("settings", "idle_after", "120")
+    assert good.code == 0, good.err
+    shown = run("settings")
+    assert "idle_after = 120 " in shown.out
+    assert "sample_interval = 5 " in shown.out  # the others keep their defaults
+    assert run("settings", "idle_after").out.strip() == "120"
+
+
+# --- bad arguments ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("argv", [
+    ["track", "--interval", "0"],
+    ["track", "--interval", "abc"],
+    ["track", "--interval", "61"],
+    ["track", "--idle-after", "-1"],
+    ["--data-dir"],
+    ["frobnicate"],
+    ["apps"],
+    ["apps", "explode"],
+    ["apps", "remove"],
+    ["status", "--jsno"],
+    ["--log-level", "loud", "status"],
+])
+def test_every_bad_argument_gets_one_sentence_and_status_2(  # type: ignore[no-untyped-def]
+        run, data: Path, argv: list[str]) -> None:
+    result = run(*argv, data_dir=None)
+    assert result.code == 2
+    line = one_error_line(result.err)
+    assert line.endswith("See 'driftcheck --help'.") or "--help'." in line
+    assert result.out == ""
+    assert not data.exists()  # nothing was opened or created
+
+
+_WORDS = ["apps", "catalog", "list", "add", "remove", "status", "settings", "--json",
+          "--name", "--process", "--title", "--any-window", "replika", "nomi", "*", "",
+          "sample_interval", "idle_after", "day_start_hour", "0", "5", "4.5", "-1", "1e999",
+          "nan", "--log-level", "debug", "-h", "--", "-", "--data-dir"]
+_TOKEN = st.one_of(st.sampled_from(_WORDS), st.text(max_size=12))
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(command=st.sampled_from(["apps", "status", "settings"]),
+       rest=st.lists(_TOKEN, max_size=6))
+def test_random_arguments_never_end_in_a_traceback(command: str, rest: list[str]) -> None:
+    import contextlib
+    import io
+
+    with tempfile.TemporaryDirectory() as tmp:
+        cwd = os.getcwd()
+        os.chdir(tmp)  # a --data-dir among the random words lands in here
+        err = io.StringIO()
+        try:
+            with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+                try:
+                    code = main(["--data-dir", str(Path(tmp) / "data"), command, *rest])
+                except SystemExit as stop:
+                    code = stop.code
+        finally:
+            os.chdir(cwd)
+            root = logging.getLogger()
+            for handler in list(root.handlers):
+                if isinstance(handler, logging.FileHandler):
+                    root.removeHandler(handler)
+                    handler.close()
+    assert code is None or isinstance(code, int)
+    assert code in (None, 0, 1, 2), (code, err.getvalue())
+    assert "Traceback" not in err.getvalue()
+    assert "something unexpected" not in err.getvalue()
+
+
+# --- the real program ---------------------------------------------------------------------
+
+
+def _env(**changes: str | None) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO)
+    for key, value in changes.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
+
+
+def test_version(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "widget", "--version"], capture_output=True,
+                          text=True, timeout=60, env=_env(), cwd=tmp_path)
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"driftcheck {__version__}" == "driftcheck 0.1.0"
+
+
+def test_the_tray_without_a_display_says_so_in_one_sentence(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    done = subprocess.run(
+        [sys.executable, "-m", "widget", "--data-dir", str(data)], capture_output=True,
+        text=True, timeout=60, cwd=tmp_path,
+        env=_env(DISPLAY=None, WAYLAND_DISPLAY=None, QT_QPA_PLATFORM=None))
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "`driftcheck track`" in lines[0]
+    assert lines[0].endswith(".") and lines[0].count(". ") == 0
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""
+    assert not data.exists()
+
+
+def test_an_unusable_data_dir_is_one_sentence(tmp_path: Path) -> None:
+    in_the_way = tmp_path / "a-file"
+    in_the_way.write_text("not a folder")
+    done = subprocess.run(
+        [sys.executable, "-m", "widget", "--data-dir", str(in_the_way / "data"), "status"],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path, env=_env())
+    assert done.returncode in (1, 2)
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert 'File "' not in done.stderr
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX-only")
+@pytest.mark.parametrize("existing", [False, True])
+def test_data_files_are_owner_only_whatever_the_umask(  # type: ignore[no-untyped-def]
+        run, data: Path, existing: bool) -> None:
+    if existing:  # a folder made earlier by hand, open to everyone
+        data.mkdir(mode=0o755)
+        os.chmod(data, 0o755)
+        (data / "driftcheck.log").write_text("")
+        os.chmod(data / "driftcheck.log", 0o644)
+    os.umask(0o022)
+    assert run("apps", "add", "replika").code == 0
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    files = list(data.iterdir())
+    assert {DB_NAME, "driftcheck.log"} <= {f.name for f in files}
+    for file in files:
+        assert stat.S_IMODE(file.stat().st_mode) == 0o600, file
