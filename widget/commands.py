@@ -11,6 +11,7 @@ import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from widget.core.catalog import Catalog, custom_app, entry_to_app
 from widget.core.model import Measure, TrackedApp
@@ -18,7 +19,9 @@ from widget.core.options import SPECS, Options, check_option
 from widget.core.status import format_duration
 from widget.errors import StoreError, UsageError
 from widget.paths import default_data_dir, ensure_private_dir
-from widget.store.db import Store
+
+if TYPE_CHECKING:
+    from widget.store.db import Store
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +33,8 @@ def data_dir(args: argparse.Namespace) -> Path:
     return Path(path).expanduser()
 
 
-def open_store(args: argparse.Namespace, log_to_stderr: bool = True) -> Store:
-    """The store in the data directory, with owner-only files and the log set up."""
+def prepare_data_dir(args: argparse.Namespace, log_to_stderr: bool = True) -> Path:
+    """The data directory, private, with the log set up; a sentence if it cannot be used."""
     from widget.logs import setup_logging
 
     os.umask(0o077)  # files SQLite makes later (-wal, -shm) are born owner-only
@@ -43,7 +46,14 @@ def open_store(args: argparse.Namespace, log_to_stderr: bool = True) -> Store:
                          "choose another with --data-dir.") from None
     level = args.log_level or os.environ.get("DRIFTCHECK_LOG_LEVEL", "info")
     setup_logging(directory, level, stderr=log_to_stderr)
-    return Store.open(directory / DB_NAME)
+    return directory
+
+
+def open_store(args: argparse.Namespace, log_to_stderr: bool = True) -> Store:
+    """The store in the data directory, with owner-only files and the log set up."""
+    from widget.store.db import Store
+
+    return Store.open(prepare_data_dir(args, log_to_stderr) / DB_NAME)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,9 +68,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def track(args: argparse.Namespace) -> int:
+    from widget.store.sampling import open_for_tracking
     from widget.tracking import Tracker
 
-    store = open_store(args)
+    store = open_for_tracking(prepare_data_dir(args) / DB_NAME)
     options = Options.from_settings(store.all_settings())
     overrides = {}
     if args.interval is not None:

@@ -9,26 +9,33 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Mapping
+from typing import Protocol
 
 from widget.catalog_data import current_platform, load_catalog
 from widget.clock import Clock, SystemClock
 from widget.core.intervals import IntervalBuilder
-from widget.core.model import Foreground
+from widget.core.model import Foreground, TrackedApp
 from widget.core.options import Options
 from widget.core.rules import Matcher
 from widget.probes.base import Probe
 from widget.probes.choose import choose_probe
-from widget.sampler import Sampler
+from widget.sampler import IntervalSink, Sampler
 from widget.scheduling import Schedule
-from widget.store.db import Store
 
 log = logging.getLogger(__name__)
 
 APPS_RELOAD_S = 15.0  # `driftcheck apps add` in another terminal takes effect this soon
 
 
+class TrackerStore(IntervalSink, Protocol):
+    """What the tracker needs of a store: `Store`, or the lean `SamplingStore`."""
+
+    def list_apps(self) -> list[TrackedApp]: ...
+    def set_setting(self, key: str, value: object) -> None: ...
+
+
 class Tracker:
-    def __init__(self, store: Store, options: Options, *, clock: Clock | None = None,
+    def __init__(self, store: TrackerStore, options: Options, *, clock: Clock | None = None,
                  probe: Probe | None = None, env: Mapping[str, str] | None = None,
                  platform: str | None = None, app_run_loop: bool = False,
                  on_change: Callable[[], None] | None = None) -> None:

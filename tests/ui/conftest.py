@@ -1,7 +1,19 @@
-"""UI tests run without a screen: Qt draws offscreen (set before Qt is imported)."""
+"""UI tests run without a screen: Qt draws offscreen (set before Qt is imported).
+
+Qt needs a few system libraries (libEGL, fontconfig...). Where they are missing, the UI tests
+are not collected and `test_qt_loads` skips loudly naming the problem (fails with REQUIRE_X11=1).
+"""
 
 from __future__ import annotations
 
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+try:
+    from PySide6 import QtGui, QtWidgets  # noqa: F401
+
+    QT_PROBLEM: str | None = None
+except ImportError as exc:
+    QT_PROBLEM = str(exc)
+    collect_ignore_glob = ["test_tray*.py"]

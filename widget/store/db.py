@@ -11,9 +11,8 @@ so that rewriting the open interval's end appends about one page to the WAL.
 
 from __future__ import annotations
 
-import json
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,13 +33,21 @@ from sqlalchemy import (
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from widget.core.model import Interval, Measure, Rule, RuleKind, TrackedApp
+from widget.core.model import Interval, TrackedApp
 from widget.errors import RowGone, StoreError, UnknownApp
 from widget.paths import ensure_private_dir, make_private, private_file
 from widget.store import migrations
+from widget.store.codec import (
+    MEASURE_FROM_DB,
+    MEASURE_TO_DB,
+    apply_pragmas,
+    apps_from_rows,
+    decode_setting,
+    encode_setting,
+    from_ms,
+    to_ms,
+)
 from widget.store.models import (
-    MEASURE_APPROXIMATE,
-    MEASURE_FOREGROUND,
     Base,
     IntervalRow,
     MatchRuleRow,
@@ -48,16 +55,7 @@ from widget.store.models import (
     TrackedAppRow,
 )
 
-PAGE_SIZE = 1024
-BUSY_TIMEOUT_MS = 5000
 DEFAULT_MAX_SPAN = timedelta(hours=1)
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MEASURE_TO_DB: Mapping[Measure, int] = {
-    Measure.FOREGROUND: MEASURE_FOREGROUND,
-    Measure.APPROXIMATE: MEASURE_APPROXIMATE,
-}
-_MEASURE_FROM_DB: Mapping[int, Measure] = {v: k for k, v in _MEASURE_TO_DB.items()}
 
 _apps = Base.metadata.tables[TrackedAppRow.__tablename__]
 _rules = Base.metadata.tables[MatchRuleRow.__tablename__]
@@ -77,19 +75,6 @@ _UPDATE_END = (
     .values(end_ms=bindparam("end_ms"))
 )
 _DELETE_INTERVAL = delete(_intervals).where(_intervals.c.id == bindparam("row_id"))
-
-
-def to_ms(moment: datetime) -> int:
-    """Milliseconds since the epoch for an aware datetime, rounded half up."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("the store takes aware datetimes only")
-    micros = (moment - _EPOCH) // timedelta(microseconds=1)
-    return (micros + 500) // 1000
-
-
-def from_ms(ms: int) -> datetime:
-    """The aware UTC datetime of `to_ms`'s milliseconds."""
-    return _EPOCH + timedelta(milliseconds=ms)
 
 
 def _utc_now() -> datetime:
@@ -205,21 +190,10 @@ class Store:
             query = query.where(_apps.c.removed_ms.is_(None))
         with self._read() as conn:
             apps = conn.execute(query).all()
-            rules: dict[int, list[Rule]] = {}
-            for app_id, kind, pattern in conn.execute(
+            rules = conn.execute(
                 select(_rules.c.app_id, _rules.c.kind, _rules.c.pattern).order_by(_rules.c.id)
-            ):
-                rules.setdefault(app_id, []).append(Rule(RuleKind(kind), pattern))
-        return [
-            TrackedApp(
-                key=key,
-                name=name,
-                rules=tuple(rules.get(app_id, ())),
-                any_window_titles=bool(any_titles),
-                source=source,
-            )
-            for app_id, key, name, source, any_titles in apps
-        ]
+            ).all()
+        return apps_from_rows(apps, rules)
 
     def app_names(self) -> dict[str, str]:
         """Every app's display name by key, removed apps included, for showing history."""
@@ -239,7 +213,7 @@ class Store:
                     "app_id": app_id,
                     "start_ms": to_ms(iv.start),
                     "end_ms": to_ms(iv.end),
-                    "measure": _MEASURE_TO_DB[iv.measure],
+                    "measure": MEASURE_TO_DB[iv.measure],
                 },
             )
         return int(result.lastrowid)
@@ -282,7 +256,7 @@ class Store:
         with self._read() as conn:
             rows = conn.execute(query).all()
         return [
-            Interval(app=key, start=from_ms(s), end=from_ms(e), measure=_MEASURE_FROM_DB[m])
+            Interval(app=key, start=from_ms(s), end=from_ms(e), measure=MEASURE_FROM_DB[m])
             for key, s, e, m in rows
         ]
 
@@ -298,11 +272,11 @@ class Store:
             raw = conn.execute(
                 select(_settings.c.value).where(_settings.c.key == key)
             ).scalar_one_or_none()
-        return None if raw is None else _decode(key, raw)
+        return None if raw is None else decode_setting(key, raw)
 
     def set_setting(self, key: str, value: object) -> None:
         """Store `value` as JSON; raises TypeError for a value JSON cannot hold."""
-        encoded = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        encoded = encode_setting(value)
         statement = sqlite_insert(_settings).values(key=key, value=encoded)
         statement = statement.on_conflict_do_update(
             index_elements=[_settings.c.key], set_={"value": statement.excluded.value}
@@ -313,7 +287,7 @@ class Store:
     def all_settings(self) -> dict[str, object]:
         with self._read() as conn:
             rows = conn.execute(select(_settings.c.key, _settings.c.value)).all()
-        return {key: _decode(key, raw) for key, raw in rows}
+        return {key: decode_setting(key, raw) for key, raw in rows}
 
     # --- plumbing -------------------------------------------------------------------------
 
@@ -358,18 +332,7 @@ def _make_engine(path: Path) -> Engine:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # SQLAlchemy emits BEGIN itself (migrations.use_real_transactions); sqlite3 must not.
         dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        try:
-            (pages,) = cursor.execute("PRAGMA page_count").fetchone()
-            if pages == 0:
-                # Only a brand-new file can take a page size; WAL mode fixes it after that.
-                cursor.execute(f"PRAGMA page_size = {PAGE_SIZE}")
-            cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA synchronous = NORMAL")
-            cursor.execute("PRAGMA foreign_keys = ON")
-            cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        finally:
-            cursor.close()
+        apply_pragmas(dbapi_connection)
 
     migrations.use_real_transactions(engine)
     return engine
@@ -391,10 +354,3 @@ def _reason(error: BaseException) -> str:
     if isinstance(error, OSError) and error.strerror:
         return error.strerror.lower()
     return str(error).splitlines()[0] if str(error) else type(error).__name__
-
-
-def _decode(key: str, raw: str) -> object:
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError as error:
-        raise StoreError(f"The setting {key!r} in the database is not readable.") from error

@@ -22,9 +22,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-MEASURE_FOREGROUND = 0
-MEASURE_APPROXIMATE = 1
-
 
 class Base(DeclarativeBase):
     pass

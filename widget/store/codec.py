@@ -1,0 +1,79 @@
+"""What every way into the database shares, without SQLAlchemy: time and measure encodings,
+connection pragmas, the schema version, and rows back into core dataclasses."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+
+from widget.core.model import Measure, Rule, RuleKind, TrackedApp
+from widget.errors import StoreError
+
+SCHEMA_VERSION = 3  # the newest step of migrations.MIGRATIONS (a test keeps them equal)
+PAGE_SIZE = 1024
+BUSY_TIMEOUT_MS = 5000
+
+MEASURE_FOREGROUND = 0
+MEASURE_APPROXIMATE = 1
+MEASURE_TO_DB: Mapping[Measure, int] = {
+    Measure.FOREGROUND: MEASURE_FOREGROUND,
+    Measure.APPROXIMATE: MEASURE_APPROXIMATE,
+}
+MEASURE_FROM_DB: Mapping[int, Measure] = {v: k for k, v in MEASURE_TO_DB.items()}
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def to_ms(moment: datetime) -> int:
+    """Milliseconds since the epoch for an aware datetime, rounded half up."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("the store takes aware datetimes only")
+    micros = (moment - _EPOCH) // timedelta(microseconds=1)
+    return (micros + 500) // 1000
+
+
+def from_ms(ms: int) -> datetime:
+    """The aware UTC datetime of `to_ms`'s milliseconds."""
+    return _EPOCH + timedelta(milliseconds=ms)
+
+
+def apply_pragmas(connection: sqlite3.Connection) -> None:
+    """WAL, NORMAL sync, foreign keys and a busy timeout on every connection; 1 KiB pages on
+    a brand-new file (small pages keep the per-sample rewrite of one row to ~1 KiB of WAL)."""
+    cursor = connection.cursor()
+    try:
+        (pages,) = cursor.execute("PRAGMA page_count").fetchone()
+        if pages == 0:
+            # Only a brand-new file can take a page size; WAL mode fixes it after that.
+            cursor.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    finally:
+        cursor.close()
+
+
+def apps_from_rows(apps: Iterable[tuple[int, str, str, str, object]],
+                   rules: Iterable[tuple[int, str, str]]) -> list[TrackedApp]:
+    """TrackedApps from (id, key, name, source, any_window_titles) rows, in their order, and
+    (app_id, kind, pattern) rule rows."""
+    by_app: dict[int, list[Rule]] = {}
+    for app_id, kind, pattern in rules:
+        by_app.setdefault(app_id, []).append(Rule(RuleKind(kind), pattern))
+    return [TrackedApp(key=key, name=name, rules=tuple(by_app.get(app_id, ())),
+                       any_window_titles=bool(any_titles), source=source)
+            for app_id, key, name, source, any_titles in apps]
+
+
+def encode_setting(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def decode_setting(key: str, raw: str) -> object:
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise StoreError(f"The setting {key!r} in the database is not readable.") from error
