@@ -14,6 +14,7 @@ from typing import Any
 from widget.core.model import Foreground, Measure
 from widget.errors import ProbeError
 from widget.probes.base import FocusCallback, ProbeInfo
+from widget.probes.lock import LogindLock
 
 __all__ = ["GnomeIdleMonitor", "ProcessFallbackProbe", "gnome_idle_source"]
 
@@ -95,6 +96,7 @@ class ProcessFallbackProbe:
         self._psutil = psutil
         self._wanted = wanted
         self._idle_source = idle_source
+        self._lock = LogindLock()
 
     def foreground(self) -> Foreground | None:
         """The most recently started wanted process, so two tracked apps never both count."""
@@ -120,7 +122,7 @@ class ProcessFallbackProbe:
         return self._idle_source() if self._idle_source is not None else None
 
     def locked(self) -> bool | None:
-        return None
+        return self._lock.locked()  # logind's LockedHint, where there is one
 
     def info(self) -> ProbeInfo:
         notes = [APPROXIMATE_NOTE]
@@ -133,7 +135,7 @@ class ProcessFallbackProbe:
             name=self.name,
             measure=self.measure,
             idle_source=idle_label,
-            lock_source=None,
+            lock_source="logind LockedHint" if self._lock.available() else None,
             focus_events=False,
             notes=tuple(notes),
         )
@@ -142,6 +144,7 @@ class ProcessFallbackProbe:
         return False
 
     def close(self) -> None:
+        self._lock.close()
         close = getattr(self._idle_source, "close", None)
         if callable(close):
             close()

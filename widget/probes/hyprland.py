@@ -23,6 +23,7 @@ from typing import Any
 from widget.core.model import Foreground, Measure
 from widget.errors import ProbeError
 from widget.probes.base import FocusCallback, ProbeInfo
+from widget.probes.lock import LogindLock
 from widget.probes.sway import ProcessLookup, process_identity
 
 __all__ = ["HyprlandProbe", "event_name", "event_socket_paths", "foreground_from_active"]
@@ -119,6 +120,7 @@ class HyprlandProbe:
         self._env = dict(os.environ if env is None else env)
         self._socket: socket.socket | None = None
         self._watcher: threading.Thread | None = None
+        self._lock = LogindLock()
 
     def _active_window(self) -> Mapping[str, Any]:
         try:
@@ -150,14 +152,14 @@ class HyprlandProbe:
         return None
 
     def locked(self) -> bool | None:
-        return None
+        return self._lock.locked()  # logind's LockedHint, where there is one
 
     def info(self) -> ProbeInfo:
         return ProbeInfo(
             name=self.name,
             measure=self.measure,
             idle_source=None,
-            lock_source=None,
+            lock_source="logind LockedHint" if self._lock.available() else None,
             focus_events=self._watcher is not None and self._watcher.is_alive(),
             notes=(IDLE_NOTE,),
         )
@@ -194,6 +196,7 @@ class HyprlandProbe:
         return None
 
     def close(self) -> None:
+        self._lock.close()
         if self._socket is not None:
             with contextlib.suppress(OSError):  # already disconnected
                 self._socket.shutdown(socket.SHUT_RDWR)

@@ -21,6 +21,7 @@ import psutil
 from widget.core.model import Foreground, Measure
 from widget.errors import ProbeError
 from widget.probes.base import FocusCallback, ProbeInfo
+from widget.probes.lock import LogindLock
 
 __all__ = [
     "SwayProbe",
@@ -131,6 +132,7 @@ class SwayProbe:
         self._lookup = lookup
         self._subscriber: subprocess.Popen[str] | None = None
         self._watcher: threading.Thread | None = None
+        self._lock = LogindLock()
 
     def _get_tree(self) -> Mapping[str, Any]:
         try:
@@ -162,14 +164,14 @@ class SwayProbe:
         return None
 
     def locked(self) -> bool | None:
-        return None
+        return self._lock.locked()  # logind's LockedHint, where there is one
 
     def info(self) -> ProbeInfo:
         return ProbeInfo(
             name=self.name,
             measure=self.measure,
             idle_source=None,
-            lock_source=None,
+            lock_source="logind LockedHint" if self._lock.available() else None,
             focus_events=self._watcher is not None and self._watcher.is_alive(),
             notes=(IDLE_NOTE,),
         )
@@ -202,6 +204,7 @@ class SwayProbe:
         return True
 
     def close(self) -> None:
+        self._lock.close()
         if self._subscriber is not None:
             self._subscriber.terminate()
             try:
