@@ -23,13 +23,14 @@ if str(REPO) not in sys.path:
 
 from tests.e2e.xsession import (  # noqa: E402  (needs the repository on sys.path first)
     ActivePerson,
+    Window,
     XSession,
     missing_tools,
     start_session,
     wait_for,
 )
 
-__all__ = ["REPO", "ActivePerson", "Figure", "TrackerProcess", "XSession", "driftcheck",
+__all__ = ["REPO", "ActivePerson", "Figure", "TrackerProcess", "Window", "XSession", "driftcheck",
            "fmt_bytes", "result", "tracker_env", "wait_for", "x_session"]
 
 DB_NAME = "driftcheck.sqlite3"

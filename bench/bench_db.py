@@ -64,6 +64,14 @@ def checkpoint(path: Path) -> tuple[int, int, int]:
     return busy, log, done
 
 
+def count_rows(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute("SELECT count(*) FROM intervals").fetchone()[0])
+    finally:
+        conn.close()
+
+
 def sizes(path: Path) -> tuple[int, int]:
     wal = path.with_name(path.name + "-wal")
     return path.stat().st_size, wal.stat().st_size if wal.exists() else 0
@@ -81,6 +89,7 @@ def main() -> int:
     from widget.core.rules import Matcher
     from widget.sampler import Sampler
     from widget.store.db import Store
+    from widget.store.sampling import open_for_tracking
 
     catalog = load_catalog()
     apps = [entry_to_app(catalog.get(i), "linux") for i in ("koboldcpp", "lm-studio")]
@@ -88,9 +97,13 @@ def main() -> int:
     try:
         path = tmp / "data" / "driftcheck.sqlite3"
         clock = FakeClock()
-        store = Store.open(path, clock=clock.wall)
+        setup = Store.open(path, clock=clock.wall)  # creates the file, as `apps add` does
         for app in apps:
-            store.add_app(app)
+            setup.add_app(app)
+        setup.close()
+        # What `driftcheck track` writes through (widget.store.sampling).
+        store = open_for_tracking(path)
+        print(f"store: {type(store).__module__}.{type(store).__name__}")
         matcher = Matcher(store.list_apps(), catalog.browser_names("linux"))
         probe = ScriptedProbe()
         builder = IntervalBuilder(interval=args.interval, idle_after=180)
@@ -100,7 +113,7 @@ def main() -> int:
         sampler.tick()  # opens the first interval
         checkpoint(path)
         size0, _ = sizes(path)
-        rows0 = store.interval_count()
+        rows0 = count_rows(path)
         procs = ("lm-studio", "koboldcpp")
         for i in range(args.switches):
             clock.t += args.interval
@@ -108,7 +121,7 @@ def main() -> int:
             sampler.tick()
         busy, _, _ = checkpoint(path)
         size1, wal1 = sizes(path)
-        rows1 = store.interval_count()
+        rows1 = count_rows(path)
         growth = size1 - size0
         per_1000 = growth * 1000 / args.switches
         page_size = sqlite3.connect(path).execute("PRAGMA page_size").fetchone()[0]
@@ -128,12 +141,12 @@ def main() -> int:
         probe.current = "koboldcpp" if probe.current == "lm-studio" else "lm-studio"
         sampler.tick()  # the switch into the long interval
         checkpoint(path)
-        rows2, (size2, _) = store.interval_count(), sizes(path)
+        rows2, (size2, _) = count_rows(path), sizes(path)
         for _ in range(1000):
             clock.t += step
             sampler.tick()
         checkpoint(path)
-        rows3, (size3, _) = store.interval_count(), sizes(path)
+        rows3, (size3, _) = count_rows(path), sizes(path)
         added = rows3 - rows2
         print(f"1,000 samples ({step:g} s apart) that only extend one interval: {added} rows "
               f"added ({rows2} -> {rows3}), file grew {fmt_bytes(size3 - size2)}; target 0 rows "

@@ -36,9 +36,14 @@ TARGET_CPU_PCT = 0.1
 TARGET_RSS_MB = 40.0
 TARGET_WRITES_PER_HOUR = 3 * 1024 * 1024
 DB_NAME = "driftcheck.sqlite3"
-# The modules the brief names, in the order the tracker pulls them in, then the whole tracker.
-IMPORTS = ["psutil", "Xlib.display", "sqlalchemy", "apscheduler.schedulers.background",
-           "widget.store.db", "widget.tracking", "widget.commands"]
+# The path `driftcheck track` really imports, in order (the tracker writes through the lean
+# sqlite3 store, widget.store.sampling), then the whole command module.
+IMPORTS = ["psutil", "Xlib.display", "apscheduler.schedulers.background", "sqlite3",
+           "widget.store.sampling", "widget.tracking", "widget.commands"]
+# Each alone, to show what a module costs by itself (shared dependencies counted in each);
+# sqlalchemy and widget.store.db are what the CLI and UI use, not the tracker.
+ALONE = ["psutil", "Xlib.display", "apscheduler.schedulers.background", "sqlalchemy",
+         "widget.store.db", "widget.store.sampling", "ssl", "asyncio", "importlib.metadata"]
 
 
 # --- disk writes ------------------------------------------------------------------------------
@@ -140,6 +145,37 @@ def file_sizes(data: Path) -> dict[str, int]:
     return {p.name: p.stat().st_size for p in data.iterdir() if p.is_file()}
 
 
+def file_mtimes(data: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in data.iterdir() if p.is_file()}
+
+
+class WriteTimeline:
+    """When the kernel counted writes (polled twice a second), for telling what wrote."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.events: list[tuple[float, int]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._t0 = time.monotonic()
+
+    def _run(self) -> None:
+        last = read_write_bytes(self.pid)
+        while not self._stop.wait(0.5):
+            now = read_write_bytes(self.pid)
+            if now is not None and last is not None and now != last:
+                self.events.append((time.monotonic() - self._t0, now - last))
+            last = now
+
+    def start(self) -> None:
+        self._t0 = time.monotonic()
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
 @dataclass
 class Snapshot:
     t: float
@@ -178,6 +214,7 @@ out = [["(python itself)", rss()]]
 for name in sys.argv[1:]:
     __import__(name)
     out.append([name, rss()])
+out.append(["(sqlalchemy loaded: %s)" % ("sqlalchemy" in sys.modules), rss()])
 print(json.dumps(out))
 """
 
@@ -191,17 +228,19 @@ def import_rss(*modules: str) -> list[tuple[str, float]]:
 
 def import_breakdown(tracker_rss_mb: float) -> dict[str, object]:
     cumulative = import_rss(*IMPORTS)
-    alone = {name: import_rss(name)[-1][1] - import_rss()[0][1] for name in IMPORTS[:5]}
-    print("\nResident memory by import (fresh interpreter, MB; RSS from /proc/self/status):")
-    print(f"  {'module':<36} {'alone':>8} {'cumulative':>11} {'added':>8}")
+    base = import_rss()[0][1]
+    alone = {name: import_rss(name)[-1][1] - base for name in ALONE}
+    print("\nResident memory by import (fresh interpreter each; RSS from /proc/self/status, MB)")
+    print(f"  in the tracker's order:  {'module':<36} {'cumulative':>10} {'added':>7}")
     previous = 0.0
     for name, mb in cumulative:
-        own = f"{alone[name]:8.1f}" if name in alone else f"{'':8}"
-        print(f"  {name:<36} {own} {mb:11.1f} {mb - previous:8.1f}")
+        print(f"  {'':<24} {name:<36} {mb:10.1f} {mb - previous:7.1f}")
         previous = mb
-    print(f"  {'the running tracker (phase 1 end)':<36} {'':8} {tracker_rss_mb:11.1f} "
-          f"{tracker_rss_mb - previous:8.1f}  (threads, connections, caches, heap)")
-    return {"cumulative_mb": cumulative, "alone_mb": alone}
+    print(f"  {'':<24} {'the running tracker (end of phase 1)':<36} {tracker_rss_mb:10.1f} "
+          f"{tracker_rss_mb - previous:7.1f}  (threads, connections, heap)")
+    print(f"  each alone, over bare python ({base:.1f} MB): " + ", ".join(
+        f"{name} +{mb:.1f}" for name, mb in alone.items()))
+    return {"cumulative_mb": cumulative, "alone_mb": alone, "python_mb": base}
 
 
 # --- the run ------------------------------------------------------------------------------------
@@ -245,8 +284,14 @@ def main() -> int:
             xs.activate(other)
             time.sleep(7.0)
             c = snapshot(proc, wal, data)
+            mtimes_c = file_mtimes(data)
+            timeline = WriteTimeline(tracker.pid)
+            timeline.start()
             time.sleep(args.untracked_minutes * 60)
+            timeline.stop()
             d = snapshot(proc, wal, data)
+            touched = [name for name, ns in file_mtimes(data).items()
+                       if mtimes_c.get(name) != ns]
             rss_end2 = proc.memory_info().rss
         wal.stop()
         code = tracker.stop()
@@ -292,6 +337,10 @@ def main() -> int:
     print(f"  writes   {untracked if untracked is not None else 'n/a'} B by {method.split(' (')[0]}"
           f" (logical: {untracked_logical} B)   target 0 B -> "
           f"{'met' if untracked == 0 else 'MISSED'}")
+    if untracked:
+        print("  when (s after the phase began, bytes): "
+              + ", ".join(f"{t:.1f} s +{n}" for t, n in timeline.events)
+              + f"; files whose mtime changed: {touched or 'none'}")
     print(f"  CPU      {untracked_cpu:.3f}% of one core")
     if warnings:
         print(f"  the tracker logged {len(warnings)} warnings, e.g. {warnings[:3]}")
@@ -321,6 +370,7 @@ def main() -> int:
            logical_per_hour=logical_per_hour, wal_frames=wal.total,
            untracked_s=d.t - c.t, untracked_written=untracked,
            untracked_logical=untracked_logical, untracked_cpu_pct=untracked_cpu,
+           untracked_write_events=timeline.events, untracked_files_touched=touched,
            tracker_exit=code, warnings=len(warnings), imports=breakdown)
     return 0 if code == 0 else 1
 
