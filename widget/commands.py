@@ -231,7 +231,9 @@ def settings(args: argparse.Namespace) -> int:
                       f"{spec.low:g}-{spec.high:g} {spec.unit})")
             return 0
         if args.value is None:
-            check_option(args.key, SPECS[args.key].default if args.key in SPECS else "")
+            if args.key not in SPECS:
+                raise UsageError(f"There is no setting called '{args.key}'; "
+                                 f"the settings are {', '.join(sorted(SPECS))}.")
             print(f"{getattr(options, args.key):g}")
             return 0
         value = check_option(args.key, args.value)
