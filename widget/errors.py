@@ -17,6 +17,14 @@ class InvalidRule(DriftcheckError):
     """A match rule (process or title pattern) that would be wrong to store."""
 
 
+class InvalidGoal(DriftcheckError):
+    """A goal that would be wrong to store; `field` names where the dialog shows the message."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class UnknownApp(DriftcheckError):
     """An app id that is neither in the catalog nor among the person's own apps."""
 

@@ -1,0 +1,124 @@
+"""Goals the person sets themselves, and the rules that keep them sensible.
+
+The same rules serve the goals dialog (a message next to the field) and `driftcheck goals set`
+(the same message, a non-zero exit); nothing invalid is ever stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from widget.errors import InvalidGoal
+
+DAY_S = 24 * 3600
+WEEK_S = 7 * DAY_S
+
+
+class GoalKind(StrEnum):
+    DAILY = "daily"  # at most limit_seconds per local day
+    WEEKLY = "weekly"  # at most limit_seconds per ISO week
+    QUIET_HOURS = "quiet_hours"  # use between quiet_start and quiet_end counts as over
+    SESSION = "session"  # no single session longer than limit_seconds
+
+
+@dataclass(frozen=True, slots=True)
+class Goal:
+    kind: GoalKind
+    app: str | None = None  # a tracked app's key, or None for all tracked apps together
+    limit_seconds: int | None = None  # DAILY, WEEKLY, SESSION
+    quiet_start: int | None = None  # QUIET_HOURS: minutes after local midnight, 0..1439
+    quiet_end: int | None = None  # may be earlier than start: 23:00-06:00 wraps midnight
+
+    @property
+    def key(self) -> str:
+        """Stable identity: one goal of each kind per app (or for all apps)."""
+        return f"{self.kind.value}:{self.app or '*'}"
+
+    def in_quiet_hours(self, minute_of_day: int) -> bool:
+        if self.kind is not GoalKind.QUIET_HOURS or self.quiet_start is None \
+                or self.quiet_end is None:
+            return False
+        if self.quiet_start < self.quiet_end:
+            return self.quiet_start <= minute_of_day < self.quiet_end
+        return minute_of_day >= self.quiet_start or minute_of_day < self.quiet_end
+
+
+def check_goal(goal: Goal) -> Goal:
+    """`goal` if it is sensible on its own, else InvalidGoal naming the field."""
+    if goal.kind is GoalKind.QUIET_HOURS:
+        for name, value in (("quiet_start", goal.quiet_start), ("quiet_end", goal.quiet_end)):
+            if value is None or not 0 <= value < 24 * 60:
+                raise InvalidGoal(name, "Please give a time of day, like 23:00.")
+        if goal.quiet_start == goal.quiet_end:
+            raise InvalidGoal("quiet_end", "Quiet hours need to end at a different time "
+                                           "than they start.")
+        return goal
+    limit = goal.limit_seconds
+    if limit is None or limit <= 0:
+        raise InvalidGoal("limit", "Please choose a limit above zero.")
+    if goal.kind is GoalKind.WEEKLY:
+        if limit > WEEK_S:
+            raise InvalidGoal("limit", "A week has 168 hours; please choose a limit within it.")
+    elif limit > DAY_S:
+        raise InvalidGoal("limit", "A day has 24 hours; please choose a limit within it.")
+    return goal
+
+
+def check_goals(goals: Sequence[Goal]) -> list[Goal]:
+    """The whole set, checked together: each goal alone, one goal per kind and app, and a
+    weekly limit that leaves room for at least one day at the daily limit."""
+    seen: dict[str, Goal] = {}
+    for goal in goals:
+        check_goal(goal)
+        if goal.key in seen:
+            raise InvalidGoal("kind", "There is already a goal of that kind for that app.")
+        seen[goal.key] = goal
+    for goal in goals:
+        if goal.kind is not GoalKind.WEEKLY:
+            continue
+        daily = seen.get(Goal(GoalKind.DAILY, goal.app).key)
+        if daily is not None and daily.limit_seconds is not None \
+                and goal.limit_seconds is not None and goal.limit_seconds < daily.limit_seconds:
+            raise InvalidGoal("limit", "The weekly limit is below one day at the daily limit; "
+                                       "please raise it or lower the daily one.")
+    return list(goals)
+
+
+def parse_duration(text: str) -> int:
+    """Seconds from '45m', '1h30m', '2h', '90' (minutes) or '1:30'; InvalidGoal otherwise."""
+    raw = text.strip().lower().replace(" ", "")
+    try:
+        if ":" in raw:
+            hours, minutes = raw.split(":", 1)
+            return int(hours) * 3600 + int(minutes) * 60
+        if raw.isdigit():
+            return int(raw) * 60
+        total, number = 0, ""
+        for char in raw:
+            if char.isdigit():
+                number += char
+            elif char in "hm" and number:
+                total += int(number) * (3600 if char == "h" else 60)
+                number = ""
+            else:
+                raise ValueError(char)
+        if number or not raw:
+            raise ValueError(raw)
+        return total
+    except ValueError:
+        raise InvalidGoal("limit", f"'{text}' is not a length of time; try 45m, 1h30m "
+                                   "or 2h.") from None
+
+
+def parse_time_of_day(text: str) -> int:
+    """Minutes after midnight from 'HH:MM'; InvalidGoal otherwise."""
+    try:
+        hours, minutes = text.strip().split(":")
+        value = int(hours) * 60 + int(minutes)
+        if not (0 <= int(hours) < 24 and 0 <= int(minutes) < 60):
+            raise ValueError(text)
+        return value
+    except ValueError:
+        raise InvalidGoal("quiet_start", f"'{text}' is not a time of day; try 23:00.") from None
