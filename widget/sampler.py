@@ -63,6 +63,7 @@ class Sampler:
         self._open_dirty = False
         self._closed: list[_Unsaved] = []
         self._stopped = False
+        self._paused = False
         self.stats = SamplerStats()
 
     def set_matcher(self, match: Callable[[Foreground], str | None]) -> None:
@@ -72,7 +73,7 @@ class Sampler:
     def tick(self) -> None:
         """A full reading: the app in front, idle time, lock state."""
         with self._lock:
-            if self._stopped:
+            if self._stopped or self._paused:
                 return
             self.stats.ticks += 1
             obs = self._read(self._clock.mono())
@@ -85,7 +86,7 @@ class Sampler:
 
         Only openings and closings are written now; the next tick writes the rest."""
         with self._lock:
-            if self._stopped:
+            if self._stopped or self._paused:
                 return
             self.stats.focus_events += 1
             last = self._builder.last_mono
@@ -95,6 +96,21 @@ class Sampler:
             if obs is not None:
                 self._apply(self._builder.observe(obs))
             self._flush(extend=False)
+
+    def pause(self) -> None:
+        """Stop counting now (what is open ends at this moment) until `resume`."""
+        with self._lock:
+            self._paused = True
+            self._apply(self._builder.finish(self._clock.mono()))
+            self._flush(extend=True)
+
+    def resume(self) -> None:
+        with self._lock:
+            self._paused = False
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
 
     def stop(self, timeout: float = 5.0) -> bool:
         """Close what is open at this moment and write everything. If a tick is stuck in a

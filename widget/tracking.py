@@ -94,6 +94,15 @@ class Tracker:
         except Exception as exc:
             log.warning("could not reload tracked apps (%s)", type(exc).__name__)
 
+    def pause(self) -> None:
+        """The person asked for a break from tracking: nothing counts until `resume`."""
+        self.sampler.pause()
+        log.info("tracking paused", extra={"event": "paused"})
+
+    def resume(self) -> None:
+        self.sampler.resume()
+        log.info("tracking resumed", extra={"event": "resumed"})
+
     def stop(self) -> None:
         self._schedule.shutdown()
         self.sampler.stop()

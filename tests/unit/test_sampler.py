@@ -446,3 +446,20 @@ def test_time_right_after_a_window_start_is_found_however_the_ticks_fall(rig: Ri
     counted = sum((min(iv.end, T0 + timedelta(hours=3)) - max(iv.start, window_start))
                   .total_seconds() for iv in found)
     assert counted == pytest.approx(rig.clock.elapsed - 3601)
+
+
+def test_a_pause_ends_use_at_once_and_counts_nothing_until_resumed(rig: Rig) -> None:
+    rig.probe.show("Replika")
+    rig.tick_at(0)
+    rig.tick_at(5)
+    rig.clock.advance_to(6.5)
+    rig.sampler.pause()
+    assert rig.rows() == [("replika", 0.0, 6.5)]
+    rig.tick_at(10)
+    rig.focus_at(12)
+    rig.tick_at(15)
+    assert rig.rows() == [("replika", 0.0, 6.5)]
+    rig.sampler.resume()
+    rig.tick_at(20)
+    rig.tick_at(25)
+    assert rig.rows() == [("replika", 0.0, 6.5), ("replika", 20.0, 25.0)]
