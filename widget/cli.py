@@ -91,6 +91,31 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = sub.add_parser("doctor", help="what this machine gives driftcheck")
     doctor.add_argument("--json", action="store_true")
 
+    goals = sub.add_parser("goals", help="the goals you set yourself")
+    goals_sub = goals.add_subparsers(dest="goals_command", metavar="ACTION", required=True,
+                                     parser_class=_Parser)
+    gset = goals_sub.add_parser("set", help="set one or more goals (they replace goals of the "
+                                            "same kind)")
+    gset.add_argument("--app", metavar="ID",
+                      help="a goal for one tracked app (default: all tracked apps together)")
+    gset.add_argument("--daily", metavar="TIME", help="at most this much a day, like 45m")
+    gset.add_argument("--weekly", metavar="TIME", help="at most this much a week, like 5h")
+    gset.add_argument("--quiet", metavar="HH:MM-HH:MM",
+                      help="quiet hours, like 23:00-06:00")
+    gset.add_argument("--session", metavar="TIME", help="the longest session, like 1h")
+    glist = goals_sub.add_parser("list", help="the goals you set")
+    glist.add_argument("--json", action="store_true")
+    gclear = goals_sub.add_parser("clear", help="remove goals (all, or those you name)")
+    gclear.add_argument("--app", metavar="ID", help="only this app's goals")
+    gclear.add_argument("--kind", choices=["daily", "weekly", "quiet_hours", "session"],
+                        help="only goals of this kind")
+
+    checkin = sub.add_parser("checkin", help="answer the honest self-check from a terminal")
+    checkin.add_argument("--answer", required=True, metavar="N",
+                         help="1 (it adds to my life) to 5 (it is replacing connection), "
+                              "or 0 for not sure")
+    checkin.add_argument("--note", metavar="TEXT", help="a private note, kept on this device")
+
     settings = sub.add_parser("settings", help="show or change a setting")
     settings.add_argument("key", nargs="?")
     settings.add_argument("value", nargs="?")

@@ -1,8 +1,16 @@
-"""Every option's default and range, in one place."""
+"""Every option's default and range, in one place.
+
+Numbers with a range live in `SPECS` (and `Options`, which the tracker reads); every other
+setting's default lives in `DEFAULTS`. Settings are stored as JSON by `Store.set_setting`;
+instants as ISO 8601 UTC strings (`instant_to_setting` / `instant_from_setting`).
+"""
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from datetime import UTC, datetime
 
 from widget.errors import UsageError
 
@@ -23,6 +31,26 @@ SPECS: dict[str, OptionSpec] = {
                              "how long without keyboard or mouse before time stops counting"),
     "day_start_hour": OptionSpec(4, 0, 12, "o'clock", "when a new day begins (late nights belong "
                                  "to the evening before)", integer=True),
+    "near_share": OptionSpec(0.8, 0.5, 0.95, "of a goal",
+                             "how much of a goal is used before a gentle heads-up"),
+}
+
+# Settings that are not a number in a range. Stored under these keys, read through `setting`.
+DEFAULTS: dict[str, object] = {
+    "discreet": True,  # notifications name no app
+    "checkin.rhythm": "weekly",  # "weekly" | "daily" | "after_long_session" | "off"
+    "checkin.weekday": 6,  # 0 = Monday .. 6 = Sunday
+    "checkin.time": "19:00",  # local time of day
+    "checkin.reflections": True,  # offer one of the article's other reflections
+    "checkin.not_before": None,  # ISO UTC: "Not now" / "Skip this week" moved it here
+    "checkin.last_asked": None,  # ISO UTC: the last check-in the person settled
+    "alerts.fired": [],  # ids of alerts already shown (widget.core.alerts)
+    "alerts.snoozed": {},  # alert id -> ISO UTC until when it waits
+    "watch_first_since": None,  # ISO date: "Watch for a week first" began
+    "start_at_login": False,
+    "ui.window_geometry": None,  # base64 of QWidget.saveGeometry()
+    "ui.no_tray_told": False,  # the no-tray explanation was shown once
+    "first_run_done": False,
 }
 
 
@@ -31,6 +59,7 @@ class Options:
     sample_interval: float = SPECS["sample_interval"].default
     idle_after: float = SPECS["idle_after"].default
     day_start_hour: int = int(SPECS["day_start_hour"].default)
+    near_share: float = SPECS["near_share"].default
 
     @classmethod
     def from_settings(cls, settings: dict[str, object]) -> Options:
@@ -65,3 +94,31 @@ def check_option(key: str, raw: object) -> float | int:
             raise UsageError(f"{key} must be a whole number.")
         return int(value)
     return value
+
+
+def setting(settings: Mapping[str, object], key: str) -> object:
+    """The stored value of a `DEFAULTS` key, or (a copy of) its default when unset or null."""
+    if key not in DEFAULTS:
+        raise KeyError(key)
+    value = settings.get(key)
+    return copy.deepcopy(DEFAULTS[key]) if value is None else value
+
+
+def instant_to_setting(moment: datetime) -> str:
+    """An aware instant as the ISO UTC string settings hold."""
+    if moment.tzinfo is None:
+        raise ValueError("settings hold aware datetimes only")
+    return moment.astimezone(UTC).isoformat()
+
+
+def instant_from_setting(raw: object) -> datetime | None:
+    """The aware UTC instant of a stored ISO string; None for null or anything unreadable."""
+    if not isinstance(raw, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)

@@ -12,7 +12,7 @@ so that rewriting the open interval's end appends about one page to the WAL.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,6 +33,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from widget.core.checkin import Checkin
+from widget.core.goals import Goal, GoalKind, check_goals
 from widget.core.model import Interval, TrackedApp
 from widget.errors import RowGone, StoreError, UnknownApp
 from widget.paths import ensure_private_dir, make_private, private_file
@@ -49,6 +51,8 @@ from widget.store.codec import (
 )
 from widget.store.models import (
     Base,
+    CheckinRow,
+    GoalRow,
     IntervalRow,
     MatchRuleRow,
     SettingRow,
@@ -61,6 +65,8 @@ _apps = Base.metadata.tables[TrackedAppRow.__tablename__]
 _rules = Base.metadata.tables[MatchRuleRow.__tablename__]
 _intervals = Base.metadata.tables[IntervalRow.__tablename__]
 _settings = Base.metadata.tables[SettingRow.__tablename__]
+_goals = Base.metadata.tables[GoalRow.__tablename__]
+_checkins = Base.metadata.tables[CheckinRow.__tablename__]
 
 # Built once: SQLAlchemy caches their compiled form, so the per-sample path only binds values.
 _INSERT_INTERVAL = insert(_intervals).values(
@@ -288,6 +294,82 @@ class Store:
         with self._read() as conn:
             rows = conn.execute(select(_settings.c.key, _settings.c.value)).all()
         return {key: decode_setting(key, raw) for key, raw in rows}
+
+    # --- goals ----------------------------------------------------------------------------
+
+    def list_goals(self) -> list[Goal]:
+        """Every stored goal in the order it was set, goals of removed apps included."""
+        query = (
+            select(_apps.c.key, _goals.c.kind, _goals.c.limit_seconds,
+                   _goals.c.quiet_start_min, _goals.c.quiet_end_min)
+            .select_from(_goals.outerjoin(_apps, _goals.c.app_id == _apps.c.id))
+            .order_by(_goals.c.id)
+        )
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        return [Goal(GoalKind(kind), key, limit, start, end)
+                for key, kind, limit, start, end in rows]
+
+    def replace_goals(self, goals: Sequence[Goal]) -> None:
+        """Make `goals` the whole set, atomically. Raises InvalidGoal (nothing changes) when
+        the set breaks a rule of `check_goals`, and UnknownApp for a goal of an app that is not
+        tracked, except a goal already stored unchanged (one of an app removed since)."""
+        check_goals(goals)
+        with self._write() as conn:
+            stored = conn.execute(
+                select(_goals.c.created_ms, _apps.c.key, _goals.c.kind, _goals.c.limit_seconds,
+                       _goals.c.quiet_start_min, _goals.c.quiet_end_min)
+                .select_from(_goals.outerjoin(_apps, _goals.c.app_id == _apps.c.id))
+            ).all()
+            created = {Goal(GoalKind(kind), key, limit, start, end): ms
+                       for ms, key, kind, limit, start, end in stored}
+            apps = conn.execute(select(_apps.c.key, _apps.c.id, _apps.c.removed_ms)).all()
+            ids = {key: (app_id, removed is None) for key, app_id, removed in apps}
+            now_ms = to_ms(self._clock())
+            rows = []
+            for goal in goals:
+                app_id = None
+                if goal.app is not None:
+                    found = ids.get(goal.app)
+                    if found is None or (not found[1] and goal not in created):
+                        raise UnknownApp(f"'{goal.app}' is not among the apps you track; "
+                                         "`driftcheck apps list` shows them.")
+                    app_id = found[0]
+                rows.append({"app_id": app_id, "kind": goal.kind.value,
+                             "limit_seconds": goal.limit_seconds,
+                             "quiet_start_min": goal.quiet_start,
+                             "quiet_end_min": goal.quiet_end,
+                             "created_ms": created.get(goal, now_ms)})
+            conn.execute(delete(_goals))
+            if rows:
+                conn.execute(insert(_goals), rows)
+
+    # --- check-ins ------------------------------------------------------------------------
+
+    def add_checkin(self, checkin: Checkin) -> int:
+        """Keep one check-in; returns its row id. The note is stored, never logged."""
+        with self._write() as conn:
+            result = conn.execute(insert(_checkins).values(
+                asked_ms=to_ms(checkin.asked),
+                answered_ms=None if checkin.answered is None else to_ms(checkin.answered),
+                answer=checkin.answer,
+                note=checkin.note,
+                week_seconds=checkin.week_seconds,
+            ))
+        return int(result.lastrowid)
+
+    def list_checkins(self, since: datetime | None = None) -> list[Checkin]:
+        """Check-ins asked at or after `since` (all when None), oldest first."""
+        query = select(_checkins.c.asked_ms, _checkins.c.answered_ms, _checkins.c.answer,
+                       _checkins.c.note, _checkins.c.week_seconds
+                       ).order_by(_checkins.c.asked_ms, _checkins.c.id)
+        if since is not None:
+            query = query.where(_checkins.c.asked_ms >= to_ms(since))
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        return [Checkin(from_ms(asked), None if answered is None else from_ms(answered),
+                        answer, note, week_seconds)
+                for asked, answered, answer, note, week_seconds in rows]
 
     # --- plumbing -------------------------------------------------------------------------
 

@@ -1,0 +1,139 @@
+"""Use right now: today, this week and the current session, as goals and alerts need them.
+
+"Today" is the local day of `widget.core.days` (it starts at `day_start_hour`); "this week" is
+the ISO week of that local day, from Monday's day start to the next Monday's, computed through
+the time zone so that weeks with a daylight-saving change are 167 or 169 hours long. A session
+is a run of use whose gaps are shorter than `session_gap_s`: per app, and for all apps
+together (switching between two companion apps is one session).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+
+from widget.core.days import day_window, local_day, seconds_by_app
+from widget.core.model import Interval
+
+SESSION_GAP_S = 300.0
+# The tracker moves the open interval's end every few seconds; use that ended this recently
+# still counts as "in use right now".
+IN_USE_WITHIN_S = 90.0
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    start: datetime  # aware UTC
+    end: datetime  # the end of its last interval (never after now)
+
+    @property
+    def seconds(self) -> float:
+        return (self.end - self.start).total_seconds()
+
+
+@dataclass(frozen=True, slots=True)
+class UsageNow:
+    """What the tracked apps have been used for, as of `now`."""
+
+    now: datetime  # aware UTC
+    local: datetime  # `now` in the local zone
+    day: date  # the local day (day_start_hour applied)
+    week: str  # ISO week of `day`, "2026-W48"
+    today: Mapping[str, float] = field(default_factory=dict)  # seconds per app key
+    week_seconds: Mapping[str, float] = field(default_factory=dict)  # seconds per app key
+    sessions: Mapping[str, Session] = field(default_factory=dict)  # current session per app
+    session_all: Session | None = None  # current session of all apps together
+    in_use: frozenset[str] = frozenset()  # apps in use right now
+
+    @property
+    def minute_of_day(self) -> int:
+        """Local minutes after midnight (the clock's midnight, not the day start)."""
+        return self.local.hour * 60 + self.local.minute
+
+    @property
+    def today_total(self) -> float:
+        return sum(self.today.values())
+
+    @property
+    def week_total(self) -> float:
+        return sum(self.week_seconds.values())
+
+    def today_for(self, app: str | None) -> float:
+        """Today's seconds of one app, or of all apps for None."""
+        return self.today_total if app is None else self.today.get(app, 0.0)
+
+    def week_for(self, app: str | None) -> float:
+        return self.week_total if app is None else self.week_seconds.get(app, 0.0)
+
+    def session_for(self, app: str | None) -> Session | None:
+        return self.session_all if app is None else self.sessions.get(app)
+
+    def in_use_for(self, app: str | None) -> bool:
+        return bool(self.in_use) if app is None else app in self.in_use
+
+
+def iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def week_window(day: date, tz: tzinfo, day_start_hour: int) -> tuple[datetime, datetime]:
+    """[start, end) in aware UTC of the ISO week holding local day `day`."""
+    monday = day - timedelta(days=day.weekday())
+    start, _ = day_window(monday, tz, day_start_hour)
+    end, _ = day_window(monday + timedelta(days=7), tz, day_start_hour)
+    return start, end
+
+
+def usage_window(now: datetime, tz: tzinfo, day_start_hour: int) -> tuple[datetime, datetime]:
+    """The intervals `usage_now` needs: this week, and the day before it for a session that
+    began before Monday's day start."""
+    start, end = week_window(local_day(now, tz, day_start_hour), tz, day_start_hour)
+    return start - timedelta(days=1), max(end, now)
+
+
+def usage_now(intervals: Iterable[Interval], now: datetime, tz: tzinfo, day_start_hour: int,
+              session_gap_s: float = SESSION_GAP_S, *,
+              in_use_within_s: float = IN_USE_WITHIN_S) -> UsageNow:
+    """Today, this week and the current sessions as of `now` (aware), from stored intervals
+    (fetch `usage_window`). Time after `now` is ignored."""
+    ivs = sorted((iv for iv in intervals if iv.start < now),
+                 key=lambda iv: (iv.start, iv.end))
+    ivs = [iv if iv.end <= now else Interval(iv.app, iv.start, now, iv.measure) for iv in ivs]
+    day = local_day(now, tz, day_start_hour)
+    day_start, _ = day_window(day, tz, day_start_hour)
+    week_start, _ = week_window(day, tz, day_start_hour)
+    gap = timedelta(seconds=session_gap_s)
+    sessions = {}
+    for app in dict.fromkeys(iv.app for iv in ivs):
+        found = _current_session([iv for iv in ivs if iv.app == app], now, gap)
+        if found is not None:
+            sessions[app] = found
+    recent = now - timedelta(seconds=in_use_within_s)
+    return UsageNow(
+        now=now,
+        local=now.astimezone(tz),
+        day=day,
+        week=iso_week(day),
+        today=seconds_by_app(ivs, day_start, now),
+        week_seconds=seconds_by_app(ivs, week_start, now),
+        sessions=sessions,
+        session_all=_current_session(ivs, now, gap),
+        in_use=frozenset(iv.app for iv in ivs if iv.end >= recent),
+    )
+
+
+def _current_session(ivs: list[Interval], now: datetime, gap: timedelta) -> Session | None:
+    """The run of `ivs` (sorted by start) with gaps < `gap` that is still going at `now` or
+    ended less than `gap` before it."""
+    start: datetime | None = None
+    end: datetime | None = None
+    for iv in ivs:
+        if start is None or end is None or iv.start - end >= gap:
+            start, end = iv.start, iv.end
+        else:
+            end = max(end, iv.end)
+    if start is None or end is None or now - end >= gap:
+        return None
+    return Session(start, end)

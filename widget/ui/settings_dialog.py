@@ -1,0 +1,298 @@
+"""Settings, in three pages that each `load()` from and `save()` to the store.
+
+Numbers are checked with `widget.core.options.check_option` before anything is stored; a value
+out of range shows a message next to its field and nothing is saved. "Start at login" is only
+stored here; the app applies it (widget/autostart.py) when the dialog is accepted.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from PySide6.QtCore import QTime
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QTabWidget,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from widget.core.options import DEFAULTS, SPECS, check_option
+from widget.errors import DriftcheckError, UsageError
+
+ERROR_STYLE = "color: #b3541e;"
+RHYTHMS = (("weekly", "Once a week"), ("daily", "Every day"),
+           ("after_long_session", "After a long session"), ("off", "Off"))
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+class SettingsStore(Protocol):
+    def get_setting(self, key: str) -> object | None: ...
+    def set_setting(self, key: str, value: object) -> None: ...
+
+
+def _value(store: SettingsStore, key: str) -> object:
+    """The stored value of `key`, or its one default (widget.core.options)."""
+    stored = store.get_setting(key)
+    if stored is not None:
+        return stored
+    if key in SPECS:
+        return SPECS[key].default
+    return DEFAULTS.get(key)
+
+
+def _hint(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * 0.9)
+    label.setFont(font)
+    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+    return label
+
+
+def _form(page: QWidget) -> QFormLayout:
+    form = QFormLayout(page)
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+    return form
+
+
+def _error_label() -> QLabel:
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setStyleSheet(ERROR_STYLE)
+    label.setVisible(False)
+    return label
+
+
+class NumberField:
+    """A spin box for one numeric option of `SPECS`, with its message label.
+
+    The spin box allows a little more than the option does, so a value out of range gets a
+    sentence from the check rather than a box that silently refuses to move.
+    """
+
+    def __init__(self, key: str, name: str, low: int, high: int, suffix: str,
+                 scale: float = 1.0) -> None:
+        self.key = key
+        self.scale = scale  # stored value = shown value * scale (percent -> share)
+        self.spin = QSpinBox()
+        self.spin.setRange(low, high)
+        self.spin.setSuffix(suffix)
+        self.spin.setAccessibleName(name)
+        self.error = _error_label()
+        self.spin.valueChanged.connect(lambda _v: self.error.setVisible(False))
+
+    def load(self, store: SettingsStore) -> None:
+        raw = _value(store, self.key)
+        try:
+            shown = round(float(raw) / self.scale)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            shown = round(SPECS[self.key].default / self.scale)
+        self.spin.setValue(shown)
+
+    def checked(self) -> float | int | None:
+        """The value to store, or None after showing why it cannot be stored."""
+        try:
+            return check_option(self.key, round(self.spin.value() * self.scale, 4))
+        except UsageError:
+            spec = SPECS[self.key]
+            if self.scale != 1.0:
+                low, high = spec.low / self.scale, spec.high / self.scale
+                text = f"Please choose from {low:g} to {high:g} %."
+            else:
+                text = f"Please choose from {spec.low:g} to {spec.high:g} {spec.unit}."
+            self.error.setText(text)
+            self.error.setVisible(True)
+            return None
+
+
+class NotificationsPage(QWidget):
+    def __init__(self, store: SettingsStore, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._store = store
+        self.discreet = QCheckBox("Discreet notifications")
+        self.discreet.setAccessibleName("Discreet notifications")
+        self.near = NumberField("near_share", "Heads-up at this share of a goal", 0, 100, " %",
+                                scale=0.01)
+        form = _form(self)
+        form.addRow(self.discreet)
+        form.addRow(_hint("Notifications name no app, so they can be seen over your shoulder "
+                          "without saying more than you want."))
+        form.addRow("Heads-up at", self.near.spin)
+        form.addRow("", self.near.error)
+        form.addRow(_hint("A gentle note when you have used this much of a goal. "
+                          "You can always snooze it or say Not now."))
+
+    def load(self) -> None:
+        self.discreet.setChecked(bool(_value(self._store, "discreet")))
+        self.near.load(self._store)
+
+    def validate(self) -> bool:
+        return self.near.checked() is not None
+
+    def save(self) -> None:
+        self._store.set_setting("discreet", self.discreet.isChecked())
+        self._store.set_setting("near_share", self.near.checked())
+
+
+class CheckinPage(QWidget):
+    def __init__(self, store: SettingsStore, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._store = store
+        self.rhythm = QComboBox()
+        for value, text in RHYTHMS:
+            self.rhythm.addItem(text, value)
+        self.rhythm.setAccessibleName("How often to check in")
+        self.weekday = QComboBox()
+        for number, day in enumerate(WEEKDAYS):
+            self.weekday.addItem(day, number)
+        self.weekday.setAccessibleName("Day of the week")
+        self.time = QTimeEdit()
+        self.time.setDisplayFormat("HH:mm")
+        self.time.setAccessibleName("Time of day")
+        self.reflections = QCheckBox("Add a thought to reflect on")
+        self.reflections.setAccessibleName("Add a thought to reflect on")
+        form = _form(self)
+        form.addRow(_hint("Now and then driftcheck asks one question: is your time with AI "
+                          "companions adding to a full life, or quietly replacing connection "
+                          "with people? There is no wrong answer, and you can always say "
+                          "Not now."))
+        form.addRow("Ask", self.rhythm)
+        form.addRow("On", self.weekday)
+        form.addRow("At", self.time)
+        form.addRow(self.reflections)
+        form.addRow(_hint("A short thought from the article the question comes from, "
+                          "a different one each time."))
+        self.rhythm.currentIndexChanged.connect(self._rhythm_changed)
+
+    def load(self) -> None:
+        self.rhythm.setCurrentIndex(max(0, self.rhythm.findData(
+            _value(self._store, "checkin.rhythm"))))
+        weekday = _value(self._store, "checkin.weekday")
+        self.weekday.setCurrentIndex(weekday if isinstance(weekday, int)
+                                     and 0 <= weekday <= 6 else 6)
+        time = QTime.fromString(str(_value(self._store, "checkin.time")), "HH:mm")
+        self.time.setTime(time if time.isValid() else QTime(19, 0))
+        self.reflections.setChecked(bool(_value(self._store, "checkin.reflections")))
+        self._rhythm_changed()
+
+    def validate(self) -> bool:
+        return True
+
+    def save(self) -> None:
+        self._store.set_setting("checkin.rhythm", self.rhythm.currentData())
+        self._store.set_setting("checkin.weekday", self.weekday.currentData())
+        self._store.set_setting("checkin.time", self.time.time().toString("HH:mm"))
+        self._store.set_setting("checkin.reflections", self.reflections.isChecked())
+
+    def _rhythm_changed(self, _index: int = 0) -> None:
+        rhythm = self.rhythm.currentData()
+        self.weekday.setEnabled(rhythm == "weekly")
+        self.time.setEnabled(rhythm in ("weekly", "daily"))
+        self.reflections.setEnabled(rhythm != "off")
+
+
+class TrackingPage(QWidget):
+    def __init__(self, store: SettingsStore, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._store = store
+        self.sample_interval = NumberField("sample_interval", "Look every (seconds)", 0, 600,
+                                           " s")
+        self.idle_after = NumberField("idle_after", "Away after (seconds)", 0, 86400, " s")
+        self.day_start_hour = NumberField("day_start_hour", "A new day begins at (hour)", 0, 23,
+                                          ":00")
+        self.start_at_login = QCheckBox("Start driftcheck when I log in")
+        self.start_at_login.setAccessibleName("Start driftcheck when I log in")
+        form = _form(self)
+        form.addRow("Look every", self.sample_interval.spin)
+        form.addRow("", self.sample_interval.error)
+        form.addRow("Away after", self.idle_after.spin)
+        form.addRow("", self.idle_after.error)
+        form.addRow(_hint("Time stops counting when there has been no keyboard or mouse for "
+                          "this long."))
+        form.addRow("New day at", self.day_start_hour.spin)
+        form.addRow("", self.day_start_hour.error)
+        form.addRow(_hint("Late nights belong to the evening before."))
+        form.addRow(self.start_at_login)
+
+    def fields(self) -> tuple[NumberField, ...]:
+        return (self.sample_interval, self.idle_after, self.day_start_hour)
+
+    def load(self) -> None:
+        for field in self.fields():
+            field.load(self._store)
+        self.start_at_login.setChecked(bool(_value(self._store, "start_at_login")))
+
+    def validate(self) -> bool:
+        return all([field.checked() is not None for field in self.fields()])
+
+    def save(self) -> None:
+        for field in self.fields():
+            self._store.set_setting(field.key, field.checked())
+        self._store.set_setting("start_at_login", self.start_at_login.isChecked())
+
+
+class SettingsDialog(QDialog):
+    """The settings pages with "Save" and "Not now". `save()` stores every page only when every
+    page is valid; it returns whether it stored. Esc is Not now, Enter saves."""
+
+    def __init__(self, store: SettingsStore, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings - driftcheck")
+        self.notifications = NotificationsPage(store)
+        self.checkin = CheckinPage(store)
+        self.tracking = TrackingPage(store)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.notifications, "Notifications")
+        self.tabs.addTab(self.checkin, "Check-in")
+        self.tabs.addTab(self.tracking, "Tracking")
+        self.error = _error_label()
+        self.save_button = QPushButton("Save")
+        self.save_button.setDefault(True)
+        self.not_now_button = QPushButton("Not now")
+        buttons = QDialogButtonBox()
+        buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(self.not_now_button, QDialogButtonBox.ButtonRole.RejectRole)
+        self.save_button.clicked.connect(self._save)
+        self.not_now_button.clicked.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(460)
+
+    def pages(self) -> tuple[NotificationsPage, CheckinPage, TrackingPage]:
+        return (self.notifications, self.checkin, self.tracking)
+
+    def load(self) -> None:
+        for page in self.pages():
+            page.load()
+
+    def save(self) -> bool:
+        self.error.setVisible(False)
+        for page in self.pages():
+            if not page.validate():
+                self.tabs.setCurrentWidget(page)
+                return False
+        try:
+            for page in self.pages():
+                page.save()
+        except DriftcheckError as error:
+            self.error.setText(str(error))
+            self.error.setVisible(True)
+            return False
+        return True
+
+    def _save(self) -> None:
+        if self.save():
+            self.accept()

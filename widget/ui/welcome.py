@@ -1,0 +1,175 @@
+"""The first run: what driftcheck keeps and what it never does, then choosing apps, then
+(if the person likes) goals. Every page has "Not now".
+
+With `first_run=False` the same dialog starts at the apps page: it is "Apps and goals..." from
+the tray menu.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable
+from datetime import datetime, tzinfo
+from typing import Protocol
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from widget.core.catalog import Catalog
+from widget.errors import DriftcheckError
+from widget.ui.app_picker import AppPicker, AppStore, running_process_names
+from widget.ui.goals_dialog import GoalsForm, GoalStore
+
+FIRST_RUN_SETTING = "first_run_done"
+
+WELCOME_TEXT = """
+<h2>Welcome to driftcheck</h2>
+<p>driftcheck helps you notice how much time you spend with AI companions, so you can decide
+for yourself whether it feels right. It does not judge, and it does not block anything.</p>
+<h3>What it counts</h3>
+<p>Time in the apps you choose, while they are in front and you are at the computer.
+That is all.</p>
+<h3>What it never keeps</h3>
+<p>Window titles, and anything you write or read. Titles are only glanced at to recognise a
+browser tab you chose, and are forgotten at once.</p>
+<h3>Where it stays</h3>
+<p>Everything stays on this device. driftcheck never sends anything anywhere.</p>
+<h3>What you decide</h3>
+<p>Which apps it counts, whether you set any goals, and how often (or whether) it asks you a
+short question about how things are going. You can pause it, or change your mind, any time.</p>
+"""
+
+APPS_TEXT = ("Which apps would you like driftcheck to count? Tick as many as you like; you can "
+             "change this any time from the tray menu.")
+GOALS_TEXT = ("Would you like to set yourself a goal? It is entirely up to you. driftcheck only "
+              "mentions it, gently, when you get near one.")
+
+
+class AppsAndGoalsStore(AppStore, GoalStore, Protocol):
+    """What the welcome needs of the store: apps, goals and settings."""
+
+
+class WelcomeDialog(QDialog):
+    """Pages: welcome (first run only), apps, goals. `apps_saved` tells whether the person
+    saved a choice of apps; `goals_saved` whether goals (or "watch first") were saved.
+    On a first run, closing the dialog in any way stores "first_run_done", so the welcome is
+    not shown again at the next start (the tray menu's "Apps and goals..." opens it later)."""
+
+    def __init__(self, store: AppsAndGoalsStore, catalog: Catalog,
+                 now: Callable[[], datetime], *, first_run: bool = True,
+                 platform: str | None = None,
+                 running: Callable[[], Iterable[str]] = running_process_names,
+                 tz: tzinfo | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._first_run = first_run
+        self.apps_saved = False
+        self.goals_saved = False
+        self.setWindowTitle("Welcome to driftcheck" if first_run else "Apps and goals - driftcheck")
+
+        intro = QLabel(WELCOME_TEXT)
+        intro.setTextFormat(Qt.TextFormat.RichText)
+        intro.setWordWrap(True)
+        intro.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.intro_page = QWidget()
+        intro_layout = QVBoxLayout(self.intro_page)
+        intro_layout.addWidget(intro)
+        intro_layout.addStretch(1)
+
+        self.picker = AppPicker(store, catalog, platform, running)
+        self.apps_page = QWidget()
+        apps_layout = QVBoxLayout(self.apps_page)
+        apps_label = QLabel(APPS_TEXT)
+        apps_label.setWordWrap(True)
+        apps_layout.addWidget(apps_label)
+        apps_layout.addWidget(self.picker, 1)
+
+        self.goals = GoalsForm(store, now, tz)
+        self.goals_page = QWidget()
+        goals_layout = QVBoxLayout(self.goals_page)
+        goals_label = QLabel(GOALS_TEXT)
+        goals_label.setWordWrap(True)
+        goals_layout.addWidget(goals_label)
+        goals_layout.addWidget(self.goals)
+        goals_layout.addStretch(1)
+
+        self.pages = QStackedWidget()
+        for page in (self.intro_page, self.apps_page, self.goals_page):
+            self.pages.addWidget(page)
+
+        self.back_button = QPushButton("Back")
+        self.back_button.setAutoDefault(False)
+        self.not_now_button = QPushButton("Not now")
+        self.not_now_button.setAutoDefault(False)
+        self.primary_button = QPushButton()
+        self.primary_button.setDefault(True)
+        buttons = QDialogButtonBox()
+        buttons.addButton(self.primary_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(self.back_button, QDialogButtonBox.ButtonRole.ResetRole)
+        buttons.addButton(self.not_now_button, QDialogButtonBox.ButtonRole.RejectRole)
+        self.primary_button.clicked.connect(self._primary)
+        self.back_button.clicked.connect(self._back)
+        self.not_now_button.clicked.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.pages, 1)
+        layout.addWidget(buttons)
+        self.setMinimumSize(760, 560)
+        self._show_page(self.intro_page if first_run else self.apps_page)
+
+    def load(self) -> None:
+        self.picker.load()
+        self.goals.load()
+
+    def done(self, result: int) -> None:
+        if self._first_run:
+            self._store_first_run_done()
+        super().done(result)
+
+    # --- pages ----------------------------------------------------------------------------
+
+    def _show_page(self, page: QWidget) -> None:
+        self.pages.setCurrentWidget(page)
+        if page is self.intro_page:
+            self.primary_button.setText("Choose apps")
+        elif page is self.apps_page:
+            self.primary_button.setText("Save apps")
+            self.picker.search.setFocus()
+        else:
+            self.primary_button.setText("Save goals")
+        self.back_button.setVisible(page is not self.intro_page
+                                    and not (page is self.apps_page and not self._first_run))
+
+    def _primary(self) -> None:
+        page = self.pages.currentWidget()
+        if page is self.intro_page:
+            self._show_page(self.apps_page)
+        elif page is self.apps_page:
+            if not self.picker.save():
+                return
+            self.apps_saved = True
+            if self._store.list_apps():
+                self.goals.load()
+                self._show_page(self.goals_page)
+            else:
+                self.accept()
+        elif self.goals.save():
+            self.goals_saved = True
+            self.accept()
+
+    def _back(self) -> None:
+        page = self.pages.currentWidget()
+        self._show_page(self.apps_page if page is self.goals_page else self.intro_page)
+
+    def _store_first_run_done(self) -> None:
+        # Closing must never fail; if the store refuses, the welcome shows again next time.
+        with contextlib.suppress(DriftcheckError):
+            self._store.set_setting(FIRST_RUN_SETTING, True)
