@@ -100,3 +100,31 @@ def test_quiet_hours_wrap_midnight() -> None:
     assert [lunch.in_quiet_hours(m) for m in (11 * 60 + 59, 12 * 60, 13 * 60)] == \
         [False, True, False]
     assert not Goal(GoalKind.DAILY, limit_seconds=H).in_quiet_hours(0)
+
+
+def test_suggested_goals_start_from_the_week_that_was() -> None:
+    from widget.core.goals import GoalKind, suggest_goals
+
+    minutes = [10, 20, 30, 40, 50, 0, 35]  # median 30 min, total 185 min
+    goals = suggest_goals([m * 60 for m in minutes])
+    by_kind = {g.kind: g for g in goals}
+    assert by_kind[GoalKind.DAILY].limit_seconds == 30 * 60
+    assert by_kind[GoalKind.WEEKLY].limit_seconds == 4 * 3600  # 3 h 05 rounded up to 4 h
+    from widget.core.goals import check_goals
+
+    check_goals(goals)  # what is suggested can be saved as it is
+
+
+def test_no_suggestion_after_a_week_without_use() -> None:
+    from widget.core.goals import suggest_goals
+
+    assert suggest_goals([0.0] * 7) == []
+
+
+def test_the_watch_lasts_seven_days() -> None:
+    from datetime import date
+
+    from widget.core.goals import watch_is_over
+
+    assert not watch_is_over(date(2026, 11, 20), date(2026, 11, 26))
+    assert watch_is_over(date(2026, 11, 20), date(2026, 11, 27))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from widget.errors import InvalidGoal
@@ -122,3 +123,28 @@ def parse_time_of_day(text: str) -> int:
         return value
     except ValueError:
         raise InvalidGoal("quiet_start", f"'{text}' is not a time of day; try 23:00.") from None
+
+
+WATCH_DAYS = 7
+
+
+def suggest_goals(daily_seconds: Sequence[float]) -> list[Goal]:
+    """Goals to offer after a week of watching: a daily limit near the typical day (the
+    median, rounded up to 15 minutes) and a weekly limit at the week's total (rounded up to the
+    hour). They describe what was, so the person can start from the truth and adjust; no
+    suggestion when nothing was used."""
+    days = sorted(max(0.0, s) for s in daily_seconds)
+    if not days or sum(days) <= 0:
+        return []
+    middle = len(days) // 2
+    median = days[middle] if len(days) % 2 else (days[middle - 1] + days[middle]) / 2
+    quarter = 15 * 60
+    daily = max(quarter, int(-(-median // quarter)) * quarter)
+    weekly = max(3600, int(-(-sum(days) // 3600)) * 3600, daily)
+    return [Goal(GoalKind.DAILY, None, min(daily, DAY_S)),
+            Goal(GoalKind.WEEKLY, None, min(weekly, WEEK_S))]
+
+
+def watch_is_over(since: date, today: date) -> bool:
+    """True once a full week of watching lies behind `since`."""
+    return (today - since).days >= WATCH_DAYS
