@@ -66,6 +66,10 @@ class Sampler:
         self._paused = False
         self.stats = SamplerStats()
 
+    def set_on_change(self, on_change: Callable[[], None] | None) -> None:
+        """Who to tell (from the sampler's thread) when the stored time changed."""
+        self._on_change = on_change
+
     def set_matcher(self, match: Callable[[Foreground], str | None]) -> None:
         with self._lock:
             self._match = match

@@ -49,7 +49,10 @@ class XSession:
 
     @property
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in ("WAYLAND_DISPLAY",)}
+        # Real windows on this display: no Wayland, and not the offscreen platform that the UI
+        # tests set for the whole pytest process.
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
         env["DISPLAY"] = self.display
         return env
 
@@ -155,7 +158,7 @@ def start_session(tmp: Path, number: int | None = None
                              capture_output=True, text=True, timeout=10)
         return "window id" in out.stdout
 
-    wait_for(wm_ready, 15, "openbox")
+    wait_for(wm_ready, 30, "openbox")
     return session, [wm, xvfb]
 
 

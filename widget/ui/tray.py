@@ -1,118 +1,366 @@
-"""The tray icon (or, with no tray, a small window) showing today's time."""
+"""The tray icon and its menu, or, on a desktop with no tray, a small window in its place.
+
+The tray draws what `TodayService` computed (a `TodayView`) and hands every choice to a
+`TrayActions`; it decides nothing about tracking itself, apart from when a pause ends.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import base64
+import binascii
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Protocol
 
-from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import (
-    QApplication,
-    QLabel,
-    QMenu,
-    QPushButton,
-    QSystemTrayIcon,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QByteArray, QObject, QPoint, QRect, QTimer, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
-from widget.core.days import day_window, local_day
+from widget.core.goals import Goal
 from widget.core.model import Measure
 from widget.core.options import Options
-from widget.core.status import TodayStatus, format_duration, today_status
+from widget.core.today import TodayView, amount_of, next_day_start, today_view, week_window
 from widget.localzone import local_zone
 from widget.store.db import Store
+from widget.ui.compact import CompactWidget, paused_text
+from widget.ui.icon import RingLook, ring_icon, ring_look
+
+Now = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class TrayActions(Protocol):
+    """What the tray asks of the rest of the app; each is called on the Qt main thread."""
+
+    def pause(self, until: datetime) -> None: ...
+    def resume(self) -> None: ...
+    def check_in(self) -> None: ...
+    def open_apps_goals(self) -> None: ...
+    def open_settings(self) -> None: ...
+    def quit(self) -> None: ...
+
+
+class Settings(Protocol):
+    def get(self, key: str, default: object = None) -> object: ...
+    def set(self, key: str, value: object) -> None: ...
+
+
+class StoreSettings:
+    """`Settings` over the store's JSON settings."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def get(self, key: str, default: object = None) -> object:
+        value = self._store.get_setting(key)
+        return default if value is None else value
+
+    def set(self, key: str, value: object) -> None:
+        self._store.set_setting(key, value)
+
+
+class MemorySettings:
+    """`Settings` kept in memory (tests, or a store that cannot be written)."""
+
+    def __init__(self, values: dict[str, object] | None = None) -> None:
+        self.values = dict(values or {})
+
+    def get(self, key: str, default: object = None) -> object:
+        return self.values.get(key, default)
+
+    def set(self, key: str, value: object) -> None:
+        self.values[key] = value
 
 
 class TodayService:
-    """What the tray asks for: today's status, computed by the core from the store."""
+    """Reads the week so far, the goals and the names from the store; the core computes the
+    view. Calling it returns a `TodayView` (paused_until is the tray's to fill in)."""
 
-    def __init__(self, store: Store, options: Options) -> None:
+    def __init__(self, store: Store, options: Options, *, now: Now = _utc_now,
+                 tz: tzinfo | None = None) -> None:
         self._store = store
         self._options = options
-        self._tz = local_zone()
+        self._now = now
+        self._tz = tz or local_zone()
 
-    def today(self) -> TodayStatus:
-        now = datetime.now(UTC)
-        day = local_day(now, self._tz, self._options.day_start_hour)
-        window = day_window(day, self._tz, self._options.day_start_hour)
-        mode = Measure(str(self._store.get_setting("tracker.mode") or "foreground"))
-        return today_status(self._store.intervals_overlapping(*window), day=day, window=window,
-                            tracked=[a.key for a in self._store.list_apps()],
-                            names=self._store.app_names(), tracker_mode=mode)
+    def goals(self) -> list[Goal]:
+        list_goals = getattr(self._store, "list_goals", None)  # arrives with issue 3's store
+        return list(list_goals()) if list_goals is not None else []
+
+    def __call__(self) -> TodayView:
+        now = self._now()
+        hour = self._options.day_start_hour
+        start, _ = week_window(now, self._tz, hour)
+        mode = str(self._store.get_setting("tracker.mode") or Measure.FOREGROUND.value)
+        return today_view(self._store.intervals_overlapping(start, now), self.goals(),
+                          self._store.app_names(), now, self._tz, hour,
+                          tracked=[a.key for a in self._store.list_apps()],
+                          tracker_approximate=mode == Measure.APPROXIMATE.value)
 
 
-def ring_icon(approximate: bool) -> QIcon:
-    """A ring, drawn at each size so it stays crisp; dashed when time is approximate."""
-    icon = QIcon()
-    for size in (16, 22, 24, 32, 48, 64):
-        pixmap = QPixmap(size, size)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        width = max(2.0, size / 8)
-        pen = QPen(QColor("#3b8ea5"), width)
-        if approximate:
-            pen.setStyle(Qt.PenStyle.DashLine)
-        painter.setPen(pen)
-        inset = width / 2 + 1
-        painter.drawEllipse(QRectF(inset, inset, size - 2 * inset, size - 2 * inset))
-        painter.end()
-        icon.addPixmap(pixmap)
-    return icon
+def tooltip_text(view: TodayView, now: datetime, tz: tzinfo, discreet: bool) -> str:
+    """'Today 38 min of 45'; in discreet mode no app is named (a tooltip is seen by anyone
+    near the screen)."""
+    lines = [f"Today {amount_of(view.total_seconds, view.daily_goal_seconds)}"
+             + (" (approximate)" if view.approximate else "")]
+    if not discreet:
+        lines += [f"{row.name} {amount_of(row.seconds, row.goal_seconds)}"
+                  for row in view.apps if row.seconds >= 60]
+    if view.paused_until is not None:
+        lines.append(paused_text(view.paused_until, now, tz))
+    return "\n".join(lines)
+
+
+def place_near(icon: QRect, size: tuple[int, int], screen: QRect) -> QPoint:
+    """Top-left for a panel of `size` next to the tray icon, inside the screen."""
+    width, height = size
+    if icon.isEmpty() or not screen.contains(icon.center()):
+        return QPoint(screen.right() - width - 8, screen.bottom() - height - 8)
+    x = icon.center().x() - width // 2
+    y = icon.bottom() + 4 if icon.center().y() < screen.center().y() \
+        else icon.top() - height - 4
+    x = max(screen.left() + 4, min(x, screen.right() - width - 4))
+    y = max(screen.top() + 4, min(y, screen.bottom() - height - 4))
+    return QPoint(x, y)
 
 
 class TrayPresence(QObject):
-    changed = Signal()
+    """The tray icon, its menu and the compact widget.
 
-    def __init__(self, service: TodayService) -> None:
+    `view` is called on every refresh (the tracker's `changed` and once a minute). `actions`
+    None is the ground floor's tray: its menu has Quit alone.
+    """
+
+    changed = Signal()
+    message_action = Signal(str, str)  # (alert_id, "snooze" | "not-now") from the widget
+
+    def __init__(self, view: Callable[[], TodayView], actions: TrayActions | None = None,
+                 settings: Settings | None = None, *, now: Now = _utc_now,
+                 tz: tzinfo | None = None, day_start_hour: int = Options().day_start_hour,
+                 refresh_ms: int = 60_000, dashboard: bool = False) -> None:
         super().__init__()
-        self._service = service
-        self._approximate: bool | None = None
-        self._menu = QMenu()
-        quit_action = QAction("Quit driftcheck", self._menu)
-        quit_action.triggered.connect(QApplication.quit)
-        self._menu.addAction(quit_action)
-        self._tray: QSystemTrayIcon | None = None
-        self._window: QWidget | None = None
-        self._label = QLabel()
+        self._view = view
+        self._actions = actions
+        self._settings: Settings = settings or MemorySettings()
+        self._now = now
+        self._tz = tz or local_zone()
+        self._day_start_hour = day_start_hour
+        self._dashboard = dashboard
+        self.paused_until: datetime | None = None
+        self.tray: QSystemTrayIcon | None = None
+        self.compact: CompactWidget | None = None
+        self.icon: QIcon = QIcon()
+        self.icon_draws = 0
+        self._look: RingLook | None = None
+        self._last: TodayView | None = None
+        self.menu = self._build_menu()
+        self.resume_timer = QTimer(self)
+        self.resume_timer.setSingleShot(True)
+        self.resume_timer.timeout.connect(self.refresh)
         self.changed.connect(self.refresh)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.refresh)
-        self._timer.start(60_000)
+        self._timer.start(refresh_ms)
+
+    # --- the menu ---------------------------------------------------------------------------
+
+    def _add(self, menu: QMenu, text: str, slot: Callable[[], object]) -> QAction:
+        action = QAction(text, menu)
+        action.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(action)
+        return action
+
+    def _build_menu(self) -> QMenu:
+        menu = QMenu()
+        menu.setToolTipsVisible(True)
+        actions = self._actions
+        if actions is not None:
+            self.pause_menu = QMenu("Pause tracking", menu)
+            self.pause_menu.setToolTipsVisible(True)
+            self._add(self.pause_menu, "15 minutes", lambda: self.pause_for(timedelta(minutes=15)))
+            self._add(self.pause_menu, "1 hour", lambda: self.pause_for(timedelta(hours=1)))
+            self._add(self.pause_menu, "Until tomorrow", self.pause_until_tomorrow)
+            self.pause_menu.addSeparator()
+            self.resume_action = self._add(self.pause_menu, "Resume", self.resume)
+            self.resume_action.setEnabled(False)
+            menu.addMenu(self.pause_menu)
+            self._add(menu, "Check in now", actions.check_in)
+            dashboard = self._add(menu, "Open dashboard", self._open_dashboard)
+            dashboard.setEnabled(self._dashboard)
+            if not self._dashboard:
+                dashboard.setToolTip("Coming soon")
+            self._add(menu, "Apps and goals...", actions.open_apps_goals)
+            self._add(menu, "Settings...", actions.open_settings)
+            menu.addSeparator()
+        self._add(menu, "Quit driftcheck", self._quit)
+        return menu
+
+    def _open_dashboard(self) -> None:
+        open_dashboard = getattr(self._actions, "open_dashboard", None)
+        if open_dashboard is not None:
+            open_dashboard()
+
+    def _quit(self) -> None:
+        self.save_place()
+        if self._actions is not None:
+            self._actions.quit()
+        else:
+            QApplication.quit()
+
+    # --- pausing ----------------------------------------------------------------------------
+
+    def pause_for(self, length: timedelta) -> None:
+        self.pause(self._now() + length)
+
+    def pause_until_tomorrow(self) -> None:
+        self.pause(next_day_start(self._now(), self._tz, self._day_start_hour))
+
+    def pause(self, until: datetime) -> None:
+        """Pause tracking until `until`; it resumes by itself then (or at the first refresh
+        after it, should the computer have slept through the moment)."""
+        assert self._actions is not None
+        self._actions.pause(until)
+        self.paused_until = until
+        wait_ms = max(0, int((until - self._now()).total_seconds() * 1000)) + 500
+        self.resume_timer.start(min(wait_ms, 2**31 - 1))
+        self.refresh()
+
+    def resume(self) -> None:
+        if self.paused_until is None:
+            return
+        self.paused_until = None
+        self.resume_timer.stop()
+        if self._actions is not None:
+            self._actions.resume()
+        self.refresh()
+
+    # --- showing ----------------------------------------------------------------------------
 
     def show(self) -> None:
         if QSystemTrayIcon.isSystemTrayAvailable():
-            self._tray = QSystemTrayIcon()
-            self._tray.setContextMenu(self._menu)
+            self.tray = QSystemTrayIcon(self)
+            self.tray.setContextMenu(self.menu)
+            self.tray.activated.connect(self._activated)
             self.refresh()  # icon and tooltip first: a tray must never get an empty slot
-            self._tray.show()
+            self.tray.show()
             return
-        self._window = QWidget()
-        self._window.setWindowTitle("driftcheck")
-        layout = QVBoxLayout(self._window)
-        layout.addWidget(self._label)
-        note = QLabel("There is no system tray on this desktop, so driftcheck shows today "
-                      "here instead.")
-        note.setWordWrap(True)
-        layout.addWidget(note)
-        quit_button = QPushButton("Quit driftcheck")
-        quit_button.clicked.connect(QApplication.quit)
-        layout.addWidget(quit_button)
+        self.compact = self._make_compact(as_window=True)
+        self._restore_place()
+        told = bool(self._settings.get("ui.no_tray_told", False))
+        self.compact.show_note(not told)
+        if not told:
+            self._settings.set("ui.no_tray_told", True)
         self.refresh()
-        self._window.show()
+        self.compact.show()
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.save_place)
+
+    def _make_compact(self, as_window: bool) -> CompactWidget:
+        compact = CompactWidget(self._tz, as_window=as_window,
+                                menu=self.menu if as_window else None,
+                                dashboard=self._dashboard)
+        compact.message_action.connect(self.message_action.emit)
+        if self._actions is not None:
+            compact.check_in_requested.connect(self._actions.check_in)
+        else:
+            compact.check_in_button.hide()
+        compact.dashboard_requested.connect(self._open_dashboard)
+        if as_window:
+            compact.closing.connect(self.save_place)
+        return compact
+
+    def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason == QSystemTrayIcon.ActivationReason.Trigger:
+            self.toggle_compact()
+
+    def toggle_compact(self) -> None:
+        if self.compact is not None and self.compact.isVisible():
+            self.compact.hide()
+        else:
+            self.show_compact()
+
+    def show_compact(self) -> None:
+        """Open the widget (near the tray icon), or bring the window back."""
+        if self.compact is None:
+            self.compact = self._make_compact(as_window=self.tray is None)
+            if self.tray is None:
+                self._restore_place()
+        self.refresh()
+        self.compact.adjustSize()
+        if self.tray is not None:
+            screen = QGuiApplication.screenAt(self.tray.geometry().center()) \
+                or QGuiApplication.primaryScreen()
+            area = screen.availableGeometry() if screen is not None else QRect()
+            hint = self.compact.sizeHint()
+            self.compact.move(place_near(self.tray.geometry(),
+                                         (hint.width(), hint.height()), area))
+        self.compact.show()
+        self.compact.raise_()
+        self.compact.activateWindow()
+
+    def show_message(self, alert_id: str, title: str, body: str) -> None:
+        """A notification, shown in the widget (the InWindowNotifier's target)."""
+        self.show_compact()
+        assert self.compact is not None
+        self.compact.show_message(alert_id, title, body)
+
+    # --- the window's place -----------------------------------------------------------------
+
+    def _restore_place(self) -> None:
+        saved = self._settings.get("ui.window_geometry")
+        if self.compact is None or not isinstance(saved, str):
+            return
+        try:
+            raw = base64.b64decode(saved, validate=True)
+        except (binascii.Error, ValueError):
+            return
+        self.compact.restoreGeometry(QByteArray(raw))
+
+    def save_place(self) -> None:
+        if self.tray is None and self.compact is not None:
+            raw = bytes(self.compact.saveGeometry().data())
+            self._settings.set("ui.window_geometry", base64.b64encode(raw).decode("ascii"))
+
+    # --- refreshing -------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        status = self._service.today()
-        text = f"Today {format_duration(status.total_seconds)}"
-        approximate = status.mode is Measure.APPROXIMATE
-        if approximate:
-            text += " (approximate)"
-        self._label.setText(text)
-        if self._tray is not None:
-            self._tray.setToolTip(text)
-            if approximate != self._approximate:
-                self._tray.setIcon(ring_icon(approximate))
-        elif self._window is not None and approximate != self._approximate:
-            self._window.setWindowIcon(ring_icon(approximate))
-        self._approximate = approximate
+        now = self._now()
+        if self.paused_until is not None and now >= self.paused_until:
+            self.resume()  # refreshes again
+            return
+        view = self._view()
+        if self.paused_until is not None:
+            view = TodayView(view.total_seconds, view.daily_goal_seconds, view.apps,
+                             view.week_seconds, view.weekly_goal_seconds, self.paused_until,
+                             view.approximate)
+        self._last = view
+        look = ring_look(view)
+        if look != self._look:
+            self._look = look
+            self.icon = ring_icon(look)
+            self.icon_draws += 1
+            if self.tray is not None:
+                self.tray.setIcon(self.icon)
+            if self.compact is not None:
+                self.compact.setWindowIcon(self.icon)
+        if self.tray is not None:
+            discreet = bool(self._settings.get("discreet", True))
+            self.tray.setToolTip(tooltip_text(view, now, self._tz, discreet))
+        if self._actions is not None:
+            paused = self.paused_until is not None
+            self.pause_menu.setTitle(paused_text(self.paused_until, now, self._tz)
+                                     if self.paused_until is not None else "Pause tracking")
+            self.resume_action.setEnabled(paused)
+        if self.compact is not None:
+            if self.compact.windowIcon().cacheKey() != self.icon.cacheKey():
+                self.compact.setWindowIcon(self.icon)
+            self.compact.show_view(view, now)
+
+    @property
+    def view(self) -> TodayView | None:
+        """What was shown last."""
+        return self._last

@@ -1,0 +1,338 @@
+"""The tray's menu, tooltip and pause, with a fake clock and recorded actions; and the small
+window that takes the tray's place on a desktop without one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from PySide6.QtCore import QRect
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
+from pytestqt.qtbot import QtBot
+
+from widget.core.today import AppRow, TodayView
+from widget.ui.tray import MemorySettings, TrayPresence, place_near
+
+# The offscreen platform says these of every top-level window; they are not driftcheck's doing.
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints",
+                                       "This plugin does not support raise")
+
+BERLIN = ZoneInfo("Europe/Berlin")
+NOON = datetime(2026, 11, 26, 14, 0, tzinfo=BERLIN).astimezone(UTC)  # 14:00 in Berlin
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.at = NOON
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+class Actions:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, object]] = []
+
+    def pause(self, until: datetime) -> None:
+        self.calls.append(("pause", until))
+
+    def resume(self) -> None:
+        self.calls.append(("resume", None))
+
+    def check_in(self) -> None:
+        self.calls.append(("check_in", None))
+
+    def open_apps_goals(self) -> None:
+        self.calls.append(("apps_goals", None))
+
+    def open_settings(self) -> None:
+        self.calls.append(("settings", None))
+
+    def quit(self) -> None:
+        self.calls.append(("quit", None))
+
+
+class Today:
+    """The view the tray reads; tests change `seconds` as time is recorded."""
+
+    def __init__(self) -> None:
+        self.seconds = 38 * 60.0
+        self.goal: int | None = 45 * 60
+        self.calls = 0
+
+    def __call__(self) -> TodayView:
+        self.calls += 1
+        return TodayView(self.seconds, self.goal,
+                         (AppRow("replika", "Replika", self.seconds, None),),
+                         3 * 3600, None, None, False)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def actions() -> Actions:
+    return Actions()
+
+
+@pytest.fixture
+def today() -> Today:
+    return Today()
+
+
+@pytest.fixture
+def settings() -> MemorySettings:
+    return MemorySettings()
+
+
+@pytest.fixture
+def with_tray(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """A desktop with a tray (offscreen has none): records the tooltip the tray shows."""
+    monkeypatch.setattr(QSystemTrayIcon, "isSystemTrayAvailable", staticmethod(lambda: True))
+    shown: list[str] = []
+
+    def record(self: QSystemTrayIcon, visible: bool = True) -> None:
+        assert not self.icon().isNull(), "a tray must never get an empty slot"
+        shown.append(self.toolTip())
+
+    monkeypatch.setattr(QSystemTrayIcon, "setVisible", record)
+    monkeypatch.setattr(QSystemTrayIcon, "show", record)
+    return shown
+
+
+@pytest.fixture
+def make(qtbot: QtBot, clock: Clock, actions: Actions, today: Today,
+         settings: MemorySettings) -> Iterator[type[TrayPresence]]:
+    made: list[TrayPresence] = []
+
+    def build(**kw: object) -> TrayPresence:
+        presence = TrayPresence(today, kw.pop("actions", actions),  # type: ignore[arg-type]
+                                settings, now=clock, tz=BERLIN, day_start_hour=4, **kw)  # type: ignore[arg-type]
+        made.append(presence)
+        return presence
+
+    yield build  # type: ignore[misc]
+    for presence in made:
+        if presence.compact is not None:
+            presence.compact.close()
+            presence.compact.deleteLater()
+
+
+def entries(menu: QMenu) -> list[str]:
+    return [a.text() for a in menu.actions() if not a.isSeparator()]
+
+
+def action(menu: QMenu, text: str) -> QAction:
+    found = [a for a in menu.actions() if a.text() == text]
+    assert len(found) == 1, entries(menu)
+    return found[0]
+
+
+def test_the_menu_offers_what_the_person_needs(make) -> None:  # type: ignore[no-untyped-def]
+    presence = make()
+    assert entries(presence.menu) == ["Pause tracking", "Check in now", "Open dashboard",
+                                      "Apps and goals...", "Settings...", "Quit driftcheck"]
+    assert entries(presence.pause_menu) == ["15 minutes", "1 hour", "Until tomorrow", "Resume"]
+    assert not action(presence.pause_menu, "Resume").isEnabled()  # nothing to resume yet
+
+
+def test_the_dashboard_is_not_a_dead_button(make) -> None:  # type: ignore[no-untyped-def]
+    dashboard = action(make().menu, "Open dashboard")
+    assert not dashboard.isEnabled()
+    assert dashboard.toolTip() == "Coming soon"
+
+
+def test_menu_entries_reach_the_app(make, actions: Actions) -> None:  # type: ignore[no-untyped-def]
+    presence = make()
+    for text in ("Check in now", "Apps and goals...", "Settings...", "Quit driftcheck"):
+        action(presence.menu, text).trigger()
+    assert [c[0] for c in actions.calls] == ["check_in", "apps_goals", "settings", "quit"]
+
+
+def test_a_pause_says_until_when_and_ends_by_itself(make, clock: Clock,  # type: ignore[no-untyped-def]
+                                                     actions: Actions) -> None:
+    presence = make()
+    action(presence.pause_menu, "15 minutes").trigger()
+    assert actions.calls == [("pause", NOON + timedelta(minutes=15))]
+    assert presence.pause_menu.title() == "Paused until 14:15"
+    assert action(presence.pause_menu, "Resume").isEnabled()
+    assert presence.resume_timer.isActive()
+    assert 15 * 60_000 <= presence.resume_timer.interval() <= 15 * 60_000 + 1000
+
+    clock.at += timedelta(minutes=10)
+    presence.refresh()
+    assert presence.paused_until is not None  # still paused
+
+    clock.at += timedelta(minutes=6)
+    presence.resume_timer.timeout.emit()  # the moment comes
+    assert actions.calls[-1] == ("resume", None)
+    assert presence.pause_menu.title() == "Pause tracking"
+    assert not action(presence.pause_menu, "Resume").isEnabled()
+    assert presence.view is not None and presence.view.paused_until is None
+
+
+def test_a_pause_the_computer_slept_through_ends_at_the_next_look(  # type: ignore[no-untyped-def]
+        make, clock: Clock, actions: Actions) -> None:
+    presence = make()
+    action(presence.pause_menu, "1 hour").trigger()
+    assert presence.pause_menu.title() == "Paused until 15:00"
+    clock.at += timedelta(hours=3)
+    presence.refresh()  # the minute timer, after a sleep
+    assert [c[0] for c in actions.calls] == ["pause", "resume"]
+
+
+def test_until_tomorrow_means_when_the_next_day_starts(  # type: ignore[no-untyped-def]
+        make, actions: Actions) -> None:
+    presence = make()
+    action(presence.pause_menu, "Until tomorrow").trigger()
+    tomorrow_4 = datetime(2026, 11, 27, 4, 0, tzinfo=BERLIN)
+    assert actions.calls == [("pause", tomorrow_4)]
+    assert presence.pause_menu.title() == "Paused until tomorrow, 04:00"
+
+
+def test_resume_from_the_menu(make, actions: Actions) -> None:  # type: ignore[no-untyped-def]
+    presence = make()
+    action(presence.pause_menu, "1 hour").trigger()
+    action(presence.pause_menu, "Resume").trigger()
+    assert [c[0] for c in actions.calls] == ["pause", "resume"]
+    assert not presence.resume_timer.isActive()
+
+
+def test_the_tooltip_tells_today_against_the_goal(  # type: ignore[no-untyped-def]
+        make, with_tray: list[str], today: Today) -> None:
+    presence = make()
+    presence.show()
+    assert with_tray == ["Today 38 min of 45"]
+    today.goal = None
+    presence.refresh()
+    assert presence.tray is not None and presence.tray.toolTip() == "Today 38 min"
+
+
+def test_the_tooltip_names_no_app_in_discreet_mode(  # type: ignore[no-untyped-def]
+        make, with_tray: list[str], settings: MemorySettings) -> None:
+    presence = make()
+    presence.show()
+    assert presence.tray is not None
+    assert "Replika" not in presence.tray.toolTip()  # discreet is the default
+    settings.set("discreet", False)
+    presence.refresh()
+    assert presence.tray.toolTip() == "Today 38 min of 45\nReplika 38 min"
+
+
+def test_the_tooltip_says_until_when_it_is_paused(make, with_tray: list[str]) -> None:  # type: ignore[no-untyped-def]
+    presence = make()
+    presence.show()
+    presence.pause_for(timedelta(minutes=30))
+    assert presence.tray is not None
+    assert presence.tray.toolTip() == "Today 38 min of 45\nPaused until 14:30"
+
+
+def test_the_icon_is_redrawn_only_when_what_it_shows_changes(  # type: ignore[no-untyped-def]
+        make, with_tray: list[str], today: Today) -> None:
+    presence = make()
+    presence.show()
+    assert presence.icon_draws == 1
+    for _ in range(5):  # a few seconds more: the same 1/48 of the goal
+        today.seconds += 5
+        presence.changed.emit()
+    assert presence.icon_draws == 1
+    today.seconds += 45 * 60 / 48  # the next step of the ring
+    presence.refresh()
+    assert presence.icon_draws == 2
+    presence.pause_for(timedelta(minutes=15))
+    assert presence.icon_draws == 3  # paused looks different
+    presence.refresh()
+    assert presence.icon_draws == 3
+
+
+def test_a_left_click_toggles_the_compact_widget(  # type: ignore[no-untyped-def]
+        make, with_tray: list[str]) -> None:
+    presence = make()
+    presence.show()
+    assert presence.tray is not None
+    presence.tray.activated.emit(QSystemTrayIcon.ActivationReason.Trigger)
+    assert presence.compact is not None and presence.compact.isVisible()
+    assert presence.compact.today_label.text() == "Today 38 min of 45"
+    presence.tray.activated.emit(QSystemTrayIcon.ActivationReason.Trigger)
+    assert not presence.compact.isVisible()
+    presence.tray.activated.emit(QSystemTrayIcon.ActivationReason.Context)
+    assert not presence.compact.isVisible()  # the right button is the menu's
+
+
+def test_the_widget_opens_next_to_the_icon_and_inside_the_screen() -> None:
+    screen = QRect(0, 0, 1280, 800)
+    top_right_icon = QRect(1250, 2, 24, 24)
+    at = place_near(top_right_icon, (300, 200), screen)
+    assert at.y() > top_right_icon.bottom() and at.x() + 300 <= 1280
+    bottom_icon = QRect(600, 776, 24, 24)
+    at = place_near(bottom_icon, (300, 200), screen)
+    assert at.y() + 200 < bottom_icon.top() and abs(at.x() + 150 - 612) <= 1
+
+
+def without_tray_window(presence: TrayPresence):  # type: ignore[no-untyped-def]
+    assert not QSystemTrayIcon.isSystemTrayAvailable()  # offscreen has none
+    presence.show()
+    window = presence.compact
+    assert window is not None and window.isVisible() and window.windowTitle() == "driftcheck"
+    return window
+
+
+def test_without_a_tray_a_small_window_says_once_why(make, settings: MemorySettings) -> None:  # type: ignore[no-untyped-def]
+    first = without_tray_window(make())
+    assert first.note_label.isVisible() and "no tray" in first.note_label.text()
+    assert first.today_label.text() == "Today 38 min of 45"
+    first.close()
+    second = without_tray_window(make())
+    assert not second.note_label.isVisible()  # said once is enough
+    assert settings.get("ui.no_tray_told") is True
+
+
+def test_the_window_remembers_its_place(make, settings: MemorySettings) -> None:  # type: ignore[no-untyped-def]
+    first = without_tray_window(make())
+    first.move(130, 170)
+    first.close()
+    assert isinstance(settings.get("ui.window_geometry"), str)
+    second = without_tray_window(make())
+    assert (second.x(), second.y()) == (130, 170)
+
+
+def test_the_window_offers_the_menu_and_a_way_to_quit(make, actions: Actions) -> None:  # type: ignore[no-untyped-def]
+    window = without_tray_window(make())
+    from PySide6.QtWidgets import QToolButton
+
+    menus = [b.menu() for b in window.findChildren(QToolButton) if b.menu() is not None]
+    assert len(menus) == 1
+    action(menus[0], "Quit driftcheck").trigger()
+    assert actions.calls == [("quit", None)]
+
+
+def test_a_message_in_the_widget_offers_snooze_and_not_now(make, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
+    presence = make()
+    window = without_tray_window(presence)
+    presence.show_message("near|daily:*|2026-11-26", "driftcheck",
+                          "You are at 80% of today's goal.")
+    assert window.message.isVisible()
+    assert window.message_body.text() == "You are at 80% of today's goal."
+    with qtbot.waitSignal(presence.message_action) as got:
+        window.snooze_button.click()
+    assert got.args == ["near|daily:*|2026-11-26", "snooze"]
+    assert not window.message.isVisible()
+    presence.show_message("reached|daily:*|2026-11-26", "driftcheck", "Today's goal is met.")
+    with qtbot.waitSignal(presence.message_action) as got:
+        window.not_now_button.click()
+    assert got.args == ["reached|daily:*|2026-11-26", "not-now"]
+
+
+def test_without_actions_the_menu_is_quit_alone(make, qtbot: QtBot,  # type: ignore[no-untyped-def]
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    presence = make(actions=None)
+    assert entries(presence.menu) == ["Quit driftcheck"]
+    quits: list[bool] = []
+    monkeypatch.setattr(QApplication, "quit", staticmethod(lambda: quits.append(True)))
+    action(presence.menu, "Quit driftcheck").trigger()
+    assert quits == [True]

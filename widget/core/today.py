@@ -1,0 +1,129 @@
+"""What the tray and the compact widget show: today against the goals, and the week so far.
+
+Pure: intervals, goals, names and an instant in, one `TodayView` out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+
+from widget.core.days import approximate_apps, day_window, local_day, seconds_by_app
+from widget.core.goals import Goal, GoalKind
+from widget.core.model import Interval
+
+FILL_STEPS = 48  # the ring's fill is drawn in 1/48ths: finer would not show at 16 px
+
+
+@dataclass(frozen=True, slots=True)
+class AppRow:
+    key: str
+    name: str
+    seconds: float
+    goal_seconds: int | None  # this app's own daily goal, if it has one
+
+
+@dataclass(frozen=True, slots=True)
+class TodayView:
+    total_seconds: float
+    daily_goal_seconds: int | None  # the all-apps daily goal, else the sum of per-app ones
+    apps: tuple[AppRow, ...]  # every tracked app (even at zero), most used first
+    week_seconds: float
+    weekly_goal_seconds: int | None
+    paused_until: datetime | None = None
+    approximate: bool = False
+
+    @property
+    def fill(self) -> float | None:
+        """Share of the daily goal used, 0..1 (1 when over), rounded to 1/48; None without a
+        goal."""
+        if not self.daily_goal_seconds:
+            return None
+        share = min(1.0, self.total_seconds / self.daily_goal_seconds)
+        return round(share * FILL_STEPS) / FILL_STEPS
+
+    @property
+    def over(self) -> bool:
+        return bool(self.daily_goal_seconds) and \
+            self.total_seconds >= (self.daily_goal_seconds or 0)
+
+
+def week_start(day: date) -> date:
+    """Monday of the ISO week of a local day."""
+    return day - timedelta(days=day.weekday())
+
+
+def _goal_total(goals: Sequence[Goal], kind: GoalKind) -> int | None:
+    """The all-apps goal of `kind`, else the sum of the per-app ones, else None."""
+    of_kind = [g for g in goals if g.kind is kind and g.limit_seconds]
+    for goal in of_kind:
+        if goal.app is None:
+            return goal.limit_seconds
+    return sum(g.limit_seconds or 0 for g in of_kind) or None
+
+
+def today_view(intervals: Iterable[Interval], goals: Sequence[Goal], names: Mapping[str, str],
+               now: datetime, tz: tzinfo, day_start_hour: int, *,
+               tracked: Sequence[str] = (), paused_until: datetime | None = None,
+               tracker_approximate: bool = False) -> TodayView:
+    """Today and this week so far, as of `now`.
+
+    `intervals` must cover the week so far (Monday's day start until now); today is the local
+    day of `now`, which starts at `day_start_hour`."""
+    intervals = list(intervals)
+    day = local_day(now, tz, day_start_hour)
+    day_start, day_end = day_window(day, tz, day_start_hour)
+    week_begin = day_window(week_start(day), tz, day_start_hour)[0]
+    today = seconds_by_app(intervals, day_start, day_end)
+    week = seconds_by_app(intervals, week_begin, day_end)
+    per_app = {g.app: g.limit_seconds for g in goals
+               if g.kind is GoalKind.DAILY and g.app is not None}
+    keys = list(dict.fromkeys([*tracked, *today]))
+    rows = [AppRow(k, names.get(k, k), today.get(k, 0.0), per_app.get(k)) for k in keys]
+    rows.sort(key=lambda r: (-r.seconds, r.name.lower()))
+    approximate = tracker_approximate or bool(approximate_apps(intervals, day_start, day_end))
+    return TodayView(
+        total_seconds=sum(today.values()),
+        daily_goal_seconds=_goal_total(goals, GoalKind.DAILY),
+        apps=tuple(rows),
+        week_seconds=sum(week.values()),
+        weekly_goal_seconds=_goal_total(goals, GoalKind.WEEKLY),
+        paused_until=paused_until,
+        approximate=approximate,
+    )
+
+
+def week_window(now: datetime, tz: tzinfo, day_start_hour: int) -> tuple[datetime, datetime]:
+    """[Monday's day start, today's day end) in UTC: what `today_view` needs read."""
+    day = local_day(now, tz, day_start_hour)
+    return (day_window(week_start(day), tz, day_start_hour)[0],
+            day_window(day, tz, day_start_hour)[1])
+
+
+def next_day_start(now: datetime, tz: tzinfo, day_start_hour: int) -> datetime:
+    """When tomorrow begins (the end of today's local day), in UTC: "until tomorrow"."""
+    return day_window(local_day(now, tz, day_start_hour), tz, day_start_hour)[1]
+
+
+def format_amount(seconds: float) -> str:
+    """'38 min', '1 h 10 min', '5 h' (no ' 00 min' on whole hours), '45 s' under a minute."""
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return f"{max(0, int(seconds))} s" if seconds > 0 else "0 min"
+    hours, minutes = divmod(minutes, 60)
+    if not hours:
+        return f"{minutes} min"
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
+def amount_of(seconds: float, goal: int | None) -> str:
+    """'38 min of 45', '1 h 10 min of 2 h', '38 min' without a goal."""
+    used = format_amount(seconds)
+    if not goal:
+        return used
+    target = format_amount(goal)
+    if used.endswith(" min") and target.endswith(" min") and " h " not in used \
+            and "h" not in target:
+        return f"{used} of {target.removesuffix(' min')}"
+    return f"{used} of {target}"

@@ -1,0 +1,198 @@
+"""The compact widget: today per app against its goal, the week so far, Check in, and a place
+for a message when the desktop has no notification service.
+
+The person opens it themselves, so it names apps even in discreet mode.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QProgressBar,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from widget.core.today import TodayView, amount_of, format_amount
+
+BAR_STYLE = ("QProgressBar { border: 1px solid palette(mid); border-radius: 3px; "
+             "background: palette(base); max-height: 8px; }"
+             "QProgressBar::chunk { background: #1f9e98; border-radius: 2px; }")
+NO_TRAY_NOTE = ("Your desktop has no tray area, so driftcheck lives in this small window "
+                "instead. Closing it is fine: tracking carries on quietly, and starting "
+                "driftcheck again brings the window back.")
+
+
+def paused_text(until: datetime, now: datetime, tz: tzinfo) -> str:
+    """'Paused until 14:30', or 'Paused until tomorrow, 04:00' when that is another day."""
+    local = until.astimezone(tz)
+    when = local.strftime("%H:%M")
+    if local.date() != now.astimezone(tz).date():
+        when = f"tomorrow, {when}"
+    return f"Paused until {when}"
+
+
+class CompactWidget(QWidget):
+    check_in_requested = Signal()
+    dashboard_requested = Signal()
+    message_action = Signal(str, str)  # (alert_id, "snooze" | "not-now")
+    closing = Signal()
+
+    def __init__(self, tz: tzinfo, *, as_window: bool = False,
+                 menu: QMenu | None = None, dashboard: bool = False) -> None:
+        """`as_window`: an ordinary window (no tray on this desktop) with the tray's menu behind
+        a button; otherwise a small frameless panel opened from the tray icon."""
+        flags = Qt.WindowType.Window if as_window else (
+            Qt.WindowType.Tool | Qt.WindowType.FramelessWindowHint
+            | Qt.WindowType.WindowStaysOnTopHint)
+        super().__init__(None, flags)
+        self.setWindowTitle("driftcheck")
+        self.setObjectName("compact")
+        self._tz = tz
+        self._alert_id: str | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 10)
+
+        head = QHBoxLayout()
+        self.today_label = QLabel("Today")
+        font = self.today_label.font()
+        font.setBold(True)
+        self.today_label.setFont(font)
+        head.addWidget(self.today_label, 1)
+        if menu is not None:
+            more = QToolButton()
+            more.setText("Menu")
+            more.setToolTip("Pause, settings and quit")
+            more.setMenu(menu)
+            more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+            head.addWidget(more)
+        layout.addLayout(head)
+        self.paused_label = QLabel()
+        self.paused_label.hide()
+        layout.addWidget(self.paused_label)
+
+        self._rows = QGridLayout()
+        self._rows.setColumnStretch(1, 1)
+        layout.addLayout(self._rows)
+        self.week_label = QLabel()
+        layout.addWidget(self.week_label)
+        self.approx_label = QLabel("Some of today's time is approximate: counted while the app "
+                                   "was open and you were at the computer.")
+        self.approx_label.setWordWrap(True)
+        self.approx_label.hide()
+        layout.addWidget(self.approx_label)
+
+        self.note_label = QLabel(NO_TRAY_NOTE)
+        self.note_label.setWordWrap(True)
+        self.note_label.hide()
+        layout.addWidget(self.note_label)
+
+        self.message = QFrame()
+        self.message.setFrameShape(QFrame.Shape.StyledPanel)
+        box = QVBoxLayout(self.message)
+        self.message_title = QLabel()
+        self.message_title.setFont(font)
+        self.message_body = QLabel()
+        self.message_body.setWordWrap(True)
+        box.addWidget(self.message_title)
+        box.addWidget(self.message_body)
+        answers = QHBoxLayout()
+        self.snooze_button = QPushButton("Snooze 15 min")
+        self.not_now_button = QPushButton("Not now")
+        self.snooze_button.clicked.connect(lambda: self._answer("snooze"))
+        self.not_now_button.clicked.connect(lambda: self._answer("not-now"))
+        answers.addStretch(1)
+        answers.addWidget(self.snooze_button)
+        answers.addWidget(self.not_now_button)
+        box.addLayout(answers)
+        self.message.hide()
+        layout.addWidget(self.message)
+
+        buttons = QHBoxLayout()
+        self.check_in_button = QPushButton("Check in")
+        self.check_in_button.clicked.connect(self.check_in_requested.emit)
+        self.dashboard_button = QPushButton("Dashboard")
+        self.dashboard_button.clicked.connect(self.dashboard_requested.emit)
+        self.dashboard_button.setVisible(dashboard)  # shown once the dashboard exists
+        buttons.addStretch(1)
+        buttons.addWidget(self.check_in_button)
+        buttons.addWidget(self.dashboard_button)
+        layout.addLayout(buttons)
+        self.setMinimumWidth(280)
+
+    def show_view(self, view: TodayView, now: datetime) -> None:
+        self.today_label.setText(f"Today {amount_of(view.total_seconds, view.daily_goal_seconds)}")
+        if view.paused_until is not None:
+            self.paused_label.setText(paused_text(view.paused_until, now, self._tz))
+        self.paused_label.setVisible(view.paused_until is not None)
+        self.approx_label.setVisible(view.approximate)
+        while self._rows.count():
+            item = self._rows.takeAt(0)
+            old = item.widget() if item is not None else None
+            if old is not None:
+                old.deleteLater()
+        if not view.apps:
+            self._rows.addWidget(QLabel("No apps tracked yet."), 0, 0, 1, 3)
+        for i, row in enumerate(view.apps):
+            goal = row.goal_seconds
+            self._rows.addWidget(QLabel(row.name), i, 0)
+            bar = QProgressBar()
+            bar.setObjectName(f"bar-{row.key}")
+            bar.setTextVisible(False)
+            bar.setStyleSheet(BAR_STYLE)
+            bar.setRange(0, max(1, goal or 1))
+            bar.setValue(min(int(row.seconds), goal or 0))
+            bar.setVisible(bool(goal))
+            bar.setToolTip(f"{format_amount(row.seconds)} of your "
+                           f"{format_amount(goal or 0)} goal for today" if goal else "")
+            self._rows.addWidget(bar, i, 1)
+            amount = QLabel(amount_of(row.seconds, goal))
+            amount.setObjectName(f"amount-{row.key}")
+            amount.setAlignment(Qt.AlignmentFlag.AlignRight)
+            self._rows.addWidget(amount, i, 2)
+        self.week_label.setText(
+            f"This week so far: {amount_of(view.week_seconds, view.weekly_goal_seconds)}")
+
+    def show_note(self, shown: bool) -> None:
+        self.note_label.setVisible(shown)
+
+    def show_message(self, alert_id: str, title: str, body: str) -> None:
+        """A notification shown here instead (no notification service on this desktop)."""
+        self._alert_id = alert_id
+        self.message_title.setText(title)
+        self.message_body.setText(body)
+        self.message.show()
+        self.setMinimumWidth(max(self.minimumWidth(), 320))
+        self.adjustSize()  # the wrapped text gets the height it needs
+
+    def hide_message(self) -> None:
+        """The message was answered elsewhere (the desktop's notification, the balloon)."""
+        self._alert_id = None
+        self.message.hide()
+        self.adjustSize()
+
+    def _answer(self, key: str) -> None:
+        alert_id, self._alert_id = self._alert_id, None
+        self.message.hide()
+        if alert_id is not None:
+            self.message_action.emit(alert_id, key)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.close()
+            return
+        super().keyPressEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.closing.emit()
+        super().closeEvent(event)

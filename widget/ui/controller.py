@@ -1,0 +1,313 @@
+"""What happens in the tray app between the person, the tracker and the core.
+
+Once a minute (and when the tracker reports a change, at most every 10 s) it asks the core
+which gentle notifications are due and whether the self-check is due, and shows them; it
+answers what the person chooses in the tray, the notifications and the dialogs. The
+decisions themselves are the core's (`widget.core.alerts`, `widget.core.checkin`,
+`widget.core.goals`); this module only reads settings, calls them and carries out the answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta, tzinfo
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QApplication
+
+from widget.catalog_data import load_catalog
+from widget.core import alerts as core_alerts
+from widget.core.checkin import (
+    Checkin,
+    checkin_due,
+    not_now_until,
+    reflection_for,
+    skip_week_until,
+    week_index,
+)
+from widget.core.goals import GoalKind, parse_time_of_day, suggest_goals, watch_is_over
+from widget.core.options import Options, instant_from_setting, instant_to_setting, setting
+from widget.core.usage import UsageNow, usage_now, usage_window
+from widget.errors import DriftcheckError
+from widget.store.db import Store
+from widget.tracking import Tracker
+from widget.ui.tray import TrayPresence
+
+log = logging.getLogger(__name__)
+
+CHECKIN_ID = "checkin"
+WATCH_ID = "watch-over"
+LONG_SESSION_S = 3600  # "after a long session" without a session goal of the person's own
+EVALUATE_EVERY_MS = 60_000
+
+
+class TrayController(QObject):
+    def __init__(self, store: Store, tracker: Tracker, options: Options, *, tz: tzinfo,
+                 now: Callable[[], datetime] | None = None) -> None:
+        super().__init__()
+        self.store = store
+        self.tracker = tracker
+        self.options = options
+        self.tz = tz
+        self.now = now or (lambda: datetime.now(UTC))
+        self.presence: TrayPresence | None = None
+        self.notifier: object | None = None
+        self._last_session_s = 0.0
+        self._last_evaluated = datetime.min.replace(tzinfo=UTC)
+        self._dialogs: list[QObject] = []  # keep open dialogs alive
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.evaluate)
+
+    def attach(self, presence: TrayPresence, notifier: object) -> None:
+        self.presence = presence
+        self.notifier = notifier
+        action = getattr(notifier, "action", None)
+        if action is not None:
+            action.connect(self.on_notification_action)
+        self._timer.start(EVALUATE_EVERY_MS)
+
+    # --- TrayActions ----------------------------------------------------------------------
+
+    def pause(self, until: datetime) -> None:
+        self.tracker.pause()
+        self.store.set_setting("tracker.paused_until", instant_to_setting(until))
+
+    def resume(self) -> None:
+        self.tracker.resume()
+        self.store.set_setting("tracker.paused_until", None)
+
+    def check_in(self) -> None:
+        from widget.ui.checkin_dialog import CheckinDialog
+
+        now = self.now()
+        settings = self.store.all_settings()
+        usage = self._usage(now)
+        reflection = reflection_for(week_index(usage.day),
+                                    bool(setting(settings, "checkin.reflections")))
+        dialog = CheckinDialog(self.store, self.now, int(usage.week_total), reflection,
+                               asked=now)
+        dialog.chosen.connect(lambda choice: self._checkin_chosen(choice, now))
+        self._open(dialog)
+
+    def open_apps_goals(self) -> None:
+        from widget.ui.welcome import WelcomeDialog
+
+        dialog = WelcomeDialog(self.store, load_catalog(), self.now, first_run=False)
+        dialog.load()
+        dialog.finished.connect(lambda _code: self._apps_or_goals_changed())
+        self._open(dialog)
+
+    def open_settings(self) -> None:
+        from widget.ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.store)
+        dialog.load()
+        dialog.accepted.connect(self._settings_saved)
+        self._open(dialog)
+
+    def quit(self) -> None:
+        QApplication.quit()
+
+    # --- start-up -------------------------------------------------------------------------
+
+    def first_run(self) -> None:
+        """The welcome, once; then the weekly rhythm counts from today."""
+        if self.store.get_setting("checkin.last_asked") is None:
+            # The rhythm counts from the first start, so the first evening is not a question.
+            self.store.set_setting("checkin.last_asked", instant_to_setting(self.now()))
+        if self.store.get_setting("first_run_done"):
+            return
+        from widget.ui.welcome import WelcomeDialog
+
+        dialog = WelcomeDialog(self.store, load_catalog(), self.now, first_run=True)
+        dialog.load()
+
+        dialog.finished.connect(lambda _code: self._apps_or_goals_changed())
+        self._open(dialog)
+
+    def restore_pause(self) -> None:
+        """A pause chosen before a restart still holds until its time."""
+        until = instant_from_setting(self.store.get_setting("tracker.paused_until"))
+        if until is not None and until > self.now() and self.presence is not None:
+            self.presence.pause(until)
+
+    # --- the minute's evaluation ----------------------------------------------------------
+
+    def tracker_changed(self) -> None:
+        if self.now() - self._last_evaluated >= timedelta(seconds=10):
+            self.evaluate()
+
+    def evaluate(self) -> None:
+        now = self.now()
+        self._last_evaluated = now
+        try:
+            settings = self.store.all_settings()
+            usage = self._usage(now)
+            self._notify_goals(now, usage, settings)
+            self._offer_checkin(now, usage, settings)
+            self._offer_suggestions(now, usage, settings)
+        except DriftcheckError as exc:
+            log.warning("could not look at today's goals (%s)", type(exc).__name__)
+
+    def _usage(self, now: datetime) -> UsageNow:
+        hour = self.options.day_start_hour
+        intervals = self.store.intervals_overlapping(*usage_window(now, self.tz, hour))
+        return usage_now(intervals, now, self.tz, hour)
+
+    def _notify_goals(self, now: datetime, usage: UsageNow, settings: dict[str, object]) -> None:
+        fired = list(setting(settings, "alerts.fired"))  # type: ignore[call-overload]
+        snoozed = _instants(setting(settings, "alerts.snoozed"))
+        fired, snoozed = core_alerts.prune(fired, snoozed, usage)
+        share = self.options.near_share
+        due = core_alerts.due_alerts(self.store.list_goals(), usage, now, fired, snoozed,
+                                     near_share=share,
+                                     discreet=bool(setting(settings, "discreet")),
+                                     names=self.store.app_names())
+        for alert in due:
+            if self._send(alert.id, alert.title, alert.body):
+                fired.append(alert.id)
+                snoozed.pop(alert.id, None)
+        self._save_alerts(fired, snoozed)
+
+    def _offer_checkin(self, now: datetime, usage: UsageNow, settings: dict[str, object]
+                       ) -> None:
+        session = usage.session_all.seconds if usage.session_all is not None else 0.0
+        ended_long = self._last_session_s >= self._long_session_s() and session == 0.0
+        self._last_session_s = session
+        quiet = next((g for g in self.store.list_goals()
+                      if g.kind is GoalKind.QUIET_HOURS and g.app is None), None)
+        due = checkin_due(
+            str(setting(settings, "checkin.rhythm")),
+            weekday=int(setting(settings, "checkin.weekday")),  # type: ignore[call-overload]
+            time_of_day_min=parse_time_of_day(str(setting(settings, "checkin.time"))),
+            last_asked=instant_from_setting(settings.get("checkin.last_asked")),
+            not_before=instant_from_setting(settings.get("checkin.not_before")),
+            now=now, tz=self.tz, quiet_goal=quiet, long_session_ended=ended_long)
+        if due:
+            # Offered once: unanswered, it comes back tomorrow, never as a stream.
+            self.store.set_setting("checkin.not_before",
+                                   instant_to_setting(not_now_until(now, self.tz)))
+            self._send(CHECKIN_ID, "driftcheck",
+                       "A quiet moment for your check-in, whenever suits you.")
+
+    def _offer_suggestions(self, now: datetime, usage: UsageNow,
+                           settings: dict[str, object]) -> None:
+        since = settings.get("watch_first_since")
+        if not isinstance(since, str) or settings.get("watch.suggested"):
+            return
+        if not watch_is_over(date.fromisoformat(since), usage.day):
+            return
+        self.store.set_setting("watch.suggested", True)
+        days = self._daily_totals(date.fromisoformat(since), usage.day)
+        goals = suggest_goals(days)
+        if not goals:
+            return
+        daily = core_alerts.say_duration(goals[0].limit_seconds or 0)
+        self._send(WATCH_ID, "driftcheck",
+                   f"A week of watching is done: a typical day was about {daily}. "
+                   "Would you like to set goals from it?")
+
+    def _daily_totals(self, first: date, today: date) -> list[float]:
+        from widget.core.days import day_window, seconds_by_app
+
+        hour = self.options.day_start_hour
+        totals = []
+        for offset in range((today - first).days):
+            window = day_window(first + timedelta(days=offset), self.tz, hour)
+            totals.append(sum(seconds_by_app(self.store.intervals_overlapping(*window),
+                                             *window).values()))
+        return totals
+
+    def _long_session_s(self) -> float:
+        session_goals = [g.limit_seconds for g in self.store.list_goals()
+                         if g.kind is GoalKind.SESSION and g.limit_seconds]
+        return float(min(session_goals)) if session_goals else float(LONG_SESSION_S)
+
+    # --- answers --------------------------------------------------------------------------
+
+    def on_notification_action(self, alert_id: str, key: str) -> None:
+        now = self.now()
+        if self.presence is not None and self.presence.compact is not None and key != "closed":
+            self.presence.compact.hide_message()
+        if alert_id == CHECKIN_ID:
+            if key == "default":
+                self.check_in()
+            elif key == "snooze":
+                self.store.set_setting("checkin.not_before",
+                                       instant_to_setting(now + core_alerts.SNOOZE))
+            elif key == "not-now":
+                self.store.set_setting("checkin.not_before",
+                                       instant_to_setting(not_now_until(now, self.tz)))
+            return
+        if alert_id == WATCH_ID:
+            if key == "default":
+                self.open_apps_goals()
+            return
+        if key == "snooze":
+            settings = self.store.all_settings()
+            fired, snoozed = core_alerts.snooze(
+                alert_id, now, list(setting(settings, "alerts.fired")),  # type: ignore[call-overload]
+                _instants(setting(settings, "alerts.snoozed")))
+            self._save_alerts(fired, snoozed)
+        elif key == "default" and self.presence is not None:
+            self.presence.show_compact()
+
+    def _checkin_chosen(self, choice: str, asked: datetime) -> None:
+        now = self.now()
+        settings = self.store.all_settings()
+        if choice == "saved":
+            self.store.set_setting("checkin.last_asked", instant_to_setting(asked))
+            self.store.set_setting("checkin.not_before", None)
+        elif choice == "skip-week":
+            until = skip_week_until(
+                str(setting(settings, "checkin.rhythm")),
+                weekday=int(setting(settings, "checkin.weekday")),  # type: ignore[call-overload]
+                time_of_day_min=parse_time_of_day(str(setting(settings, "checkin.time"))),
+                now=now, tz=self.tz)
+            self.store.add_checkin(Checkin(asked=asked))  # a skip is kept as a skip
+            self.store.set_setting("checkin.not_before", instant_to_setting(until))
+        else:
+            self.store.set_setting("checkin.not_before",
+                                   instant_to_setting(not_now_until(now, self.tz)))
+
+    def _apps_or_goals_changed(self) -> None:
+        self.tracker.reload_apps()
+        if self.presence is not None:
+            self.presence.refresh()
+
+    def _settings_saved(self) -> None:
+        from widget.autostart import set_start_at_login
+
+        self.options = Options.from_settings(self.store.all_settings())
+        try:
+            set_start_at_login(bool(self.store.get_setting("start_at_login")))
+        except OSError as exc:
+            log.warning("could not change start at login (%s)", type(exc).__name__)
+        if self.presence is not None:
+            self.presence.refresh()
+
+    # --- plumbing -------------------------------------------------------------------------
+
+    def _send(self, alert_id: str, title: str, body: str) -> bool:
+        notify = getattr(self.notifier, "notify", None)
+        return bool(notify(alert_id, title, body)) if notify is not None else False
+
+    def _save_alerts(self, fired: list[str], snoozed: dict[str, datetime]) -> None:
+        self.store.set_setting("alerts.fired", fired)
+        self.store.set_setting("alerts.snoozed",
+                               {k: instant_to_setting(v) for k, v in snoozed.items()})
+
+    def _open(self, dialog: QObject) -> None:
+        self._dialogs.append(dialog)
+        dialog.finished.connect(lambda *_: self._dialogs.remove(dialog))  # type: ignore[attr-defined]
+        dialog.show()  # type: ignore[attr-defined]
+        dialog.raise_()  # type: ignore[attr-defined]
+        dialog.activateWindow()  # type: ignore[attr-defined]
+
+
+def _instants(raw: object) -> dict[str, datetime]:
+    if not isinstance(raw, dict):
+        return {}
+    found = {k: instant_from_setting(v) for k, v in raw.items()}
+    return {k: v for k, v in found.items() if v is not None}
