@@ -87,8 +87,7 @@ class TodayService:
         self._tz = tz or local_zone()
 
     def goals(self) -> list[Goal]:
-        list_goals = getattr(self._store, "list_goals", None)  # arrives with issue 3's store
-        return list(list_goals()) if list_goals is not None else []
+        return self._store.list_goals()
 
     def __call__(self) -> TodayView:
         now = self._now()
