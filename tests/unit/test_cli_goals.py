@@ -4,16 +4,11 @@ directory: the dialog's rules and sentences, nothing stored when any part is wro
 from __future__ import annotations
 
 import json
-import logging
-import os
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from widget.cli import main
 from widget.commands import DB_NAME
 from widget.core.checkin import Checkin
 from widget.core.days import local_day
@@ -23,52 +18,6 @@ from widget.core.usage import week_window
 from widget.localzone import local_zone
 from widget.logs import LOG_NAME
 from widget.store import Store
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-@pytest.fixture(autouse=True)
-def _isolated_process_state() -> Iterator[None]:
-    """`main()` sets the umask and takes over the root logger; undo both afterwards."""
-    umask = os.umask(0o022)
-    os.umask(umask)
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    try:
-        yield
-    finally:
-        os.umask(umask)
-        for handler in list(root.handlers):
-            if handler not in handlers:
-                root.removeHandler(handler)
-                handler.close()
-        for handler in handlers:
-            if handler not in root.handlers:
-                root.addHandler(handler)
-        root.setLevel(level)
-
-
-@pytest.fixture
-def data(tmp_path: Path) -> Path:
-    return tmp_path / "data"
-
-
-@pytest.fixture
-def run(data: Path, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
-    def run(*argv: str) -> Result:
-        try:
-            code = main(["--data-dir", str(data), *argv])
-        except SystemExit as stop:
-            code = stop.code if isinstance(stop.code, int) else 1
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return run
 
 
 def one_error_line(err: str) -> str:

@@ -14,7 +14,7 @@ from typing import Protocol
 
 import psutil
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QKeyEvent, QPalette
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
@@ -33,8 +33,8 @@ from widget.core.catalog import Catalog, CatalogEntry, custom_app, entry_to_app
 from widget.core.model import RuleKind, TrackedApp
 from widget.core.rules import compile_glob, is_glob, validate_pattern
 from widget.errors import InvalidRule
+from widget.ui.form import error_label, hint
 
-ERROR_STYLE = "color: #b3541e;"
 KEY_ROLE = Qt.ItemDataRole.UserRole  # the app key an item stands for
 APP_ROLE = Qt.ItemDataRole.UserRole + 1  # an own app not yet stored
 
@@ -95,24 +95,6 @@ def _entry_matches(entry: CatalogEntry, platform: str, process: str) -> bool:
     return False
 
 
-def _hint(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    font = label.font()
-    font.setPointSizeF(font.pointSizeF() * 0.9)
-    label.setFont(font)
-    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-    return label
-
-
-def _error_label() -> QLabel:
-    label = QLabel()
-    label.setWordWrap(True)
-    label.setStyleSheet(ERROR_STYLE)
-    label.setVisible(False)
-    return label
-
-
 class AppPicker(QWidget):
     """The app lists and the "Add your own" fields, with `load()` and `save()`."""
 
@@ -152,9 +134,9 @@ class AppPicker(QWidget):
         self.own_title.setPlaceholderText("e.g. My Chat")
         self.add_button = QPushButton("Add")
         self.add_button.setAutoDefault(False)
-        self.name_error = _error_label()
-        self.process_error = _error_label()
-        self.title_error = _error_label()
+        self.name_error = error_label()
+        self.process_error = error_label()
+        self.title_error = error_label()
 
         listed = QGroupBox("From the list")
         listed_layout = QVBoxLayout(listed)
@@ -163,7 +145,7 @@ class AppPicker(QWidget):
 
         running_box = QGroupBox("Running now")
         running_layout = QVBoxLayout(running_box)
-        running_layout.addWidget(_hint("Programs open on this computer right now. Tick one to "
+        running_layout.addWidget(hint("Programs open on this computer right now. Tick one to "
                                        "track it by its process name."))
         running_layout.addWidget(self.running_list)
         refresh_row = QHBoxLayout()
@@ -173,7 +155,7 @@ class AppPicker(QWidget):
 
         own = QGroupBox("Add your own")
         own_form = QFormLayout(own)
-        own_form.addRow(_hint("Give a process name, or part of a browser tab title for an "
+        own_form.addRow(hint("Give a process name, or part of a browser tab title for an "
                               "app you use on the web, or both."))
         own_form.addRow("Name", self.own_name)
         own_form.addRow("", self.name_error)

@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Literal, Protocol
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 from widget.core.checkin import ANSWERS, QUESTION, Checkin
 from widget.core.status import format_duration
 from widget.errors import DriftcheckError
+from widget.ui.form import make_quiet
 
 Choice = Literal["saved", "not-now", "skip-week"]
 NOTE_PLACEHOLDER = "Only for you; it stays on this device"
@@ -104,7 +104,7 @@ class CheckinDialog(QDialog):
         layout.addWidget(question)
         hint = QLabel("There is no right answer; it is only for you.")
         hint.setWordWrap(True)
-        _quiet(hint)
+        make_quiet(hint)
         layout.addWidget(hint)
         layout.addLayout(answer_column)
         layout.addWidget(note_label)
@@ -113,14 +113,14 @@ class CheckinDialog(QDialog):
             week = QLabel(f"Time with your tracked apps this week so far: "
                           f"{format_duration(week_seconds)}.")
             week.setWordWrap(True)
-            _quiet(week)
+            make_quiet(week)
             layout.addWidget(week)
         self.reflection_label: QLabel | None = None
         if reflection:
             self.reflection_label = QLabel(reflection)
             self.reflection_label.setWordWrap(True)
             self.reflection_label.setAccessibleName("Something to think about")
-            _quiet(self.reflection_label)
+            make_quiet(self.reflection_label)
             self.reflection_label.setTextFormat(Qt.TextFormat.PlainText)
             layout.addWidget(self.reflection_label)
         self.error = QLabel()
@@ -174,8 +174,3 @@ class CheckinDialog(QDialog):
         self.chosen.emit(choice)
 
 
-def _quiet(label: QLabel) -> None:
-    font = label.font()
-    font.setPointSizeF(font.pointSizeF() * 0.9)
-    label.setFont(font)
-    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)

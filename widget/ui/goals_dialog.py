@@ -12,7 +12,6 @@ from datetime import datetime, tzinfo
 from typing import Protocol
 
 from PySide6.QtCore import QTime, Signal
-from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -34,10 +33,10 @@ from widget.core.goals import Goal, GoalKind, check_goal, check_goals
 from widget.core.model import TrackedApp
 from widget.errors import DriftcheckError, InvalidGoal
 from widget.localzone import local_zone
+from widget.ui.form import error_label, make_quiet
 
 ALL_APPS_LABEL = "All tracked apps"
 WATCH_FIRST_SETTING = "watch_first_since"
-ERROR_STYLE = "color: #b3541e;"  # a warm orange-brown, readable on light and dark themes
 
 Scope = str | None  # an app key, or None for all tracked apps together
 
@@ -48,15 +47,6 @@ class GoalStore(Protocol):
     def replace_goals(self, goals: Sequence[Goal]) -> None: ...
     def get_setting(self, key: str) -> object | None: ...
     def set_setting(self, key: str, value: object) -> None: ...
-
-
-def error_label() -> QLabel:
-    """An empty, word-wrapped label that shows a validation message next to its field."""
-    label = QLabel()
-    label.setStyleSheet(ERROR_STYLE)
-    label.setWordWrap(True)
-    label.setVisible(False)
-    return label
 
 
 def show_error(label: QLabel, message: str) -> None:
@@ -133,7 +123,7 @@ class GoalsForm(QWidget):
                             "from what it saw. You decide whether to use them.")
         watch_note.setWordWrap(True)
         watch_note.setIndent(24)
-        _small(watch_note)
+        make_quiet(watch_note)
 
         self.scope = QComboBox()
         self.scope.setAccessibleName("Goals for")
@@ -193,7 +183,7 @@ class GoalsForm(QWidget):
             row += 1
             hint_label = QLabel(hint)
             hint_label.setWordWrap(True)
-            _small(hint_label)
+            make_quiet(hint_label)
             grid.addWidget(hint_label, row, 1)
             row += 1
             if box is self.quiet_on:
@@ -206,7 +196,7 @@ class GoalsForm(QWidget):
             field.setEnabled(False)
         note = QLabel("Each goal is optional. You can change them any time.")
         note.setWordWrap(True)
-        _small(note)
+        make_quiet(note)
         grid.addWidget(note, row, 0, 1, 2)
 
         layout = QVBoxLayout(self)
@@ -403,9 +393,3 @@ def _problems(goals: list[Goal]) -> dict[str, str]:
     return found
 
 
-def _small(label: QLabel) -> None:
-    """Smaller, quieter text for hints."""
-    font = label.font()
-    font.setPointSizeF(font.pointSizeF() * 0.9)
-    label.setFont(font)
-    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)

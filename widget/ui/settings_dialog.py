@@ -10,14 +10,12 @@ from __future__ import annotations
 from typing import Protocol
 
 from PySide6.QtCore import QTime
-from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QPushButton,
     QSpinBox,
     QTabWidget,
@@ -28,8 +26,8 @@ from PySide6.QtWidgets import (
 
 from widget.core.options import DEFAULTS, SPECS, check_option
 from widget.errors import DriftcheckError, UsageError
+from widget.ui.form import error_label, hint
 
-ERROR_STYLE = "color: #b3541e;"
 RHYTHMS = (("weekly", "Once a week"), ("daily", "Every day"),
            ("after_long_session", "After a long session"), ("off", "Off"))
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -50,28 +48,10 @@ def _value(store: SettingsStore, key: str) -> object:
     return DEFAULTS.get(key)
 
 
-def _hint(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    font = label.font()
-    font.setPointSizeF(font.pointSizeF() * 0.9)
-    label.setFont(font)
-    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-    return label
-
-
 def _form(page: QWidget) -> QFormLayout:
     form = QFormLayout(page)
     form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
     return form
-
-
-def _error_label() -> QLabel:
-    label = QLabel()
-    label.setWordWrap(True)
-    label.setStyleSheet(ERROR_STYLE)
-    label.setVisible(False)
-    return label
 
 
 class NumberField:
@@ -89,7 +69,7 @@ class NumberField:
         self.spin.setRange(low, high)
         self.spin.setSuffix(suffix)
         self.spin.setAccessibleName(name)
-        self.error = _error_label()
+        self.error = error_label()
         self.spin.valueChanged.connect(lambda _v: self.error.setVisible(False))
 
     def load(self, store: SettingsStore) -> None:
@@ -126,11 +106,11 @@ class NotificationsPage(QWidget):
                                 scale=0.01)
         form = _form(self)
         form.addRow(self.discreet)
-        form.addRow(_hint("Notifications name no app, so they can be seen over your shoulder "
+        form.addRow(hint("Notifications name no app, so they can be seen over your shoulder "
                           "without saying more than you want."))
         form.addRow("Heads-up at", self.near.spin)
         form.addRow("", self.near.error)
-        form.addRow(_hint("A gentle note when you have used this much of a goal. "
+        form.addRow(hint("A gentle note when you have used this much of a goal. "
                           "You can always snooze it or say Not now."))
 
     def load(self) -> None:
@@ -163,7 +143,7 @@ class CheckinPage(QWidget):
         self.reflections = QCheckBox("Add a thought to reflect on")
         self.reflections.setAccessibleName("Add a thought to reflect on")
         form = _form(self)
-        form.addRow(_hint("Now and then driftcheck asks one question: is your time with AI "
+        form.addRow(hint("Now and then driftcheck asks one question: is your time with AI "
                           "companions adding to a full life, or quietly replacing connection "
                           "with people? There is no wrong answer, and you can always say "
                           "Not now."))
@@ -171,7 +151,7 @@ class CheckinPage(QWidget):
         form.addRow("On", self.weekday)
         form.addRow("At", self.time)
         form.addRow(self.reflections)
-        form.addRow(_hint("A short thought from the article the question comes from, "
+        form.addRow(hint("A short thought from the article the question comes from, "
                           "a different one each time."))
         self.rhythm.currentIndexChanged.connect(self._rhythm_changed)
 
@@ -218,11 +198,11 @@ class TrackingPage(QWidget):
         form.addRow("", self.sample_interval.error)
         form.addRow("Away after", self.idle_after.spin)
         form.addRow("", self.idle_after.error)
-        form.addRow(_hint("Time stops counting when there has been no keyboard or mouse for "
+        form.addRow(hint("Time stops counting when there has been no keyboard or mouse for "
                           "this long."))
         form.addRow("New day at", self.day_start_hour.spin)
         form.addRow("", self.day_start_hour.error)
-        form.addRow(_hint("Late nights belong to the evening before."))
+        form.addRow(hint("Late nights belong to the evening before."))
         form.addRow(self.start_at_login)
 
     def fields(self) -> tuple[NumberField, ...]:
@@ -256,7 +236,7 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self.notifications, "Notifications")
         self.tabs.addTab(self.checkin, "Check-in")
         self.tabs.addTab(self.tracking, "Tracking")
-        self.error = _error_label()
+        self.error = error_label()
         self.save_button = QPushButton("Save")
         self.save_button.setDefault(True)
         self.not_now_button = QPushButton("Not now")

@@ -1,0 +1,33 @@
+"""Small pieces every dialog shares: quiet hint text and the message next to a field."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QLabel
+
+ERROR_STYLE = "color: #b3541e;"  # a warm orange-brown, readable on light and dark themes
+
+
+def make_quiet(label: QLabel) -> QLabel:
+    """Smaller, quieter text for hints and asides."""
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * 0.9)
+    label.setFont(font)
+    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+    return label
+
+
+def hint(text: str) -> QLabel:
+    """A word-wrapped, quiet explanation."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    return make_quiet(label)
+
+
+def error_label() -> QLabel:
+    """An empty, word-wrapped label that shows a validation message next to its field."""
+    label = QLabel()
+    label.setStyleSheet(ERROR_STYLE)
+    label.setWordWrap(True)
+    label.setVisible(False)
+    return label
