@@ -89,7 +89,7 @@ def main() -> int:
     from widget.core.rules import Matcher
     from widget.sampler import Sampler
     from widget.store.db import Store
-    from widget.store.sampling import open_for_tracking
+    from widget.store.resident import open_for_tracking
 
     catalog = load_catalog()
     apps = [entry_to_app(catalog.get(i), "linux") for i in ("koboldcpp", "lm-studio")]
@@ -101,7 +101,7 @@ def main() -> int:
         for app in apps:
             setup.add_app(app)
         setup.close()
-        # What `driftcheck track` writes through (widget.store.sampling).
+        # What `driftcheck track` writes through (widget.store.resident).
         store = open_for_tracking(path)
         print(f"store: {type(store).__module__}.{type(store).__name__}")
         matcher = Matcher(store.list_apps(), catalog.browser_names("linux"))

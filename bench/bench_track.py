@@ -37,13 +37,13 @@ TARGET_RSS_MB = 40.0
 TARGET_WRITES_PER_HOUR = 3 * 1024 * 1024
 DB_NAME = "driftcheck.sqlite3"
 # The path `driftcheck track` really imports, in order (the tracker writes through the lean
-# sqlite3 store, widget.store.sampling), then the whole command module.
+# sqlite3 store, widget.store.resident), then the whole command module.
 IMPORTS = ["psutil", "Xlib.display", "apscheduler.schedulers.background", "sqlite3",
-           "widget.store.sampling", "widget.tracking", "widget.commands"]
+           "widget.store.resident", "widget.tracking", "widget.commands"]
 # Each alone, to show what a module costs by itself (shared dependencies counted in each);
 # sqlalchemy and widget.store.db are what the CLI and UI use, not the tracker.
 ALONE = ["psutil", "Xlib.display", "apscheduler.schedulers.background", "sqlalchemy",
-         "widget.store.db", "widget.store.sampling", "ssl", "asyncio", "importlib.metadata"]
+         "widget.store.db", "widget.store.resident", "ssl", "asyncio", "importlib.metadata"]
 
 
 # --- disk writes ------------------------------------------------------------------------------

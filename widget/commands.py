@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def track(args: argparse.Namespace) -> int:
-    from widget.store.sampling import open_for_tracking
+    from widget.store.resident import open_for_tracking
     from widget.tracking import Tracker
 
     store = open_for_tracking(prepare_data_dir(args) / DB_NAME)

@@ -28,7 +28,7 @@ APPS_RELOAD_S = 15.0  # `driftcheck apps add` in another terminal takes effect t
 
 
 class TrackerStore(IntervalSink, Protocol):
-    """What the tracker needs of a store: `Store`, or the lean `SamplingStore`."""
+    """What the tracker needs of a store: `Store`, or the lean `ResidentStore`."""
 
     def list_apps(self) -> list[TrackedApp]: ...
     def set_setting(self, key: str, value: object) -> None: ...

@@ -21,6 +21,10 @@ from widget.core.model import Interval, Measure
 # anything beyond this is a jump of the wall clock.
 JUMP_TOLERANCE_S = 2.0
 
+# No stored interval is longer than this, so "what overlaps this window" needs the start index
+# only (the store relies on it).
+MAX_SPAN = timedelta(hours=1)
+
 
 @dataclass(frozen=True, slots=True)
 class Observation:
@@ -84,7 +88,7 @@ class IntervalBuilder:
     """
 
     def __init__(self, *, interval: float, idle_after: float,
-                 max_span: timedelta = timedelta(hours=1)) -> None:
+                 max_span: timedelta = MAX_SPAN) -> None:
         if interval <= 0 or idle_after <= 0:
             raise ValueError("interval and idle_after must be positive")
         self.gap_after = 2.0 * interval

@@ -1,7 +1,7 @@
 """Persistence: one private SQLite file behind `Store`, which speaks `widget.core.model`.
 
 `Store` (SQLAlchemy) is imported on first use, so that the always-running tracker, which
-writes through `widget.store.sampling` on the stdlib driver, never loads SQLAlchemy.
+writes through `widget.store.resident` on the stdlib driver, never loads SQLAlchemy.
 """
 
 from __future__ import annotations

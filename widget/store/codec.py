@@ -8,7 +8,9 @@ import sqlite3
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 
-from widget.core.model import Measure, Rule, RuleKind, TrackedApp
+from widget.core.checkin import Checkin
+from widget.core.goals import Goal, GoalKind
+from widget.core.model import Interval, Measure, Rule, RuleKind, TrackedApp
 from widget.errors import StoreError
 
 SCHEMA_VERSION = 3  # the newest step of migrations.MIGRATIONS (a test keeps them equal)
@@ -66,6 +68,30 @@ def apps_from_rows(apps: Iterable[tuple[int, str, str, str, object]],
     return [TrackedApp(key=key, name=name, rules=tuple(by_app.get(app_id, ())),
                        any_window_titles=bool(any_titles), source=source)
             for app_id, key, name, source, any_titles in apps]
+
+
+def goals_from_rows(rows: Iterable[tuple[str | None, str, int | None, int | None, int | None]]
+                    ) -> list[Goal]:
+    """Goals from (app key or None, kind, limit_seconds, quiet_start, quiet_end) rows."""
+    return [Goal(GoalKind(kind), key, limit, start, end) for key, kind, limit, start, end in rows]
+
+
+def intervals_from_rows(rows: Iterable[tuple[str, int, int, int]]) -> list[Interval]:
+    """Intervals from (app key, start_ms, end_ms, measure) rows."""
+    return [Interval(app=key, start=from_ms(s), end=from_ms(e), measure=MEASURE_FROM_DB[m])
+            for key, s, e, m in rows]
+
+
+def checkin_values(checkin: Checkin) -> dict[str, object]:
+    """A check-in as the checkins table's column values."""
+    return {"asked_ms": to_ms(checkin.asked),
+            "answered_ms": None if checkin.answered is None else to_ms(checkin.answered),
+            "answer": checkin.answer, "note": checkin.note,
+            "week_seconds": checkin.week_seconds}
+
+
+def span_ms(span: timedelta) -> int:
+    return (span // timedelta(microseconds=1) + 500) // 1000
 
 
 def encode_setting(value: object) -> str:

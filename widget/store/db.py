@@ -35,18 +35,22 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from widget.core.checkin import Checkin
 from widget.core.goals import Goal, GoalKind, check_goals
+from widget.core.intervals import MAX_SPAN
 from widget.core.model import Interval, TrackedApp
 from widget.errors import RowGone, StoreError, UnknownApp
 from widget.paths import ensure_private_dir, make_private, private_file
 from widget.store import migrations
 from widget.store.codec import (
-    MEASURE_FROM_DB,
     MEASURE_TO_DB,
     apply_pragmas,
     apps_from_rows,
+    checkin_values,
     decode_setting,
     encode_setting,
     from_ms,
+    goals_from_rows,
+    intervals_from_rows,
+    span_ms,
     to_ms,
 )
 from widget.store.models import (
@@ -58,8 +62,6 @@ from widget.store.models import (
     SettingRow,
     TrackedAppRow,
 )
-
-DEFAULT_MAX_SPAN = timedelta(hours=1)
 
 _apps = Base.metadata.tables[TrackedAppRow.__tablename__]
 _rules = Base.metadata.tables[MatchRuleRow.__tablename__]
@@ -238,7 +240,7 @@ class Store:
     # --- reads ----------------------------------------------------------------------------
 
     def intervals_overlapping(
-        self, start: datetime, end: datetime, max_span: timedelta = DEFAULT_MAX_SPAN
+        self, start: datetime, end: datetime, max_span: timedelta = MAX_SPAN
     ) -> list[Interval]:
         """Intervals that share some time with [start, end), ordered by start.
 
@@ -253,7 +255,7 @@ class Store:
             select(_apps.c.key, _intervals.c.start_ms, _intervals.c.end_ms, _intervals.c.measure)
             .join_from(_intervals, _apps, _intervals.c.app_id == _apps.c.id)
             .where(
-                _intervals.c.start_ms >= start_ms - to_span_ms(max_span),
+                _intervals.c.start_ms >= start_ms - span_ms(max_span),
                 _intervals.c.start_ms < end_ms,
                 _intervals.c.end_ms > start_ms,
             )
@@ -261,10 +263,7 @@ class Store:
         )
         with self._read() as conn:
             rows = conn.execute(query).all()
-        return [
-            Interval(app=key, start=from_ms(s), end=from_ms(e), measure=MEASURE_FROM_DB[m])
-            for key, s, e, m in rows
-        ]
+        return intervals_from_rows(rows)
 
     def interval_count(self) -> int:
         with self._read() as conn:
@@ -307,8 +306,7 @@ class Store:
         )
         with self._read() as conn:
             rows = conn.execute(query).all()
-        return [Goal(GoalKind(kind), key, limit, start, end)
-                for key, kind, limit, start, end in rows]
+        return goals_from_rows(rows)
 
     def replace_goals(self, goals: Sequence[Goal]) -> None:
         """Make `goals` the whole set, atomically. Raises InvalidGoal (nothing changes) when
@@ -349,13 +347,7 @@ class Store:
     def add_checkin(self, checkin: Checkin) -> int:
         """Keep one check-in; returns its row id. The note is stored, never logged."""
         with self._write() as conn:
-            result = conn.execute(insert(_checkins).values(
-                asked_ms=to_ms(checkin.asked),
-                answered_ms=None if checkin.answered is None else to_ms(checkin.answered),
-                answer=checkin.answer,
-                note=checkin.note,
-                week_seconds=checkin.week_seconds,
-            ))
+            result = conn.execute(insert(_checkins).values(**checkin_values(checkin)))
         return int(result.lastrowid)
 
     def list_checkins(self, since: datetime | None = None) -> list[Checkin]:
@@ -401,10 +393,6 @@ class Store:
     def _make_files_private(self) -> None:
         for file in self.files():
             make_private(file)
-
-
-def to_span_ms(span: timedelta) -> int:
-    return (span // timedelta(microseconds=1) + 500) // 1000
 
 
 def _make_engine(path: Path) -> Engine:

@@ -1,19 +1,23 @@
-"""The tracker's narrow way into the database, on the stdlib sqlite3 driver.
+"""The always-running processes' way into the database, on the stdlib sqlite3 driver.
 
-`driftcheck track` runs all day, so what it loads stays resident: SQLAlchemy alone is ~25 MB
-of it. The tracker needs only a handful of statements (read the tracked apps, write the open
-interval, note its mode), so it uses this instead. Everything else (creating and upgrading the
-file, the command line, the UI) goes through `Store`; `open_for_tracking` falls back to it
-when the file is missing or needs an upgrade.
+`driftcheck track` and the tray app run all day, so what they load stays resident: SQLAlchemy
+alone is 25-45 MB of it. What they do every few seconds or minutes is a handful of statements
+(read the tracked apps, goals, names, today's intervals and settings; write the open interval,
+settings and a check-in), so they use this. Creating and upgrading the file, the command line
+and the dialogs that change apps and goals go through `Store` (SQLAlchemy), which the tray
+loads only when such a dialog is opened; `open_for_tracking` creates or upgrades through it.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from widget.core.checkin import Checkin
+from widget.core.goals import Goal
+from widget.core.intervals import MAX_SPAN
 from widget.core.model import Interval, TrackedApp
 from widget.errors import RowGone, StoreError, UnknownApp
 from widget.paths import ensure_private_dir, make_private
@@ -22,8 +26,12 @@ from widget.store.codec import (
     SCHEMA_VERSION,
     apply_pragmas,
     apps_from_rows,
+    checkin_values,
     decode_setting,
     encode_setting,
+    goals_from_rows,
+    intervals_from_rows,
+    span_ms,
     to_ms,
 )
 
@@ -34,11 +42,22 @@ _APP_ID = "SELECT id FROM tracked_apps WHERE key = ?"
 _INSERT = "INSERT INTO intervals (app_id, start_ms, end_ms, measure) VALUES (?, ?, ?, ?)"
 _UPDATE_END = "UPDATE intervals SET end_ms = ? WHERE id = ?"
 _DELETE = "DELETE FROM intervals WHERE id = ?"
+_NAMES = "SELECT key, name FROM tracked_apps"
+_GOALS = ("SELECT a.key, g.kind, g.limit_seconds, g.quiet_start_min, g.quiet_end_min "
+          "FROM goals g LEFT JOIN tracked_apps a ON g.app_id = a.id ORDER BY g.id")
+# The tracker never lets an interval last longer than max_span, so the start index bounds it.
+_OVERLAPPING = ("SELECT a.key, i.start_ms, i.end_ms, i.measure FROM intervals i "
+                "JOIN tracked_apps a ON i.app_id = a.id "
+                "WHERE i.start_ms >= ? AND i.start_ms < ? AND i.end_ms > ? "
+                "ORDER BY i.start_ms, i.id")
+_GET = "SELECT value FROM settings WHERE key = ?"
+_ADD_CHECKIN = ("INSERT INTO checkins (asked_ms, answered_ms, answer, note, week_seconds) "
+                "VALUES (:asked_ms, :answered_ms, :answer, :note, :week_seconds)")
 _SET = ("INSERT INTO settings (key, value) VALUES (?, ?) "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
 
 
-class SamplingStore:
+class ResidentStore:
     """One connection, one lock, short transactions. Thread-safe."""
 
     def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
@@ -48,7 +67,7 @@ class SamplingStore:
         self._app_ids: dict[str, int] = {}
 
     @classmethod
-    def open(cls, path: Path) -> SamplingStore:
+    def open(cls, path: Path) -> ResidentStore:
         """Open an existing database at the current schema version; StoreError otherwise."""
         try:
             ensure_private_dir(path.parent)
@@ -80,6 +99,31 @@ class SamplingStore:
         with self._lock, self._transaction():
             return apps_from_rows(self._db.execute(_APPS).fetchall(),
                                   self._db.execute(_RULES).fetchall())
+
+    def app_names(self) -> dict[str, str]:
+        with self._lock, self._transaction():
+            return dict(self._db.execute(_NAMES).fetchall())
+
+    def list_goals(self) -> list[Goal]:
+        with self._lock, self._transaction():
+            return goals_from_rows(self._db.execute(_GOALS).fetchall())
+
+    def intervals_overlapping(self, start: datetime, end: datetime,
+                              max_span: timedelta = MAX_SPAN) -> list[Interval]:
+        """Intervals that share some time with [start, end), as `Store.intervals_overlapping`."""
+        lo, hi = to_ms(start), to_ms(end)
+        with self._lock, self._transaction():
+            rows = self._db.execute(_OVERLAPPING, (lo - span_ms(max_span), hi, lo)).fetchall()
+        return intervals_from_rows(rows)
+
+    def get_setting(self, key: str) -> object | None:
+        with self._lock, self._transaction():
+            row = self._db.execute(_GET, (key,)).fetchone()
+        return None if row is None else decode_setting(key, row[0])
+
+    def add_checkin(self, checkin: Checkin) -> int:
+        with self._lock, self._transaction():
+            return int(self._db.execute(_ADD_CHECKIN, checkin_values(checkin)).lastrowid or 0)
 
     def all_settings(self) -> dict[str, object]:
         with self._lock, self._transaction():
@@ -150,13 +194,13 @@ class _Transaction:
                              f"({error}).") from error
 
 
-def open_for_tracking(path: Path) -> SamplingStore:
+def open_for_tracking(path: Path) -> ResidentStore:
     """The tracker's store. A missing or older file is first created or upgraded through the
     full `Store` (which loads SQLAlchemy once, for that run only)."""
     try:
-        return SamplingStore.open(path)
+        return ResidentStore.open(path)
     except StoreError:
         from widget.store.db import Store
 
         Store.open(path).close()  # creates, upgrades, or raises a sentence for the person
-        return SamplingStore.open(path)
+        return ResidentStore.open(path)

@@ -18,7 +18,7 @@ from widget.errors import RowGone, StoreError, UnknownApp
 from widget.store import Store
 from widget.store.codec import SCHEMA_VERSION
 from widget.store.migrations import LATEST_VERSION
-from widget.store.sampling import SamplingStore, open_for_tracking
+from widget.store.resident import ResidentStore, open_for_tracking
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
 NOMI = TrackedApp("nomi", "Nomi", (Rule(RuleKind.TITLE, "nomi.ai"),))
@@ -46,7 +46,7 @@ def both(tmp_path: Path):  # type: ignore[no-untyped-def]
     full = Store.open(path)
     full.add_app(NOMI)
     full.add_app(KINDROID)
-    lean = SamplingStore.open(path)
+    lean = ResidentStore.open(path)
     yield full, lean
     lean.close()
     full.close()
@@ -102,7 +102,7 @@ def test_files_are_owner_only(tmp_path: Path) -> None:
     os.chmod(path, 0o644)
     old = os.umask(0o022)
     try:
-        lean = SamplingStore.open(path)
+        lean = ResidentStore.open(path)
         lean.set_setting("x", 1)
         lean.close()
     finally:
@@ -112,10 +112,35 @@ def test_files_are_owner_only(tmp_path: Path) -> None:
 
 def test_the_tracking_path_does_not_load_sqlalchemy() -> None:
     """The tracker runs all day: SQLAlchemy alone would be ~25 MB of its memory."""
-    code = ("import sys, widget.commands, widget.tracking, widget.store.sampling, "
+    code = ("import sys, widget.commands, widget.tracking, widget.store.resident, "
             "widget.probes.choose, widget.probes.x11; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('sqlalchemy', 'PySide6')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=Path(__file__).resolve().parents[2])
     assert out.stdout.strip() == "[]"
+
+
+def test_its_reads_agree_with_the_full_store(both) -> None:  # type: ignore[no-untyped-def]
+    from widget.core.checkin import Checkin
+    from widget.core.goals import Goal, GoalKind
+
+    full, lean = both
+    full.replace_goals([Goal(GoalKind.DAILY, None, 45 * 60),
+                        Goal(GoalKind.QUIET_HOURS, None, None, 23 * 60, 6 * 60),
+                        Goal(GoalKind.SESSION, "kindroid", 3600)])
+    for k in range(5):  # one spanning the window's start, three inside, one after
+        start = T0 + timedelta(minutes=20 * k - 10)
+        lean.insert_interval(Interval("kindroid" if k % 2 else "nomi", start,
+                                      start + timedelta(minutes=15)))
+    window = (T0, T0 + timedelta(hours=1))
+    assert lean.intervals_overlapping(*window) == full.intervals_overlapping(*window)
+    assert len(lean.intervals_overlapping(*window)) == 4
+    assert lean.list_goals() == full.list_goals()
+    assert lean.app_names() == full.app_names() == {"nomi": "Nomi", "kindroid": "Kindroid"}
+    lean.set_setting("discreet", False)
+    assert lean.get_setting("discreet") is False and lean.get_setting("nothing") is None
+    checkin = Checkin(asked=T0, answered=T0 + timedelta(minutes=1), answer=2, note="mine",
+                      week_seconds=3600)
+    lean.add_checkin(checkin)
+    assert full.list_checkins() == [checkin]
