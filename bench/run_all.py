@@ -1,4 +1,4 @@
-"""Run every benchmark (each in its own process, short settings: about 6-7 minutes in all)
+"""Run every benchmark (each in its own process, short settings: about 10 minutes in all)
 and print one table: figure | measured | target | met?
 
 Figures are printed, never asserted: they depend on the machine. Exit status 1 only when a
@@ -21,6 +21,9 @@ BENCHES: list[tuple[str, list[str]]] = [
     ("bench_db.py", []),
     ("bench_track.py", ["--minutes", "2", "--untracked-minutes", "1"]),
     ("bench_accuracy.py", ["--minutes", "2"]),
+    # 3 minutes here (its figure says "after 3 min"); the 10-minute figure of the issue comes
+    # from `python bench/bench_tray.py` (default --minutes 10).
+    ("bench_tray.py", ["--minutes", "3", "--idle-minutes", "1.5"]),
 ]
 
 

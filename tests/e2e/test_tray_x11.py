@@ -1,7 +1,7 @@
 """The tray app for real, under Xvfb + openbox: with `trayer` the ring is in the tray and its
 menu opens and quits when clicked with xdotool; with no tray, the small window appears.
 
-Screenshots land in docs/screenshots/ (tray-menu.png, compact-widget.png)."""
+Screenshots land in tests/artifacts/ (docs/make_screenshots.py makes the ones in docs/)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from tests.e2e.xsession import XSession, wait_for
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]
 
 REPO = Path(__file__).resolve().parents[2]
-SCREENSHOTS = REPO / "docs" / "screenshots"
+SCREENSHOTS = REPO / "tests" / "artifacts"
 
 
 def seed(data: Path) -> None:

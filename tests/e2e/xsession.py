@@ -158,7 +158,11 @@ def start_session(tmp: Path, number: int | None = None
                              capture_output=True, text=True, timeout=10)
         return "window id" in out.stdout
 
-    wait_for(wm_ready, 30, "openbox")
+    try:
+        wait_for(wm_ready, 30, "openbox")
+    except BaseException:
+        stop_processes([wm, xvfb])  # nothing left behind when the desktop fails to start
+        raise
     return session, [wm, xvfb]
 
 

@@ -128,7 +128,25 @@ def test_a_week_without_goals_and_no_apps_yet(qtbot: QtBot) -> None:
     assert shown[0] == "Today 0 min"
     assert "No apps tracked yet." in shown
     assert "This week so far: 0 min" in shown
-    assert not widget.findChildren(QProgressBar)
+    assert not [bar for bar in widget.findChildren(QProgressBar) if bar.isVisible()]
+
+
+def test_goals_for_all_apps_together_get_their_own_bars(qtbot: QtBot) -> None:
+    from widget.core.goals import Goal, GoalKind
+    from widget.core.model import Interval
+
+    start = NOW - timedelta(minutes=40)
+    view = today_view([Interval("replika", start, start + timedelta(minutes=30))],
+                      [Goal(GoalKind.DAILY, None, 45 * 60), Goal(GoalKind.WEEKLY, None, 5 * 3600)],
+                      {"replika": "Replika"}, NOW, BERLIN, 4, tracked=["replika"])
+    widget = CompactWidget(BERLIN)
+    qtbot.addWidget(widget)
+    widget.show_view(view, NOW)
+    widget.show()
+    today = widget.findChild(QProgressBar, "bar-today")
+    week = widget.findChild(QProgressBar, "bar-week")
+    assert today.isVisible() and (today.value(), today.maximum()) == (30 * 60, 45 * 60)
+    assert week.isVisible() and week.maximum() == 5 * 3600
 
 
 def test_check_in_is_offered_and_the_dashboard_waits(qtbot: QtBot) -> None:

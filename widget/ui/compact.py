@@ -81,11 +81,15 @@ class CompactWidget(QWidget):
         self.paused_label.hide()
         layout.addWidget(self.paused_label)
 
+        self.today_bar = goal_bar("bar-today")  # the goal for all apps together
+        layout.addWidget(self.today_bar)
         self._rows = QGridLayout()
         self._rows.setColumnStretch(1, 1)
         layout.addLayout(self._rows)
         self.week_label = QLabel()
         layout.addWidget(self.week_label)
+        self.week_bar = goal_bar("bar-week")
+        layout.addWidget(self.week_bar)
         self.approx_label = QLabel("Some of today's time is approximate: counted while the app "
                                    "was open and you were at the computer.")
         self.approx_label.setWordWrap(True)
@@ -146,15 +150,8 @@ class CompactWidget(QWidget):
         for i, row in enumerate(view.apps):
             goal = row.goal_seconds
             self._rows.addWidget(QLabel(row.name), i, 0)
-            bar = QProgressBar()
-            bar.setObjectName(f"bar-{row.key}")
-            bar.setTextVisible(False)
-            bar.setStyleSheet(BAR_STYLE)
-            bar.setRange(0, max(1, goal or 1))
-            bar.setValue(min(int(row.seconds), goal or 0))
-            bar.setVisible(bool(goal))
-            bar.setToolTip(f"{format_amount(row.seconds)} of your "
-                           f"{format_amount(goal or 0)} goal for today" if goal else "")
+            bar = goal_bar(f"bar-{row.key}")
+            fill_bar(bar, row.seconds, goal, "today")
             self._rows.addWidget(bar, i, 1)
             amount = QLabel(amount_of(row.seconds, goal))
             amount.setObjectName(f"amount-{row.key}")
@@ -162,6 +159,8 @@ class CompactWidget(QWidget):
             self._rows.addWidget(amount, i, 2)
         self.week_label.setText(
             f"This week so far: {amount_of(view.week_seconds, view.weekly_goal_seconds)}")
+        fill_bar(self.today_bar, view.total_seconds, view.daily_goal_seconds, "today")
+        fill_bar(self.week_bar, view.week_seconds, view.weekly_goal_seconds, "this week")
 
     def show_note(self, shown: bool) -> None:
         self.note_label.setVisible(shown)
@@ -196,3 +195,24 @@ class CompactWidget(QWidget):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.closing.emit()
         super().closeEvent(event)
+
+
+def goal_bar(name: str) -> QProgressBar:
+    """A calm bar of use against a goal (never red); hidden until there is a goal."""
+    bar = QProgressBar()
+    bar.setObjectName(name)
+    bar.setTextVisible(False)
+    bar.setStyleSheet(BAR_STYLE)
+    bar.setMaximumHeight(8)
+    bar.hide()
+    return bar
+
+
+def fill_bar(bar: QProgressBar, seconds: float, goal: int | None, period: str) -> None:
+    bar.setVisible(bool(goal))
+    if not goal:
+        bar.setToolTip("")
+        return
+    bar.setRange(0, max(1, goal))
+    bar.setValue(min(int(seconds), goal))
+    bar.setToolTip(f"{format_amount(seconds)} of your {format_amount(goal)} goal for {period}")

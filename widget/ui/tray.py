@@ -243,6 +243,7 @@ class TrayPresence(QObject):
             self.tray = QSystemTrayIcon(self)
             self.tray.setContextMenu(self.menu)
             self.tray.activated.connect(self._activated)
+            self._look = None  # whatever was drawn before the tray existed: draw it again
             self.refresh()  # icon and tooltip first: a tray must never get an empty slot
             self.tray.show()
             return
@@ -294,9 +295,9 @@ class TrayPresence(QObject):
             screen = QGuiApplication.screenAt(self.tray.geometry().center()) \
                 or QGuiApplication.primaryScreen()
             area = screen.availableGeometry() if screen is not None else QRect()
-            hint = self.compact.sizeHint()
+            size = self.compact.size()  # after adjustSize: minimum widths included
             self.compact.move(place_near(self.tray.geometry(),
-                                         (hint.width(), hint.height()), area))
+                                         (size.width(), size.height()), area))
         self.compact.show()
         self.compact.raise_()
         self.compact.activateWindow()
