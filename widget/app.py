@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QCoreApplication
 
 NO_DISPLAY = ("driftcheck needs a graphical desktop for its tray icon, and none was found "
               "({why}); from a terminal, `driftcheck track` records your time and "
@@ -28,6 +35,43 @@ def display_problem(env: dict[str, str] | None = None) -> str | None:
     except Exception:
         return f"the X display {name} does not answer"
     return None
+
+
+def quit_on_signals(app: QCoreApplication) -> Callable[[], None]:
+    """SIGTERM (logout, `kill`, a service manager) and SIGINT (Ctrl+C) end the app as its Quit
+    does, so the open interval is closed and the store folded back. Qt's event loop runs in
+    C++, where Python's handlers never get a turn: the signal's byte on a wakeup pipe wakes a
+    socket notifier, whose slot lets Python run the handler (no polling timer). Returns the
+    undo."""
+    from PySide6.QtCore import QSocketNotifier, QTimer
+
+    def stop(_signum: int, _frame: object) -> None:
+        QTimer.singleShot(0, app.quit)  # also when it comes before the loop has started
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    if sys.platform == "win32":  # unverified: no wakeup pipe there; Ctrl+C only
+        return lambda: None
+    read_fd, write_fd = os.pipe()
+    for fd in (read_fd, write_fd):
+        os.set_blocking(fd, False)
+    old_fd = signal.set_wakeup_fd(write_fd)
+    notifier = QSocketNotifier(read_fd, QSocketNotifier.Type.Read, app)
+
+    def drain() -> None:
+        with contextlib.suppress(BlockingIOError):
+            os.read(read_fd, 64)
+
+    notifier.activated.connect(drain)
+
+    def undo() -> None:
+        notifier.setEnabled(False)
+        signal.set_wakeup_fd(old_fd)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        os.close(read_fd)
+        os.close(write_fd)
+
+    return undo
 
 
 def run_tray(args: argparse.Namespace) -> int:
@@ -56,6 +100,7 @@ def run_tray(args: argparse.Namespace) -> int:
     from widget.ui.tray import StoreSettings, TodayService, TrayPresence
 
     app = QApplication(sys.argv[:1])
+    undo_signals = quit_on_signals(app)
     app.setApplicationName("driftcheck")
     app.setDesktopFileName("driftcheck")
     app.setQuitOnLastWindowClosed(False)
@@ -69,7 +114,7 @@ def run_tray(args: argparse.Namespace) -> int:
                             tz=tz, day_start_hour=options.day_start_hour)
     tracker.sampler.set_on_change(presence.changed.emit)
     presence.changed.connect(controller.tracker_changed)
-    instance.show_requested.connect(presence.show_compact)
+    instance.show_requested.connect(controller.bring_forward)
     tracker.start()
     presence.show()
     notifier = choose_notifier(presence.tray,
@@ -87,3 +132,4 @@ def run_tray(args: argparse.Namespace) -> int:
         tracker.stop()
         store.close()
         instance.release()
+        undo_signals()

@@ -39,6 +39,7 @@ def seed(data: Path) -> None:
         start = day_window(local_day(datetime.now(UTC), tz, 4), tz, 4)[0]
         store.insert_interval(Interval("replika", start + timedelta(minutes=1),
                                        start + timedelta(minutes=39)))
+        store.set_setting("first_run_done", True)  # no welcome over what the test looks at
     finally:
         store.close()
 
@@ -172,8 +173,9 @@ def test_without_a_tray_the_small_window_appears(screen_on_failure: XSession,
         wid = wait_for(window, 30, "the driftcheck window", step=0.2)
         x, y, w, h = geometry(xs, wid)
         assert w > 100 and h > 50
-        shown = pixels(xs, tmp_path / "s.png", x, y, w, h)
-        assert len(set(shown)) > 8, "the window has drawn its content, not a blank frame"
+        # Mapped first, painted a moment later: wait for its content, not a blank frame.
+        wait_for(lambda: len(set(pixels(xs, tmp_path / "s.png", x, y, w, h))) > 8, 20,
+                 "the window to draw its content", step=0.3)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         subprocess.run(["import", "-display", xs.display, "-window", wid,
                         str(SCREENSHOTS / "compact-widget.png")], env=xs.env, check=True,

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-TOOLS = ("Xvfb", "openbox", "xdotool", "xterm")
+TOOLS = ("Xvfb", "openbox", "xdotool", "xterm", "xprop", "xdpyinfo")
 
 
 def missing_tools() -> list[str]:
@@ -150,6 +150,16 @@ def start_session(tmp: Path, number: int | None = None
     bin_dir = tmp / "bin"
     bin_dir.mkdir(exist_ok=True)
     session = XSession(display, bin_dir)
+
+    def accepts_clients() -> bool:  # the socket file exists a moment before the server answers
+        return subprocess.run(["xdpyinfo"], env=session.env, capture_output=True,
+                              timeout=10).returncode == 0
+
+    try:
+        wait_for(accepts_clients, 15, "Xvfb to accept clients")
+    except BaseException:
+        stop_processes([xvfb])
+        raise
     wm = subprocess.Popen(["openbox", "--sm-disable"], env=session.env,
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

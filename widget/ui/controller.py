@@ -109,6 +109,17 @@ class TrayController(QObject):
     def quit(self) -> None:
         QApplication.quit()
 
+    def bring_forward(self) -> None:
+        """A second launch asked for driftcheck: its widget in front of the person, brought
+        back first should they have minimized the window (showing a minimized window again
+        leaves it minimized)."""
+        if self.presence is None:
+            return
+        compact = self.presence.compact
+        if compact is not None and compact.isMinimized():
+            compact.showNormal()
+        self.presence.show_compact()
+
     # --- start-up -------------------------------------------------------------------------
 
     def first_run(self) -> None:
