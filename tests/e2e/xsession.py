@@ -160,19 +160,30 @@ def start_session(tmp: Path, number: int | None = None
     except BaseException:
         stop_processes([xvfb])
         raise
-    wm = subprocess.Popen(["openbox", "--sm-disable"], env=session.env,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wm_log = tmp / f"openbox-{n}.log"
+
+    def start_wm() -> subprocess.Popen[bytes]:
+        with wm_log.open("ab") as log:
+            return subprocess.Popen(["openbox", "--sm-disable"], env=session.env,
+                                    stdout=log, stderr=subprocess.STDOUT)
+
+    wm = start_wm()
 
     def wm_ready() -> bool:
+        nonlocal wm
+        if wm.poll() is not None:  # it gave up (seen rarely at start-up): once more
+            wm = start_wm()
+            return False
         out = subprocess.run(["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], env=session.env,
                              capture_output=True, text=True, timeout=10)
         return "window id" in out.stdout
 
     try:
-        wait_for(wm_ready, 30, "openbox")
-    except BaseException:
+        wait_for(wm_ready, 30, "openbox", step=0.2)
+    except BaseException as exc:
         stop_processes([wm, xvfb])  # nothing left behind when the desktop fails to start
-        raise
+        raise RuntimeError(f"openbox did not start: {wm_log.read_text(errors='replace')[-800:]}"
+                           ) from exc
     return session, [wm, xvfb]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication
@@ -30,8 +31,11 @@ from widget.core.goals import GoalKind, parse_time_of_day, suggest_goals, watch_
 from widget.core.options import Options, instant_from_setting, instant_to_setting, setting
 from widget.core.usage import UsageNow, usage_now, usage_window
 from widget.errors import DriftcheckError
-from widget.store.db import Store
+from widget.store.resident import ResidentStore
 from widget.tracking import Tracker
+
+if TYPE_CHECKING:
+    from widget.store.db import Store
 from widget.ui.tray import TrayPresence
 
 log = logging.getLogger(__name__)
@@ -43,7 +47,7 @@ EVALUATE_EVERY_MS = 60_000
 
 
 class TrayController(QObject):
-    def __init__(self, store: Store, tracker: Tracker, options: Options, *, tz: tzinfo,
+    def __init__(self, store: ResidentStore, tracker: Tracker, options: Options, *, tz: tzinfo,
                  now: Callable[[], datetime] | None = None) -> None:
         super().__init__()
         self.store = store
@@ -56,6 +60,7 @@ class TrayController(QObject):
         self._last_session_s = 0.0
         self._last_evaluated = datetime.min.replace(tzinfo=UTC)
         self._dialogs: list[QObject] = []  # keep open dialogs alive
+        self._full: Store | None = None
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.evaluate)
 
@@ -93,7 +98,7 @@ class TrayController(QObject):
     def open_apps_goals(self) -> None:
         from widget.ui.welcome import WelcomeDialog
 
-        dialog = WelcomeDialog(self.store, load_catalog(), self.now, first_run=False)
+        dialog = WelcomeDialog(self.full_store(), load_catalog(), self.now, first_run=False)
         dialog.load()
         dialog.finished.connect(lambda _code: self._apps_or_goals_changed())
         self._open(dialog)
@@ -120,6 +125,20 @@ class TrayController(QObject):
             compact.showNormal()
         self.presence.show_compact()
 
+    def full_store(self) -> Store:
+        """The SQLAlchemy store, for the dialogs that change apps and goals. Opened the first
+        time one is needed: the tray that nobody opens never loads SQLAlchemy."""
+        if self._full is None:
+            from widget.store.db import Store
+
+            self._full = Store.open(self.store.path)
+        return self._full
+
+    def close(self) -> None:
+        if self._full is not None:
+            self._full.close()
+            self._full = None
+
     # --- start-up -------------------------------------------------------------------------
 
     def first_run(self) -> None:
@@ -131,7 +150,7 @@ class TrayController(QObject):
             return
         from widget.ui.welcome import WelcomeDialog
 
-        dialog = WelcomeDialog(self.store, load_catalog(), self.now, first_run=True)
+        dialog = WelcomeDialog(self.full_store(), load_catalog(), self.now, first_run=True)
         dialog.load()
 
         dialog.finished.connect(lambda _code: self._apps_or_goals_changed())

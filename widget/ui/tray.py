@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Protocol
 
+import shiboken6
 from PySide6.QtCore import QByteArray, QObject, QPoint, QRect, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
@@ -21,7 +22,7 @@ from widget.core.model import Measure
 from widget.core.options import Options
 from widget.core.today import TodayView, amount_of, next_day_start, today_view, week_window
 from widget.localzone import local_zone
-from widget.store.db import Store
+from widget.store.resident import ResidentStore
 from widget.ui.compact import CompactWidget, paused_text
 from widget.ui.icon import RingLook, ring_icon, ring_look
 
@@ -51,7 +52,7 @@ class Settings(Protocol):
 class StoreSettings:
     """`Settings` over the store's JSON settings."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: ResidentStore) -> None:
         self._store = store
 
     def get(self, key: str, default: object = None) -> object:
@@ -79,7 +80,7 @@ class TodayService:
     """Reads the week so far, the goals and the names from the store; the core computes the
     view. Calling it returns a `TodayView` (paused_until is the tray's to fill in)."""
 
-    def __init__(self, store: Store, options: Options, *, now: Now = _utc_now,
+    def __init__(self, store: ResidentStore, options: Options, *, now: Now = _utc_now,
                  tz: tzinfo | None = None) -> None:
         self._store = store
         self._options = options
@@ -355,6 +356,8 @@ class TrayPresence(QObject):
             self.pause_menu.setTitle(paused_text(self.paused_until, now, self._tz)
                                      if self.paused_until is not None else "Pause tracking")
             self.resume_action.setEnabled(paused)
+        if self.compact is not None and not shiboken6.isValid(self.compact):
+            self.compact = None  # closed for good (its owner deleted it): made anew if asked
         if self.compact is not None:
             if self.compact.windowIcon().cacheKey() != self.icon.cacheKey():
                 self.compact.setWindowIcon(self.icon)
