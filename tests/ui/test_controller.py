@@ -479,9 +479,16 @@ def test_after_a_week_of_watching_one_suggestion(store: Store, runs: list[Runnin
     again.controller.evaluate()
     assert again.notifier.calls == [], "never twice, not even after a restart"
 
-    # Clicking it opens apps and goals.
+    # Clicking it opens the goals with the week's suggestion filled in, not yet saved.
     again.notifier.action.emit(WATCH_ID, "default")
-    assert again.controller._dialogs
+    from widget.ui.goals_dialog import GoalsDialog
+
+    dialog = next(d for d in again.controller._dialogs if isinstance(d, GoalsDialog))
+    assert dialog.form.daily_on.isChecked() and dialog.form.daily.seconds() == 60 * 60
+    assert dialog.form.weekly_on.isChecked()
+    assert store.list_goals() == []
+    assert dialog.save()
+    assert {g.kind.value for g in store.list_goals()} == {"daily", "weekly"}
 
 
 def test_a_week_of_watching_not_over_yet_says_nothing(store: Store,

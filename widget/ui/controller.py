@@ -27,7 +27,7 @@ from widget.core.checkin import (
     skip_week_until,
     week_index,
 )
-from widget.core.goals import GoalKind, parse_time_of_day, suggest_goals, watch_is_over
+from widget.core.goals import Goal, GoalKind, parse_time_of_day, suggest_goals, watch_is_over
 from widget.core.options import Options, instant_from_setting, instant_to_setting, setting
 from widget.core.usage import UsageNow, usage_now, usage_window
 from widget.errors import DriftcheckError
@@ -229,14 +229,30 @@ class TrayController(QObject):
         if not watch_is_over(date.fromisoformat(since), usage.day):
             return
         self.store.set_setting("watch.suggested", True)
-        days = self._daily_totals(date.fromisoformat(since), usage.day)
-        goals = suggest_goals(days)
+        goals = self.suggested_goals(date.fromisoformat(since), usage.day)
         if not goals:
             return
         daily = core_alerts.say_duration(goals[0].limit_seconds or 0)
         self._send(WATCH_ID, "driftcheck",
                    f"A week of watching is done: a typical day was about {daily}. "
                    "Would you like to set goals from it?")
+
+    def suggested_goals(self, first: date, today: date) -> list[Goal]:
+        return suggest_goals(self._daily_totals(first, today))
+
+    def open_suggested_goals(self) -> None:
+        """The goals dialog with the week's suggestions filled in, unsaved."""
+        from widget.ui.goals_dialog import GoalsDialog
+
+        since = self.store.get_setting("watch_first_since")
+        today = self._usage(self.now()).day
+        goals = self.suggested_goals(date.fromisoformat(since), today) \
+            if isinstance(since, str) else []
+        dialog = GoalsDialog(self.full_store(), self.now, self.tz)
+        dialog.load()
+        dialog.form.suggest(goals)
+        dialog.finished.connect(lambda _code: self._apps_or_goals_changed())
+        self._open(dialog)
 
     def _daily_totals(self, first: date, today: date) -> list[float]:
         from widget.core.days import day_window, seconds_by_app
@@ -272,7 +288,7 @@ class TrayController(QObject):
             return
         if alert_id == WATCH_ID:
             if key == "default":
-                self.open_apps_goals()
+                self.open_suggested_goals()
             return
         if key == "snooze":
             settings = self.store.all_settings()

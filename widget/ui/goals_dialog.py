@@ -248,6 +248,14 @@ class GoalsForm(QWidget):
         watching = self._store.get_setting(WATCH_FIRST_SETTING) is not None
         (self.watch_first if watching and not self._pending else self.set_goals).setChecked(True)
 
+    def suggest(self, goals: Sequence[Goal]) -> None:
+        """Offer `goals` (for all apps together) in the fields, unsaved: the person decides."""
+        self._pending[None] = [goal for goal in goals if goal.app is None]
+        self.set_goals.setChecked(True)
+        self.select_app(None)
+        self._scope = None
+        self._show_scope(None)
+
     def select_app(self, key: str | None) -> None:
         """Show the goals of one app (None: all tracked apps together)."""
         index = self.scope.findData(key)
