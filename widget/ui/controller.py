@@ -33,10 +33,10 @@ from widget.core.usage import UsageNow, usage_now, usage_window
 from widget.errors import DriftcheckError
 from widget.store.resident import ResidentStore
 from widget.tracking import Tracker
+from widget.ui.tray import TrayPresence
 
 if TYPE_CHECKING:
     from widget.store.db import Store
-from widget.ui.tray import TrayPresence
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +179,8 @@ class TrayController(QObject):
             self._offer_suggestions(now, usage, settings)
         except DriftcheckError as exc:
             log.warning("could not look at today's goals (%s)", type(exc).__name__)
+        except Exception as exc:  # a slip here must not end the tray; the next minute retries
+            log.error("looking at today's goals failed (%s)", type(exc).__name__)
 
     def _usage(self, now: datetime) -> UsageNow:
         hour = self.options.day_start_hour
