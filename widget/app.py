@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import signal
 import sys
@@ -126,8 +127,9 @@ def run_tray(args: argparse.Namespace) -> int:
     controller.restore_pause()
     controller.first_run()
     controller.evaluate()
+    code = 1
     try:
-        return app.exec()
+        code = app.exec()
     finally:
         presence.save_place()
         notifier.close()
@@ -136,3 +138,10 @@ def run_tray(args: argparse.Namespace) -> int:
         store.close()
         instance.release()
         undo_signals()
+    # Everything is written and closed. Interpreter finalization with PySide6 6.12 was seen to
+    # abort ("bool_dealloc: deallocating True", exit -6) while collecting Qt objects after a
+    # SIGTERM, so the process ends here, as many PySide6 applications do.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
