@@ -42,16 +42,19 @@ TRAY_MESSAGE_MS = 15_000
 
 
 class Notifier(QObject):
-    """Shows a message for an alert and reports the person's choice through `action`."""
+    """Shows a message for an alert and reports the person's choice through `action`.
+
+    This base reaches no one (every subclass overrides `notify` and `available`); a caller that
+    gets False falls back to the next way of reaching the person."""
 
     action = Signal(str, str)
 
     def notify(self, alert_id: str, title: str, body: str) -> bool:
         """Show the message; False when it could not be shown (the caller can fall back)."""
-        raise NotImplementedError
+        return False
 
     def available(self) -> bool:
-        raise NotImplementedError
+        return False
 
     def close(self) -> None:
         """Let go of whatever the notifier holds (connections, threads); safe to call twice."""
