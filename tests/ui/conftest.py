@@ -7,6 +7,12 @@ are not collected and `test_qt_loads` skips loudly naming the problem (fails wit
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from widget.store import Store
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -17,3 +23,12 @@ try:
 except ImportError as exc:
     QT_PROBLEM = str(exc)
     collect_ignore_glob = ["test_[!q]*.py"]  # every UI test but test_qt_loads
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = Store.open(tmp_path / "db.sqlite3")
+    try:
+        yield opened
+    finally:
+        opened.close()

@@ -3,9 +3,7 @@ time; "Not now" and "Skip this week" keep nothing and say which was chosen."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
@@ -19,15 +17,6 @@ pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSi
 
 ASKED = datetime(2026, 11, 29, 18, 0, tzinfo=UTC)
 ANSWERED = ASKED + timedelta(minutes=2)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.open(tmp_path / "db.sqlite3")
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def open_dialog(qtbot: QtBot, store: Store, reflection: str | None = None) -> CheckinDialog:

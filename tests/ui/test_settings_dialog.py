@@ -3,9 +3,6 @@ comes back, and a value out of range is explained next to its field without savi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import QTime
 from pytestqt.qtbot import QtBot
@@ -14,15 +11,6 @@ from widget.store import Store
 from widget.ui.settings_dialog import SettingsDialog
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.open(tmp_path / "db.sqlite3")
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def open_dialog(qtbot: QtBot, store: Store) -> SettingsDialog:

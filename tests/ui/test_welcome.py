@@ -3,9 +3,7 @@ picked from the catalog, from what is running, or described by the person."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,15 +21,6 @@ pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSi
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 RUNNING = ["bash", "koboldcpp", "mychat", "systemd", "mychat", "kworker/0:1"]
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.open(tmp_path / "db.sqlite3")
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def open_welcome(qtbot: QtBot, store: Store, first_run: bool = True) -> WelcomeDialog:
