@@ -124,16 +124,23 @@ def usage_now(intervals: Iterable[Interval], now: datetime, tz: tzinfo, day_star
     )
 
 
-def _current_session(ivs: list[Interval], now: datetime, gap: timedelta) -> Session | None:
-    """The run of `ivs` (sorted by start) with gaps < `gap` that is still going at `now` or
-    ended less than `gap` before it."""
-    start: datetime | None = None
-    end: datetime | None = None
-    for iv in ivs:
-        if start is None or end is None or iv.start - end >= gap:
-            start, end = iv.start, iv.end
+def sessions_of(intervals: Iterable[Interval], gap_s: float = SESSION_GAP_S
+                ) -> list[tuple[datetime, datetime]]:
+    """Runs of use whose gaps are shorter than `gap_s` (a gap of exactly `gap_s` starts a new
+    session), oldest first."""
+    gap = timedelta(seconds=gap_s)
+    runs: list[tuple[datetime, datetime]] = []
+    for iv in sorted(intervals, key=lambda iv: (iv.start, iv.end)):
+        if runs and iv.start - runs[-1][1] < gap:
+            runs[-1] = (runs[-1][0], max(runs[-1][1], iv.end))
         else:
-            end = max(end, iv.end)
-    if start is None or end is None or now - end >= gap:
+            runs.append((iv.start, iv.end))
+    return runs
+
+
+def _current_session(ivs: list[Interval], now: datetime, gap: timedelta) -> Session | None:
+    """The run of `ivs` that is still going at `now` or ended less than `gap` before it."""
+    runs = sessions_of(ivs, gap.total_seconds())
+    if not runs or now - runs[-1][1] >= gap:
         return None
-    return Session(start, end)
+    return Session(*runs[-1])
