@@ -44,6 +44,30 @@ def _seconds(low: float, high: float) -> Callable[[str], float]:
     return parse
 
 
+def _iso_week(text: str) -> str:
+    from widget.core.report import week_monday
+    from widget.core.usage import iso_week
+
+    try:
+        return iso_week(week_monday(text))
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error).rstrip(".")) from None
+
+
+def _count(low: int, high: int, what: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} {what} is outside {low}-{high}")
+        return value
+
+    parse.__name__ = what
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     from widget.core.options import SPECS
 
@@ -115,6 +139,20 @@ def build_parser() -> argparse.ArgumentParser:
                          help="1 (it adds to my life) to 5 (it is replacing connection), "
                               "or 0 for not sure")
     checkin.add_argument("--note", metavar="TEXT", help="a private note, kept on this device")
+
+    report = sub.add_parser("report", help="the numbers of one week: totals, trend, drift")
+    report.add_argument("--week", type=_iso_week, metavar="YYYY-Www",
+                        help="the ISO week, like 2026-W48 (default: this week)")
+    report.add_argument("--json", action="store_true")
+    demo = sub.add_parser("demo-data", help="fill the data folder with made-up history that "
+                                            "drifts, for trying driftcheck out")
+    demo.add_argument("--weeks", type=_count(1, 104, "weeks"), default=12, metavar="N",
+                      help="complete weeks of history before this one (1-104, default 12)")
+    demo.add_argument("--seed", type=_count(0, 2**31 - 1, "seed"), default=0, metavar="N",
+                      help="the same seed gives the same history (default 0)")
+    demo.add_argument("--force", action="store_true",
+                      help="even if the data folder holds history: set the database aside "
+                           "(renamed, not deleted) and start afresh")
 
     settings = sub.add_parser("settings", help="show or change a setting")
     settings.add_argument("key", nargs="?")

@@ -9,7 +9,7 @@ import os
 import signal
 import sys
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +22,7 @@ from widget.paths import default_data_dir, ensure_private_dir
 
 if TYPE_CHECKING:
     from widget.core.goals import Goal
+    from widget.core.report import WeekReport
     from widget.store.db import Store
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
 
         return run_tray(args)
     handler = {"track": track, "apps": apps, "status": status, "doctor": doctor,
-               "settings": settings, "goals": goals, "checkin": checkin}[command]
+               "settings": settings, "goals": goals, "checkin": checkin,
+               "report": report, "demo-data": demo_data}[command]
     return handler(args)
 
 
@@ -370,6 +372,118 @@ def checkin(args: argparse.Namespace) -> int:
         store.close()
     print("Thank you for checking in. Your answer stays on this device, for you alone.")
     return 0
+
+
+REPORT_HISTORY_WEEKS = 8
+
+
+def report(args: argparse.Namespace) -> int:
+    from widget.core.days import local_day
+    from widget.core.report import week_monday, week_report, weekly_totals
+    from widget.core.usage import iso_week, week_window
+    from widget.localzone import local_zone
+
+    store = open_store(args)
+    try:
+        options = Options.from_settings(store.all_settings())
+        tz = local_zone()
+        start_hour = int(options.day_start_hour)
+        now = datetime.now(UTC)
+        week = args.week or iso_week(local_day(now, tz, start_hour))
+        monday = week_monday(week)
+        before = [iso_week(monday - timedelta(weeks=k))
+                  for k in range(REPORT_HISTORY_WEEKS, 0, -1)]
+        start, _ = week_window(week_monday(before[0]), tz, start_hour)
+        _, end = week_window(monday, tz, start_hour)
+        intervals = store.intervals_overlapping(start, end)
+        goals_ = store.list_goals()
+        names = store.app_names()
+    finally:
+        store.close()
+    totals = weekly_totals(intervals, before, tz, start_hour)
+    # Weeks before the first one with any use lie before the history, not at zero.
+    while before and totals[before[0]] <= 0:
+        del totals[before.pop(0)]
+    result = week_report(intervals, week, totals, goals_, names, tz, start_hour, now=now)
+    if args.json:
+        _print_json(result.to_json())
+        return 0
+    print(_report_text(result))
+    return 0
+
+
+def _report_text(r: WeekReport) -> str:
+    from widget.core.report import week_monday
+
+    monday = week_monday(r.week)
+    sunday = monday + timedelta(days=6)
+    state = "" if r.complete else " (so far)"
+    lines = [f"Week {r.week}, {monday:%a %d %b} to {sunday:%a %d %b %Y}{state}:"]
+    width = max([len(r.names.get(k, k)) for k in r.per_app] + [5])
+    for key, seconds in r.per_app.items():
+        lines.append(f"  {r.names.get(key, key):<{width}}  {format_duration(seconds):>9}")
+    lines.append(f"  {'Total':<{width}}  {format_duration(r.total_s):>9}")
+    if r.baseline_s is not None:
+        lines.append(f"Usual week (the four before): {format_duration(r.baseline_s)}")
+    if r.change_pct is not None:
+        lines.append(f"Against the week before: {r.change_pct:+.0f}%")
+    if r.drift is not None:
+        lines.append(f"Drift signal: {r.drift.rule.value.replace('_', ' ')} "
+                     f"(about {format_duration(max(0.0, r.drift.slope_s_per_week))} more "
+                     f"a week, p = {r.drift.p_value:.3f})")
+    lines.append(r.words)
+    return "\n".join(lines)
+
+
+def demo_data(args: argparse.Namespace) -> int:
+    from widget.catalog_data import current_platform, load_catalog
+    from widget.core.days import local_day
+    from widget.demo import DEMO_APPS, DEMO_GOALS, demo_intervals
+    from widget.localzone import local_zone
+    from widget.store.db import Store
+
+    store = open_store(args)
+    set_aside: Path | None = None
+    try:
+        held = store.interval_count()
+        if held and not args.force:
+            raise UsageError(f"The data folder already holds {held} intervals of history, so "
+                             "demo data would mix with it; add --force to set the database "
+                             "aside and start afresh.")
+    finally:
+        store.close()
+    if held:
+        set_aside = _set_aside(store)
+        store = Store.open(store.path)
+    try:
+        options = Options.from_settings(store.all_settings())
+        tz = local_zone()
+        start_hour = int(options.day_start_hour)
+        today = local_day(datetime.now(UTC), tz, start_hour)
+        intervals = demo_intervals(args.seed, args.weeks, tz, start_hour, today)
+        catalog, platform = load_catalog(), current_platform()
+        for key in DEMO_APPS:
+            store.add_app(entry_to_app(catalog.get(key), platform))
+        for interval in intervals:
+            store.insert_interval(interval)
+        store.replace_goals(list(DEMO_GOALS))
+        store.set_setting("first_run_done", True)
+    finally:
+        store.close()
+    if set_aside is not None:
+        print(f"The earlier database is now {set_aside}.")
+    print(f"Made {args.weeks} weeks of demo history ({len(intervals)} intervals, seed "
+          f"{args.seed}); `driftcheck report` shows it.")
+    return 0
+
+
+def _set_aside(store: Store) -> Path:
+    """Rename the closed database and its companions to a name with a timestamp."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = store.path.with_name(f"{store.path.name}.before-demo-{stamp}")
+    for file in store.files():
+        file.rename(target.with_name(target.name + file.name[len(store.path.name):]))
+    return target
 
 
 def _print_json(data: object) -> None:

@@ -1,0 +1,141 @@
+"""`driftcheck report` and `driftcheck demo-data`, run in-process against a temporary folder."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from widget.commands import DB_NAME
+from widget.core.days import local_day
+from widget.core.intervals import MAX_SPAN
+from widget.core.report import weekly_totals
+from widget.core.trend import drift_signal
+from widget.core.usage import iso_week
+from widget.demo import demo_intervals
+
+REPORT_KEYS = {"week", "start", "end", "complete", "total_s", "apps", "days",
+               "previous_week_s", "change_s", "change_pct", "baseline_s", "trend_weeks",
+               "drift", "sessions", "quiet_share", "daily_goal_s", "days_over_goal", "words"}
+
+
+@pytest.fixture(autouse=True)
+def _zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+
+
+def _last_complete_week() -> str:
+    today = local_day(datetime.now(UTC), ZoneInfo("Europe/Berlin"), 4)
+    return iso_week(today - timedelta(weeks=1))
+
+
+def _interval_rows(folder: Path) -> list[tuple[object, ...]]:
+    with sqlite3.connect(folder / DB_NAME) as conn:
+        return conn.execute("SELECT * FROM intervals ORDER BY id").fetchall()
+
+
+def _report(run, week: str) -> dict:  # type: ignore[no-untyped-def]
+    result = run("report", "--week", week, "--json")
+    assert result.code == 0, result.err
+    return json.loads(result.out)
+
+
+def test_demo_data_then_report_of_the_last_complete_week(run) -> None:  # type: ignore[no-untyped-def]
+    made = run("demo-data", "--weeks", "12", "--seed", "7")
+    assert made.code == 0, made.err
+    report = _report(run, _last_complete_week())
+    assert set(report) == REPORT_KEYS
+    assert report["complete"] is True
+    assert report["total_s"] > 0
+    assert {app["key"] for app in report["apps"]} <= {"replika", "character-ai", "sillytavern"}
+    assert report["daily_goal_s"] == 45 * 60
+    assert report["quiet_share"] is not None
+
+
+def test_the_drift_is_in_the_report_of_the_last_complete_week(run) -> None:  # type: ignore[no-untyped-def]
+    assert run("demo-data", "--seed", "7").code == 0
+    report = _report(run, _last_complete_week())
+    assert report["drift"] is not None
+    assert report["drift"]["slope_s_per_week"] > 0
+    assert len(report["trend_weeks"]) == 8
+    assert "rising" in report["words"]
+    text = run("report", "--week", _last_complete_week())
+    assert text.code == 0 and "Drift signal" in text.out and "Total" in text.out
+
+
+def test_the_same_seed_gives_the_same_rows(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    first, second = tmp_path / "a", tmp_path / "b"
+    assert run("demo-data", "--seed", "7", data_dir=first).code == 0
+    assert run("demo-data", "--seed", "7", data_dir=second).code == 0
+    rows = _interval_rows(first)
+    assert rows and rows == _interval_rows(second)
+    assert run("demo-data", "--seed", "8", data_dir=tmp_path / "c").code == 0
+    assert _interval_rows(tmp_path / "c") != rows
+
+
+def test_a_second_demo_data_refuses_and_changes_nothing(run, data: Path) -> None:  # type: ignore[no-untyped-def]
+    assert run("demo-data", "--seed", "7").code == 0
+    before = (data / DB_NAME).read_bytes()
+    rows = _interval_rows(data)
+    again = run("demo-data", "--seed", "8")
+    assert again.code == 1
+    assert again.err.count("\n") == 1 and "--force" in again.err
+    assert _interval_rows(data) == rows
+    assert (data / DB_NAME).read_bytes() == before
+
+
+def test_force_sets_the_old_database_aside(run, data: Path) -> None:  # type: ignore[no-untyped-def]
+    assert run("demo-data", "--seed", "7").code == 0
+    rows = _interval_rows(data)
+    assert run("demo-data", "--seed", "8", "--force").code == 0
+    kept = [p for p in data.iterdir() if p.name.startswith(f"{DB_NAME}.before-demo-")]
+    assert len(kept) == 1
+    with sqlite3.connect(kept[0]) as conn:
+        assert conn.execute("SELECT * FROM intervals ORDER BY id").fetchall() == rows
+    assert _interval_rows(data) != rows
+
+
+@pytest.mark.parametrize("week", ["garbage", "2026-W60", "2026-48"])
+def test_a_malformed_week_gets_one_sentence(run, week: str) -> None:  # type: ignore[no-untyped-def]
+    result = run("report", "--week", week)
+    assert result.code != 0
+    assert result.out == ""
+    assert result.err.count("\n") == 1 and "Traceback" not in result.err
+
+
+def test_report_on_an_empty_folder(run) -> None:  # type: ignore[no-untyped-def]
+    report = _report(run, "2026-W48")
+    assert report["total_s"] == 0
+    assert report["drift"] is None
+    assert report["baseline_s"] is None
+    default = run("report", "--json")
+    assert default.code == 0 and json.loads(default.out)["total_s"] == 0
+    assert run("report").code == 0
+
+
+def test_demo_intervals_never_overlap_nor_exceed_max_span() -> None:
+    zone = ZoneInfo("Europe/Berlin")
+    today = date(2026, 11, 4)  # twelve weeks back crosses the end of summer time
+    intervals = demo_intervals(7, 12, zone, 4, today)
+    assert intervals
+    assert all(iv.start < iv.end and iv.end - iv.start <= MAX_SPAN for iv in intervals)
+    assert all(a.end <= b.start for a, b in pairwise(intervals))
+    first_of_today = datetime(2026, 11, 4, 4, tzinfo=zone)
+    assert intervals[-1].end <= first_of_today
+    assert demo_intervals(7, 12, zone, 4, today) == intervals
+
+
+@pytest.mark.parametrize("seed", [0, 7, 42])
+def test_the_drift_shows_whatever_the_day(seed: int) -> None:
+    zone = ZoneInfo("Europe/Berlin")
+    for offset in range(0, 364, 13):
+        today = date(2026, 1, 1) + timedelta(days=offset)
+        monday = today - timedelta(days=today.weekday())
+        weeks = [iso_week(monday - timedelta(weeks=k)) for k in range(8, 0, -1)]
+        totals = weekly_totals(demo_intervals(seed, 12, zone, 4, today), weeks, zone, 4)
+        assert drift_signal([totals[w] for w in weeks]) is not None, today
