@@ -27,6 +27,7 @@ from tests.e2e.xsession import (  # noqa: E402  (needs the repository on sys.pat
     XSession,
     missing_tools,
     start_session,
+    stop_processes,
     wait_for,
 )
 
@@ -113,13 +114,7 @@ def x_session(prefix: str) -> Iterator[tuple[XSession, Path]]:
     finally:
         if xs is not None:
             xs.close_windows()
-        for proc in procs:  # openbox, then Xvfb
-            proc.terminate()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
+        stop_processes(procs)  # openbox, then Xvfb
         _end_children(before)
         shutil.rmtree(tmp, ignore_errors=True)
 

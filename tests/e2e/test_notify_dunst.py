@@ -22,7 +22,7 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 from tests.conftest import skip_or_fail
-from tests.e2e.xsession import XSession, wait_for
+from tests.e2e.xsession import XSession, stop_processes, wait_for
 from widget.notify import DBusNotifier, InWindowNotifier, Notifier, choose_notifier
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]
@@ -144,13 +144,7 @@ def desktop(tmp_path: Path, xsession: XSession,
         monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
         yield NotificationDesktop(address, monitor_log, offered, env)
     finally:
-        for proc in reversed(procs):
-            proc.terminate()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
+        stop_processes(list(reversed(procs)))
         subprocess.run(["kill", pid], check=False, timeout=10)
 
 
