@@ -517,3 +517,52 @@ def test_a_second_launch_brings_a_minimized_window_back(store: Store,
     run.controller.bring_forward()
     assert not compact.isMinimized() and compact.isVisible()
     compact.close()
+
+
+# --- the drift signal's extra check-in -------------------------------------------------------
+
+
+def drifting_weeks(store: Store) -> None:
+    """Eight complete weeks before WEDNESDAY's week, each Tuesday evening longer than the last
+    (2 h, 2.5 h, ... 5.5 h): a significant rising trend (drift rule a)."""
+    tuesday = datetime(2026, 11, 24, 20, 0, tzinfo=BERLIN)
+    for weeks_ago in range(1, 9):
+        used(store, tuesday - timedelta(weeks=weeks_ago), 120 + 30 * (8 - weeks_ago))
+
+
+def test_a_drift_brings_one_extra_check_in_that_week(store: Store,
+                                                     runs: list[Running]) -> None:
+    drifting_weeks(store)
+    settled(store, datetime(2026, 11, 22, 19, 0, tzinfo=BERLIN).astimezone(UTC))
+    run = start(runs, store, Clock(WEDNESDAY))
+    run.controller.evaluate()
+    assert run.notifier.ids() == [CHECKIN_ID]
+    text = run.notifier.calls[0][2]
+    assert "rising" in text and "companion" not in text.lower()
+    assert store.get_setting("checkin.drift_week") == "2026-W48"
+
+    run.clock.advance(days=1, minutes=5)  # "Not now" came and went: only the week's one
+    store.set_setting("checkin.not_before", None)
+    run.controller.evaluate()
+    assert run.notifier.ids() == [CHECKIN_ID], "one extra check-in in a week, not more"
+
+
+def test_no_extra_check_in_without_drift_or_when_switched_off(store: Store,
+                                                              runs: list[Running]) -> None:
+    settled(store, datetime(2026, 11, 22, 19, 0, tzinfo=BERLIN).astimezone(UTC))
+    tuesday = datetime(2026, 11, 24, 20, 0, tzinfo=BERLIN)
+    for weeks_ago in range(1, 9):  # the same two hours every week: no drift
+        used(store, tuesday - timedelta(weeks=weeks_ago), 120)
+    run = start(runs, store, Clock(WEDNESDAY))
+    run.controller.evaluate()
+    assert run.notifier.calls == []
+
+    drifting_weeks(store)
+    store.set_setting("checkin.on_drift", False)
+    again = start(runs, store, Clock(WEDNESDAY))
+    again.controller.evaluate()
+    assert again.notifier.calls == []
+    store.set_setting("checkin.on_drift", True)
+    third = start(runs, store, Clock(WEDNESDAY))
+    third.controller.evaluate()
+    assert third.notifier.ids() == [CHECKIN_ID]

@@ -29,6 +29,7 @@ def test_a_first_open_shows_the_defaults(qtbot: QtBot, store: Store) -> None:
     assert dialog.checkin.weekday.currentText() == "Sunday"
     assert dialog.checkin.time.time() == QTime(19, 0)
     assert dialog.checkin.reflections.isChecked()
+    assert dialog.checkin.on_drift.isChecked()
     assert dialog.tracking.sample_interval.spin.value() == 5
     assert dialog.tracking.day_start_hour.spin.value() == 4
     assert not dialog.tracking.start_at_login.isChecked()
@@ -41,6 +42,7 @@ def test_saved_settings_come_back(qtbot: QtBot, store: Store) -> None:
     dialog.checkin.rhythm.setCurrentIndex(dialog.checkin.rhythm.findData("daily"))
     dialog.checkin.time.setTime(QTime(20, 30))
     dialog.checkin.reflections.setChecked(False)
+    dialog.checkin.on_drift.setChecked(False)
     dialog.tracking.sample_interval.spin.setValue(10)
     dialog.tracking.idle_after.spin.setValue(300)
     dialog.tracking.day_start_hour.spin.setValue(6)
@@ -61,6 +63,8 @@ def test_saved_settings_come_back(qtbot: QtBot, store: Store) -> None:
     assert not again.checkin.weekday.isEnabled(), "a daily check-in has no weekday"
     assert again.checkin.time.time() == QTime(20, 30)
     assert not again.checkin.reflections.isChecked()
+    assert not again.checkin.on_drift.isChecked()
+    assert store.get_setting("checkin.on_drift") is False
     assert again.tracking.idle_after.spin.value() == 300
     assert again.tracking.day_start_hour.spin.value() == 6
     assert again.tracking.start_at_login.isChecked()

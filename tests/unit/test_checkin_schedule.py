@@ -194,3 +194,50 @@ def test_reflections_rotate_week_by_week_and_can_be_switched_off() -> None:
     assert reflection_for(week_index(monday), enabled=False) is None
     for text in REFLECTIONS:
         assert "should" not in text.lower() and "!" not in text
+
+
+# --- the drift signal's one extra check-in ---------------------------------------------------
+
+
+def test_drift_offer_asks_now_between_weekly_moments() -> None:
+    last = at(2026, 11, 22, 19, 0)  # Sunday's check-in was answered
+    wednesday = at(2026, 11, 25, 10, 0)
+    assert not due(wednesday, last_asked=last)
+    assert when(wednesday, last_asked=last, drift_offer=True) == wednesday
+
+
+def test_drift_offer_keeps_a_day_after_the_last_check_in() -> None:
+    last = at(2026, 11, 22, 19, 0)
+    monday_morning = at(2026, 11, 23, 9, 0)
+    assert not due(monday_morning, last_asked=last, drift_offer=True)
+    # The scheduled moment still stands when the extra one is held back.
+    assert when(monday_morning, last_asked=last, drift_offer=True) == at(2026, 11, 29, 19, 0)
+    assert due(at(2026, 11, 23, 19, 0), last_asked=last, drift_offer=True)
+
+
+def test_drift_offer_respects_not_now_and_quiet_hours() -> None:
+    last = at(2026, 11, 15, 19, 0)
+    later = at(2026, 11, 25, 18, 0)
+    assert not due(at(2026, 11, 25, 10, 0), last_asked=last, not_before=later,
+                   drift_offer=True)
+    assert due(later, last_asked=last, not_before=later, drift_offer=True)
+    quiet = Goal(GoalKind.QUIET_HOURS, quiet_start=23 * 60, quiet_end=6 * 60)
+    monday_noon = at(2026, 11, 23, 12, 0)  # a Monday-noon rhythm, answered this week
+    assert not due(at(2026, 11, 25, 23, 30), last_asked=monday_noon, quiet_goal=quiet,
+                   drift_offer=True, minute=12 * 60, weekday=0)
+    assert due(at(2026, 11, 26, 6, 0), last_asked=monday_noon, quiet_goal=quiet,
+               drift_offer=True, minute=12 * 60, weekday=0)
+    assert not due(at(2026, 11, 26, 6, 0), last_asked=monday_noon, quiet_goal=quiet,
+                   minute=12 * 60, weekday=0)
+
+
+def test_drift_offer_never_overrides_off() -> None:
+    assert when(at(2026, 11, 25, 10, 0), rhythm="off", last_asked=None,
+                drift_offer=True) is None
+
+
+def test_drift_offer_with_after_long_session_rhythm() -> None:
+    last = at(2026, 11, 20, 19, 0)
+    now = at(2026, 11, 25, 10, 0)
+    assert when(now, rhythm="after_long_session", last_asked=last) is None
+    assert when(now, rhythm="after_long_session", last_asked=last, drift_offer=True) == now

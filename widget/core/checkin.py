@@ -72,7 +72,8 @@ def parse_rhythm(raw: object) -> Rhythm:
 def next_checkin(rhythm: Rhythm | str, *, weekday: int, time_of_day_min: int,
                  last_asked: datetime | None, not_before: datetime | None, now: datetime,
                  tz: tzinfo, quiet_goal: Goal | None = None,
-                 long_session_ended: bool = False) -> datetime | None:
+                 long_session_ended: bool = False, drift_offer: bool = False
+                 ) -> datetime | None:
     """When the next check-in is due (aware UTC); at or before `now` means due now; None
     means not scheduled (rhythm off, or after_long_session with no long session ending).
 
@@ -88,41 +89,57 @@ def next_checkin(rhythm: Rhythm | str, *, weekday: int, time_of_day_min: int,
       due, so store `last_asked` (now) when the first run ends, to let the first check-in
       wait for its day.
     - after_long_session: due when `long_session_ended` is true on this call; a moment held
-      back by the rules above is then dropped, not kept. (A later drift-signal prompt can
-      arrive the same way, as another flag.)
+      back by the rules above is then dropped, not kept.
+    - `drift_offer`: the drift signal stands this week and its one extra check-in has not
+      been offered yet (the caller keeps that); with any rhythm but off it is due now under
+      the same rules (24 hours, `not_before`, quiet hours), or else the scheduled moment
+      stands. It never makes a rhythm of "off" ask.
     """
     rhythm = parse_rhythm(rhythm)
     if rhythm is Rhythm.OFF:
         return None
+    if drift_offer:
+        extra = _extra_due(now, last_asked, not_before, quiet_goal, tz)
+        if extra is not None:
+            return extra
     if rhythm is Rhythm.AFTER_LONG_SESSION:
         if not long_session_ended:
             return None
-        due = now if last_asked is None else max(now, last_asked + MIN_GAP)
-    else:
-        def too_soon(slot: datetime) -> bool:
-            return last_asked is not None and slot < last_asked + MIN_GAP - SLOT_GRACE
+        return _extra_due(now, last_asked, not_before, quiet_goal, tz)
 
-        due = _slot_at_or_before(rhythm, weekday, time_of_day_min, now, tz)
-        if too_soon(due):  # asked since it (or just before): the next one, far enough on
-            due = _slot_after(rhythm, weekday, time_of_day_min, now, tz)
-            while too_soon(due):
-                due = _slot_after(rhythm, weekday, time_of_day_min, due, tz)
+    def too_soon(slot: datetime) -> bool:
+        return last_asked is not None and slot < last_asked + MIN_GAP - SLOT_GRACE
+
+    due = _slot_at_or_before(rhythm, weekday, time_of_day_min, now, tz)
+    if too_soon(due):  # asked since it (or just before): the next one, far enough on
+        due = _slot_after(rhythm, weekday, time_of_day_min, now, tz)
+        while too_soon(due):
+            due = _slot_after(rhythm, weekday, time_of_day_min, due, tz)
+    if not_before is not None:
+        due = max(due, not_before)
+    return _after_quiet_hours(due, quiet_goal, tz)
+
+
+def _extra_due(now: datetime, last_asked: datetime | None, not_before: datetime | None,
+               quiet_goal: Goal | None, tz: tzinfo) -> datetime | None:
+    """Now, for a check-in that an event brings (a long session ended, the drift signal),
+    if the rules allow it now; None when they hold it back: the event's moment has passed."""
+    due = now if last_asked is None else max(now, last_asked + MIN_GAP)
     if not_before is not None:
         due = max(due, not_before)
     due = _after_quiet_hours(due, quiet_goal, tz)
-    if rhythm is Rhythm.AFTER_LONG_SESSION and due > now:
-        return None
-    return due
+    return due if due <= now else None
 
 
 def checkin_due(rhythm: Rhythm | str, *, weekday: int, time_of_day_min: int,
                 last_asked: datetime | None, not_before: datetime | None, now: datetime,
                 tz: tzinfo, quiet_goal: Goal | None = None,
-                long_session_ended: bool = False) -> bool:
+                long_session_ended: bool = False, drift_offer: bool = False) -> bool:
     """Whether to ask now (see `next_checkin`)."""
     due = next_checkin(rhythm, weekday=weekday, time_of_day_min=time_of_day_min,
                        last_asked=last_asked, not_before=not_before, now=now, tz=tz,
-                       quiet_goal=quiet_goal, long_session_ended=long_session_ended)
+                       quiet_goal=quiet_goal, long_session_ended=long_session_ended,
+                       drift_offer=drift_offer)
     return due is not None and due <= now
 
 

@@ -44,6 +44,8 @@ DEFAULTS: dict[str, object] = {
     "checkin.reflections": True,  # offer one of the article's other reflections
     "checkin.not_before": None,  # ISO UTC: "Not now" / "Skip this week" moved it here
     "checkin.last_asked": None,  # ISO UTC: the last check-in the person settled
+    "checkin.on_drift": True,  # once in a week when the drift signal stands, ask too
+    "checkin.drift_week": None,  # ISO week ("2026-W48") whose drift check-in was offered
     "alerts.fired": [],  # ids of alerts already shown (widget.core.alerts)
     "alerts.snoozed": {},  # alert id -> ISO UTC until when it waits
     "watch_first_since": None,  # ISO date: "Watch for a week first" began

@@ -29,7 +29,7 @@ from widget.core.checkin import (
 )
 from widget.core.goals import Goal, GoalKind, parse_time_of_day, suggest_goals, watch_is_over
 from widget.core.options import Options, instant_from_setting, instant_to_setting, setting
-from widget.core.usage import UsageNow, usage_now, usage_window
+from widget.core.usage import UsageNow, iso_week, usage_now, usage_window, week_window
 from widget.errors import DriftcheckError
 from widget.store.resident import ResidentStore
 from widget.tracking import Tracker
@@ -61,6 +61,7 @@ class TrayController(QObject):
         self._last_evaluated = datetime.min.replace(tzinfo=UTC)
         self._dialogs: list[QObject] = []  # keep open dialogs alive
         self._full: Store | None = None
+        self._drift_cache: tuple[str, bool] | None = None  # (ISO week, drift signal stands)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.evaluate)
 
@@ -209,19 +210,50 @@ class TrayController(QObject):
         self._last_session_s = session
         quiet = next((g for g in self.store.list_goals()
                       if g.kind is GoalKind.QUIET_HOURS and g.app is None), None)
+        week = usage.week
+        drift_offer = bool(setting(settings, "checkin.on_drift")) \
+            and settings.get("checkin.drift_week") != week and self._drift_stands(week)
         due = checkin_due(
             str(setting(settings, "checkin.rhythm")),
             weekday=int(setting(settings, "checkin.weekday")),  # type: ignore[call-overload]
             time_of_day_min=parse_time_of_day(str(setting(settings, "checkin.time"))),
             last_asked=instant_from_setting(settings.get("checkin.last_asked")),
             not_before=instant_from_setting(settings.get("checkin.not_before")),
-            now=now, tz=self.tz, quiet_goal=quiet, long_session_ended=ended_long)
-        if due:
-            # Offered once: unanswered, it comes back tomorrow, never as a stream.
-            self.store.set_setting("checkin.not_before",
-                                   instant_to_setting(not_now_until(now, self.tz)))
-            self._send(CHECKIN_ID, "driftcheck",
-                       "A quiet moment for your check-in, whenever suits you.")
+            now=now, tz=self.tz, quiet_goal=quiet, long_session_ended=ended_long,
+            drift_offer=drift_offer)
+        if not due:
+            return
+        # Offered once: unanswered, it comes back tomorrow, never as a stream.
+        self.store.set_setting("checkin.not_before",
+                               instant_to_setting(not_now_until(now, self.tz)))
+        text = "A quiet moment for your check-in, whenever suits you."
+        if drift_offer:
+            # The week's one extra check-in (or the scheduled one, if it fell due first).
+            self.store.set_setting("checkin.drift_week", week)
+            text = ("Your tracked time has been rising for a few weeks. " + text)
+        self._send(CHECKIN_ID, "driftcheck", text)
+
+    def _drift_stands(self, week: str) -> bool:
+        """Whether the drift signal stands this week, from the complete weeks before it;
+        worked out once a week (complete weeks do not change)."""
+        if self._drift_cache is None or self._drift_cache[0] != week:
+            self._drift_cache = (week, self._drift_before(week))
+        return self._drift_cache[1]
+
+    def _drift_before(self, week: str) -> bool:
+        from widget.core.report import week_monday, weekly_totals
+        from widget.core.trend import TREND_WEEKS, drift_signal
+
+        hour = self.options.day_start_hour
+        monday = week_monday(week)
+        weeks = [iso_week(monday - timedelta(weeks=k)) for k in range(TREND_WEEKS, 0, -1)]
+        start, _ = week_window(week_monday(weeks[0]), self.tz, hour)
+        end, _ = week_window(monday, self.tz, hour)
+        totals = list(weekly_totals(self.store.intervals_overlapping(start, end), weeks,
+                                    self.tz, hour).values())
+        while totals and totals[0] <= 0:  # weeks before the history began are not zeros
+            totals.pop(0)
+        return drift_signal(totals) is not None
 
     def _offer_suggestions(self, now: datetime, usage: UsageNow,
                            settings: dict[str, object]) -> None:

@@ -142,6 +142,8 @@ class CheckinPage(QWidget):
         self.time.setAccessibleName("Time of day")
         self.reflections = QCheckBox("Add a thought to reflect on")
         self.reflections.setAccessibleName("Add a thought to reflect on")
+        self.on_drift = QCheckBox("Also ask once when my time has been rising for a few weeks")
+        self.on_drift.setAccessibleName("Also ask when my time has been rising")
         form = _form(self)
         form.addRow(hint("Now and then driftcheck asks one question: is your time with AI "
                           "companions adding to a full life, or quietly replacing connection "
@@ -153,6 +155,9 @@ class CheckinPage(QWidget):
         form.addRow(self.reflections)
         form.addRow(hint("A short thought from the article the question comes from, "
                           "a different one each time."))
+        form.addRow(self.on_drift)
+        form.addRow(hint("At most one extra check-in in a week, when the dashboard's drift "
+                          "signal appears."))
         self.rhythm.currentIndexChanged.connect(self._rhythm_changed)
 
     def load(self) -> None:
@@ -164,6 +169,7 @@ class CheckinPage(QWidget):
         time = QTime.fromString(str(_value(self._store, "checkin.time")), "HH:mm")
         self.time.setTime(time if time.isValid() else QTime(19, 0))
         self.reflections.setChecked(bool(_value(self._store, "checkin.reflections")))
+        self.on_drift.setChecked(bool(_value(self._store, "checkin.on_drift")))
         self._rhythm_changed()
 
     def validate(self) -> bool:
@@ -174,12 +180,14 @@ class CheckinPage(QWidget):
         self._store.set_setting("checkin.weekday", self.weekday.currentData())
         self._store.set_setting("checkin.time", self.time.time().toString("HH:mm"))
         self._store.set_setting("checkin.reflections", self.reflections.isChecked())
+        self._store.set_setting("checkin.on_drift", self.on_drift.isChecked())
 
     def _rhythm_changed(self, _index: int = 0) -> None:
         rhythm = self.rhythm.currentData()
         self.weekday.setEnabled(rhythm == "weekly")
         self.time.setEnabled(rhythm in ("weekly", "daily"))
         self.reflections.setEnabled(rhythm != "off")
+        self.on_drift.setEnabled(rhythm != "off")
 
 
 class TrackingPage(QWidget):
