@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test test-unit lint bench system-deps clean
+.PHONY: run test test-unit test-faults lint bench system-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ test: $(STAMP) system-deps
 
 test-unit: $(STAMP)
 	$(PY) -m pytest tests/unit
+
+# The fault suite alone (README "Faults"); the 50 kill -9 rounds are `$(PY) bench/bench_faults.py`.
+test-faults: $(STAMP) system-deps
+	$(PY) -m pytest tests/e2e/test_faults.py tests/e2e/test_x_restart.py \
+		tests/unit/test_faults_store.py tests/unit/test_faults_clock.py tests/unit/test_migrations.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check widget tests bench

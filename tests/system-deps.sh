@@ -6,7 +6,7 @@
 set -u
 packages=(
   xvfb xauth openbox xdotool xterm x11-utils imagemagick dbus dbus-x11 dunst libnotify-bin
-  libglib2.0-bin trayer sqlite3 desktop-file-utils poppler-utils appstream
+  libglib2.0-bin trayer sqlite3 desktop-file-utils poppler-utils appstream strace
   libegl1 libgl1 libx11-xcb1 libdbus-1-3 libfontconfig1 libglib2.0-0 libxcb-cursor0
   libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0
   libxcb-xkb1 libxkbcommon-x11-0 fonts-dejavu-core

@@ -85,11 +85,14 @@ def run_tray(args: argparse.Namespace) -> int:
     from widget.commands import DB_NAME, prepare_data_dir
     from widget.core.options import Options
     from widget.localzone import local_zone
+    from widget.store.recovery import take_notices
     from widget.store.resident import open_for_tracking
     from widget.tracking import Tracker
     from widget.single_instance import ALREADY_RUNNING, SingleInstance  # isort: skip
 
-    directory = prepare_data_dir(args, log_to_stderr=True)
+    # The log file has everything; stderr gets only the sentences that end the app (a warning
+    # racing the display's loss would make two lines of one event).
+    directory = prepare_data_dir(args, log_to_stderr=False)
     instance = SingleInstance(directory)
     if not instance.acquire():
         shown = instance.ask_running_to_show()
@@ -100,8 +103,11 @@ def run_tray(args: argparse.Namespace) -> int:
 
     from widget.notify import choose_notifier
     from widget.ui.controller import TrayController
+    from widget.ui.display_loss import DISPLAY_LOST, DisplayWatch
     from widget.ui.tray import StoreSettings, TodayService, TrayPresence
 
+    display = DisplayWatch()
+    display.install()
     app = QApplication(sys.argv[:1])
     undo_signals = quit_on_signals(app)
     app.setApplicationName("driftcheck")
@@ -114,7 +120,7 @@ def run_tray(args: argparse.Namespace) -> int:
     tracker = Tracker(store, options, app_run_loop=True)
     controller = TrayController(store, tracker, options, tz=tz)
     presence = TrayPresence(TodayService(store, options, tz=tz), controller, StoreSettings(store),
-                            tz=tz, day_start_hour=options.day_start_hour)
+                            tz=tz, day_start_hour=options.day_start_hour, dashboard=True)
     tracker.sampler.set_on_change(presence.changed.emit)
     presence.changed.connect(controller.tracker_changed)
     instance.show_requested.connect(controller.bring_forward)
@@ -124,6 +130,9 @@ def run_tray(args: argparse.Namespace) -> int:
                                lambda title, body: presence.show_message("", title, body))
     presence.message_action.connect(lambda _id, key: notifier.respond(key))
     controller.attach(presence, notifier)
+    for sentence in take_notices(directory):  # a damaged database set aside at this start
+        notifier.notify("store-set-aside", "driftcheck started afresh",
+                        sentence[0].upper() + sentence[1:])
     controller.restore_pause()
     controller.first_run()
     controller.evaluate()
@@ -138,6 +147,8 @@ def run_tray(args: argparse.Namespace) -> int:
         store.close()
         instance.release()
         undo_signals()
+    if display.lost:
+        print(DISPLAY_LOST, file=sys.stderr)
     # Everything is written and closed. Interpreter finalization with PySide6 6.12 was seen to
     # abort ("bool_dealloc: deallocating True", exit -6) while collecting Qt objects after a
     # SIGTERM, so the process ends here, as many PySide6 applications do.

@@ -10,6 +10,7 @@ import logging
 import os
 import sys
 import traceback
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -20,10 +21,41 @@ from widget.errors import DriftcheckError
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_UNEXPECTED = 70
+FIRST_YEAR, LAST_YEAR = 1970, 2999  # weeks a report can be asked for
+
+
+# Characters that would break the one sentence on stderr into lines, or let a value quoted
+# back from the command line steer the terminal: control characters (escape sequences among
+# them), lone surrogates (bytes that were not UTF-8), line and paragraph separators, and the
+# bidirectional overrides that reorder what is shown.
+_UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def printable(text: str) -> str:
+    """`text` with every character that could break a one-line message or steer a terminal
+    written as an escape (`\\n`, `\\x1b`, `\\udcff`)."""
+    return "".join(
+        char.encode("unicode_escape", "backslashreplace").decode("ascii")
+        if char in _BIDI_CONTROLS or unicodedata.category(char) in _UNPRINTABLE_CATEGORIES
+        else char
+        for char in text)
+
+
+def _undecodable_argument(args: argparse.Namespace) -> str | None:
+    """The name of an option whose text holds bytes that are not UTF-8 (Python keeps them as
+    lone surrogates, which neither SQLite nor an export can store), or None. File and folder
+    names are paths, which may hold any bytes, and are not looked at."""
+    for name, value in vars(args).items():
+        values = value if isinstance(value, list) else [value]
+        if any(isinstance(v, str) and any("\ud800" <= c <= "\udfff" for c in v) for v in values):
+            return name
+    return None
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
+        message = printable(message)
         sentence = message[0].upper() + message[1:] if message else "That did not parse"
         self.exit(EXIT_USAGE, f"driftcheck: {sentence.rstrip('.')}. "
                               f"See '{self.prog} --help'.\n")
@@ -49,9 +81,15 @@ def _iso_week(text: str) -> str:
     from widget.core.usage import iso_week
 
     try:
-        return iso_week(week_monday(text))
+        monday = week_monday(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error).rstrip(".")) from None
+    # The report reads sixteen weeks before this one and a day after it: years at the edge of
+    # what dates can hold would overflow. An export's times lie in 1970-2999 too.
+    if not FIRST_YEAR <= monday.year <= LAST_YEAR:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is outside the years {FIRST_YEAR}-{LAST_YEAR}")
+    return iso_week(monday)
 
 
 def _count(low: int, high: int, what: str) -> Callable[[str], int]:
@@ -143,7 +181,10 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="the numbers of one week: totals, trend, drift")
     report.add_argument("--week", type=_iso_week, metavar="YYYY-Www",
                         help="the ISO week, like 2026-W48 (default: this week)")
-    report.add_argument("--json", action="store_true")
+    shape = report.add_mutually_exclusive_group()
+    shape.add_argument("--json", action="store_true", help="the numbers as JSON")
+    shape.add_argument("--pdf", type=Path, metavar="FILE",
+                       help="a printable one- or two-page summary with the charts")
     demo = sub.add_parser("demo-data", help="fill the data folder with made-up history that "
                                             "drifts, for trying driftcheck out")
     demo.add_argument("--weeks", type=_count(1, 104, "weeks"), default=12, metavar="N",
@@ -153,6 +194,23 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--force", action="store_true",
                       help="even if the data folder holds history: set the database aside "
                            "(renamed, not deleted) and start afresh")
+    export = sub.add_parser("export", help="write everything driftcheck keeps to one file "
+                                           "of your own")
+    export.add_argument("--format", choices=["json", "csv"], default="json",
+                        help="json (one document) or csv (a zip of one table per file); "
+                             "default json")
+    export.add_argument("-o", "--output", type=Path, metavar="FILE",
+                        help="the file to write (owner-only); default: standard output")
+    export.add_argument("--include-notes", action="store_true",
+                        help="include the private notes of your check-ins")
+    import_ = sub.add_parser("import", help="bring back an export, all of it or nothing")
+    import_.add_argument("file", type=Path, metavar="FILE",
+                         help="a file `driftcheck export` wrote (JSON or zip)")
+    import_.add_argument("--replace", action="store_true",
+                         help="even if the data folder holds history: keep a copy of the "
+                              "database, then replace everything with the export")
+    wipe = sub.add_parser("wipe", help="remove everything driftcheck keeps on this device")
+    wipe.add_argument("--yes", action="store_true", help="do not ask first")
 
     settings = sub.add_parser("settings", help="show or change a setting")
     settings.add_argument("key", nargs="?")
@@ -160,14 +218,27 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+_POSITIONAL_WORDS = {"ids": "app id", "key": "setting's name", "value": "setting's value"}
+
+
+def _argument_words(dest: str) -> str:
+    """How the person typed the argument kept under `dest`."""
+    return _POSITIONAL_WORDS.get(dest) or "value of --" + dest.replace("_", "-")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    undecodable = _undecodable_argument(args)
+    if undecodable is not None:
+        parser.error(f"the {_argument_words(undecodable)} holds bytes that are not UTF-8 text; "
+                     "please type it again")
     try:
         from widget import commands
 
         return commands.run(args)
     except DriftcheckError as exc:
-        print(f"driftcheck: {exc}", file=sys.stderr)
+        print(f"driftcheck: {printable(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130

@@ -21,6 +21,7 @@ from widget.errors import StoreError, UsageError
 from widget.paths import default_data_dir, ensure_private_dir
 
 if TYPE_CHECKING:
+    from widget.core.dashboard import DashboardData
     from widget.core.goals import Goal
     from widget.core.report import WeekReport
     from widget.store.db import Store
@@ -41,13 +42,13 @@ def prepare_data_dir(args: argparse.Namespace, log_to_stderr: bool = True) -> Pa
 
     os.umask(0o077)  # files SQLite makes later (-wal, -shm) are born owner-only
     path = data_dir(args)
+    level = args.log_level or os.environ.get("DRIFTCHECK_LOG_LEVEL", "info")
     try:
         directory = ensure_private_dir(path)
+        setup_logging(directory, level, stderr=log_to_stderr)  # a read-only folder fails here
     except OSError as exc:
         raise StoreError(f"The data folder {path} cannot be used ({exc.strerror or exc}); "
                          "choose another with --data-dir.") from None
-    level = args.log_level or os.environ.get("DRIFTCHECK_LOG_LEVEL", "info")
-    setup_logging(directory, level, stderr=log_to_stderr)
     return directory
 
 
@@ -55,7 +56,17 @@ def open_store(args: argparse.Namespace, log_to_stderr: bool = True) -> Store:
     """The store in the data directory, with owner-only files and the log set up."""
     from widget.store.db import Store
 
-    return Store.open(prepare_data_dir(args, log_to_stderr) / DB_NAME)
+    store = Store.open(prepare_data_dir(args, log_to_stderr) / DB_NAME)
+    tell_set_aside(store.path.parent)
+    return store
+
+
+def tell_set_aside(folder: Path) -> None:
+    """Say once, on stderr, that a damaged database was set aside (widget/store/recovery.py)."""
+    from widget.store.recovery import take_notices
+
+    for sentence in take_notices(folder):
+        print(f"driftcheck: {sentence}", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -66,8 +77,12 @@ def run(args: argparse.Namespace) -> int:
         return run_tray(args)
     handler = {"track": track, "apps": apps, "status": status, "doctor": doctor,
                "settings": settings, "goals": goals, "checkin": checkin,
-               "report": report, "demo-data": demo_data}[command]
-    return handler(args)
+               "report": report, "demo-data": demo_data,
+               "export": export_data, "import": import_data, "wipe": wipe}[command]
+    try:
+        return handler(args)
+    finally:
+        tell_set_aside(data_dir(args))  # whichever way in found the damage
 
 
 def track(args: argparse.Namespace) -> int:
@@ -75,6 +90,7 @@ def track(args: argparse.Namespace) -> int:
     from widget.tracking import Tracker
 
     store = open_for_tracking(prepare_data_dir(args) / DB_NAME)
+    tell_set_aside(store.path.parent)
     options = Options.from_settings(store.all_settings())
     overrides = {}
     if args.interval is not None:
@@ -136,12 +152,15 @@ def apps(args: argparse.Namespace) -> int:
         if action == "add":
             return _apps_add(args, store, catalog, current_platform())
         if action == "remove":
-            for key in args.ids:
-                if store.remove_app(key):
-                    print(f"No longer tracking {key}; its history stays.")
-                else:
+            tracked_keys = {a.key for a in store.list_apps()}
+            keys = list(dict.fromkeys(args.ids))
+            for key in keys:  # all checked before any is removed
+                if key not in tracked_keys:
                     raise UsageError(f"'{key}' is not among the apps you track; "
                                      "`driftcheck apps list` shows them.")
+            for key in keys:
+                store.remove_app(key)
+                print(f"No longer tracking {key}; its history stays.")
             return 0
     finally:
         store.close()
@@ -346,7 +365,7 @@ def _print_goals(goals: list[Goal], names: dict[str, str], as_json: bool) -> Non
 
 
 def checkin(args: argparse.Namespace) -> int:
-    from widget.core.checkin import Checkin, check_answer
+    from widget.core.checkin import Checkin, check_answer, check_note
     from widget.core.options import instant_to_setting
     from widget.core.usage import usage_now, usage_window
     from widget.localzone import local_zone
@@ -355,7 +374,7 @@ def checkin(args: argparse.Namespace) -> int:
         answer = check_answer(int(args.answer.strip()))
     except ValueError:
         answer = check_answer(-1)  # the same sentence as any other answer out of range
-    note = args.note.strip() if args.note and args.note.strip() else None
+    note = check_note(args.note)
     store = open_store(args)
     try:
         options = Options.from_settings(store.all_settings())
@@ -374,41 +393,53 @@ def checkin(args: argparse.Namespace) -> int:
     return 0
 
 
-REPORT_HISTORY_WEEKS = 8
-
-
 def report(args: argparse.Namespace) -> int:
-    from widget.core.days import local_day
-    from widget.core.report import week_monday, week_report, weekly_totals
-    from widget.core.usage import iso_week, week_window
+    """The week's numbers, read as the dashboard reads them (`load_dashboard`), so both show
+    the same; through the lean store, so no SQLAlchemy is loaded for a read."""
+    from widget.dashboard_data import load_dashboard
     from widget.localzone import local_zone
+    from widget.store.resident import open_for_tracking
 
-    store = open_store(args)
+    store = open_for_tracking(prepare_data_dir(args) / DB_NAME)
     try:
         options = Options.from_settings(store.all_settings())
-        tz = local_zone()
-        start_hour = int(options.day_start_hour)
-        now = datetime.now(UTC)
-        week = args.week or iso_week(local_day(now, tz, start_hour))
-        monday = week_monday(week)
-        before = [iso_week(monday - timedelta(weeks=k))
-                  for k in range(REPORT_HISTORY_WEEKS, 0, -1)]
-        start, _ = week_window(week_monday(before[0]), tz, start_hour)
-        _, end = week_window(monday, tz, start_hour)
-        intervals = store.intervals_overlapping(start, end)
-        goals_ = store.list_goals()
-        names = store.app_names()
+        data = load_dashboard(store, args.week, datetime.now(UTC), local_zone(),
+                              int(options.day_start_hour))
     finally:
         store.close()
-    totals = weekly_totals(intervals, before, tz, start_hour)
-    # Weeks before the first one with any use lie before the history, not at zero.
-    while before and totals[before[0]] <= 0:
-        del totals[before.pop(0)]
-    result = week_report(intervals, week, totals, goals_, names, tz, start_hour, now=now)
+    result = data.report
     if args.json:
         _print_json(result.to_json())
         return 0
+    if args.pdf is not None:
+        return _report_pdf(data, args.pdf)
     print(_report_text(result))
+    return 0
+
+
+def _report_pdf(data: DashboardData, target: Path) -> int:
+    """Draw the report into a PDF with Qt, offscreen unless a platform was chosen."""
+    if target.is_dir():
+        raise UsageError(f"{target} is a folder; give the PDF a file name, like week.pdf.")
+    if not target.parent.is_dir():
+        raise UsageError(f"There is no folder {target.parent} to put the PDF in.")
+    if target.exists() and not target.is_file():  # a FIFO, or a device such as /dev/null
+        raise UsageError(f"{target} is not a regular file; give the PDF a file name, like "
+                         "week.pdf.")
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from widget.ui.pdf_report import write_report_pdf
+
+    app = QApplication.instance() or QApplication(["driftcheck"])
+    try:
+        pages = write_report_pdf(data, target)
+    except OSError as exc:
+        raise UsageError(f"The PDF could not be written to {target} "
+                         f"({exc.strerror or exc}).") from None
+    del app
+    print(f"Wrote {target} ({pages} page{'s' if pages != 1 else ''}, for you alone: it is "
+          "not sent anywhere).")
     return 0
 
 
@@ -484,6 +515,34 @@ def _set_aside(store: Store) -> Path:
     for file in store.files():
         file.rename(target.with_name(target.name + file.name[len(store.path.name):]))
     return target
+
+
+def export_data(args: argparse.Namespace) -> int:
+    """`driftcheck export`: everything the person keeps, to a file or stdout (widget.exchange)."""
+    from widget.exchange import run_export
+
+    store = open_store(args)
+    store.close()
+    return run_export(store.path, args.format, args.output, args.include_notes)
+
+
+def import_data(args: argparse.Namespace) -> int:
+    """`driftcheck import FILE`: the file checked in full first, then one transaction."""
+    from widget.exchange import read_import, run_import
+
+    snapshot = read_import(args.file)
+    store = open_store(args)
+    store.close()
+    return run_import(store.path, snapshot, args.replace)
+
+
+def wipe(args: argparse.Namespace) -> int:
+    """`driftcheck wipe`: every trace removed (widget.wipe). It never creates the data folder
+    or a log in it."""
+    from widget.wipe import run_wipe
+
+    os.umask(0o077)
+    return run_wipe(data_dir(args), args.yes)
 
 
 def _print_json(data: object) -> None:

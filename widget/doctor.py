@@ -133,7 +133,8 @@ def _database(path: Path, advice: list[str]) -> dict[str, Any]:
     if not path.exists():
         return {"exists": False}
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2)
+        # as_uri() escapes a '?' or '#' in a folder's name, which would end the file name.
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=2)
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             check = conn.execute("PRAGMA quick_check").fetchone()[0]

@@ -28,6 +28,15 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class _LogFile(logging.handlers.RotatingFileHandler):
+    """The log file, which a full disk or a read-only folder may refuse for a while: the line
+    is dropped rather than a traceback printed on stderr for every one (logging's default).
+    Warnings still reach stderr through the console handler."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        pass
+
+
 def setup_logging(data_dir: Path, level: str = "info", stderr: bool = True) -> Path:
     """Send the program's log to `data_dir/driftcheck.log` (mode 0600, rotated at 1 MB)."""
     path = data_dir / LOG_NAME
@@ -37,8 +46,7 @@ def setup_logging(data_dir: Path, level: str = "info", stderr: bool = True) -> P
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
-    file_handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=1,
-                                                        encoding="utf-8")
+    file_handler = _LogFile(path, maxBytes=1_000_000, backupCount=1, encoding="utf-8")
     file_handler.setFormatter(JsonFormatter())
     root.addHandler(file_handler)
     if stderr:

@@ -6,6 +6,7 @@ in files only its owner may read (0600). Modes are enforced here, not left to th
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import sys
@@ -53,6 +54,12 @@ def ensure_private_dir(path: Path) -> Path:
     """
     path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
     if _IS_POSIX:
+        info = path.stat()
+        # A shared folder such as /tmp (sticky) or someone else's is never made ours: closing
+        # it to its other users would break their programs.
+        if info.st_mode & stat.S_ISVTX or info.st_uid != os.getuid():
+            raise PermissionError(errno.EPERM, "it is shared with others; give driftcheck a "
+                                               "folder of its own")
         _tighten(path, PRIVATE_DIR_MODE)
     return path
 

@@ -23,6 +23,9 @@ from widget.probes.base import Probe
 
 log = logging.getLogger(__name__)
 
+_WORKS_AGAIN = {"probe": "the probe answers again",
+                "store": "the database takes writes again; what waited in memory is saved"}
+
 
 class IntervalSink(Protocol):
     """What the sampler needs of the store."""
@@ -64,6 +67,7 @@ class Sampler:
         self._closed: list[_Unsaved] = []
         self._stopped = False
         self._paused = False
+        self._failing: dict[str, str] = {}  # "probe"/"store": the first error, while it lasts
         self.stats = SamplerStats()
 
     def set_on_change(self, on_change: Callable[[], None] | None) -> None:
@@ -144,6 +148,7 @@ class Sampler:
         except Exception as exc:  # a probe bug must not stop tracking
             self._note_error("probe", f"unexpected {type(exc).__name__}")
             return None
+        self._works_again("probe")
         app = self._match(fg) if fg is not None else None
         return Observation(wall, mono, app, idle, locked, self._probe.measure)
 
@@ -163,6 +168,7 @@ class Sampler:
         """Write what changed. A transient failure (disk full, a read-only folder, a busy
         file) keeps the changes for the next tick; a row that vanished is written anew; an
         interval of an app that no longer exists is dropped."""
+        wrote = False
         try:
             while self._closed:
                 item = self._closed[0]
@@ -172,9 +178,13 @@ class Sampler:
                 else:
                     self._save(item.interval, item.row_id)
                 self._closed.pop(0)
+                wrote = True
             if self._open is not None and self._open_dirty and (extend or self._open_row is None):
                 self._open_row = self._save(self._open, self._open_row)
                 self._open_dirty = False
+                wrote = True
+            if wrote:
+                self._works_again("store")
         except DriftcheckError as exc:
             self._note_error("store", str(exc))
         except Exception as exc:
@@ -200,4 +210,14 @@ class Sampler:
         else:
             self.stats.store_errors += 1
         self.stats.last_error = f"{where}: {what}"
-        log.warning("%s error: %s", where, what)
+        # Once until it works again, not at every sample: a full disk or an X server that is
+        # gone for an hour would otherwise fill a terminal (and the log) line by line.
+        if where in self._failing:
+            log.debug("%s error again: %s", where, what)
+        else:
+            self._failing[where] = what
+            log.warning("%s error: %s", where, what)
+
+    def _works_again(self, where: str) -> None:
+        if self._failing.pop(where, None) is not None:
+            log.info(_WORKS_AGAIN[where], extra={"event": f"{where}_ok"})

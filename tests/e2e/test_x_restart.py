@@ -1,9 +1,15 @@
-"""The X server goes away under a running tracker and comes back: the tracker survives, logs
-the loss without any title, and tracks again on the new server."""
+"""The X server goes away and comes back. `driftcheck track` survives, logs the loss without
+any title, and tracks again on the new server; the tray app, which Qt cannot keep drawing,
+closes with its time saved and one line, and tracks again once started on the new server."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -11,7 +17,16 @@ import pytest
 
 from tests.conftest import skip_or_fail
 from tests.e2e.test_track_x11 import Tracker, focus_for
-from tests.e2e.xsession import ActivePerson, missing_tools, start_session, stop_processes
+from tests.e2e.xsession import (
+    ActivePerson,
+    XSession,
+    missing_tools,
+    start_session,
+    stop_processes,
+    wait_for,
+)
+
+REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]
 
@@ -57,3 +72,100 @@ def test_tracker_survives_the_x_server_restarting(tmp_path: Path, run_driftcheck
     log = (data / "driftcheck.log").read_text()
     assert "went away" in log or "not reachable" in log
     assert "Secret" not in log
+
+
+def test_the_tray_app_closes_in_one_line_with_its_time_saved_and_tracks_again(
+        tmp_path: Path) -> None:
+    """Qt cannot move to a new display, so the tray app closes, as after Quit: the open
+    interval ends at that moment and is written (with 20 s samples no sample came after the
+    focus change, so only that closing can have saved the time), and it says so in one line.
+    Started again on the new display, it tracks on."""
+    if missing_tools():
+        skip_or_fail(f"{', '.join(missing_tools())} not installed")
+    from tests.e2e.test_app_single_instance import app_env, prepare
+    from widget.ui.display_loss import DISPLAY_LOST
+
+    data = tmp_path / "data"
+    prepare(data)
+    cli = [sys.executable, "-m", "widget", "--data-dir", str(data)]
+    cli_env = {**os.environ, "PYTHONPATH": str(REPO)}
+    subprocess.run([*cli, "apps", "add", "koboldcpp"], env=cli_env, check=True, timeout=60,
+                   capture_output=True)
+    subprocess.run([*cli, "settings", "sample_interval", "20"], env=cli_env, check=True,
+                   timeout=60, capture_output=True)
+    log = data / "driftcheck.log"
+
+    def start_app(xs: XSession, err: Path) -> subprocess.Popen[bytes]:
+        starts = log.read_text().count("tracking started") if log.exists() else 0
+        with err.open("wb") as sink:
+            app = subprocess.Popen(cli, env=app_env(xs), stdout=subprocess.DEVNULL, stderr=sink)
+        wait_for(lambda: log.read_text().count("tracking started") > starts
+                 or app.poll() is not None, 30, "the tray app to start", step=0.1)
+        assert app.poll() is None, err.read_text()
+
+        def its_window() -> bool:  # with no tray it shows a window, which takes the focus
+            return bool(subprocess.run(
+                ["xdotool", "search", "--onlyvisible", "--pid", str(app.pid), "--name",
+                 "^driftcheck$"], env=xs.env, capture_output=True, text=True,
+                timeout=10).stdout.split())
+
+        wait_for(its_window, 30, "the tray app's window", step=0.2)
+        return app
+
+    xs, procs = start_session(tmp_path)
+    number = int(xs.display.lstrip(":"))
+    app: subprocess.Popen[bytes] | None = None
+    try:
+        window = xs.spawn("koboldcpp", "Secret before 51aa")
+        xs.spawn("notes", "Notes")
+        first_err = tmp_path / "first-stderr.txt"
+        app = start_app(xs, first_err)
+        with ActivePerson(xs):
+            before = focus_for(xs, window, 3)
+        gone_from = time.monotonic()
+        # The server first, with the window still in front: no focus change can close the
+        # interval before the app does.
+        wm, server = procs
+        stop_processes([server])
+        gone = time.monotonic() - gone_from
+        stop_processes([wm])
+        xs.close_windows()
+        assert app.wait(timeout=30) == 1, first_err.read_text()
+        app = None
+        assert first_err.read_text().splitlines() == [DISPLAY_LOST]
+        saved = stored_seconds(data)
+        assert before - 0.3 <= saved <= before + gone + 0.3, (saved, before, gone)
+        assert not (data / "driftcheck.fifo").exists(), "it closed as after Quit"
+
+        xs, procs = start_session(tmp_path, number)
+        window = xs.spawn("koboldcpp", "Secret after 62bb")
+        xs.spawn("notes", "Notes")
+        second_err = tmp_path / "second-stderr.txt"
+        app = start_app(xs, second_err)
+        with ActivePerson(xs):
+            after = focus_for(xs, window, 3)
+        app.send_signal(signal.SIGTERM)
+        assert app.wait(timeout=30) == 0, second_err.read_text()
+        app = None
+    finally:
+        if app is not None:
+            app.kill()
+            app.wait(timeout=10)
+        xs.close_windows()
+        stop_processes(procs)
+    total = stored_seconds(data)
+    assert saved + after - 0.3 <= total <= saved + after + 0.5, (total, saved, after)
+    db = sqlite3.connect(f"file:{data / 'driftcheck.sqlite3'}?mode=ro", uri=True)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    db.close()
+    assert "Secret" not in log.read_text()
+
+
+def stored_seconds(data: Path) -> float:
+    db = sqlite3.connect(f"file:{data / 'driftcheck.sqlite3'}?mode=ro", uri=True)
+    try:
+        (ms,) = db.execute("SELECT coalesce(sum(end_ms - start_ms), 0) FROM intervals"
+                           ).fetchone()
+    finally:
+        db.close()
+    return float(ms) / 1000

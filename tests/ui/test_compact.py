@@ -149,14 +149,16 @@ def test_goals_for_all_apps_together_get_their_own_bars(qtbot: QtBot) -> None:
     assert week.isVisible() and week.maximum() == 5 * 3600
 
 
-def test_check_in_is_offered_and_the_dashboard_waits(qtbot: QtBot) -> None:
-    widget = CompactWidget(BERLIN)
+def test_check_in_and_the_dashboard_are_offered(qtbot: QtBot) -> None:
+    widget = CompactWidget(BERLIN, dashboard=True)
     qtbot.addWidget(widget)
     widget.show()
     assert widget.check_in_button.isVisible()
-    assert not widget.dashboard_button.isVisible()  # next issue; hidden until then
+    assert widget.dashboard_button.isVisible()
     with qtbot.waitSignal(widget.check_in_requested):
         widget.check_in_button.click()
+    with qtbot.waitSignal(widget.dashboard_requested):
+        widget.dashboard_button.click()
 
 
 def test_amounts_read_naturally() -> None:

@@ -51,6 +51,9 @@ class Actions:
     def open_settings(self) -> None:
         self.calls.append(("settings", None))
 
+    def open_dashboard(self) -> None:
+        self.calls.append(("dashboard", None))
+
     def quit(self) -> None:
         self.calls.append(("quit", None))
 
@@ -141,10 +144,17 @@ def test_the_menu_offers_what_the_person_needs(make) -> None:  # type: ignore[no
     assert not action(presence.pause_menu, "Resume").isEnabled()  # nothing to resume yet
 
 
-def test_the_dashboard_is_not_a_dead_button(make) -> None:  # type: ignore[no-untyped-def]
-    dashboard = action(make().menu, "Open dashboard")
-    assert not dashboard.isEnabled()
-    assert dashboard.toolTip() == "Coming soon"
+def test_the_dashboard_opens_from_the_menu_and_the_widget(make, actions: Actions  # type: ignore[no-untyped-def]
+                                                           ) -> None:
+    presence = make(dashboard=True)  # as the app builds it
+    dashboard = action(presence.menu, "Open dashboard")
+    assert dashboard.isEnabled()
+    assert dashboard.toolTip() != "Coming soon"
+    dashboard.trigger()
+    presence.show_compact()
+    assert presence.compact is not None and presence.compact.dashboard_button.isVisible()
+    presence.compact.dashboard_button.click()
+    assert actions.calls == [("dashboard", None), ("dashboard", None)]
 
 
 def test_menu_entries_reach_the_app(make, actions: Actions) -> None:  # type: ignore[no-untyped-def]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -275,18 +278,17 @@ def test_a_file_from_a_newer_driftcheck_is_refused_untouched(
     assert list(tmp_path.glob("*.bak")) == []
 
 
-def test_a_garbage_file_raises_store_error(tmp_path: Path) -> None:
+def test_a_garbage_file_is_set_aside_untouched_not_upgraded(tmp_path: Path) -> None:
+    """Damage is not an old schema: nothing is migrated or backed up; the bytes are kept under
+    another name (tests/unit/test_faults_store.py has the rest)."""
     path = tmp_path / "driftcheck.sqlite"
     garbage = b"this is not a database, just some bytes\n" * 200
     path.write_bytes(garbage)
-    with pytest.raises(StoreError) as caught:
-        Store.open(path)
-    assert not isinstance(caught.value, sqlite3.Error)
-    message = str(caught.value)
-    assert str(path) in message
-    assert "damaged" in message
-    assert "not a database" in message
-    assert path.read_bytes() == garbage
+    Store.open(path).close()
+    [aside] = tmp_path.glob("driftcheck.sqlite.corrupt-*[0-9Z]")
+    assert aside.read_bytes() == garbage
+    assert read_version(path) == LATEST_VERSION
+    assert list(tmp_path.glob("*.bak")) == []
 
 
 def test_a_foreign_sqlite_file_is_refused(tmp_path: Path) -> None:
@@ -321,3 +323,93 @@ def test_a_failed_step_leaves_the_file_at_the_previous_version(
     raw = sqlite3.connect(path)
     assert raw.execute("SELECT name FROM sqlite_master WHERE name = 'half_done'").fetchall() == []
     raw.close()
+
+
+# --- through the real command line ---------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def make_v2_file(path: Path) -> None:
+    """A file as driftcheck at schema 2 left it: v1's data, then goals."""
+    make_v1_file(path, intervals=300)
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        assert MIGRATIONS[1][0] == 2
+        MIGRATIONS[1][2](conn)
+        conn.exec_driver_sql("PRAGMA user_version = 2")
+        conn.exec_driver_sql(
+            "INSERT INTO goals (app_id, kind, limit_seconds, quiet_start_min, quiet_end_min,"
+            " created_ms) VALUES (NULL, 'daily', 2700, NULL, NULL, 1), (1, 'weekly', 18000,"
+            " NULL, NULL, 2), (NULL, 'quiet_hours', NULL, 1380, 360, 3)")
+    engine.dispose()
+
+
+def every_row(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        tables = [r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall() for t in tables}
+    finally:
+        conn.close()
+
+
+def cli(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DRIFTCHECK_DATA_DIR", "DISPLAY", "WAYLAND_DISPLAY")}
+    return subprocess.run([sys.executable, "-m", "widget", "--data-dir", str(data), *args],
+                          capture_output=True, text=True, timeout=60,
+                          env={**env, "PYTHONPATH": str(REPO)})
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_the_cli_upgrades_an_older_file_keeping_every_row_of_every_table(
+        tmp_path: Path, version: int) -> None:
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    path = data / "driftcheck.sqlite3"
+    (make_v1_file if version == 1 else make_v2_file)(path)
+    before = every_row(path)
+    assert sum(len(rows) for rows in before.values()) > 300
+
+    done = cli(data, "goals", "list", "--json")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    after = every_row(path)
+    for table, rows in before.items():
+        assert after[table] == rows, f"{table} changed in the upgrade"
+    assert set(after) - set(before) >= {"checkins"}
+    assert read_version(path) == LATEST_VERSION
+    assert every_row(data / f"driftcheck.sqlite3.v{version}.bak") == before
+    if version == 2:  # the goals came through, as the person sees them
+        goals = json.loads(done.stdout)
+        assert [(g["kind"], g["app"]) for g in goals] == [
+            ("daily", None), ("weekly", "replika"), ("quiet_hours", None)]
+
+
+@pytest.mark.parametrize("command", [["status"], ["track"], ["apps", "add", "replika"]])
+def test_the_cli_refuses_a_newer_file_in_one_sentence_leaving_it_as_it_was(
+        tmp_path: Path, command: list[str]) -> None:
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    path = data / "driftcheck.sqlite3"
+    Store.open(path).close()
+    raw = sqlite3.connect(path)
+    raw.execute("PRAGMA user_version = 999")
+    raw.close()
+    before = path.read_bytes()
+
+    done = cli(data, *command)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "driftcheck: This data was written by a newer version of driftcheck (schema 999); "
+        "please update driftcheck to open it."]
+    assert done.stdout == ""
+    assert path.read_bytes() == before
+    # Reading a WAL-mode file's version makes SQLite create its (empty) -wal and -shm; no
+    # backup, no set-aside copy, no other file.
+    assert {p.name for p in data.iterdir()} <= {"driftcheck.log", "driftcheck.sqlite3",
+                                                 "driftcheck.sqlite3-wal", "driftcheck.sqlite3-shm"}
+    wal = data / "driftcheck.sqlite3-wal"
+    assert not wal.exists() or wal.stat().st_size == 0

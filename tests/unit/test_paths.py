@@ -82,6 +82,27 @@ def test_ensure_private_dir_tightens_an_open_dir(tmp_path: Path, loose_umask: No
 
 
 @posix_only
+def test_ensure_private_dir_never_closes_a_shared_folder(tmp_path: Path) -> None:
+    shared = tmp_path / "tmp-like"
+    shared.mkdir()
+    shared.chmod(0o1777)  # sticky and open to all, like /tmp
+    with pytest.raises(PermissionError, match="shared with others"):
+        ensure_private_dir(shared)
+    assert mode(shared) == 0o1777
+
+
+@posix_only
+def test_the_cli_refuses_a_shared_folder_in_one_sentence(tmp_path: Path) -> None:
+    from widget.cli import main
+
+    shared = tmp_path / "tmp-like"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    assert main(["--data-dir", str(shared), "status"]) == 1
+    assert mode(shared) == 0o1777 and not any(shared.iterdir())
+
+
+@posix_only
 def test_private_file_creates_0600(tmp_path: Path, loose_umask: None) -> None:
     target = tmp_path / "f.db"
     private_file(target)

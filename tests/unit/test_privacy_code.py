@@ -3,6 +3,14 @@ the core stays pure, and only one module knows APScheduler.
 
 Imports are read with `ast`, so an import hidden inside a function (the lazy platform imports)
 is caught as surely as one at the top of a module.
+
+What this proves is about widget/'s own code: its imports, the programs it starts and the
+addresses it could hand to a browser. The libraries it uses load networking modules of their
+own (APScheduler imports asyncio, and with it ssl and socket; python-xlib and jeepney use
+socket for the X server's and D-Bus's Unix sockets; Qt has its own C++ sockets), so "nothing
+imports socket" cannot be true of the running program. What the running program does is
+proven by tests/e2e/test_privacy_session.py: a full session under an audit hook and strace,
+where every socket must be AF_UNIX and no name may be resolved.
 """
 
 from __future__ import annotations
@@ -17,9 +25,14 @@ PACKAGE = Path(__file__).resolve().parents[2] / "widget"
 
 NETWORK = ("socket", "ssl", "urllib", "urllib3", "http", "requests", "httpx", "aiohttp",
            "websocket", "websockets", "smtplib", "ftplib", "xmlrpc", "socketserver", "asyncio",
-           "telnetlib", "poplib", "imaplib", "nntplib")
+           "telnetlib", "poplib", "imaplib", "nntplib", "asyncore", "asynchat", "smtpd",
+           "multiprocessing.connection", "multiprocessing.managers", "webbrowser",
+           "paramiko", "pycurl", "grpc", "zmq", "dns", "zeroconf", "twisted", "tornado",
+           "anyio", "trio", "selectors")
 NETWORK_QT = ("PySide6.QtNetwork", "PySide6.QtWebEngine", "PySide6.QtWebSockets",
-              "PySide6.QtWebChannel", "PySide6.QtWebView", "PySide6.QtHttpServer")
+              "PySide6.QtWebChannel", "PySide6.QtWebView", "PySide6.QtHttpServer",
+              "PySide6.QtNetworkAuth", "PySide6.QtRemoteObjects", "PySide6.QtGrpc",
+              "PySide6.QtCoap", "PySide6.QtMqtt", "PySide6.QtOpcUa")
 NOT_IN_CORE = ("PySide6", "shiboken6", "sqlalchemy", "apscheduler", "psutil", "Xlib",
                "jeepney", "widget.store", "widget.probes", "widget.ui", "widget.sampler",
                "widget.scheduling", "widget.tracking", "widget.app", "widget.commands",
@@ -152,3 +165,59 @@ def test_only_scheduling_imports_apscheduler() -> None:
                  for path in python_files(PACKAGE)
                  for _, module in imported_modules(path) if within(module, ("apscheduler",))}
     assert importers == {"widget/scheduling.py"}
+
+
+# The programs driftcheck starts, by how the code names them: itself (doctor's tray check in a
+# child process) and the compositors' own command-line clients, which talk to them over their
+# Unix sockets. A new one (curl, a browser, ssh...) must be added here on purpose.
+STARTED_PROGRAMS = {"sys.executable", "self._hyprctl", "self._swaymsg"}
+SUBPROCESS_CALLS = {"subprocess.run", "subprocess.Popen", "subprocess.call",
+                    "subprocess.check_call", "subprocess.check_output", "os.system",
+                    "os.popen", "os.execv", "os.execvp", "os.execl", "os.execlp", "os.spawnv",
+                    "os.spawnvp", "os.posix_spawn", "os.posix_spawnp"}
+
+
+def started_programs(path: Path) -> list[tuple[int, str]]:
+    """(line, the program as the code names it) of every process a file starts."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and ast.unparse(node.func) in SUBPROCESS_CALLS:
+            first = node.args[0] if node.args else None
+            if isinstance(first, ast.List | ast.Tuple) and first.elts:
+                first = first.elts[0]
+            found.append((node.lineno, "<none>" if first is None else ast.unparse(first)))
+    return found
+
+
+def test_driftcheck_starts_no_program_that_could_reach_a_network() -> None:
+    started = {f"{path.relative_to(PACKAGE.parent)}:{line} starts {program}"
+               for path in python_files(PACKAGE) for line, program in started_programs(path)}
+    assert started, "the checker sees no process started at all; has it gone blind?"
+    unknown = sorted(s for s in started if s.rsplit(" starts ", 1)[1] not in STARTED_PROGRAMS)
+    assert unknown == []  # a program named through a variable shows as that variable
+
+
+def test_the_program_checker_sees_every_form(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("import os, subprocess, sys\n"
+                      "subprocess.run(['curl', 'https://example.org'])\n"
+                      "subprocess.Popen(('wget', 'x'))\n"
+                      "os.system('nc -l 80')\n"
+                      "subprocess.run([sys.executable, '-c', 'pass'])\n"
+                      "command = ['ssh', 'host']\nsubprocess.run(command)\n", encoding="utf-8")
+    assert [p for _, p in started_programs(sample)] == ["'curl'", "'wget'", "'nc -l 80'",
+                                                         "sys.executable", "command"]
+
+
+def test_no_address_is_handed_to_a_browser() -> None:
+    """Opening a web address (QDesktopServices.openUrl, webbrowser) sends it off the device
+    through the browser; driftcheck has no reason to."""
+    found = []
+    for path in python_files(PACKAGE):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in ("openUrl", "open_new",
+                                                                 "open_new_tab"):
+                found.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
+            if isinstance(node, ast.Name) and node.id == "QDesktopServices":
+                found.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
+    assert found == []

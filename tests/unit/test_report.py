@@ -322,6 +322,8 @@ def test_week_report_marks_drift_only_over_complete_weeks() -> None:
     assert not midweek.complete
     assert midweek.trend_weeks == tuple(history.values())
     assert midweek.total_s == 2.5 * H  # Saturday has not happened yet
+    assert midweek.words.startswith("So far this week: 2 h 30 min in 3 days; a usual whole "
+                                    "week is ")  # Monday, Tuesday and Wednesday so far
 
 
 def test_week_report_fills_missing_history_weeks_with_no_use() -> None:

@@ -232,3 +232,12 @@ def test_words_never_judge(this_week: float, base: float | None, with_signal: bo
         assert word not in lowered
     assert text.startswith("This week: ")
     assert text.endswith(".") and len(text.split(". ")) <= 2  # one or two sentences
+
+
+def test_a_week_in_progress_is_said_beside_a_whole_usual_week() -> None:
+    text = week_in_words(2 * H, 4 * H, None, days_so_far=3)
+    assert text == "So far this week: 2 h in 3 days; a usual whole week is 4 h."
+    assert "less" not in text
+    assert week_in_words(10 * MIN, None, None, days_so_far=1) == \
+        "So far this week: 10 min in 1 day."
+    assert week_in_words(2 * H, 4 * H, None, days_so_far=7) == week_in_words(2 * H, 4 * H, None)

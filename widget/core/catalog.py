@@ -175,7 +175,7 @@ def custom_app(
         raise InvalidRule("Please give the app a name.")
     if len(name) > MAX_NAME_LENGTH:
         raise InvalidRule(f"App names can be at most {MAX_NAME_LENGTH} characters.")
-    if any(unicodedata.category(char) == "Cc" for char in name):
+    if any(unicodedata.category(char) in ("Cc", "Cs") for char in name):
         raise InvalidRule("App names cannot contain tabs, line breaks or other control characters.")
     rules: dict[Rule, None] = {}  # keeps order, drops repeats
     for kind, patterns in ((RuleKind.PROCESS, processes), (RuleKind.TITLE, titles)):

@@ -45,6 +45,25 @@ def check_answer(answer: int) -> int:
     return answer
 
 
+MAX_NOTE_LENGTH = 20_000  # an export carries notes up to this long (widget.core.portable)
+
+
+def check_note(note: str | None) -> str | None:
+    """The note as it is kept (stripped; None when there is none), or UsageError: a note
+    must fit in an export and be text that can be stored."""
+    from widget.errors import UsageError
+
+    note = note.strip() if note else None
+    if not note:
+        return None
+    if len(note) > MAX_NOTE_LENGTH:
+        raise UsageError(f"A note can be at most {MAX_NOTE_LENGTH:,} characters.")
+    if "\x00" in note or any("\ud800" <= char <= "\udfff" for char in note):
+        raise UsageError("The note holds characters that cannot be stored; please write it "
+                         "again.")
+    return note
+
+
 # --- when to ask ---------------------------------------------------------------------------
 
 

@@ -87,21 +87,31 @@ def check_goals(goals: Sequence[Goal]) -> list[Goal]:
     return list(goals)
 
 
+def _digits(text: str) -> int:
+    """A whole number written in digits only: `int()` alone would also take '-5', '+5', '1_0'
+    and surrounding spaces."""
+    if not text.isdecimal() or len(text) > 9:  # nine digits: far beyond any goal, cheap to read
+        raise ValueError(text)
+    return int(text)
+
+
 def parse_duration(text: str) -> int:
     """Seconds from '45m', '1h30m', '2h', '90' (minutes) or '1:30'; InvalidGoal otherwise."""
     raw = text.strip().lower().replace(" ", "")
     try:
         if ":" in raw:
             hours, minutes = raw.split(":", 1)
-            return int(hours) * 3600 + int(minutes) * 60
-        if raw.isdigit():
-            return int(raw) * 60
+            if _digits(minutes) >= 60 or len(minutes) != 2:
+                raise ValueError(raw)
+            return _digits(hours) * 3600 + _digits(minutes) * 60
+        if raw.isdecimal():
+            return _digits(raw) * 60
         total, number = 0, ""
         for char in raw:
-            if char.isdigit():
+            if char.isdecimal():
                 number += char
             elif char in "hm" and number:
-                total += int(number) * (3600 if char == "h" else 60)
+                total += _digits(number) * (3600 if char == "h" else 60)
                 number = ""
             else:
                 raise ValueError(char)
@@ -117,8 +127,10 @@ def parse_time_of_day(text: str) -> int:
     """Minutes after midnight from 'HH:MM'; InvalidGoal otherwise."""
     try:
         hours, minutes = text.strip().split(":")
-        value = int(hours) * 60 + int(minutes)
-        if not (0 <= int(hours) < 24 and 0 <= int(minutes) < 60):
+        if not 1 <= len(hours) <= 2 or len(minutes) != 2:
+            raise ValueError(text)
+        value = _digits(hours) * 60 + _digits(minutes)
+        if not (0 <= _digits(hours) < 24 and 0 <= _digits(minutes) < 60):
             raise ValueError(text)
         return value
     except ValueError:

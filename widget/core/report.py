@@ -17,7 +17,7 @@ from itertools import pairwise
 from statistics import median
 from typing import Any
 
-from widget.core.days import day_window, local_day
+from widget.core.days import day_window
 from widget.core.goals import Goal, GoalKind
 from widget.core.intervals import clip
 from widget.core.model import Interval
@@ -52,50 +52,80 @@ def _shift_week(week: str, weeks: int) -> str:
 # --- totals ----------------------------------------------------------------------------------
 
 
+def clipped(intervals: Iterable[Interval], start: datetime, end: datetime) -> list[Interval]:
+    """The parts of `intervals` inside [start, end), in their order. Those wholly inside are
+    kept as they are (nearly all of them: copying each would be most of a report's time)."""
+    parts = []
+    for iv in intervals:
+        if start <= iv.start and iv.end <= end:
+            if iv.start < iv.end:
+                parts.append(iv)
+        elif (part := clip(iv, start, end)) is not None:
+            parts.append(part)
+    return parts
+
+
 def daily_totals(intervals: Iterable[Interval], first_day: date, last_day: date, tz: tzinfo,
                  day_start_hour: int) -> dict[date, dict[str, float]]:
     """Seconds per app for each local day from `first_day` to `last_day` inclusive.
 
-    Every day in the range is present (an unused day as {}). Each interval is walked day by
-    day through the time zone, so it costs the days it touches, not the whole range.
+    Every day in the range is present (an unused day as {}). The days' windows are computed
+    once through the time zone; each interval finds its first day by bisection and costs the
+    days it touches, not the whole range.
     """
     totals: dict[date, dict[str, float]] = {}
+    windows: list[tuple[datetime, datetime, date]] = []
     day = first_day
     while day <= last_day:
         totals[day] = {}
+        windows.append((*day_window(day, tz, day_start_hour), day))
         day += timedelta(days=1)
-    if not totals:
-        return totals
-    range_start, _ = day_window(first_day, tz, day_start_hour)
-    _, range_end = day_window(last_day, tz, day_start_hour)
+    starts = [start for start, _, _ in windows]
     for interval in intervals:
-        part = clip(interval, range_start, range_end)
-        if part is None:
-            continue
-        day = local_day(part.start, tz, day_start_hour)
-        while True:
-            start, end = day_window(day, tz, day_start_hour)
-            if start >= part.end:
-                break
-            piece = clip(part, start, end)
-            if piece is not None:
+        index = max(0, bisect_right(starts, interval.start) - 1)
+        while index < len(windows) and windows[index][0] < interval.end:
+            start, end, day = windows[index]
+            lo, hi = max(interval.start, start), min(interval.end, end)
+            if hi > lo:
                 by_app = totals[day]
-                by_app[piece.app] = by_app.get(piece.app, 0.0) + piece.seconds
-            day += timedelta(days=1)
+                by_app[interval.app] = by_app.get(interval.app, 0.0) + (hi - lo).total_seconds()
+            index += 1
     return totals
 
 
 def weekly_totals(intervals: Iterable[Interval], weeks: Sequence[str], tz: tzinfo,
                   day_start_hour: int) -> dict[str, float]:
     """Seconds of all apps together in each ISO week ("2026-W48"), Monday's day start to the
-    next Monday's (167 or 169 hours around daylight-saving changes)."""
+    next Monday's (167 or 169 hours around daylight-saving changes).
+
+    Week windows never overlap, so with them sorted by start each interval finds its first
+    week by bisection and walks on only through the weeks it touches: two years of dense
+    history costs one pass, not one pass per week. Each week adds its pieces in the order of
+    `intervals`, so the sums are the same floats as clipping every interval against every week.
+    """
     windows = {week: week_window(week_monday(week), tz, day_start_hour) for week in weeks}
     totals = dict.fromkeys(windows, 0.0)
+    ordered = sorted((start, end, week) for week, (start, end) in windows.items())
+    starts = [start for start, _, _ in ordered]
+    count, first = len(ordered), 0
     for interval in intervals:
-        for week, (start, end) in windows.items():
-            part = clip(interval, start, end)
-            if part is not None:
-                totals[week] += part.seconds
+        lo, hi = interval.start, interval.end
+        if hi <= lo:
+            continue
+        if not (first < count and ordered[first][0] <= lo < ordered[first][1]):
+            first = max(0, bisect_right(starts, lo) - 1)  # sorted input rarely gets here
+        index = first
+        while index < count:
+            start, end, week = ordered[index]
+            if start >= hi:
+                break
+            if start <= lo and hi <= end:  # the usual case: inside one week
+                totals[week] += (hi - lo).total_seconds()
+                break
+            part_lo, part_hi = max(lo, start), min(hi, end)
+            if part_hi > part_lo:
+                totals[week] += (part_hi - part_lo).total_seconds()
+            index += 1
     return totals
 
 
@@ -159,8 +189,8 @@ def quiet_share(intervals: Iterable[Interval], goal: Goal,
             or goal.quiet_end is None:
         raise ValueError("quiet_share needs a quiet-hours goal")
     start, end = window
-    parts = [p for iv in intervals if goal.app is None or iv.app == goal.app
-             if (p := clip(iv, start, end)) is not None]
+    parts = clipped((iv for iv in intervals if goal.app is None or iv.app == goal.app),
+                    start, end)
     used = sum(p.seconds for p in parts)
     if used <= 0:
         return 0.0
@@ -313,7 +343,7 @@ def week_report(intervals: Iterable[Interval], week: str, history_weeks: Mapping
     start, end = week_window(week_monday(week), tz, day_start_hour)
     complete = now is None or now >= end
     cut = end if now is None else max(start, min(end, now))
-    parts = [p for iv in intervals if (p := clip(iv, start, cut)) is not None]
+    parts = clipped(intervals, start, cut)
 
     monday = week_monday(week)
     per_day = daily_totals(parts, monday, monday + timedelta(days=6), tz, day_start_hour)
@@ -357,5 +387,6 @@ def week_report(intervals: Iterable[Interval], week: str, history_weeks: Mapping
         daily_goal_s=daily_limit,
         days_over_goal=None if daily_limit is None else days_over_goal(
             {day: sum(apps.values()) for day, apps in per_day.items()}, daily_limit),
-        words=week_in_words(total, base, drift),
+        words=week_in_words(total, base, drift, days_so_far=None if complete else sum(
+            1 for day in per_day if day_window(day, tz, day_start_hour)[0] < cut)),
     )

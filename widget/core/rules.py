@@ -18,6 +18,10 @@ from widget.errors import InvalidRule
 MAX_PATTERN_LENGTH = 200
 MAX_WILDCARDS = 8  # keeps every compiled glob small and cheap to run
 MIN_LITERAL_CHARACTERS = 2
+# A window may carry a title of any length (an X property is read whole). Matching costs up to
+# (title length x pattern length) steps, so only this much of a title is looked at: its first
+# and last halves, where browsers and sites put their names.
+MAX_TITLE_CHARACTERS = 1024
 
 _GLOB_CHARACTERS = frozenset("*?[")
 _FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cs"})  # control characters, lone surrogates
@@ -98,6 +102,16 @@ def validate_pattern(kind: RuleKind, pattern: str) -> str:
             "or it would match almost every window."
         )
     return pattern
+
+
+def clip_title(title: str) -> str:
+    """The part of a title that matching reads: all of it up to MAX_TITLE_CHARACTERS, else
+    its beginning and its end joined by a line break (which no pattern can contain, so a
+    substring never matches across the cut)."""
+    if len(title) <= MAX_TITLE_CHARACTERS:
+        return title
+    half = MAX_TITLE_CHARACTERS // 2
+    return title[:half] + "\n" + title[-half:]
 
 
 def _basename(path: str) -> str:
@@ -185,7 +199,7 @@ class Matcher:
         if best < none:
             return self._keys[best]
         if fg.title and self._titles:
-            return self._match_title(fg, fg.title)
+            return self._match_title(fg, clip_title(fg.title))
         return None
 
     def _match_title(self, fg: Foreground, title: str) -> str | None:

@@ -173,15 +173,22 @@ def drift_signal(weekly_totals: Sequence[float], *, alpha: float = ALPHA) -> Dri
 
 
 def week_in_words(this_week_s: float, baseline_s: float | None,
-                  signal: DriftSignal | None) -> str:
+                  signal: DriftSignal | None, *, days_so_far: int | None = None) -> str:
     """One or two plain sentences about this week against the usual weeks.
 
     Factual and warm: no judgement, no urgency; a rising trend is named and the meaning of
-    it left to the person.
+    it left to the person. `days_so_far` (1-6) marks a week in progress: then the time so
+    far and a usual whole week are said side by side, never as "less than usual", which
+    part of a week always would be.
     """
     this_week_s = max(0.0, this_week_s)
     said = f"This week: {say_duration(this_week_s)}"
-    if baseline_s is None:
+    if days_so_far is not None and 0 < days_so_far < 7:
+        day_s = "day" if days_so_far == 1 else "days"
+        first = f"So far this week: {say_duration(this_week_s)} in {days_so_far} {day_s}"
+        first += (f"; a usual whole week is {say_duration(baseline_s)}." if baseline_s
+                  is not None and baseline_s >= 60 else ".")
+    elif baseline_s is None:
         first = f"{said}; after four full weeks there will be a usual week to compare it with."
     elif baseline_s < 60:  # "your usual 0 min" would read oddly
         first = (f"{said}, about the same as your usual weeks." if this_week_s < 60

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    URL,
     Connection,
     Engine,
     bindparam,
@@ -39,7 +40,7 @@ from widget.core.intervals import MAX_SPAN
 from widget.core.model import Interval, TrackedApp
 from widget.errors import RowGone, StoreError, UnknownApp
 from widget.paths import ensure_private_dir, make_private, private_file
-from widget.store import migrations
+from widget.store import migrations, recovery
 from widget.store.codec import (
     MEASURE_TO_DB,
     apply_pragmas,
@@ -103,14 +104,17 @@ class Store:
     def open(cls, path: Path, clock: Callable[[], datetime] = _utc_now) -> Store:
         """Open (creating if needed) and upgrade the database at `path`.
 
-        Raises StoreError with a sentence for the person when the file is damaged, unreadable
-        or written by a newer driftcheck; a refused file is left byte-for-byte as it was.
-        `clock` dates adding and removing apps.
+        A damaged file is set aside (`recovery`) and a fresh one started. Raises StoreError
+        with a sentence for the person when the file is unreadable, busy or written by a newer
+        driftcheck; a refused file is left byte-for-byte as it was. `clock` dates adding and
+        removing apps, and a damaged file set aside.
         """
         path = Path(path)
         engine: Engine | None = None
         try:
             ensure_private_dir(path.parent)
+            if path.exists():
+                recovery.set_aside_if_damaged(path, clock)
             if path.exists():
                 migrations.check_openable(path)
             private_file(path)
@@ -126,8 +130,7 @@ class Store:
             if engine is not None:
                 engine.dispose()
             raise StoreError(
-                f"The driftcheck database at {path} could not be read: it may be damaged "
-                f"({_reason(error)})."
+                f"The driftcheck database at {path} could not be opened ({_reason(error)})."
             ) from error
         return store
 
@@ -396,7 +399,9 @@ class Store:
 
 
 def _make_engine(path: Path) -> Engine:
-    engine = create_engine(f"sqlite:///{path}")
+    # URL.create, not "sqlite:///{path}": in a URL string a '?' in a folder's name starts a
+    # query, and the database would be written to another file outside the data folder.
+    engine = create_engine(URL.create("sqlite", database=str(path)))
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

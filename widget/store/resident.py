@@ -10,8 +10,10 @@ loads only when such a dialog is opened; `open_for_tracking` creates or upgrades
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from widget.core.intervals import MAX_SPAN
 from widget.core.model import Interval, TrackedApp
 from widget.errors import RowGone, StoreError, UnknownApp
 from widget.paths import ensure_private_dir, make_private
+from widget.store import recovery
 from widget.store.codec import (
     MEASURE_TO_DB,
     SCHEMA_VERSION,
@@ -29,6 +32,7 @@ from widget.store.codec import (
     checkin_values,
     decode_setting,
     encode_setting,
+    from_ms,
     goals_from_rows,
     intervals_from_rows,
     span_ms,
@@ -53,6 +57,12 @@ _OVERLAPPING = ("SELECT a.key, i.start_ms, i.end_ms, i.measure FROM intervals i 
 _GET = "SELECT value FROM settings WHERE key = ?"
 _ADD_CHECKIN = ("INSERT INTO checkins (asked_ms, answered_ms, answer, note, week_seconds) "
                 "VALUES (:asked_ms, :answered_ms, :answer, :note, :week_seconds)")
+_CHECKINS = ("SELECT asked_ms, answered_ms, answer, note, week_seconds FROM checkins "
+             "WHERE asked_ms >= ? ORDER BY asked_ms, id")
+_FIRST_USE = "SELECT MIN(start_ms) FROM intervals"  # one step down the start index
+# A rollup: the milliseconds of use inside one window, summed by SQLite (no row leaves it).
+_SECONDS_IN = ("SELECT COALESCE(SUM(MIN(end_ms, ?) - MAX(start_ms, ?)), 0) FROM intervals "
+               "WHERE start_ms >= ? AND start_ms < ? AND end_ms > ?")
 _SET = ("INSERT INTO settings (key, value) VALUES (?, ?) "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
 
@@ -73,6 +83,7 @@ class ResidentStore:
             ensure_private_dir(path.parent)
             if not path.exists():
                 raise StoreError(f"There is no driftcheck database at {path} yet.")
+            recovery.examine(path)  # DamagedStore: open_for_tracking sets it aside
             connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             try:
                 (version,) = connection.execute("PRAGMA user_version").fetchone()
@@ -84,8 +95,8 @@ class ResidentStore:
                 connection.close()
                 raise
         except sqlite3.Error as error:
-            raise StoreError(f"The driftcheck database at {path} could not be read: it may be "
-                             f"damaged ({error}).") from error
+            raise StoreError(f"The driftcheck database at {path} could not be opened "
+                             f"({error}).") from error
         store = cls(path, connection)
         for file in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):
             make_private(file)
@@ -124,6 +135,40 @@ class ResidentStore:
     def add_checkin(self, checkin: Checkin) -> int:
         with self._lock, self._transaction():
             return int(self._db.execute(_ADD_CHECKIN, checkin_values(checkin)).lastrowid or 0)
+
+    def list_checkins(self, since: datetime | None = None) -> list[Checkin]:
+        """Check-ins asked at or after `since` (all when None), oldest first, as
+        `Store.list_checkins`."""
+        lo = -(2**63) if since is None else to_ms(since)
+        with self._lock, self._transaction():
+            rows = self._db.execute(_CHECKINS, (lo,)).fetchall()
+        return [Checkin(from_ms(asked), None if answered is None else from_ms(answered),
+                        answer, note, week_seconds)
+                for asked, answered, answer, note, week_seconds in rows]
+
+    def seconds_in(self, windows: Sequence[tuple[datetime, datetime]],
+                   max_span: timedelta = MAX_SPAN) -> list[float]:
+        """Seconds of use of all apps inside each [start, end) window, summed in SQL: the
+        dashboard's weekly totals without turning every interval of sixteen weeks into an
+        object (the start index bounds each window, as in `intervals_overlapping`)."""
+        totals = []
+        with self._lock, self._transaction():
+            for start, end in windows:
+                lo, hi = to_ms(start), to_ms(end)
+                if hi <= lo:
+                    totals.append(0.0)
+                    continue
+                (ms,) = self._db.execute(_SECONDS_IN, (hi, lo, lo - span_ms(max_span), hi,
+                                                       lo)).fetchone()
+                totals.append(ms / 1000)
+        return totals
+
+    def first_use(self) -> datetime | None:
+        """When the earliest stored interval began (removed apps' history included), or None
+        with no history at all: what tells "before the history" from a week of no use."""
+        with self._lock, self._transaction():
+            (first,) = self._db.execute(_FIRST_USE).fetchone()
+        return None if first is None else from_ms(int(first))
 
     def all_settings(self) -> dict[str, object]:
         with self._lock, self._transaction():
@@ -184,11 +229,16 @@ class _Transaction:
                 self._db.execute("COMMIT")
                 return
             except sqlite3.Error as commit_error:
-                self._db.execute("ROLLBACK")
+                # A full disk may have rolled it back already; a second error would hide
+                # the first, which is the one that says what happened.
+                with contextlib.suppress(sqlite3.Error):
+                    if self._db.in_transaction:
+                        self._db.execute("ROLLBACK")
                 raise StoreError(f"The driftcheck database at {self._path} could not be "
                                  f"written ({commit_error}).") from commit_error
-        if self._db.in_transaction:
-            self._db.execute("ROLLBACK")
+        with contextlib.suppress(sqlite3.Error):
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
         if isinstance(error, sqlite3.Error):
             raise StoreError(f"The driftcheck database at {self._path} could not be written "
                              f"({error}).") from error

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from widget.core.checkin import ANSWERS, QUESTION, Checkin
+from widget.core.checkin import ANSWERS, QUESTION, Checkin, check_note
 from widget.core.status import format_duration
 from widget.errors import DriftcheckError
 from widget.ui.form import make_quiet
@@ -153,8 +153,8 @@ class CheckinDialog(QDialog):
         answer = self.answer()
         if answer is None:
             return
-        note = self.note.toPlainText().strip() or None
         try:
+            note = check_note(self.note.toPlainText())
             self._store.add_checkin(Checkin(asked=self.asked, answered=self._now(),
                                             answer=answer, note=note,
                                             week_seconds=self._week_seconds))

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer
+import shiboken6
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from widget.catalog_data import load_catalog
@@ -36,7 +37,9 @@ from widget.tracking import Tracker
 from widget.ui.tray import TrayPresence
 
 if TYPE_CHECKING:
+    from widget.core.dashboard import DashboardData
     from widget.store.db import Store
+    from widget.ui.dashboard import DashboardWindow
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +64,7 @@ class TrayController(QObject):
         self._last_evaluated = datetime.min.replace(tzinfo=UTC)
         self._dialogs: list[QObject] = []  # keep open dialogs alive
         self._full: Store | None = None
+        self._dashboard: DashboardWindow | None = None
         self._drift_cache: tuple[str, bool] | None = None  # (ISO week, drift signal stands)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.evaluate)
@@ -111,6 +115,38 @@ class TrayController(QObject):
         dialog.load()
         dialog.accepted.connect(self._settings_saved)
         self._open(dialog)
+
+    def open_dashboard(self) -> None:
+        """The one dashboard window: made the first time (QtCharts is loaded then, not at
+        start) at this week; asked for again while open, brought forward with its shown week
+        read afresh. Closing it frees it; the next one starts at this week again."""
+        from widget.ui.dashboard import DashboardWindow
+
+        window = self._dashboard
+        if window is None or not shiboken6.isValid(window):
+            window = DashboardWindow(self.dashboard_data)
+            window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            window.destroyed.connect(self._dashboard_gone)
+            self._dashboard = window
+            window.show_week(None)
+        else:
+            window.refresh()
+            if window.isMinimized():
+                window.showNormal()
+        window.show()
+        window.raise_()
+        window.activateWindow()
+
+    def dashboard_data(self, week: str | None) -> DashboardData:
+        """What the dashboard shows for `week` (None: this week), read through the lean store
+        (no SQLAlchemy for this path)."""
+        from widget.dashboard_data import load_dashboard
+
+        return load_dashboard(self.store, week, self.now(), self.tz,
+                              self.options.day_start_hour)
+
+    def _dashboard_gone(self) -> None:
+        self._dashboard = None
 
     def quit(self) -> None:
         QApplication.quit()

@@ -1,0 +1,392 @@
+"""The dashboard window, offscreen, on demo history read through the tray's lean store: the
+week's total against a week report computed on its own, the drift marked and explained,
+navigation by buttons and keys, the empty and one-day states, accessible names, and light
+and dark; and the tray's way of opening it (one window, no SQLAlchemy)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from PySide6.QtCharts import QAbstractSeries, QChartView
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication, QLabel
+from pytestqt.qtbot import QtBot
+
+from widget.catalog_data import load_catalog
+from widget.core.alerts import say_duration
+from widget.core.catalog import entry_to_app
+from widget.core.checkin import Checkin
+from widget.core.dashboard import NO_BASELINE, DashboardData
+from widget.core.days import local_day
+from widget.core.model import Interval
+from widget.core.report import WeekReport, week_monday, week_report, weekly_totals
+from widget.core.usage import iso_week
+from widget.dashboard_data import load_dashboard
+from widget.demo import DEMO_APPS, DEMO_GOALS, demo_intervals
+from widget.store import Store
+from widget.store.resident import ResidentStore
+from widget.ui.dashboard import EMPTY_TEXT, TITLE, DashboardWindow
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints",
+                                       "This plugin does not support raise")
+
+REPO = Path(__file__).resolve().parents[2]
+BERLIN = ZoneInfo("Europe/Berlin")
+NOW = datetime(2026, 11, 26, 15, 0, tzinfo=BERLIN).astimezone(UTC)  # Thursday of 2026-W48
+TODAY = local_day(NOW, BERLIN, 4)
+DEMO = demo_intervals(7, 12, BERLIN, 4, TODAY)
+NAMES = {"replika": "Replika", "character-ai": "Character.AI", "sillytavern": "SillyTavern"}
+
+Source = Callable[[str | None], DashboardData]
+
+
+def make_store(path: Path, intervals: list[Interval], checkins: list[Checkin] = ()  # type: ignore[assignment]
+               ) -> Path:
+    full = Store.open(path, clock=lambda: NOW)
+    try:
+        catalog = load_catalog()
+        for key in DEMO_APPS:
+            full.add_app(entry_to_app(catalog.get(key), "linux"))
+        for interval in intervals:
+            full.insert_interval(interval)
+        full.replace_goals(list(DEMO_GOALS))
+        for checkin in checkins:
+            full.add_checkin(checkin)
+    finally:
+        full.close()
+    return path
+
+
+@pytest.fixture
+def lean(tmp_path: Path) -> Iterator[Callable[..., Source]]:
+    """Makes a store from intervals and gives the dashboard's source over it."""
+    opened: list[ResidentStore] = []
+
+    def source(intervals: list[Interval], checkins: list[Checkin] = ()) -> Source:  # type: ignore[assignment]
+        path = make_store(tmp_path / f"db{len(opened)}.sqlite3", intervals, checkins)
+        store = ResidentStore.open(path)
+        opened.append(store)
+        return lambda week: load_dashboard(store, week, NOW, BERLIN, 4)
+
+    yield source
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def window(qtbot: QtBot, lean: Callable[..., Source]) -> DashboardWindow:
+    answered = NOW - timedelta(days=4, hours=1)  # last Sunday evening
+    shown = DashboardWindow(lean(DEMO, [Checkin(asked=answered, answered=answered, answer=3)]))
+    qtbot.addWidget(shown)
+    shown.show_week(None)
+    shown.show()
+    qtbot.waitExposed(shown)
+    return shown
+
+
+def independent_report(week: str) -> WeekReport:
+    """The week report straight from the demo intervals, without the dashboard's loader."""
+    monday = week_monday(week)
+    before = [iso_week(monday - timedelta(weeks=k)) for k in range(12, 0, -1)]
+    totals = weekly_totals(DEMO, before, BERLIN, 4)
+    first = iso_week(local_day(DEMO[0].start, BERLIN, 4))
+    history = {w: t for w, t in totals.items() if week_monday(w) >= week_monday(first)}
+    return week_report(DEMO, week, history, list(DEMO_GOALS), NAMES, BERLIN, 4, now=NOW)
+
+
+def series(view: QChartView, name: str) -> list[QAbstractSeries]:
+    return [s for s in view.chart().series() if s.name() == name]
+
+
+def label(window: DashboardWindow, name: str) -> str:
+    found = window.findChild(QLabel, name)
+    assert found is not None, name
+    return found.text()
+
+
+# --- what it shows -----------------------------------------------------------------------------
+
+
+def test_it_shows_this_weeks_total_and_words(window: DashboardWindow) -> None:
+    expected = independent_report("2026-W48")
+    assert expected.total_s > 0
+    assert window.data is not None and window.data.week == "2026-W48"
+    assert label(window, "week-total") == say_duration(expected.total_s)
+    assert label(window, "week-total-caption") == "so far this week"
+    assert label(window, "week-words") == expected.words
+    assert label(window, "week-title") == "23 \u2013 29 November 2026"
+    assert window.windowTitle() == TITLE
+    assert not any(name in window.windowTitle() for name in NAMES.values())
+
+
+def test_the_drift_is_marked_on_the_twelve_weeks_and_explained(window: DashboardWindow
+                                                               ) -> None:
+    assert independent_report("2026-W48").drift is not None  # the demo history drifts
+    marks = series(window.weeks_view, "Drift signal")
+    assert len(marks) == 1 and marks[0].count() > 0  # type: ignore[attr-defined]
+    assert series(window.weeks_view, "Trend") and series(window.weeks_view, "Usual range")
+    words = label(window, "drift-explanation")
+    assert words.startswith("Drift signal:")
+    assert "only you can say" in words and "The band runs from your usual week" in words
+    assert "Drift signal" in window.weeks_view.accessibleDescription() or \
+        "drift signal marks" in window.weeks_view.accessibleDescription()
+
+
+def test_the_day_chart_stacks_apps_and_draws_the_daily_goal(window: DashboardWindow) -> None:
+    assert window.data is not None
+    stacks = [s for s in window.day_view.chart().series() if s.name() == ""]
+    bar_sets = stacks[0].barSets()  # type: ignore[attr-defined]
+    assert {b.label() for b in bar_sets} == {NAMES[k] for k in window.data.report.per_app}
+    assert series(window.day_view, "Daily goal, 45 min")
+
+
+def test_the_table_has_a_row_per_app(window: DashboardWindow) -> None:
+    assert window.data is not None
+    model = window.table.model()
+    assert model.rowCount() == len(window.data.apps) > 0
+    first = window.data.apps[0]
+    assert model.index(0, 0).data() == first.name
+    assert model.index(0, 1).data() == say_duration(first.seconds)
+    assert model.index(0, 0).data(Qt.ItemDataRole.DecorationRole) is not None
+
+
+def test_the_check_in_sits_beside_its_week(window: DashboardWindow) -> None:
+    dots = series(window.checkin_view, "Self-check answer")
+    assert dots and dots[0].count() == 1  # type: ignore[attr-defined]
+    assert "week of 16 Nov: somewhere in between" in label(window, "checkin-caption")
+
+
+# --- navigation ---------------------------------------------------------------------------------
+
+
+def test_back_and_forward_change_the_week_and_its_total(window: DashboardWindow) -> None:
+    assert not window.next_button.isEnabled() and not window.this_week_button.isEnabled()
+    window.next_week()  # cannot go past this week
+    assert window.data is not None and window.data.week == "2026-W48"
+    window.previous_button.click()
+    assert window.data.week == "2026-W47"
+    assert label(window, "week-total") == say_duration(independent_report("2026-W47").total_s)
+    assert label(window, "week-total-caption") == "in that week"
+    assert window.next_button.isEnabled() and window.this_week_button.isEnabled()
+    window.previous_button.click()
+    assert window.data.week == "2026-W46"
+    window.next_button.click()
+    assert window.data.week == "2026-W47"
+    window.this_week_button.click()
+    assert window.data.week == "2026-W48"
+
+
+def test_it_cannot_go_before_the_history(window: DashboardWindow) -> None:
+    assert window.data is not None
+    for _ in range(20):
+        window.previous_week()
+    assert window.data.week == window.data.first_week == "2026-W36"
+    assert not window.previous_button.isEnabled()
+    assert window.data.weeks[-1].total_s is not None
+
+
+def test_keys_move_between_weeks(qtbot: QtBot, window: DashboardWindow) -> None:
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    window.previous_button.setFocus()
+    assert window.data is not None
+
+    def press(key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier
+              ) -> str:
+        qtbot.keyClick(QApplication.focusWidget() or window, key, modifier)
+        assert window.data is not None
+        return window.data.week
+
+    assert press(Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier) == "2026-W47"
+    assert press(Qt.Key.Key_PageUp) == "2026-W46"
+    assert press(Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier) == "2026-W47"
+    assert press(Qt.Key.Key_PageUp) == "2026-W46"
+    assert press(Qt.Key.Key_Home, Qt.KeyboardModifier.AltModifier) == "2026-W48"
+    assert press(Qt.Key.Key_PageDown) == "2026-W48"  # never past this week
+    window.table.setFocus()  # the keys work wherever the focus is
+    assert press(Qt.Key.Key_PageUp) == "2026-W47"
+
+
+def test_tab_goes_through_the_controls_in_reading_order(qtbot: QtBot,
+                                                         window: DashboardWindow) -> None:
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    window.previous_button.setFocus()
+    order = [window.this_week_button, window.next_button, window.day_view, window.heat_map,
+             window.table, window.weeks_view, window.checkin_view]
+    window.previous_week()  # so that "This week" and "Next week" take the focus too
+    for expected in order:
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        assert QApplication.focusWidget() is expected, expected.objectName()
+
+
+def test_the_heat_map_is_read_with_the_arrow_keys(qtbot: QtBot, window: DashboardWindow
+                                                  ) -> None:
+    heat = window.heat_map
+    heat.setFocus()
+    start = heat.cursor_cell
+    qtbot.keyClick(heat, Qt.Key.Key_Right)
+    assert heat.cursor_cell == (start[0], min(23, start[1] + 1))
+    assert label(window, "heat-caption") == heat.cell_text(*heat.cursor_cell)
+    assert heat.accessibleDescription() == heat.cell_text(*heat.cursor_cell)
+
+
+# --- empty, one day ---------------------------------------------------------------------------
+
+
+def test_the_empty_state_says_what_will_appear(qtbot: QtBot, lean: Callable[..., Source]
+                                               ) -> None:
+    empty = DashboardWindow(lean([]))
+    qtbot.addWidget(empty)
+    empty.show_week(None)
+    empty.show()
+    qtbot.waitExposed(empty)
+    assert empty.stack.currentWidget() is empty.empty_page
+    assert label(empty, "empty-text") == EMPTY_TEXT
+    assert "nothing here leaves it" in EMPTY_TEXT
+    assert not empty.previous_button.isEnabled() and not empty.next_button.isEnabled()
+    assert empty.grab().width() > 0
+
+
+def test_one_day_of_use_makes_sense(qtbot: QtBot, lean: Callable[..., Source]) -> None:
+    evening = datetime(2026, 11, 25, 20, 0, tzinfo=BERLIN).astimezone(UTC)
+    one = DashboardWindow(lean([Interval("replika", evening, evening + timedelta(hours=1))]))
+    qtbot.addWidget(one)
+    one.show_week(None)
+    one.show()
+    qtbot.waitExposed(one)
+    assert one.stack.currentIndex() == 0
+    assert label(one, "week-total") == "1 h"
+    words = label(one, "drift-explanation")
+    assert NO_BASELINE in words and "needs at least four" in words
+    for name in ("Trend", "Drift signal", "Usual range"):
+        assert not series(one.weeks_view, name), name  # no trend drawn through one day
+    assert not one.previous_button.isEnabled()  # the history began this week
+    assert one.table.model().index(0, 3).data() == "no week before to compare"
+
+
+# --- accessibility and themes ---------------------------------------------------------------
+
+
+def test_every_chart_and_control_has_an_accessible_name(window: DashboardWindow) -> None:
+    for widget in (window.day_view, window.weeks_view, window.checkin_view, window.heat_map,
+                   window.table, window.previous_button, window.next_button,
+                   window.this_week_button, window.words_label):
+        assert widget.accessibleName(), widget.objectName()
+    for chart in (window.day_view, window.weeks_view, window.checkin_view, window.heat_map):
+        assert len(chart.accessibleDescription()) > 20, chart.objectName()
+        assert chart.focusPolicy() & Qt.FocusPolicy.TabFocus
+    assert "Alt+Left" in window.previous_button.toolTip()
+
+
+def test_dark_and_light_differ_and_follow_the_application(qtbot: QtBot,
+                                                          lean: Callable[..., Source]) -> None:
+    source = lean(DEMO)
+    made = {}
+    for theme in ("light", "dark"):
+        made[theme] = DashboardWindow(source, theme=theme)  # type: ignore[arg-type]
+        qtbot.addWidget(made[theme])
+        made[theme].show_week(None)
+    light, dark = made["light"].chart_palette(), made["dark"].chart_palette()
+    assert not light.dark and dark.dark
+    assert light.window.lightness() > 200 > 60 > dark.window.lightness()
+    assert made["dark"].palette().color(QPalette.ColorRole.WindowText).lightness() > 180
+    chart_ground = made["dark"].weeks_view.chart().backgroundBrush().color()
+    assert chart_ground == dark.window != made["light"].weeks_view.chart().backgroundBrush().color()
+    assert light.apps != dark.apps and QColor("#D55E00") not in (light.drift, dark.drift)
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    before = app.palette()
+    following = DashboardWindow(source)
+    qtbot.addWidget(following)
+    following.show_week(None)
+    try:
+        night = QPalette(before)
+        night.setColor(QPalette.ColorRole.Window, QColor("#1e1f22"))
+        night.setColor(QPalette.ColorRole.WindowText, QColor("#eeeeee"))
+        app.setPalette(night)
+        qtbot.waitUntil(lambda: following.weeks_view.chart().backgroundBrush().color()
+                        == QColor("#1e1f22"))
+        assert following.chart_palette().dark
+    finally:
+        app.setPalette(before)
+
+
+# --- from the tray ------------------------------------------------------------------------------
+
+
+class NoTracker:
+    """The controller's tracker is not needed to open the dashboard."""
+
+
+def test_the_tray_opens_one_dashboard_and_brings_it_back(qtbot: QtBot, tmp_path: Path) -> None:
+    from widget.core.options import Options
+    from widget.ui.controller import TrayController
+
+    path = make_store(tmp_path / "db.sqlite3", DEMO)
+    store = ResidentStore.open(path)
+    controller = TrayController(store, NoTracker(), Options(), tz=BERLIN,  # type: ignore[arg-type]
+                                now=lambda: NOW)
+    try:
+        controller.open_dashboard()
+        first = controller._dashboard
+        assert first is not None and first.isVisible()
+        qtbot.addWidget(first)
+        first.previous_week()
+        controller.open_dashboard()  # asked again: the same window, its week read afresh
+        assert controller._dashboard is first and first.data is not None
+        assert first.data.week == "2026-W47"
+        with qtbot.waitSignal(first.destroyed):
+            first.close()  # closing frees it
+        assert controller._dashboard is None
+        controller.open_dashboard()
+        again = controller._dashboard
+        assert again is not None and again.data is not None and again.data.week == "2026-W48"
+        qtbot.addWidget(again)
+    finally:
+        store.close()
+
+
+OPEN_FROM_THE_TRAY = """
+import json, sys
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+from PySide6.QtWidgets import QApplication
+from widget.core.options import Options
+from widget.store.resident import ResidentStore
+from widget.ui.controller import TrayController
+
+app = QApplication([])
+store = ResidentStore.open(Path(sys.argv[1]))
+now = datetime.fromisoformat(sys.argv[2])
+controller = TrayController(store, None, Options(), tz=ZoneInfo("Europe/Berlin"), now=lambda: now)
+controller.open_dashboard()
+app.processEvents()
+window = controller._dashboard
+print(json.dumps({"sqlalchemy": sorted(m for m in sys.modules if m.startswith("sqlalchemy")),
+                  "week": window.data.week, "total": window.data.report.total_s}))
+store.close()
+"""
+
+
+def test_opening_the_dashboard_from_the_tray_loads_no_sqlalchemy(tmp_path: Path) -> None:
+    path = make_store(tmp_path / "db.sqlite3", DEMO)
+    done = subprocess.run([sys.executable, "-c", OPEN_FROM_THE_TRAY, str(path), NOW.isoformat()],
+                          capture_output=True, text=True, timeout=60, cwd=REPO,
+                          env={"PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen",
+                               "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["sqlalchemy"] == []
+    assert seen["week"] == "2026-W48"
+    assert seen["total"] == independent_report("2026-W48").total_s

@@ -1,0 +1,463 @@
+"""The dashboard's numbers, against cases worked out by hand (Europe/Berlin, day start 04:00
+unless said), the loader's reads, and the fast totals against their plain definitions."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from widget.commands import DB_NAME
+from widget.core.checkin import Checkin
+from widget.core.dashboard import (
+    FETCH_WEEKS,
+    DashboardData,
+    dashboard_data,
+    drift_in_words,
+    hour_grid,
+    usual_band,
+)
+from widget.core.goals import Goal, GoalKind
+from widget.core.intervals import MAX_SPAN, clip
+from widget.core.model import Interval, Rule, RuleKind, TrackedApp
+from widget.core.report import daily_totals, week_monday, week_report, weekly_totals
+from widget.core.trend import DriftRule
+from widget.core.usage import iso_week, week_window
+from widget.dashboard_data import load_dashboard
+from widget.store import Store
+from widget.store.resident import ResidentStore
+
+BERLIN = ZoneInfo("Europe/Berlin")
+H = 3600.0
+MIN = 60.0
+QUIET = Goal(GoalKind.QUIET_HOURS, None, quiet_start=23 * 60, quiet_end=6 * 60)
+NAMES = {"replika": "Replika", "nomi": "Nomi", "kindroid": "Kindroid"}
+# Monday 30 November 2026, 12:00 in Berlin: week 2026-W48 (23-29 Nov) has just ended.
+AFTER_W48 = datetime(2026, 11, 30, 12, 0, tzinfo=BERLIN).astimezone(UTC)
+
+
+def local(*args: int, fold: int = 0) -> datetime:
+    return datetime(*args, tzinfo=BERLIN, fold=fold).astimezone(UTC)  # type: ignore[misc]
+
+
+def iv(start: datetime, end: datetime, app: str = "replika") -> Interval:
+    return Interval(app, start, end)
+
+
+def build(intervals: list[Interval], week: str = "2026-W48", now: datetime = AFTER_W48,
+          *, goals: list[Goal] | None = None, checkins: list[Checkin] | None = None,
+          first_use: datetime | None = None, hour: int = 4) -> DashboardData:
+    first = first_use if first_use is not None else min((i.start for i in intervals),
+                                                         default=None)
+    return dashboard_data(intervals, week, now, BERLIN, hour, goals=goals or [], names=NAMES,
+                          checkins=checkins or [], first_use=first)
+
+
+def rising_weeks() -> list[Interval]:
+    """W41 to W48 of 2026: k hours on the Tuesday evening of the k-th of them."""
+    tuesday = local(2026, 10, 6, 19)  # the Tuesday of 2026-W41
+    return [iv(tuesday + timedelta(weeks=k), tuesday + timedelta(weeks=k, hours=k + 1))
+            for k in range(8)]
+
+
+# --- the twelve weeks --------------------------------------------------------------------------
+
+
+def test_twelve_weeks_with_none_before_the_history_and_a_rolling_usual_week() -> None:
+    data = build(rising_weeks())
+    assert [p.week for p in data.weeks] == [f"2026-W{n}" for n in range(37, 49)]
+    # W37-W40 lie before the first use: not zero, unknown.
+    assert [p.total_s for p in data.weeks] == [None] * 4 + [k * H for k in range(1, 9)]
+    assert all(p.complete for p in data.weeks)
+    # A usual week needs four complete known weeks before it: from W45 on.
+    assert [p.baseline_s for p in data.weeks] == [None] * 8 + [2.5 * H, 3.5 * H, 4.5 * H,
+                                                             5.5 * H]
+    assert data.weeks[-1].band == (5.5 * H, 5.5 * H * 1.25)
+    assert data.weeks[8].band == (2.5 * H, 2.5 * H * 1.25)
+    assert data.report.baseline_s == data.weeks[-1].baseline_s
+    assert data.first_week == "2026-W41" and data.current_week == "2026-W49"
+
+
+def test_the_band_reaches_the_drift_rules_threshold() -> None:
+    assert usual_band(4 * H) == (4 * H, 5 * H)  # 25% is more than 30 minutes
+    assert usual_band(1 * H) == (1 * H, 1.5 * H)  # 30 minutes is more than 25%
+    assert usual_band(0.0) == (0.0, 30 * MIN)
+
+
+def test_a_steady_rise_is_marked_with_its_trend_line_and_explained() -> None:
+    data = build(rising_weeks())
+    assert data.report.drift is not None
+    assert data.report.drift.rule is DriftRule.RISING_TREND
+    assert data.drift_weeks == tuple(f"2026-W{n}" for n in range(41, 49))
+    assert data.trend is not None
+    assert data.trend.weeks == data.drift_weeks
+    assert data.trend.slope_s_per_week == pytest.approx(H)
+    assert data.trend.value_at(0) == pytest.approx(1 * H)
+    assert data.trend.value_at(7) == pytest.approx(8 * H)
+    words = drift_in_words(data.report.drift, 8)
+    assert "rising over the last 8 complete weeks, by about 1 h a week" in words
+    assert "only you can say" in words and "p = 0.000" in words
+
+
+def test_three_rising_weeks_mark_only_those_three() -> None:
+    # W41-W44 around 4 h, W45 3 h, then 4 h 30, 5 h 30, 6 h: rule (b), not a steady trend
+    # (Mann-Kendall p = 0.38). The four weeks before the three rising ones are W42-W45:
+    # (4 + 5 + 4 + 3) / 4 = 4 h, and 6 h is 50% above them.
+    hours = [5, 4, 5, 4, 3, 4.5, 5.5, 6]
+    intervals = [iv(local(2026, 10, 6, 18) + timedelta(weeks=k),
+                    local(2026, 10, 6, 18) + timedelta(weeks=k, hours=h))
+                 for k, h in enumerate(hours)]
+    data = build(intervals)
+    assert data.report.drift is not None
+    assert data.report.drift.rule is DriftRule.THREE_RISING_WEEKS
+    assert data.drift_weeks == ("2026-W46", "2026-W47", "2026-W48")
+    words = drift_in_words(data.report.drift, 8)
+    assert "each of the last three weeks rose" in words
+    assert "the last, 6 h, is about 50% above your usual 4 h." in words
+
+
+def test_the_week_in_progress_is_left_out_of_the_trend() -> None:
+    wednesday = local(2026, 11, 25, 12)  # W48 in progress
+    data = build([i for i in rising_weeks() if i.start < wednesday], now=wednesday)
+    assert not data.weeks[-1].complete
+    assert data.trend is not None and data.trend.weeks[-1] == "2026-W47"
+    assert len(data.trend.weeks) == 7
+
+
+def test_the_first_week_has_no_usual_week_no_trend_and_no_signal() -> None:
+    tuesday = local(2026, 11, 24, 22)
+    data = build([iv(local(2026, 11, 24, 20), local(2026, 11, 24, 21))], now=tuesday)
+    assert [p.total_s for p in data.weeks] == [None] * 11 + [H]
+    assert all(p.baseline_s is None and p.band is None for p in data.weeks)
+    assert data.trend is None and data.drift_weeks == ()
+    assert data.apps[0].change_s is None  # the week before lies before the history
+    assert data.apps[0].daily_average_s == H / 2  # Monday and Tuesday so far
+    assert "needs at least four; the first one is still under way" in drift_in_words(None, 0)
+    assert "so far there are three" in drift_in_words(None, 3)
+
+
+def test_no_history_at_all_is_empty_not_zero() -> None:
+    data = build([], now=AFTER_W48)
+    assert data.empty and data.first_week is None
+    assert all(p.total_s is None for p in data.weeks)
+    assert data.report.total_s == 0 and data.apps == ()
+
+
+def test_a_break_after_the_history_began_counts_as_zero_weeks() -> None:
+    first = local(2026, 6, 2, 20)  # long before the sixteen weeks read
+    data = build([iv(local(2026, 11, 24, 20), local(2026, 11, 24, 21))], first_use=first)
+    assert [p.total_s for p in data.weeks] == [0.0] * 11 + [H]
+    assert data.weeks[-1].baseline_s == 0.0
+
+
+# --- the hour-by-weekday grid on ordinary and daylight-saving days ---------------------------
+
+
+def test_an_evening_lands_in_its_hours_and_quiet_hours_are_known() -> None:
+    monday = date(2026, 11, 23)
+    grid = hour_grid([iv(local(2026, 11, 24, 21, 15), local(2026, 11, 24, 22, 45)),
+                      iv(local(2026, 11, 26, 0, 30), local(2026, 11, 26, 1, 0))],
+                     monday, BERLIN, 4, QUIET)
+    assert grid.seconds[1][21] == 45 * MIN and grid.seconds[1][22] == 45 * MIN
+    # Thursday 00:30 belongs to Wednesday's local day (it starts at 04:00).
+    assert grid.seconds[2][0] == 30 * MIN and grid.seconds[3][0] == 0
+    assert sum(map(sum, grid.seconds)) == 2 * H
+    assert grid.quiet_hours == frozenset({23, 0, 1, 2, 3, 4, 5})
+    assert grid.hour_order[:3] == (4, 5, 6) and grid.hour_order[-1] == 3
+    assert grid.missing == frozenset()
+    half = Goal(GoalKind.QUIET_HOURS, None, quiet_start=22 * 60 + 30, quiet_end=23 * 60)
+    assert hour_grid([], monday, BERLIN, 4, half).quiet_hours == frozenset({22})
+
+
+def test_the_spring_forward_night_skips_its_hour() -> None:
+    # Sunday 2026-03-29: 02:00 CET becomes 03:00 CEST. 01:30 CET -> 03:30 CEST is one hour.
+    monday = date(2026, 3, 23)
+    use = iv(local(2026, 3, 29, 1, 30), local(2026, 3, 29, 3, 30))
+    assert use.seconds == H
+    grid = hour_grid([use], monday, BERLIN, 4)
+    assert grid.seconds[5][1] == 30 * MIN and grid.seconds[5][3] == 30 * MIN  # Saturday's night
+    assert sum(map(sum, grid.seconds)) == H
+    assert grid.missing == frozenset({(5, 2)})
+    at_midnight = hour_grid([use], monday, BERLIN, 0)  # with days starting at midnight
+    assert at_midnight.seconds[6][1] == 30 * MIN and at_midnight.seconds[6][3] == 30 * MIN
+    assert at_midnight.missing == frozenset({(6, 2)})
+
+
+def test_the_fall_back_night_counts_its_repeated_hour_twice() -> None:
+    # Sunday 2026-10-25: 03:00 CEST becomes 02:00 CET. 01:30 CEST -> 03:30 CET is three hours.
+    monday = date(2026, 10, 19)
+    use = iv(local(2026, 10, 25, 1, 30), local(2026, 10, 25, 3, 30))
+    assert use.seconds == 3 * H
+    grid = hour_grid([use], monday, BERLIN, 4)
+    assert (grid.seconds[5][1], grid.seconds[5][2], grid.seconds[5][3]) == (30 * MIN, 2 * H,
+                                                                             30 * MIN)
+    assert grid.missing == frozenset()
+    # The week itself is 169 hours long, and the grid holds every one of them.
+    start, end = week_window(monday, BERLIN, 4)
+    whole = hour_grid([iv(start - timedelta(hours=5), end + timedelta(hours=5))],
+                      monday, BERLIN, 4)
+    assert sum(map(sum, whole.seconds)) == 169 * H
+    assert all(s == H for r, row in enumerate(whole.seconds) for h, s in enumerate(row)
+               if (r, h) != (5, 2))
+
+
+# --- check-ins and apps ------------------------------------------------------------------------
+
+
+def test_check_ins_are_placed_in_their_weeks() -> None:
+    checkins = [
+        Checkin(asked=local(2026, 7, 5, 19), answered=local(2026, 7, 5, 19), answer=2),  # W27
+        Checkin(asked=local(2026, 11, 8, 19), answered=local(2026, 11, 8, 19, 5), answer=3,
+                week_seconds=int(6 * H)),
+        # 02:00 on Monday belongs to Sunday's local day: W47, not W48.
+        Checkin(asked=local(2026, 11, 23, 1, 50), answered=local(2026, 11, 23, 2), answer=4),
+        Checkin(asked=local(2026, 11, 29, 19)),  # a skip, placed by when it was asked
+        Checkin(asked=local(2026, 12, 6, 19), answered=local(2026, 12, 6, 19), answer=1),
+    ]
+    data = build(rising_weeks(), checkins=checkins)
+    assert [(c.week, c.answer, c.week_seconds) for c in data.checkins] == [
+        ("2026-W45", 3, int(6 * H)), ("2026-W47", 4, None), ("2026-W48", None, None)]
+
+
+def test_app_rows_with_share_change_and_daily_average() -> None:
+    intervals = [
+        iv(local(2026, 11, 17, 20), local(2026, 11, 17, 23), "replika"),  # W47: 6 h + 1 h
+        iv(local(2026, 11, 18, 20), local(2026, 11, 18, 23), "replika"),
+        iv(local(2026, 11, 19, 20), local(2026, 11, 19, 21), "kindroid"),
+        iv(local(2026, 11, 24, 19), local(2026, 11, 24, 23), "replika"),  # W48: 4 h + 1 h
+        iv(local(2026, 11, 25, 19), local(2026, 11, 25, 20), "replika"),
+        iv(local(2026, 11, 26, 19), local(2026, 11, 26, 22), "nomi"),  # + 3 h
+    ]
+    rows = {r.key: r for r in build(intervals).apps}
+    assert list(rows) == ["replika", "nomi", "kindroid"]
+    assert (rows["replika"].seconds, rows["replika"].share) == (5 * H, 5 / 8)
+    assert rows["replika"].change_s == -H and rows["replika"].daily_average_s == 5 * H / 7
+    assert (rows["nomi"].name, rows["nomi"].change_s) == ("Nomi", 3 * H)
+    assert (rows["kindroid"].seconds, rows["kindroid"].share, rows["kindroid"].change_s) == (
+        0.0, 0.0, -H)
+
+
+def test_the_report_is_the_week_report_of_the_same_intervals() -> None:
+    intervals = rising_weeks()
+    data = build(intervals, goals=[QUIET])
+    weeks = [iso_week(week_monday("2026-W48") - timedelta(weeks=k)) for k in range(15, 0, -1)]
+    history = {w: t for w, t in weekly_totals(intervals, weeks, BERLIN, 4).items()
+               if week_monday(w) >= week_monday("2026-W41")}
+    assert data.report == week_report(intervals, "2026-W48", history, [QUIET], NAMES, BERLIN, 4,
+                                      now=AFTER_W48)
+    assert data.report.total_s == 8 * H
+
+
+def test_nothing_after_now_counts() -> None:
+    now = local(2026, 11, 24, 19, 30)
+    data = build([iv(local(2026, 11, 24, 19), local(2026, 11, 24, 21))], now=now)
+    assert data.report.total_s == 30 * MIN and data.weeks[-1].total_s == 30 * MIN
+    assert sum(map(sum, data.grid.seconds)) == 30 * MIN
+
+
+# --- the loader ---------------------------------------------------------------------------------
+
+
+class RecordingStore:
+    """A store without first_use(): what load_dashboard asks of it is recorded."""
+
+    def __init__(self, intervals: list[Interval]) -> None:
+        self.intervals = intervals
+        self.asked: list[tuple[datetime, datetime]] = []
+        self.checkins_since: list[datetime | None] = []
+
+    def intervals_overlapping(self, start: datetime, end: datetime) -> list[Interval]:
+        self.asked.append((start, end))
+        return [i for i in self.intervals if i.end > start and i.start < end]
+
+    def list_goals(self) -> list[Goal]:
+        return [QUIET]
+
+    def app_names(self) -> dict[str, str]:
+        return NAMES
+
+    def list_checkins(self, since: datetime | None = None) -> list[Checkin]:
+        self.checkins_since.append(since)
+        return []
+
+
+def test_the_loader_reads_sixteen_weeks_once() -> None:
+    store = RecordingStore(rising_weeks())
+    data = load_dashboard(store, "2026-W48", AFTER_W48, BERLIN, 4)
+    first_start, _ = week_window(date(2026, 11, 23) - timedelta(weeks=15), BERLIN, 4)
+    _, shown_end = week_window(date(2026, 11, 23), BERLIN, 4)
+    assert store.asked == [(first_start, shown_end)]
+    assert FETCH_WEEKS == 16
+    since = store.checkins_since[0]
+    assert since is not None and since <= week_window(date(2026, 9, 7), BERLIN, 4)[0]
+    assert data.report.total_s == 8 * H and data.first_week == "2026-W41"
+    assert load_dashboard(store, None, AFTER_W48, BERLIN, 4).week == "2026-W49"
+
+
+def test_the_loader_on_the_lean_store_knows_where_the_history_began(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    full = Store.open(path)
+    for key, name in NAMES.items():
+        full.add_app(TrackedApp(key, name, (Rule(RuleKind.PROCESS, key),)))
+    full.insert_interval(iv(local(2026, 5, 5, 20), local(2026, 5, 5, 21)))  # long before
+    for interval in rising_weeks():
+        full.insert_interval(interval)
+    full.add_checkin(Checkin(asked=local(2026, 11, 8, 19), answered=local(2026, 11, 8, 19),
+                             answer=3, note="private", week_seconds=7200))
+    full.add_checkin(Checkin(asked=local(2026, 11, 15, 19)))
+    lean = ResidentStore.open(path)
+    try:
+        assert lean.list_checkins() == full.list_checkins()
+        assert lean.list_checkins(local(2026, 11, 10, 0)) == [Checkin(asked=local(2026, 11, 15,
+                                                                                  19))]
+        assert lean.first_use() == local(2026, 5, 5, 20)
+        data = load_dashboard(lean, "2026-W48", AFTER_W48, BERLIN, 4)
+    finally:
+        lean.close()
+        full.close()
+    # The weeks of May to September were weeks without use, not weeks before the history.
+    assert [p.total_s for p in data.weeks][:4] == [0.0] * 4
+    assert [p.baseline_s for p in data.weeks][4:6] == [0.0, (0 + 0 + 0 + 1) * H / 4]
+    assert [c.answer for c in data.checkins] == [3, None]
+    Store.open(tmp_path / "empty.sqlite3").close()
+    empty = ResidentStore.open(tmp_path / "empty.sqlite3")
+    try:
+        assert empty.first_use() is None and empty.list_checkins() == []
+        assert load_dashboard(empty, "2026-W48", AFTER_W48, BERLIN, 4).empty
+    finally:
+        empty.close()
+
+
+class SpyingLeanStore(ResidentStore):
+    """The lean store, recording which intervals the loader asks it for."""
+
+    asked: list[tuple[datetime, datetime]]
+
+    def intervals_overlapping(self, start: datetime, end: datetime,
+                              max_span: timedelta = MAX_SPAN) -> list[Interval]:
+        self.asked.append((start, end))
+        return super().intervals_overlapping(start, end, max_span)
+
+
+def test_the_lean_stores_rollup_gives_the_same_dashboard_from_two_weeks_of_rows(
+        tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    full = Store.open(path)
+    for key, name in NAMES.items():
+        full.add_app(TrackedApp(key, name, (Rule(RuleKind.PROCESS, key),)))
+    intervals = [*rising_weeks(),
+                 # across a week's start (Monday 04:00) and across `now`
+                 iv(local(2026, 11, 9, 3, 30), local(2026, 11, 9, 4, 20), "nomi"),
+                 iv(local(2026, 11, 25, 11, 40), local(2026, 11, 25, 12, 30), "nomi")]
+    for interval in intervals:
+        full.insert_interval(interval)
+    full.replace_goals([QUIET])  # as the recording store has them
+    full.close()
+    lean = SpyingLeanStore.open(path)
+    lean.asked = []
+    wednesday_noon = local(2026, 11, 25, 12)
+    try:
+        windows = [week_window(date(2026, 11, 2) + timedelta(weeks=k), BERLIN, 4)
+                   for k in range(3)]
+        windows.append((windows[0][1], windows[0][0]))  # an empty window is 0, not negative
+        expected = weekly_totals(intervals, ["2026-W45", "2026-W46", "2026-W47"], BERLIN, 4)
+        assert lean.seconds_in(windows) == pytest.approx([*expected.values(), 0.0])
+        fast = load_dashboard(lean, "2026-W48", wednesday_noon, BERLIN, 4)
+    finally:
+        lean.close()
+    slow = load_dashboard(RecordingStore(intervals), "2026-W48", wednesday_noon, BERLIN, 4)
+    # Rows of two weeks only: the shown week and the one before it.
+    assert lean.asked == [(week_window(date(2026, 11, 16), BERLIN, 4)[0],
+                           week_window(date(2026, 11, 23), BERLIN, 4)[1])]
+    assert [p.total_s for p in fast.weeks] == pytest.approx([p.total_s for p in slow.weeks])
+    assert fast.weeks[-1].total_s == fast.report.total_s == 8 * H + 20 * MIN  # cut at noon
+    assert [p.baseline_s for p in fast.weeks] == pytest.approx(
+        [p.baseline_s for p in slow.weeks])
+    assert fast.report.words == slow.report.words and fast.apps == slow.apps
+    assert fast.grid == slow.grid and fast.drift_weeks == slow.drift_weeks
+
+
+def test_report_prints_the_dashboards_numbers(run, data: Path,  # type: ignore[no-untyped-def]
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    assert run("demo-data", "--weeks", "10", "--seed", "3").code == 0
+    week = iso_week(datetime.now(UTC).astimezone(BERLIN).date() - timedelta(weeks=2))
+    printed = run("report", "--week", week, "--json")
+    assert printed.code == 0, printed.err
+    lean = ResidentStore.open(data / DB_NAME)
+    try:
+        shown = load_dashboard(lean, week, datetime.now(UTC), BERLIN, 4)
+    finally:
+        lean.close()
+    assert json.loads(printed.out) == json.loads(json.dumps(shown.report.to_json()))
+    assert shown.report.total_s > 0 and shown.weeks[-1].total_s == shown.report.total_s
+
+
+# --- the fast totals are the plain definitions -----------------------------------------------
+
+
+def slow_weekly_totals(intervals: list[Interval], weeks: list[str], day_start_hour: int
+                       ) -> dict[str, float]:
+    """weekly_totals as first written: every interval clipped against every week."""
+    windows = {w: week_window(week_monday(w), BERLIN, day_start_hour) for w in weeks}
+    totals = dict.fromkeys(windows, 0.0)
+    for interval in intervals:
+        for week, (start, end) in windows.items():
+            part = clip(interval, start, end)
+            if part is not None:
+                totals[week] += part.seconds
+    return totals
+
+
+def slow_daily_totals(intervals: list[Interval], first: date, last: date, day_start_hour: int
+                      ) -> dict[date, dict[str, float]]:
+    from widget.core.days import day_window
+
+    totals: dict[date, dict[str, float]] = {}
+    day = first
+    while day <= last:
+        totals[day] = {}
+        day += timedelta(days=1)
+    for interval in intervals:
+        for day in totals:
+            part = clip(interval, *day_window(day, BERLIN, day_start_hour))
+            if part is not None:
+                totals[day][part.app] = totals[day].get(part.app, 0.0) + part.seconds
+    return totals
+
+
+ORIGIN = datetime(2026, 9, 28, tzinfo=UTC)  # five weeks before the autumn change to W48
+
+intervals_strategy = st.lists(
+    st.builds(lambda start, length, app: Interval(app, ORIGIN + timedelta(seconds=start),
+                                                  ORIGIN + timedelta(seconds=start + length)),
+              st.integers(-3 * 86400, 10 * 7 * 86400),
+              st.one_of(st.integers(0, 7200), st.integers(0, 20 * 86400)),
+              st.sampled_from(["replika", "nomi"])),
+    max_size=40)
+
+
+@settings(max_examples=150, deadline=None)
+@given(intervals_strategy,
+       st.lists(st.integers(36, 50).map(lambda n: f"2026-W{n}"), max_size=12),
+       st.integers(0, 23))
+def test_weekly_totals_are_the_slow_definition(intervals: list[Interval], weeks: list[str],
+                                               day_start_hour: int) -> None:
+    fast = weekly_totals(intervals, weeks, BERLIN, day_start_hour)
+    assert fast == slow_weekly_totals(intervals, weeks, day_start_hour)
+    assert list(fast) == list(dict.fromkeys(weeks))
+
+
+@settings(max_examples=100, deadline=None)
+@given(intervals_strategy, st.integers(0, 60), st.integers(0, 20), st.integers(0, 23))
+def test_daily_totals_are_the_slow_definition(intervals: list[Interval], first: int,
+                                              days: int, day_start_hour: int) -> None:
+    first_day = date(2026, 9, 28) + timedelta(days=first)
+    last_day = first_day + timedelta(days=days)
+    assert daily_totals(intervals, first_day, last_day, BERLIN, day_start_hour) == \
+        slow_daily_totals(intervals, first_day, last_day, day_start_hour)

@@ -1,0 +1,404 @@
+"""The dashboard's numbers for one shown ISO week: pure data that `widget.ui.dashboard` draws.
+
+`dashboard_data` turns the intervals of sixteen weeks (the twelve shown, ending at the shown
+week, and the four before them that the first shown weeks' usual week needs) into a
+`DashboardData`: the week's `WeekReport`, the twelve weekly totals with a rolling usual week
+and its band, the Theil-Sen trend line and the weeks the drift signal marks, an hour-by-weekday
+grid, the check-ins of those weeks and a row per app. `driftcheck report` prints the same
+`WeekReport` (both go through `widget.dashboard_data.load_dashboard`).
+
+Weeks before the person's history began are None, never a zero: a week nobody tracked is not
+a week of no use, and a baseline or a trend drawn through invented zeros would mislead.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+
+from widget.core.alerts import say_duration
+from widget.core.checkin import Checkin
+from widget.core.days import local_day
+from widget.core.goals import Goal, GoalKind
+from widget.core.intervals import clip
+from widget.core.model import Interval
+from widget.core.report import (
+    WeekReport,
+    clipped,
+    week_monday,
+    week_report,
+    weekly_totals,
+)
+from widget.core.trend import (
+    BASELINE_WEEKS,
+    MIN_WEEKS,
+    RISE_MIN_S,
+    RISE_SHARE,
+    DriftRule,
+    DriftSignal,
+    theil_sen,
+)
+from widget.core.usage import iso_week, week_window
+
+SHOWN_WEEKS = 12
+FETCH_WEEKS = SHOWN_WEEKS + BASELINE_WEEKS  # what a loader reads: the 12 and the 4 before
+
+
+@dataclass(frozen=True, slots=True)
+class WeekPoint:
+    """One of the twelve weeks on the trend chart."""
+
+    week: str  # "2026-W48"
+    total_s: float | None  # None: before the history began (never a fake zero)
+    complete: bool  # False for the week in progress
+    baseline_s: float | None  # mean of the four complete weeks before it; None with fewer
+    band: tuple[float, float] | None  # `usual_band(baseline_s)`
+    drift: bool  # one of the weeks the drift signal points at
+
+
+@dataclass(frozen=True, slots=True)
+class TrendLine:
+    """The Theil-Sen line over the weeks the drift signal looked at."""
+
+    weeks: tuple[str, ...]  # complete weeks, oldest first
+    slope_s_per_week: float
+    intercept_s: float  # the line's value at weeks[0]
+
+    def value_at(self, index: int) -> float:
+        """The line at weeks[index] (seconds)."""
+        return self.intercept_s + self.slope_s_per_week * index
+
+
+@dataclass(frozen=True, slots=True)
+class HourGrid:
+    """Use by local day (rows, Monday first) and local clock hour (columns 0..23).
+
+    A row is one of the week's local days, so with a 04:00 day start the hours 0-3 of a row
+    are the small hours after that evening. The repeated autumn hour counts in its one cell,
+    twice as long; the skipped spring hour is in `missing`.
+    """
+
+    days: tuple[date, ...]  # the seven local days
+    seconds: tuple[tuple[float, ...], ...]  # [day][clock hour]
+    quiet_hours: frozenset[int]  # clock hours that touch the quiet hours
+    missing: frozenset[tuple[int, int]]  # (day, hour) cells the clock skipped
+    day_start_hour: int
+
+    @property
+    def hour_order(self) -> tuple[int, ...]:
+        """Clock hours in the order of a local day: from the day start round to it."""
+        return tuple((self.day_start_hour + k) % 24 for k in range(24))
+
+    @property
+    def busiest(self) -> float:
+        return max((s for row in self.seconds for s in row), default=0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinPoint:
+    """A self-check answer placed in its week."""
+
+    at: datetime  # when it was answered (asked, for a skip); aware UTC
+    week: str  # the ISO week of its local day
+    answer: int | None  # 1..5, 0 = not sure, None = skipped
+    week_seconds: int | None  # the week's tracked time when answered
+
+
+@dataclass(frozen=True, slots=True)
+class AppRow:
+    """One app in the week's table."""
+
+    key: str
+    name: str
+    seconds: float
+    share: float  # of the week's total, 0..1
+    change_s: float | None  # against the week before; None when it lies before the history
+    daily_average_s: float  # over the days of the week so far
+
+
+@dataclass(frozen=True, slots=True)
+class DashboardData:
+    report: WeekReport
+    current_week: str  # the week of `now`: navigation stops there
+    first_week: str | None  # the week the history began; None without any history
+    weeks: tuple[WeekPoint, ...]  # the twelve ending at the shown week, oldest first
+    trend: TrendLine | None  # None with fewer than four complete weeks
+    grid: HourGrid
+    checkins: tuple[CheckinPoint, ...]
+    apps: tuple[AppRow, ...]
+
+    @property
+    def week(self) -> str:
+        return self.report.week
+
+    @property
+    def empty(self) -> bool:
+        """No history at all: nothing has been tracked yet."""
+        return self.first_week is None
+
+    @property
+    def drift_weeks(self) -> tuple[str, ...]:
+        return tuple(p.week for p in self.weeks if p.drift)
+
+
+def usual_band(baseline_s: float) -> tuple[float, float]:
+    """The band drawn over the usual week: from the baseline up to rule (b)'s threshold,
+    max(baseline * 1.25, baseline + 30 min). A week above the band is one that the drift
+    rule reads as well above usual; a week below the baseline is simply a lighter week."""
+    return baseline_s, max(baseline_s * (1 + RISE_SHARE), baseline_s + RISE_MIN_S)
+
+
+def shift_week(week: str, weeks: int) -> str:
+    """The ISO week `weeks` after (or before, when negative) `week`."""
+    return iso_week(week_monday(week) + timedelta(weeks=weeks))
+
+
+def dashboard_data(intervals: Iterable[Interval], week: str, now: datetime, tz: tzinfo,
+                   day_start_hour: int, *, goals: Sequence[Goal], names: Mapping[str, str],
+                   checkins: Iterable[Checkin], first_use: datetime | None,
+                   week_totals: Mapping[str, float] | None = None) -> DashboardData:
+    """Everything the dashboard shows for ISO `week`, as of `now` (aware).
+
+    `intervals` should cover the `FETCH_WEEKS` weeks ending at `week` (more is ignored), or
+    only the shown week and the one before when `week_totals` gives every one of those weeks'
+    totals up to `now` (a store's rollup). `first_use` is when the earliest stored interval
+    began (None: no history). Time after `now` is not counted.
+    """
+    monday = week_monday(week)
+    all_weeks = [iso_week(monday - timedelta(weeks=k)) for k in range(FETCH_WEEKS - 1, -1, -1)]
+    range_start, _ = week_window(week_monday(all_weeks[0]), tz, day_start_hour)
+    _, range_end = week_window(monday, tz, day_start_hour)
+    cut = max(range_start, min(range_end, now))
+    parts = sorted(clipped(intervals, range_start, cut), key=lambda iv: iv.start)
+    longest = max((iv.end - iv.start for iv in parts), default=timedelta(0))
+    starts = [iv.start for iv in parts]
+
+    def overlapping(lo: datetime, hi: datetime) -> list[Interval]:
+        """The parts that may share time with [lo, hi): found by their starts alone."""
+        return parts[bisect_left(starts, lo - longest):bisect_left(starts, hi)]
+
+    totals: dict[str, float | None] = dict(
+        weekly_totals(parts, all_weeks, tz, day_start_hour) if week_totals is None
+        else {key: float(week_totals.get(key, 0.0)) for key in all_weeks})
+    first_week = None if first_use is None else iso_week(local_day(first_use, tz,
+                                                                   day_start_hour))
+    for key in all_weeks:
+        if first_week is None or week_monday(key) < week_monday(first_week):
+            totals[key] = None
+    history = {k: t for k, t in totals.items() if t is not None and k != all_weeks[-1]}
+    shown = overlapping(*week_window(monday, tz, day_start_hour))
+    report = week_report(shown, week, history, goals, names, tz, day_start_hour, now=now)
+    if totals[all_weeks[-1]] is not None:
+        totals[all_weeks[-1]] = report.total_s  # the very number the header shows
+
+    points = _week_points(all_weeks, totals, report, now, tz, day_start_hour)
+    trend = _trend_line(report)
+    previous_start, _ = week_window(monday - timedelta(weeks=1), tz, day_start_hour)
+    previous = None if totals[all_weeks[-2]] is None else _per_app(
+        overlapping(previous_start, report.start), previous_start, report.start)
+    today = local_day(now, tz, day_start_hour)
+    days_so_far = 7 if report.complete else max(1, min(7, (today - monday).days + 1))
+    shown_from = all_weeks[FETCH_WEEKS - SHOWN_WEEKS]
+    return DashboardData(
+        report=report,
+        current_week=iso_week(today),
+        first_week=first_week,
+        weeks=points,
+        trend=trend,
+        grid=hour_grid(shown, monday, tz, day_start_hour, _quiet_goal(goals)),
+        checkins=tuple(placed_checkins(checkins, shown_from, week, tz, day_start_hour)),
+        apps=tuple(app_rows(report, previous, days_so_far, names)),
+    )
+
+
+def _week_points(all_weeks: Sequence[str], totals: Mapping[str, float | None],
+                 report: WeekReport, now: datetime, tz: tzinfo,
+                 day_start_hour: int) -> tuple[WeekPoint, ...]:
+    marked = set(drift_marked_weeks(report))
+    points = []
+    for index in range(FETCH_WEEKS - SHOWN_WEEKS, FETCH_WEEKS):
+        key = all_weeks[index]
+        before = [totals[k] for k in all_weeks[index - BASELINE_WEEKS:index]]
+        base = None if None in before else sum(t or 0.0 for t in before) / BASELINE_WEEKS
+        _, end = week_window(week_monday(key), tz, day_start_hour)
+        points.append(WeekPoint(key, totals[key], now >= end, base,
+                                None if base is None else usual_band(base), key in marked))
+    return tuple(points)
+
+
+def trend_week_keys(report: WeekReport) -> tuple[str, ...]:
+    """The ISO weeks of `report.trend_weeks`: ending with the shown week when it is complete,
+    with the week before while it is in progress."""
+    last = report.week if report.complete else shift_week(report.week, -1)
+    count = len(report.trend_weeks)
+    return tuple(shift_week(last, k - count + 1) for k in range(count))
+
+
+def drift_marked_weeks(report: WeekReport) -> tuple[str, ...]:
+    """The weeks the drift signal points at: every week of a rising trend (rule a), or the
+    three rising weeks (rule b); none without a signal."""
+    if report.drift is None:
+        return ()
+    keys = trend_week_keys(report)
+    return keys if report.drift.rule is DriftRule.RISING_TREND else keys[-3:]
+
+
+def _trend_line(report: WeekReport) -> TrendLine | None:
+    if len(report.trend_weeks) < MIN_WEEKS:
+        return None  # no line through too few weeks: it would suggest a trend that is not there
+    slope, intercept = theil_sen(report.trend_weeks)
+    return TrendLine(trend_week_keys(report), slope, intercept)
+
+
+def _per_app(parts: Iterable[Interval], start: datetime, end: datetime) -> dict[str, float]:
+    totals: dict[str, float] = {}
+    for iv in parts:
+        lo, hi = max(iv.start, start), min(iv.end, end)
+        if hi > lo:
+            totals[iv.app] = totals.get(iv.app, 0.0) + (hi - lo).total_seconds()
+    return totals
+
+
+def app_rows(report: WeekReport, previous: Mapping[str, float] | None, days_so_far: int,
+             names: Mapping[str, str]) -> list[AppRow]:
+    """A row for each app used this week or the week before: most used this week first."""
+    keys = list(report.per_app)
+    if previous is not None:
+        keys += sorted((k for k in previous if k not in report.per_app),
+                       key=lambda k: (-previous[k], k))
+    rows = []
+    for key in keys:
+        seconds = report.per_app.get(key, 0.0)
+        rows.append(AppRow(
+            key=key,
+            name=names.get(key, key),
+            seconds=seconds,
+            share=seconds / report.total_s if report.total_s > 0 else 0.0,
+            change_s=None if previous is None else seconds - previous.get(key, 0.0),
+            daily_average_s=seconds / days_so_far))
+    return rows
+
+
+def placed_checkins(checkins: Iterable[Checkin], first_week: str, last_week: str, tz: tzinfo,
+                    day_start_hour: int) -> list[CheckinPoint]:
+    """The check-ins of the weeks from `first_week` to `last_week`, in their weeks, oldest
+    first."""
+    start, _ = week_window(week_monday(first_week), tz, day_start_hour)
+    _, end = week_window(week_monday(last_week), tz, day_start_hour)
+    placed = []
+    for checkin in checkins:
+        at = checkin.answered or checkin.asked
+        if start <= at < end:
+            placed.append(CheckinPoint(at, iso_week(local_day(at, tz, day_start_hour)),
+                                       checkin.answer, checkin.week_seconds))
+    return sorted(placed, key=lambda c: c.at)
+
+
+# --- the hour-by-weekday grid ----------------------------------------------------------------
+
+
+def _quiet_goal(goals: Sequence[Goal]) -> Goal | None:
+    """The all-apps quiet hours, else the first app's (as the week report chooses)."""
+    quiet = [g for g in goals if g.kind is GoalKind.QUIET_HOURS]
+    return next((g for g in quiet if g.app is None), quiet[0] if quiet else None)
+
+
+def _hour_starts(monday: date, tz: tzinfo, day_start_hour: int
+                 ) -> tuple[list[datetime], list[tuple[int, int]]]:
+    """Every instant (UTC, ascending) at which a local clock hour of the week first begins,
+    with its (day row, clock hour). A repeated autumn hour simply lasts until the next hour
+    begins (two real hours in one cell); a skipped spring hour never begins (its wall time
+    does not come back from UTC unchanged), so it has no cell."""
+    found: dict[datetime, tuple[int, int]] = {}
+    for offset in range(8):
+        day = monday + timedelta(days=offset)
+        for hour in range(24):
+            row = offset if hour >= day_start_hour else offset - 1
+            if not 0 <= row < 7:
+                continue
+            at = datetime.combine(day, time(hour), tzinfo=tz).astimezone(UTC)
+            back = at.astimezone(tz)
+            if back.date() == day and back.hour == hour:
+                found[at] = (row, hour)
+    ordered = sorted(found)
+    return ordered, [found[at] for at in ordered]
+
+
+def hour_grid(intervals: Iterable[Interval], monday: date, tz: tzinfo, day_start_hour: int,
+              quiet_goal: Goal | None = None) -> HourGrid:
+    """Seconds of use in each local clock hour of each local day of the week of `monday`,
+    cut at every hour the local clock shows (through the zone, so DST days are right)."""
+    start, end = week_window(monday, tz, day_start_hour)
+    starts, cells = _hour_starts(monday, tz, day_start_hour)
+    grid = [[0.0] * 24 for _ in range(7)]
+    for interval in intervals:
+        part = clip(interval, start, end)
+        if part is None:
+            continue
+        at, index = part.start, max(0, bisect_right(starts, part.start) - 1)
+        while at < part.end:
+            cell_end = starts[index + 1] if index + 1 < len(starts) else end
+            upto = min(part.end, cell_end)
+            row, hour = cells[index]
+            grid[row][hour] += (upto - at).total_seconds()
+            at, index = upto, index + 1
+    present = set(cells)
+    quiet = frozenset(h for h in range(24) if quiet_goal is not None
+                      and any(quiet_goal.in_quiet_hours(h * 60 + m) for m in range(60)))
+    return HourGrid(
+        days=tuple(monday + timedelta(days=k) for k in range(7)),
+        seconds=tuple(tuple(row) for row in grid),
+        quiet_hours=quiet,
+        missing=frozenset((r, h) for r in range(7) for h in range(24) if (r, h) not in present),
+        day_start_hour=day_start_hour)
+
+
+# --- words -----------------------------------------------------------------------------------
+
+NO_BASELINE = "After four weeks a usual week appears here."
+_NUMBERS = ("none", "one", "two", "three", "four")
+DRIFT_CLOSING = ("It is a pattern in the numbers, not a verdict: only you can say whether this "
+                 "time is adding to your life.")
+
+
+def band_in_words() -> str:
+    """What the shaded band means, in one sentence."""
+    return (f"The band runs from your usual week (the mean of the four complete weeks before "
+            f"each week) to {round(RISE_SHARE * 100)}% and at least "
+            f"{say_duration(RISE_MIN_S)} above it, where the drift rule starts to read a week "
+            "as well above usual.")
+
+
+def drift_in_words(signal: DriftSignal | None, complete_weeks: int) -> str:
+    """The drift signal explained: what was seen, how sure the numbers are, and what it does
+    not mean; or, without one, what the rule looks for (and why it says nothing yet)."""
+    if signal is None:
+        if complete_weeks < MIN_WEEKS:
+            so_far = ("the first one is still under way" if complete_weeks == 0 else
+                      f"so far there {'is' if complete_weeks == 1 else 'are'} "
+                      f"{_NUMBERS[complete_weeks]}")
+            return (f"The drift signal looks at complete weeks and needs at least "
+                    f"{_NUMBERS[MIN_WEEKS]}; {so_far}. Until then it stays silent rather than "
+                    "guess.")
+        return ("No drift signal. It appears when the last weeks rise steadily (a "
+                "Mann-Kendall test, p < 0.05), or when three weeks in a row each rose and "
+                f"the last is at least {round(RISE_SHARE * 100)}% and "
+                f"{say_duration(RISE_MIN_S)} above your usual week.")
+    if signal.rule is DriftRule.RISING_TREND:
+        odds = "1 time in 100" if signal.p_value < 0.01 else "1 time in 20"
+        seen = (f"Drift signal: your weekly time has been rising over the last "
+                f"{min(complete_weeks, 8)} complete weeks, by about "
+                f"{say_duration(max(0.0, signal.slope_s_per_week))} a week. Weeks this steadily "
+                f"ordered would come about by chance less than {odds} (Mann-Kendall, "
+                f"p = {signal.p_value:.3f}).")
+    else:
+        seen = ("Drift signal: each of the last three weeks rose over the one before, and the "
+                f"last, {say_duration(signal.last_week_s)}, ")
+        if signal.baseline_s and signal.change_pct is not None:
+            seen += (f"is about {round(signal.change_pct)}% above your usual "
+                     f"{say_duration(signal.baseline_s)}.")
+        else:
+            seen += "is well above your usual weeks."
+    return f"{seen} {DRIFT_CLOSING}"

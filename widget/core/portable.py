@@ -1,0 +1,326 @@
+"""The export format: everything a person keeps in driftcheck, as one document they own.
+
+A document is plain JSON-shaped data (dicts, lists, strings, numbers) with a header -- the
+format name `driftcheck-export`, its version, the store's schema version, when it was made and
+whether check-in notes are in it -- and five sections: apps (with their rules), intervals,
+goals, check-ins and settings. Times are ISO-8601 UTC strings with microseconds; the store
+keeps milliseconds, so a round trip is exact.
+
+Here: the rows as dataclasses (`Snapshot`), the document they make, which settings travel,
+and `check_snapshot`, the rules across sections that hold both ways (an export is refused
+before it is written if it could not be imported again). Reading an untrusted document is
+`widget.core.portable_read`; the CSV tables are `widget.core.portable_csv`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from widget.core.checkin import ANSWERS, Rhythm
+from widget.core.checkin import MAX_NOTE_LENGTH as MAX_NOTE_LENGTH  # the reader's too
+from widget.core.goals import Goal, check_goal, check_goals, parse_time_of_day
+from widget.core.model import Measure, Rule
+from widget.core.options import SPECS, check_option
+from widget.core.rules import validate_pattern
+from widget.errors import DriftcheckError, InvalidGoal, InvalidRule, UsageError
+
+FORMAT_NAME = "driftcheck-export"
+FORMAT_VERSION = 1
+MAX_ROWS = 2_000_000  # per section: about forty years of dense use
+MAX_RULES_PER_APP = 500
+MAX_NAME_LENGTH = 80  # as for apps of one's own (widget.core.catalog)
+MAX_KEY_LENGTH = 100
+MAX_WEEK_SECONDS = 2**31 - 1
+
+# The settings that are the person's choices and travel with an export.
+PREFERENCES: tuple[str, ...] = (
+    *SPECS, "discreet", "checkin.rhythm", "checkin.weekday", "checkin.time",
+    "checkin.reflections", "checkin.on_drift",
+)
+# Settings that stay behind, and why (a test keeps this and `PREFERENCES` covering every known
+# setting, so a new one needs a decision).
+NOT_EXPORTED: Mapping[str, str] = {
+    "checkin.not_before": "a 'Not now' or 'Skip this week' in flight",
+    "checkin.last_asked": "import derives it again from the check-ins",
+    "checkin.drift_week": "bookkeeping of one week's extra check-in",
+    "alerts.fired": "bookkeeping of notifications already shown",
+    "alerts.snoozed": "snoozes in flight",
+    "watch_first_since": "a first-run step in flight",
+    "start_at_login": "belongs to this device's autostart entry",
+    "ui.window_geometry": "belongs to this device's screen",
+    "ui.no_tray_told": "belongs to this device's desktop",
+    "first_run_done": "import sets it: whoever brings history has been through the first run",
+}
+# Kept by an import that replaces everything: they describe this device, not the history.
+DEVICE_SETTINGS: tuple[str, ...] = ("start_at_login", "ui.window_geometry", "ui.no_tray_told")
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EARLIEST_MS = 0  # a computer whose clock was reset starts in 1970
+_LATEST_MS = int((datetime(3000, 1, 1, tzinfo=UTC) - _EPOCH).total_seconds()) * 1000
+_KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+_CLOCK = re.compile(r"\d\d:\d\d\Z")
+SECTIONS = ("apps", "intervals", "goals", "checkins", "settings")
+HEADER = ("format", "version", "schema_version", "exported_at", "notes_included")
+
+
+class ImportRefused(DriftcheckError):
+    """An import file that cannot be taken as it is; nothing has been written."""
+
+
+class ExportRefused(DriftcheckError):
+    """The data cannot be exported (or the file not written); nothing has been written."""
+
+
+def refused(reason: str) -> ImportRefused:
+    """The one sentence for a file that is refused for `reason` (no final period)."""
+    return ImportRefused(f"Nothing was imported, because {reason}.")
+
+
+@dataclass(frozen=True, slots=True)
+class AppRecord:
+    """One row of the apps table with its rules: everything the store holds about an app."""
+
+    key: str
+    name: str
+    source: str  # "catalog" | "custom"
+    any_window_titles: bool
+    added_ms: int
+    removed_ms: int | None
+    rules: tuple[Rule, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IntervalRecord:
+    app: str
+    start_ms: int
+    end_ms: int
+    measure: Measure
+
+
+@dataclass(frozen=True, slots=True)
+class GoalRecord:
+    goal: Goal
+    created_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinRecord:
+    asked_ms: int
+    answered_ms: int | None
+    answer: int | None
+    note: str | None
+    week_seconds: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything an export carries, in the store's order."""
+
+    apps: tuple[AppRecord, ...] = ()
+    intervals: tuple[IntervalRecord, ...] = ()
+    goals: tuple[GoalRecord, ...] = ()
+    checkins: tuple[CheckinRecord, ...] = ()
+    settings: Mapping[str, object] = field(default_factory=dict)
+    notes_included: bool = False
+
+
+# --- times ----------------------------------------------------------------------------------
+
+
+def ms_to_iso(ms: int) -> str:
+    """`2026-03-01T19:04:05.123000Z`: UTC, always with microseconds."""
+    moment = _EPOCH + timedelta(milliseconds=ms)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def iso_to_ms(text: str) -> int | None:
+    """Milliseconds of an ISO-8601 time with a UTC offset (rounded half up, as the store
+    does); None when it is not one or lies outside 1970-2999."""
+    if len(text) > 40:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return None
+    try:
+        micros = (moment - _EPOCH) // timedelta(microseconds=1)
+    except OverflowError:
+        return None
+    ms = (micros + 500) // 1000
+    return ms if _EARLIEST_MS <= ms < _LATEST_MS else None
+
+
+def _clock(minutes: int | None) -> str | None:
+    return None if minutes is None else f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+# --- snapshot -> document -------------------------------------------------------------------
+
+
+def to_document(snapshot: Snapshot, exported_ms: int, schema_version: int) -> dict[str, object]:
+    """The JSON-shaped document of `snapshot`; check-ins carry a `note` only when notes are
+    included."""
+
+    def checkin(c: CheckinRecord) -> dict[str, object]:
+        row: dict[str, object] = {
+            "asked_at": ms_to_iso(c.asked_ms),
+            "answered_at": None if c.answered_ms is None else ms_to_iso(c.answered_ms),
+            "answer": c.answer, "week_seconds": c.week_seconds}
+        if snapshot.notes_included:
+            row["note"] = c.note
+        return row
+
+    return {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "schema_version": schema_version,
+        "exported_at": ms_to_iso(exported_ms),
+        "notes_included": snapshot.notes_included,
+        "apps": [{"id": a.key, "name": a.name, "source": a.source,
+                  "any_window_titles": a.any_window_titles, "added_at": ms_to_iso(a.added_ms),
+                  "removed_at": None if a.removed_ms is None else ms_to_iso(a.removed_ms),
+                  "rules": [{"kind": r.kind.value, "pattern": r.pattern} for r in a.rules]}
+                 for a in snapshot.apps],
+        "intervals": [{"app": i.app, "start": ms_to_iso(i.start_ms), "end": ms_to_iso(i.end_ms),
+                       "measure": i.measure.value} for i in snapshot.intervals],
+        "goals": [{"kind": g.goal.kind.value, "app": g.goal.app,
+                   "limit_seconds": g.goal.limit_seconds, "quiet_start": _clock(g.goal.quiet_start),
+                   "quiet_end": _clock(g.goal.quiet_end), "created_at": ms_to_iso(g.created_ms)}
+                  for g in snapshot.goals],
+        "checkins": [checkin(c) for c in snapshot.checkins],
+        "settings": dict(snapshot.settings),
+    }
+
+
+# --- settings ---------------------------------------------------------------------------------
+
+
+def _bool_setting(value: object) -> bool:
+    return isinstance(value, bool)
+
+
+def _rhythm_setting(value: object) -> bool:
+    return isinstance(value, str) and value in {r.value for r in Rhythm}
+
+
+def _weekday_setting(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 6
+
+
+def time_of_day(value: object) -> bool:
+    """Whether `value` is a time of day written as `HH:MM`, as goals and the check-in keep it."""
+    if not isinstance(value, str) or not _CLOCK.match(value):
+        return False
+    try:
+        parse_time_of_day(value)
+    except InvalidGoal:
+        return False
+    return True
+
+
+def _option_setting(key: str) -> Callable[[object], bool]:
+    def check(value: object) -> bool:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        try:
+            check_option(key, value)
+        except UsageError:
+            return False
+        return True
+
+    return check
+
+
+_SETTING_RULES: dict[str, Callable[[object], bool]] = {
+    **{key: _option_setting(key) for key in SPECS},
+    "discreet": _bool_setting,
+    "checkin.rhythm": _rhythm_setting,
+    "checkin.weekday": _weekday_setting,
+    "checkin.time": time_of_day,
+    "checkin.reflections": _bool_setting,
+    "checkin.on_drift": _bool_setting,
+}
+
+
+def usable_setting(key: str, value: object) -> bool:
+    """Whether `value` is one driftcheck would use for the preference `key` (False for a key
+    that is not a preference)."""
+    rule = _SETTING_RULES.get(key)
+    return rule is not None and rule(value)
+
+
+def exported_settings(stored: Mapping[str, object]) -> dict[str, object]:
+    """The preferences among stored settings; a value driftcheck would not use (it reads as
+    the default) is left out rather than carried along."""
+    return {key: stored[key] for key in PREFERENCES
+            if stored.get(key) is not None and usable_setting(key, stored[key])}
+
+
+# --- the rules across sections ----------------------------------------------------------------
+
+
+def check_snapshot(snapshot: Snapshot) -> Snapshot:
+    """The rules a snapshot must keep to be stored, across sections; ImportRefused naming the
+    first break."""
+    keys: set[str] = set()
+    for n, app in enumerate(snapshot.apps, 1):
+        _check_app(app, n)
+        if app.key in keys:
+            raise refused(f"app {n} has the same id as an app before it")
+        keys.add(app.key)
+    for n, interval in enumerate(snapshot.intervals, 1):
+        if interval.app not in keys:
+            raise refused(f"interval {n} belongs to an app the export does not list")
+        if interval.end_ms < interval.start_ms:
+            raise refused(f"interval {n} ends before it starts")
+    for n, record in enumerate(snapshot.goals, 1):
+        if record.goal.app is not None and record.goal.app not in keys:
+            raise refused(f"goal {n} belongs to an app the export does not list")
+        try:
+            check_goal(record.goal)
+        except InvalidGoal as error:
+            raise refused(f"goal {n} cannot be kept ({_inner(error)})") from None
+    try:
+        check_goals([record.goal for record in snapshot.goals])
+    except InvalidGoal as error:
+        raise refused(f"the goals cannot be kept together ({_inner(error)})") from None
+    for n, c in enumerate(snapshot.checkins, 1):
+        if c.answer is not None and c.answer not in ANSWERS:
+            raise refused(f"the answer of check-in {n} is not one of 0-5")
+        if not snapshot.notes_included and c.note is not None:
+            raise refused(f"check-in {n} carries a note though the export says notes are left out")
+        if c.note is not None and (not c.note or len(c.note) > MAX_NOTE_LENGTH
+                                   or "\x00" in c.note):  # as the reader takes notes
+            raise refused(f"the 'note' of check-in {n} is empty, longer than {MAX_NOTE_LENGTH} "
+                          "characters or holds characters that cannot be stored")
+    return snapshot
+
+
+def _check_app(app: AppRecord, n: int) -> None:
+    if not _KEY.match(app.key) or len(app.key) > MAX_KEY_LENGTH:
+        raise refused(f"the id of app {n} is not lowercase letters, digits and dashes")
+    if not app.name.strip() or len(app.name) > MAX_NAME_LENGTH \
+            or any(unicodedata.category(char) == "Cc" for char in app.name):
+        raise refused(f"the name of app {n} is empty, longer than {MAX_NAME_LENGTH} characters "
+                      "or holds control characters")
+    seen: set[Rule] = set()
+    for m, rule in enumerate(app.rules, 1):
+        try:
+            validate_pattern(rule.kind, rule.pattern)
+        except InvalidRule as error:
+            raise refused(f"rule {m} of app {n} cannot be kept ({_inner(error)})") from None
+        if rule in seen:
+            raise refused(f"rule {m} of app {n} repeats a rule before it")
+        seen.add(rule)
+
+
+def _inner(error: Exception) -> str:
+    """A message sentence made to sit inside another: lower first letter, no final period."""
+    text = str(error).rstrip(".")
+    return text[:1].lower() + text[1:]

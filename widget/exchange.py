@@ -1,0 +1,298 @@
+"""`driftcheck export` and `driftcheck import`: the files around the export format.
+
+Export reads every table in one transaction, checks the result against the import's own
+rules (so a file it writes can always be imported again) and writes JSON, or a zip of CSV
+tables, to a private file (0600) through a temporary file and a rename, or to stdout.
+
+Import is all or nothing. The file's size is checked before a byte is read, a zip's members by
+their names, number and unpacked size, and every value by `snapshot_from_document`, all
+before the database is touched; then one transaction writes everything. A database that
+already holds history is refused unless `--replace`, which first keeps a copy of it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import lzma
+import os
+import struct
+import sys
+import tempfile
+import zipfile
+import zlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from widget.core.portable import (
+    FORMAT_NAME,
+    ExportRefused,
+    ImportRefused,
+    Snapshot,
+    check_snapshot,
+    refused,
+    to_document,
+)
+from widget.core.portable_csv import (
+    COLUMNS,
+    MANIFEST,
+    document_from_tables,
+    parse_json,
+    read_manifest,
+    tables_from_document,
+)
+from widget.core.portable_read import snapshot_from_document
+from widget.paths import PRIVATE_FILE_MODE
+from widget.store.codec import SCHEMA_VERSION
+from widget.store.portable import history_counts, keep_copy, read_snapshot, write_snapshot
+from widget.traces import (
+    EXPORT_TEMP_PREFIX,
+    EXPORT_TEMP_SUFFIX,
+    database_users,
+    instance_lock,
+    is_ours,
+    still_running_sentence,
+)
+
+MAX_IMPORT_BYTES = 512 * 1024 * 1024  # the file, and everything a zip unpacks to
+_MEMBERS = (MANIFEST, *COLUMNS)
+_CHUNK = 1024 * 1024
+# What zipfile and its decompressors raise on damaged bytes (RuntimeError: "encrypted").
+_DAMAGED_ZIP = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError,
+                ValueError, EOFError, OSError, zlib.error, lzma.LZMAError, struct.error)
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    apps: int
+    intervals: int
+    goals: int
+    checkins: int
+
+    @classmethod
+    def of(cls, snapshot: Snapshot) -> Counts:
+        return cls(len(snapshot.apps), len(snapshot.intervals), len(snapshot.goals),
+                   len(snapshot.checkins))
+
+    def __str__(self) -> str:
+        def some(n: int, word: str) -> str:
+            return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+        return (f"{some(self.apps, 'app')}, {some(self.intervals, 'interval')}, "
+                f"{some(self.goals, 'goal')} and {some(self.checkins, 'check-in')}")
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+def export_bytes(snapshot: Snapshot, fmt: str, schema_version: int, now: datetime) -> bytes:
+    """The export file's bytes: JSON (one row a line) or a zip of CSV tables."""
+    try:
+        check_snapshot(snapshot)
+    except ImportRefused as error:
+        reason = str(error).removeprefix("Nothing was imported, because ").rstrip(".")
+        raise ExportRefused(f"Nothing was exported, because the database holds something an "
+                            f"import could not take back ({reason}).") from None
+    exported_ms = int(now.astimezone(UTC).timestamp() * 1000)
+    document = to_document(snapshot, exported_ms, schema_version)
+    if fmt == "json":
+        return dump_json(document).encode("utf-8")
+    out = io.BytesIO()
+    stamp = now.astimezone(UTC).timetuple()[:6]
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, text in tables_from_document(document).items():
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = PRIVATE_FILE_MODE << 16
+            archive.writestr(info, text.encode("utf-8"))
+    return out.getvalue()
+
+
+def dump_json(document: dict[str, object]) -> str:
+    """The document as JSON with each row of a section on a line of its own: small, and
+    still readable and diffable."""
+    parts = []
+    for key, value in document.items():
+        if isinstance(value, list) and value:
+            rows = ",\n    ".join(_compact(row) for row in value)
+            parts.append(f"  {json.dumps(key)}: [\n    {rows}\n  ]")
+        else:
+            parts.append(f"  {json.dumps(key)}: {_compact(value)}")
+    return "{\n" + ",\n".join(parts) + "\n}\n"
+
+
+def _compact(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def write_private(target: Path, data: bytes) -> None:
+    """Write `data` to `target` as an owner-only file, atomically: a temporary file in the
+    same folder, flushed to disk, then renamed over `target`."""
+    directory = target.parent
+    if target.exists() and not target.is_file():
+        # A FIFO or a device (as root, /dev/null): the rename below would replace it.
+        raise ExportRefused(f"{target} is not a regular file; please give the export a file "
+                            "name, like driftcheck.json.")
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=EXPORT_TEMP_PREFIX, suffix=EXPORT_TEMP_SUFFIX,
+                                         dir=directory)
+    except OSError as error:
+        raise ExportRefused(f"The export could not be written in {directory} "
+                            f"({_why(error)}).") from None
+    try:
+        with os.fdopen(fd, "wb") as out:
+            os.fchmod(out.fileno(), PRIVATE_FILE_MODE)
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, target)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise ExportRefused(f"The export could not be written to {target} "
+                            f"({_why(error)}).") from None
+
+
+def write_stdout(data: bytes, fmt: str) -> None:
+    """JSON to stdout as text; a zip only when stdout is not a terminal, where it would show
+    as noise."""
+    if fmt == "json":
+        sys.stdout.write(data.decode("utf-8"))
+        sys.stdout.flush()
+        return
+    if sys.stdout.isatty():
+        raise ExportRefused("A zip file would only show as noise in the terminal; please add "
+                            "-o FILE (for example -o driftcheck.zip) or redirect the output.")
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+def _why(error: OSError) -> str:
+    return (error.strerror or type(error).__name__).lower()
+
+
+# --- import -----------------------------------------------------------------------------------
+
+
+def read_import(path: Path) -> Snapshot:
+    """The checked snapshot in the export file at `path`; ImportRefused with one sentence for
+    anything else. Nothing is written anywhere."""
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise refused(f"{path} is not a file")
+    except OSError as error:
+        raise refused(f"{path} cannot be read ({_why(error)})") from None
+    limit_mb = MAX_IMPORT_BYTES // (1024 * 1024)
+    if size > MAX_IMPORT_BYTES:
+        raise refused(f"the file is larger than {limit_mb} MB, more than an export of "
+                      "driftcheck ever needs")
+    try:
+        with path.open("rb") as file:
+            start = file.read(4)
+            if start.startswith(b"PK"):
+                return snapshot_from_document(_zip_document(file))
+            file.seek(0)
+            data = file.read(MAX_IMPORT_BYTES + 1)
+    except OSError as error:
+        raise refused(f"{path} cannot be read ({_why(error)})") from None
+    if len(data) > MAX_IMPORT_BYTES:  # it grew after the size was checked
+        raise refused(f"the file is larger than {limit_mb} MB")
+    if not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        raise refused(f"the file is not a driftcheck export (neither the JSON nor the zip "
+                      f"of CSV tables that `driftcheck export` writes, with \"{FORMAT_NAME}\" "
+                      "inside)")
+    return snapshot_from_document(parse_json(data, "the file"))
+
+
+def _zip_document(file: io.BufferedReader) -> dict[str, object]:
+    try:
+        with zipfile.ZipFile(file) as archive:
+            members = archive.infolist()
+            names = [m.filename for m in members]
+            if sorted(names) != sorted(_MEMBERS):
+                raise refused("the zip does not hold exactly the files `driftcheck export "
+                              "--format csv` writes (manifest.json and six CSV tables)")
+            if sum(m.file_size for m in members) > MAX_IMPORT_BYTES:
+                raise refused("the zip unpacks to more than "
+                              f"{MAX_IMPORT_BYTES // (1024 * 1024)} MB")
+            unpacked, left = {}, MAX_IMPORT_BYTES
+            for name in _MEMBERS:
+                unpacked[name] = _unpack(archive, name, left)
+                left -= len(unpacked[name])
+            manifest = read_manifest(unpacked[MANIFEST])
+            tables = {name: _text(unpacked[name], name) for name in COLUMNS}
+    except ImportRefused:
+        raise
+    except _DAMAGED_ZIP:
+        raise refused("the zip is damaged or cut short") from None
+    return document_from_tables(manifest, tables)
+
+
+def _unpack(archive: zipfile.ZipFile, name: str, left: int) -> bytes:
+    """One member's bytes, read in chunks and never past `left` bytes, whatever its header
+    says."""
+    chunks, total = [], 0
+    with archive.open(name) as member:
+        while chunk := member.read(_CHUNK):
+            total += len(chunk)
+            if total > left:
+                raise refused("the zip unpacks to more than "
+                              f"{MAX_IMPORT_BYTES // (1024 * 1024)} MB")
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _text(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise refused(f"{name} in the zip is not UTF-8 text") from None
+
+
+# --- the two commands -------------------------------------------------------------------------
+
+
+def run_export(db_path: Path, fmt: str, output: Path | None, include_notes: bool) -> int:
+    """Export the database at `db_path` to `output`, or to stdout when None."""
+    if output is not None and is_ours(output.name) \
+            and output.absolute().parent.resolve() == db_path.parent.resolve():
+        raise ExportRefused(f"{output.name} is a name driftcheck keeps for its own files in "
+                            "this folder; please choose another one for the export.")
+    snapshot = read_snapshot(db_path, include_notes)
+    data = export_bytes(snapshot, fmt, SCHEMA_VERSION, datetime.now(UTC))
+    if output is None:
+        write_stdout(data, fmt)
+        return 0
+    write_private(output, data)
+    notes = "with your check-in notes" if include_notes else \
+        "without check-in notes (--include-notes adds them)"
+    print(f"Exported {Counts.of(snapshot)} to {output}, {notes}; only you can read the file.")
+    return 0
+
+
+def run_import(db_path: Path, snapshot: Snapshot, replace: bool) -> int:
+    """Bring a checked snapshot into the database at `db_path`, all or nothing."""
+    data_dir = db_path.parent
+    with instance_lock(data_dir) as free:
+        users = [] if not free else database_users(data_dir)
+        if not free or users:
+            raise ImportRefused(still_running_sentence("try the import again", users))
+        held = history_counts(db_path)
+        if any(held.values()) and not replace:
+            have = Counts(held["tracked_apps"], held["intervals"], held["goals"],
+                          held["checkins"])
+            raise ImportRefused(
+                f"This data folder already holds history ({have}), so "
+                "nothing was imported; add --replace to "
+                "keep a copy of it and bring the export in instead.")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        copy = keep_copy(db_path, stamp) if any(held.values()) else None
+        write_snapshot(db_path, snapshot, replace)
+    print(f"Imported {Counts.of(snapshot)}.")
+    if snapshot.checkins and not snapshot.notes_included:
+        print("This export carried no check-in notes, so none came with it.")
+    if copy is not None:
+        print(f"The database as it was before is kept as {copy.name}.")
+    return 0

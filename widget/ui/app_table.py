@@ -1,0 +1,104 @@
+"""The dashboard's per-app table: a read-only model over `AppRow`s and its view."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+from widget.core.alerts import say_duration
+from widget.core.dashboard import AppRow
+
+HEADERS = ("App", "This week", "Share", "Against the week before", "A day, on average")
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+def say_change(change_s: float | None) -> str:
+    """'+1 h 10 min', '-20 min', 'about the same' (under a minute either way), or words for a
+    week before that lies before the history."""
+    if change_s is None:
+        return "no week before to compare"
+    if abs(change_s) < 60:
+        return "about the same"
+    sign = "+" if change_s > 0 else "\u2212"  # a real minus sign reads better than a hyphen
+    return f"{sign}{say_duration(abs(change_s))}"
+
+
+def say_amount(seconds: float) -> str:
+    if seconds <= 0:
+        return "none"
+    return say_duration(seconds) if seconds >= 60 else "under a minute"
+
+
+class AppTableModel(QAbstractTableModel):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[AppRow] = []
+        self._colors: dict[str, QColor] = {}
+
+    def set_rows(self, rows: Sequence[AppRow], colors: dict[str, QColor]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._colors = dict(colors)
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def cell(self, row: AppRow, column: int) -> str:
+        if column == 0:
+            return row.name
+        if column == 1:
+            return say_amount(row.seconds)
+        if column == 2:
+            return f"{row.share * 100:.0f}%"
+        if column == 3:
+            return say_change(row.change_s)
+        return say_amount(row.daily_average_s)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        column = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return self.cell(row, column)
+        if role == Qt.ItemDataRole.DecorationRole and column == 0:
+            return self._colors.get(row.key)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column > 0:
+            return int(_RIGHT.value)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return HEADERS[section]
+        return None
+
+
+def app_table(model: AppTableModel) -> QTableView:
+    """A quiet, read-only, keyboard-reachable table."""
+    view = QTableView()
+    view.setObjectName("app-table")
+    view.setModel(model)
+    view.setAccessibleName("Time per app this week")
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setAlternatingRowColors(True)
+    view.setShowGrid(False)
+    view.setWordWrap(False)
+    view.setTabKeyNavigation(False)  # Tab leaves the table, the arrows move inside it
+    view.verticalHeader().hide()
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    for column in range(1, len(HEADERS)):
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+    return view

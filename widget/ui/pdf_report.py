@@ -1,0 +1,225 @@
+"""`driftcheck report --pdf`: the dashboard's week on paper, one or two A4 pages.
+
+Something a person may choose to bring to a counsellor, so it says plainly what was counted
+and what was not. Page one: the week in words, its numbers, each day by app and the apps'
+table. Page two: the last twelve weeks with the usual band and the trend, the hours of the
+week, and the self-check answers (never the private notes). A week with nothing counted is
+one page that says so. The charts are the dashboard's own (`widget.ui.charts`, the heat map
+widget) in the light palette, drawn as vectors by Qt's own PDF writer: no extra dependency.
+
+Pages are laid out in CSS pixels (96 to the inch) on a painter scaled to the writer's
+resolution, so text stays text and lines stay lines.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from PySide6.QtCharts import QChart
+from PySide6.QtCore import QMarginsF, QPoint, QRectF, QSizeF
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPdfWriter,
+    QTextDocument,
+)
+from PySide6.QtWidgets import QGraphicsScene, QWidget
+
+from widget.core.alerts import say_duration
+from widget.core.dashboard import DashboardData
+from widget.ui import charts
+from widget.ui.dashboard import explanation, week_title
+from widget.ui.heatmap import HeatMap
+from widget.ui.theme import Palette, make_palette
+
+CSS_DPI = 96
+RESOLUTION = 300  # dots per inch of the PDF's coordinate system (the output is vectors)
+MARGIN_MM = 15.0
+GAP = 14.0  # CSS pixels between blocks
+FOOTER = ("Made on this device by driftcheck on {date}. Nothing in it was sent anywhere. "
+          "The numbers are the time the chosen apps were in front while the keyboard or "
+          "mouse was in use; they say nothing about what was said.")
+
+
+def write_report_pdf(data: DashboardData, path: Path, *, now: datetime | None = None) -> int:
+    """Write the report of `data`'s week to `path` (owner-only, replaced whole); the number
+    of pages written. Needs a QApplication (the charts and the heat map are widgets' kin)."""
+    path = Path(path)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # Born owner-only: the report is as private as the database it comes from.
+    os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    try:
+        pages = _paint(data, temp, now or datetime.now(UTC))
+        os.chmod(temp, 0o600)
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return pages
+
+
+def _paint(data: DashboardData, file: Path, now: datetime) -> int:
+    writer = QPdfWriter(str(file))
+    writer.setResolution(RESOLUTION)
+    writer.setTitle(f"driftcheck: week {data.week}")
+    writer.setCreator("driftcheck")
+    writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
+                                     QPageLayout.Orientation.Portrait,
+                                     QMarginsF(MARGIN_MM, MARGIN_MM, MARGIN_MM, MARGIN_MM),
+                                     QPageLayout.Unit.Millimeter))
+    scale = RESOLUTION / CSS_DPI
+    page = writer.pageLayout().paintRectPixels(RESOLUTION)
+    width, height = page.width() / scale, page.height() / scale
+    palette = make_palette(False, QColor("white"), QColor("#1a1a1a"))
+    painter = QPainter(writer)
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.scale(scale, scale)
+        page_one = _Page(painter, width, height)
+        page_one.text(_summary_html(data))
+        footer = FOOTER.format(date=f"{now.astimezone():%d %B %Y}")
+        if data.report.total_s <= 0:
+            page_one.footer(footer)
+            return 1
+        page_one.chart("Each day, by app", charts.day_chart(data, palette), 250)
+        page_one.text(_apps_html(data))
+        page_one.footer(footer)
+        writer.newPage()
+        page_two = _Page(painter, width, height)
+        page_two.chart("The last twelve weeks", charts.weeks_chart(data, palette), 250)
+        page_two.text(_paragraphs(explanation(data)), size=9.0)
+        page_two.widget("When in the week", _heat_map(data, palette), 190)
+        if data.checkins:
+            page_two.chart("Your self-check answers", charts.checkin_chart(data, palette),
+                           180)
+        page_two.text(_paragraphs(charts.describe_checkins(data)
+                                  + " Private notes are never printed."), size=9.0)
+        page_two.footer(footer)
+        return 2
+    finally:
+        painter.end()
+
+
+class _Page:
+    """Blocks stacked from the top of one page, in CSS pixels."""
+
+    def __init__(self, painter: QPainter, width: float, height: float) -> None:
+        self.painter = painter
+        self.width = width
+        self.height = height
+        self.y = 0.0
+
+    def text(self, body: str, *, size: float = 10.5) -> None:
+        doc = QTextDocument()
+        font = QFont("DejaVu Sans")
+        font.setPointSizeF(size)
+        doc.setDefaultFont(font)
+        doc.setDocumentMargin(0)
+        doc.setHtml(body)
+        doc.setTextWidth(self.width)
+        self.painter.save()
+        self.painter.translate(0, self.y)
+        doc.drawContents(self.painter, QRectF(0, 0, self.width, doc.size().height()))
+        self.painter.restore()
+        self.y += doc.size().height() + GAP
+
+    def heading(self, title: str) -> None:
+        self.text(f"<b>{html.escape(title)}</b>", size=11.5)
+        self.y -= GAP * 0.6
+
+    def chart(self, title: str, chart: QChart, height: float) -> None:
+        self.heading(title)
+        for axis in chart.axes():  # paper is narrower than the window: smaller labels
+            font = QFont(axis.labelsFont())
+            font.setPointSizeF(7.0)
+            axis.setLabelsFont(font)
+        scene = QGraphicsScene()
+        scene.addItem(chart)
+        chart.resize(QSizeF(self.width, height))
+        layout = chart.layout()
+        if layout is not None:
+            layout.activate()  # lay out axes and labels at this size now, not on an event
+        scene.render(self.painter, QRectF(0, self.y, self.width, height),
+                     QRectF(0, 0, self.width, height))
+        self.y += height + GAP
+
+    def widget(self, title: str, widget: QWidget, height: float) -> None:
+        self.heading(title)
+        widget.resize(int(self.width), int(height))
+        widget.ensurePolished()
+        widget.render(self.painter, QPoint(0, int(self.y)))
+        self.y += height + GAP
+
+    def footer(self, body: str) -> None:
+        doc = QTextDocument()
+        font = QFont("DejaVu Sans")
+        font.setPointSizeF(8.0)
+        doc.setDefaultFont(font)
+        doc.setDocumentMargin(0)
+        doc.setPlainText(body)
+        doc.setTextWidth(self.width)
+        self.painter.save()
+        self.painter.translate(0, self.height - doc.size().height())
+        doc.drawContents(self.painter)
+        self.painter.restore()
+
+
+def _heat_map(data: DashboardData, palette: Palette) -> HeatMap:
+    heat = HeatMap(palette)
+    heat.set_grid(data.grid)
+    return heat
+
+
+def _paragraphs(text: str) -> str:
+    return "".join(f"<p>{html.escape(part)}</p>" for part in text.split("\n\n") if part)
+
+
+def _summary_html(data: DashboardData) -> str:
+    r = data.report
+    so_far = "" if r.complete else " (so far)"
+    rows: list[tuple[str, str]] = [(f"Time counted{so_far}", say_duration(r.total_s))]
+    if r.baseline_s is not None:
+        rows.append(("A usual week (the four before)", say_duration(r.baseline_s)))
+    if r.change_pct is not None:
+        rows.append(("Against the week before", f"{r.change_pct:+.0f}%"))
+    if r.sessions.count:
+        rows.append(("Sessions", f"{r.sessions.count}, typically "
+                                 f"{say_duration(r.sessions.median_s)}, the longest "
+                                 f"{say_duration(r.sessions.longest_s)}"))
+    if r.quiet_share is not None:
+        rows.append(("In your quiet hours", f"{100 * r.quiet_share:.0f}% of the time"))
+    if r.days_over_goal is not None and r.daily_goal_s is not None:
+        rows.append((f"Days past your daily goal of {say_duration(r.daily_goal_s)}",
+                     str(r.days_over_goal)))
+    table = "".join(f"<tr><td style='padding:2px 16px 2px 0'>{html.escape(k)}</td>"
+                    f"<td style='padding:2px 0'><b>{html.escape(v)}</b></td></tr>"
+                    for k, v in rows)
+    words = html.escape(r.words) if r.total_s > 0 else \
+        "Nothing was counted in this week, so there is nothing more to show for it."
+    return (f"<p style='font-size:18pt'><b>Your week: {html.escape(week_title(data))}</b>"
+            f"</p><p style='color:#555'>ISO week {html.escape(r.week)}, from driftcheck, "
+            f"the private mirror of your time with AI companions.</p>"
+            f"<p style='font-size:12pt'>{words}</p><table>{table}</table>")
+
+
+def _apps_html(data: DashboardData) -> str:
+    head = ("<tr><th align='left'>App</th><th align='right'>This week</th>"
+            "<th align='right'>Share</th><th align='right'>Against the week before</th>"
+            "<th align='right'>A day on average</th></tr>")
+    body = []
+    for row in data.apps:
+        change = "" if row.change_s is None else \
+            ("+" if row.change_s >= 0 else "\u2212") + say_duration(abs(row.change_s))
+        body.append(f"<tr><td>{html.escape(row.name)}</td>"
+                    f"<td align='right'>{say_duration(row.seconds)}</td>"
+                    f"<td align='right'>{100 * row.share:.0f}%</td>"
+                    f"<td align='right'>{change}</td>"
+                    f"<td align='right'>{say_duration(row.daily_average_s)}</td></tr>")
+    return (f"<p><b>By app</b></p><table width='100%' cellpadding='3'>{head}"
+            f"{''.join(body)}</table>")

@@ -1,0 +1,159 @@
+"""`driftcheck wipe`: remove every trace driftcheck keeps on this device, after asking.
+
+What goes: every file in the data folder whose name driftcheck gives (`widget.traces`: the
+database with its -wal and -shm, upgrade backups, demo-data and import set-asides, the logs,
+the single-instance lock and FIFO, export temporary files), the start-at-login entry, and then
+the data folder itself when it is left empty and was driftcheck's. Files of any other name
+stay, symbolic links are removed as links (never followed), and nothing below the folder is
+entered. A running tray app (it holds the single-instance lock) or another program with the
+database open is not stopped: wipe asks, kindly, to quit it first.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from widget.autostart import autostart_location, is_start_at_login, set_start_at_login
+from widget.errors import DriftcheckError
+from widget.paths import APP_DIR_NAME
+from widget.traces import (
+    database_users,
+    instance_lock,
+    is_ours,
+    our_files,
+    still_running_sentence,
+)
+
+PROMPT = ("Remove everything driftcheck has stored on this device? This cannot be undone. "
+          "Type 'yes' to go on: ")
+
+
+class WipeRefused(DriftcheckError):
+    """Wipe did not start: nothing was removed."""
+
+
+@dataclass
+class Traces:
+    """What driftcheck keeps on this device, found by name."""
+
+    data_dir: Path
+    files: list[Path] = field(default_factory=list)
+    autostart: list[Path] = field(default_factory=list)  # the entry and a half-written one
+    run_value: str | None = None  # Windows: the Run value's name
+
+    def __bool__(self) -> bool:
+        return bool(self.files or self.autostart or self.run_value or self.empty_dir_is_ours())
+
+    def empty_dir_is_ours(self) -> bool:
+        """An empty data folder named as driftcheck names it (created by it, nothing else's)."""
+        folder = self.data_dir
+        return folder.name == APP_DIR_NAME and folder.is_dir() and not folder.is_symlink() \
+            and not any(folder.iterdir())
+
+
+def find_traces(data_dir: Path, platform: str = sys.platform,
+                env: Mapping[str, str] = os.environ) -> Traces:
+    traces = Traces(data_dir, our_files(data_dir))
+    if platform == "win32":  # unverified: the Run value lives in the registry
+        traces.run_value = autostart_location(platform, env) \
+            if is_start_at_login(platform, env) else None
+        return traces
+    entry = Path(autostart_location(platform, env))
+    for path in (entry, entry.with_name(entry.name + ".tmp")):  # FileWriter's temporary name
+        if os.path.lexists(path):
+            traces.autostart.append(path)
+    return traces
+
+
+def run_wipe(data_dir: Path, yes: bool, platform: str = sys.platform,
+             env: Mapping[str, str] = os.environ) -> int:
+    """The command: refuse while driftcheck runs, ask unless `yes`, remove, say what went."""
+    traces = find_traces(data_dir, platform, env)
+    if not traces:
+        print(f"driftcheck keeps nothing on this device (it looked in {data_dir} and for its "
+              "start-at-login entry), so there is nothing to remove.")
+        return 0
+    with instance_lock(data_dir) as free:
+        users = [] if not free else database_users(data_dir)
+        if not free or users:
+            raise WipeRefused(still_running_sentence("run `driftcheck wipe` again", users))
+        if not yes and not _confirmed(traces):
+            print("Nothing was removed.")
+            return 1
+        removed, failed = _remove(traces, platform, env)
+    for name in removed:
+        print(f"Removed {name}")
+    if failed:
+        raise WipeRefused(f"Some files could not be removed ({', '.join(failed)}); the rest "
+                          "are gone.")
+    print("Everything driftcheck kept on this device is gone.")
+    return 0
+
+
+def _confirmed(traces: Traces) -> bool:
+    stdin = sys.stdin
+    if stdin is None or not stdin.isatty():
+        raise WipeRefused("Wipe asks before it removes anything, and there is no terminal to "
+                          "ask on; add --yes to go ahead.")
+    count = len(traces.files)
+    where = f"{count} file{'s' if count != 1 else ''} in {traces.data_dir}"
+    extra = " and the start-at-login entry" if traces.autostart or traces.run_value else ""
+    print(f"driftcheck keeps {where}{extra}.")
+    try:
+        answer = input(PROMPT)
+    except EOFError:
+        return False
+    return answer.strip().lower() == "yes"
+
+
+def _remove(traces: Traces, platform: str, env: Mapping[str, str]
+            ) -> tuple[list[str], list[str]]:
+    """Remove what `traces` lists; (names removed, names that could not be)."""
+    _close_logs_in(traces.data_dir)
+    removed: list[str] = []
+    failed: list[str] = []
+    for path in traces.files:
+        if path.parent != traces.data_dir or not is_ours(path.name):  # never, but cheap
+            continue
+        try:
+            os.unlink(path)  # a symbolic link goes itself, its target stays
+            removed.append(path.name)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            failed.append(path.name)
+    for path in traces.autostart:
+        try:
+            os.unlink(path)
+            removed.append(f"the start-at-login entry {path}")
+        except FileNotFoundError:
+            continue
+        except OSError:
+            failed.append(str(path))
+    if traces.run_value is not None:
+        set_start_at_login(False, platform, env)
+        removed.append("the start-at-login entry")
+    folder = traces.data_dir
+    emptied = any(not os.path.lexists(path) for path in traces.files)
+    if (emptied or folder.name == APP_DIR_NAME) and folder.is_dir() and not folder.is_symlink():
+        try:
+            folder.rmdir()  # only when empty: anything of someone else's keeps it
+            removed.append(f"the folder {folder}")
+        except OSError:
+            pass
+    return removed, failed
+
+
+def _close_logs_in(folder: Path) -> None:
+    """Stop this process writing its log into the folder being emptied."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        filename = getattr(handler, "baseFilename", None)
+        if filename is not None and Path(filename).parent == folder.absolute():
+            root.removeHandler(handler)
+            handler.close()
