@@ -104,6 +104,7 @@ def run_tray(args: argparse.Namespace) -> int:
     from widget.notify import choose_notifier
     from widget.ui.controller import TrayController
     from widget.ui.display_loss import DISPLAY_LOST, DisplayWatch
+    from widget.ui.icon import RingLook, ring_icon
     from widget.ui.tray import StoreSettings, TodayService, TrayPresence
 
     display = DisplayWatch()
@@ -112,6 +113,8 @@ def run_tray(args: argparse.Namespace) -> int:
     undo_signals = quit_on_signals(app)
     app.setApplicationName("driftcheck")
     app.setDesktopFileName("driftcheck")
+    # Dialogs and the dashboard carry the ring (drawn, like the tray's; no SVG plugin loaded).
+    app.setWindowIcon(ring_icon(RingLook(fill=0.75)))
     app.setQuitOnLastWindowClosed(False)
     instance.listen()
     store = open_for_tracking(directory / DB_NAME)
