@@ -210,9 +210,10 @@ class Sampler:
         else:
             self.stats.store_errors += 1
         self.stats.last_error = f"{where}: {what}"
-        # Once until it works again, not at every sample: a full disk or an X server that is
-        # gone for an hour would otherwise fill a terminal (and the log) line by line.
-        if where in self._failing:
+        # Each error once until it works again, not at every sample: a full disk or an X
+        # server that is gone for an hour would otherwise fill a terminal (and the log) line
+        # by line. A different error (a window closed, then the server gone) is said anew.
+        if self._failing.get(where) == what:
             log.debug("%s error again: %s", where, what)
         else:
             self._failing[where] = what

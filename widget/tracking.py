@@ -89,8 +89,10 @@ class Tracker:
                  "on" if focus else "off", extra={"event": "started", "probe": info.name})
 
     def _reload_safely(self) -> None:
+        changed = getattr(self.store, "changed_by_others", None)
         try:
-            self.reload_apps()
+            if changed is None or changed():  # no read (not even of the WAL index) otherwise
+                self.reload_apps()
         except Exception as exc:
             log.warning("could not reload tracked apps (%s)", type(exc).__name__)
 

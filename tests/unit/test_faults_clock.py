@@ -121,3 +121,43 @@ def test_a_real_suspend_where_the_monotonic_clock_stands_still(store: ResidentSt
     assert sum(iv.seconds for iv in intervals) == pytest.approx(50, abs=0.01)
     assert max(iv.end for iv in intervals) <= clock.wall()
     assert len(intervals) == 2  # before and after, not one interval spanning the night
+
+
+def test_the_apps_reload_reads_only_when_another_connection_wrote(
+        store: ResidentStore) -> None:
+    clock = JumpingClock()
+    probe = ScriptedProbe()
+    tracker = Tracker(store, Options(sample_interval=INTERVAL, idle_after=180), clock=clock,
+                      probe=probe, platform="linux", env={})
+    reads: list[int] = []
+    list_apps = store.list_apps
+
+    def counted() -> list[TrackedApp]:
+        reads.append(1)
+        return list_apps()
+
+    store.list_apps = counted  # type: ignore[method-assign]
+    probe.show("Replika")
+    tracker.sampler.tick()
+    clock.advance(INTERVAL)
+    tracker.sampler.tick()
+    tracker._reload_safely()  # the first look
+    assert len(reads) == 1
+    probe.show("xterm")  # untracked in front: the interval is closed, then nothing is written
+    clock.advance(INTERVAL)
+    tracker.sampler.tick()
+    for _ in range(3):
+        tracker._reload_safely()
+    assert len(reads) == 1, "its own writes are no reason to read the apps again"
+
+    full = Store.open(store.path)  # `driftcheck apps add` from a terminal
+    full.add_app(TrackedApp("nomi", "Nomi", (Rule(RuleKind.PROCESS, "nomi"),)))
+    full.close()
+    tracker._reload_safely()
+    assert len(reads) == 2
+    probe.show("nomi")
+    clock.advance(INTERVAL)
+    tracker.sampler.tick()
+    clock.advance(INTERVAL)
+    tracker.sampler.tick()
+    assert {iv.app for iv in stored(store)} == {"replika", "nomi"}

@@ -144,3 +144,36 @@ def test_its_reads_agree_with_the_full_store(both) -> None:  # type: ignore[no-u
                       week_seconds=3600)
     lean.add_checkin(checkin)
     assert full.list_checkins() == [checkin]
+
+
+def _shm(path: Path) -> bytes:
+    return path.with_name(path.name + "-shm").read_bytes()
+
+
+def test_own_writes_are_not_changes_by_others_and_asking_reads_nothing(both) -> None:  # type: ignore[no-untyped-def]
+    _full, lean = both
+    assert lean.changed_by_others(), "nothing known yet: look"
+    assert not lean.changed_by_others()
+    row = lean.insert_interval(Interval("nomi", T0, T0 + timedelta(seconds=5)))
+    lean.update_interval_end(row, T0 + timedelta(seconds=10))
+    lean.set_setting("tracker.mode", "foreground")
+    shm = _shm(lean.path)
+    assert not lean.changed_by_others(), "the tracker's own writes are not news"
+    assert _shm(lean.path) == shm, "asking wrote nothing to the WAL index"
+    # The premise: a read after a write does move the read mark in the -shm file.
+    lean.list_apps()
+    assert _shm(lean.path) != shm
+
+
+def test_another_connection_writing_is_seen_once(both) -> None:  # type: ignore[no-untyped-def]
+    full, lean = both
+    lean.changed_by_others()
+    lean.insert_interval(Interval("nomi", T0, T0 + timedelta(seconds=5)))
+    assert not lean.changed_by_others()
+    full.add_app(TrackedApp("replika", "Replika", (Rule(RuleKind.PROCESS, "replika"),)))
+    assert lean.changed_by_others(), "`apps add` from a terminal is seen"
+    assert not lean.changed_by_others()
+    # Written by another, then by us before we asked: still seen.
+    full.remove_app("replika")
+    lean.insert_interval(Interval("nomi", T0 + timedelta(seconds=5), T0 + timedelta(seconds=9)))
+    assert lean.changed_by_others()

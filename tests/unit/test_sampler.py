@@ -463,3 +463,27 @@ def test_a_pause_ends_use_at_once_and_counts_nothing_until_resumed(rig: Rig) -> 
     rig.tick_at(20)
     rig.tick_at(25)
     assert rig.rows() == [("replika", 0.0, 6.5), ("replika", 20.0, 25.0)]
+
+
+def test_each_error_is_warned_once_until_it_works_again(
+        rig: Rig, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="widget.sampler")
+
+    def warnings() -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+
+    rig.probe.show("Replika")
+    rig.tick_at(0)
+    rig.probe.fail_with = lambda: ProbeError("A window went away.")
+    rig.tick_at(5)
+    rig.tick_at(10)
+    assert warnings() == ["probe error: A window went away."]
+    rig.probe.fail_with = lambda: ProbeError("The X display went away (ConnectionClosedError).")
+    for t in (15, 20, 25):
+        rig.tick_at(t)
+    assert warnings()[1:] == ["probe error: The X display went away (ConnectionClosedError)."]
+    rig.probe.fail_with = None
+    rig.tick_at(30)
+    rig.probe.fail_with = lambda: ProbeError("A window went away.")
+    rig.tick_at(35)
+    assert len(warnings()) == 3, "after it worked again, the same error is news again"

@@ -11,6 +11,7 @@ loads only when such a dialog is opened; `open_for_tracking` creates or upgrades
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -75,6 +76,22 @@ class ResidentStore:
         self._db = connection
         self._lock = threading.Lock()
         self._app_ids: dict[str, int] = {}
+        self._seen: _Stamp = None  # the files as this store last knew them; None: unknown
+
+    def changed_by_others(self) -> bool:
+        """Whether another connection (`driftcheck apps add`, a dialog, an import) may have
+        written since this was last asked; this store's own writes do not count.
+
+        Told by the database and WAL files' size, time and inode, without reading the
+        database: a read after a write moves SQLite's read mark in the `-shm` file, which is a
+        disk write the tracker must not make while nothing tracked is in front.
+        """
+        with self._lock:
+            now = _stamp(self.path)
+            if now is not None and now == self._seen:
+                return False
+            self._seen = now
+            return True
 
     @classmethod
     def open(cls, path: Path) -> ResidentStore:
@@ -206,15 +223,41 @@ class ResidentStore:
         return app_id
 
     def _transaction(self) -> _Transaction:
-        return _Transaction(self._db, self.path)
+        return _Transaction(self._db, self.path, self)
+
+    def _own_commit(self, before: _Stamp) -> None:
+        """After a commit of ours: the files as they are now are known, unless another
+        connection had written before it (then `changed_by_others` must still say so)."""
+        if before is not None and before == self._seen:
+            self._seen = _stamp(self.path)
+
+
+_Stamp = tuple[tuple[int, int, int] | None, ...] | None
+
+
+def _stamp(path: Path) -> _Stamp:
+    """(size, mtime, inode) of the database and its WAL; None when it cannot be told."""
+    found: list[tuple[int, int, int] | None] = []
+    for file in (path, path.with_name(path.name + "-wal")):
+        try:
+            info = os.stat(file)
+        except FileNotFoundError:
+            found.append(None)
+        except OSError:
+            return None
+        else:
+            found.append((info.st_size, info.st_mtime_ns, info.st_ino))
+    return tuple(found)
 
 
 class _Transaction:
     """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK; sqlite3 errors become StoreError."""
 
-    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, db: sqlite3.Connection, path: Path, store: ResidentStore) -> None:
         self._db = db
         self._path = path
+        self._store = store
+        self._before: _Stamp = None
 
     def __enter__(self) -> None:
         try:
@@ -222,11 +265,13 @@ class _Transaction:
         except sqlite3.Error as error:
             raise StoreError(f"The driftcheck database at {self._path} could not be written "
                              f"({error}).") from error
+        self._before = _stamp(self._path)  # under the write lock: nobody else writes now
 
     def __exit__(self, kind: object, error: object, tb: object) -> None:
         if error is None:
             try:
                 self._db.execute("COMMIT")
+                self._store._own_commit(self._before)
                 return
             except sqlite3.Error as commit_error:
                 # A full disk may have rolled it back already; a second error would hide
