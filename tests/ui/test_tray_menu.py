@@ -157,6 +157,27 @@ def test_the_dashboard_opens_from_the_menu_and_the_widget(make, actions: Actions
     assert actions.calls == [("dashboard", None), ("dashboard", None)]
 
 
+def test_the_panel_by_the_tray_steps_aside_for_the_dashboard_and_the_check_in(
+        make, with_tray: list[str], actions: Actions) -> None:  # type: ignore[no-untyped-def]
+    presence = make(dashboard=True)
+    presence.show()
+    assert presence.tray is not None
+    for button in ("dashboard_button", "check_in_button"):
+        presence.show_compact()
+        assert presence.compact is not None and presence.compact.isVisible()
+        getattr(presence.compact, button).click()
+        assert not presence.compact.isVisible(), button
+    assert [c[0] for c in actions.calls] == ["dashboard", "check_in"]
+
+
+def test_without_a_tray_the_widget_window_stays_when_the_dashboard_opens(make) -> None:  # type: ignore[no-untyped-def]
+    presence = make(dashboard=True)
+    presence.show()  # offscreen: no tray, the widget is a window
+    assert presence.compact is not None and presence.compact.isVisible()
+    presence.compact.dashboard_button.click()
+    assert presence.compact.isVisible()
+
+
 def test_menu_entries_reach_the_app(make, actions: Actions) -> None:  # type: ignore[no-untyped-def]
     presence = make()
     for text in ("Check in now", "Apps and goals...", "Settings...", "Quit driftcheck"):

@@ -272,6 +272,9 @@ class TrayPresence(QObject):
         compact.dashboard_requested.connect(self._open_dashboard)
         if as_window:
             compact.closing.connect(self.save_place)
+        else:  # the panel by the tray steps aside for what was chosen in it
+            compact.dashboard_requested.connect(compact.hide)
+            compact.check_in_requested.connect(compact.hide)
         return compact
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
