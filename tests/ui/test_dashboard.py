@@ -390,3 +390,51 @@ def test_opening_the_dashboard_from_the_tray_loads_no_sqlalchemy(tmp_path: Path)
     assert seen["sqlalchemy"] == []
     assert seen["week"] == "2026-W48"
     assert seen["total"] == independent_report("2026-W48").total_s
+
+
+# --- following this week while it is open ---------------------------------------------------
+
+
+def test_this_week_follows_the_tracker_and_monday(qtbot: QtBot, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    evening = datetime(2026, 11, 24, 20, 0, tzinfo=BERLIN).astimezone(UTC)
+    week_before = evening - timedelta(weeks=1)
+    path = make_store(tmp_path / "live.sqlite3", [
+        Interval("replika", week_before, week_before + timedelta(hours=1)),
+        Interval("replika", evening, evening + timedelta(hours=1))])
+    store = ResidentStore.open(path)
+    clock = {"now": NOW}
+    shown = DashboardWindow(lambda week: load_dashboard(store, week, clock["now"], BERLIN, 4))
+    qtbot.addWidget(shown)
+    try:
+        shown.show_week(None)
+        shown.show()
+        qtbot.waitExposed(shown)
+        assert label(shown, "week-total") == "1 h"
+        drawn: list[str] = []
+        render = shown._render
+        monkeypatch.setattr(shown, "_render", lambda data: (drawn.append(data.week),
+                                                            render(data)))
+        shown.follow()
+        assert drawn == [], "nothing changed: nothing redrawn"
+
+        later = NOW - timedelta(hours=2)  # Thursday afternoon: 30 more minutes
+        store.insert_interval(Interval("replika", later, later + timedelta(minutes=30)))
+        shown.follow()
+        assert label(shown, "week-total") == "1 h 30 min"
+
+        shown.previous_week()  # an earlier week stays as it is
+        assert shown.data is not None and shown.data.week == "2026-W47"
+        store.insert_interval(Interval("replika", NOW - timedelta(minutes=30), NOW))
+        drawn.clear()
+        shown.follow()
+        assert drawn == []
+
+        shown.this_week()
+        assert label(shown, "week-total") == "2 h"
+        clock["now"] = NOW + timedelta(days=4)  # Monday of 2026-W49
+        shown.follow()
+        assert shown.data is not None and shown.data.week == "2026-W49"
+        assert label(shown, "week-total") == "0 min"
+    finally:
+        store.close()

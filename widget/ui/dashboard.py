@@ -4,7 +4,8 @@ It reads through a `source` (a week, or None for this week, in; `DashboardData` 
 tray hands it the lean store's loader and tests hand it anything. It draws and never decides:
 the numbers, the drift signal and the words come from `widget.core`. Back and forward go a
 week at a time (buttons, Alt+Left / Alt+Right, Page Up / Page Down; Alt+Home for this week),
-never past this week and never before the history began. It is the person's own window, so
+never past this week and never before the history began. While this week is shown it is read
+again once a minute and redrawn only when it changed (and on Monday it moves on). It is the person's own window, so
 it names apps (discreet mode is for what others may glimpse), but its title does not.
 """
 
@@ -13,8 +14,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCharts import QChart, QChartView
-from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QFont, QKeySequence, QPainter, QPalette, QShortcut
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import (
+    QFont,
+    QHideEvent,
+    QKeySequence,
+    QPainter,
+    QPalette,
+    QShortcut,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -55,6 +64,7 @@ EMPTY_TEXT = ("Nothing has been counted yet, so there is nothing to show. Once d
 PREVIOUS_KEYS = ("Alt+Left", "PgUp")
 NEXT_KEYS = ("Alt+Right", "PgDown")
 THIS_WEEK_KEYS = ("Alt+Home",)
+FOLLOW_MS = 60_000  # this week, shown, is read again once a minute
 # A chart view shows that it has the keyboard focus by its border (its own colours: a style
 # sheet's palette() would be the application's, not a forced theme's).
 VIEW_STYLE = ("QChartView {{ border: 2px solid transparent; border-radius: 4px; }}"
@@ -164,6 +174,9 @@ class DashboardWindow(QWidget):
                               (self.weeks_view, self.checkin_view)):
             QWidget.setTabOrder(first, second)
         self.resize(1200, 960)
+        self._follow_timer = QTimer(self)
+        self._follow_timer.setInterval(FOLLOW_MS)
+        self._follow_timer.timeout.connect(self.follow)
 
     # --- building -----------------------------------------------------------------------------
 
@@ -287,6 +300,29 @@ class DashboardWindow(QWidget):
             return
         self.data = data
         self._render(data)
+
+    def follow(self) -> None:
+        """While this week is shown, read it again and redraw if anything changed (the
+        tracker adds to it as time is spent); on Monday it moves on to the new week. An
+        earlier week is left as it is."""
+        data = self.data
+        if data is None or data.week != data.current_week or not self.isVisible():
+            return
+        try:
+            fresh = self._source(None)
+        except DriftcheckError:
+            return  # the next minute tries again; what is shown stays
+        if fresh != data:
+            self.data = fresh
+            self._render(fresh)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._follow_timer.start()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self._follow_timer.stop()
 
     def refresh(self) -> None:
         """Read the shown week again (the tray calls this when the window is opened again)."""
