@@ -5,8 +5,9 @@ tray hands it the lean store's loader and tests hand it anything. It draws and n
 the numbers, the drift signal and the words come from `widget.core`. Back and forward go a
 week at a time (buttons, Alt+Left / Alt+Right, Page Up / Page Down; Alt+Home for this week),
 never past this week and never before the history began. While this week is shown it is read
-again once a minute and redrawn only when it changed (and on Monday it moves on). It is the person's own window, so
-it names apps (discreet mode is for what others may glimpse), but its title does not.
+again once a minute and redrawn only when it changed (and on Monday it moves on). It is the
+person's own window, so it names apps (discreet mode is for what others may glimpse), but its
+title does not.
 """
 
 from __future__ import annotations
