@@ -512,6 +512,10 @@ def _set_aside(store: Store) -> Path:
     """Rename the closed database and its companions to a name with a timestamp."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = store.path.with_name(f"{store.path.name}.before-demo-{stamp}")
+    number = 1
+    while target.exists():  # a second --force within the same second
+        number += 1
+        target = store.path.with_name(f"{store.path.name}.before-demo-{stamp}-{number}")
     for file in store.files():
         file.rename(target.with_name(target.name + file.name[len(store.path.name):]))
     return target

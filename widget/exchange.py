@@ -179,6 +179,14 @@ def read_import(path: Path) -> Snapshot:
     """The checked snapshot in the export file at `path`; ImportRefused with one sentence for
     anything else. Nothing is written anywhere."""
     try:
+        return _read_import(path)
+    except MemoryError:  # a file under the size limit can still hold more than this computer
+        raise refused("the file holds more than this computer's memory can read at once; "
+                      "an export of driftcheck is far smaller") from None
+
+
+def _read_import(path: Path) -> Snapshot:
+    try:
         size = path.stat().st_size
         if not path.is_file():
             raise refused(f"{path} is not a file")

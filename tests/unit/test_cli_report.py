@@ -100,6 +100,26 @@ def test_force_sets_the_old_database_aside(run, data: Path) -> None:  # type: ig
     assert _interval_rows(data) != rows
 
 
+def test_two_forces_in_the_same_second_keep_both_databases(run, data: Path,  # type: ignore[no-untyped-def]
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    import widget.commands as commands
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz: object = None) -> Frozen:  # type: ignore[override]
+            return cls(2026, 11, 27, 20, 0, 0, tzinfo=UTC)
+
+    assert run("demo-data", "--seed", "7").code == 0
+    monkeypatch.setattr(commands, "datetime", Frozen)
+    assert run("demo-data", "--seed", "8", "--force").code == 0
+    assert run("demo-data", "--seed", "9", "--force").code == 0
+    kept = sorted(p.name for p in data.iterdir() if p.name.startswith(f"{DB_NAME}.before-demo-")
+                  and p.name.endswith(("Z", "-2")))
+    assert kept == [f"{DB_NAME}.before-demo-20261127T200000Z",
+                    f"{DB_NAME}.before-demo-20261127T200000Z-2"]
+
+
 @pytest.mark.parametrize("week", ["garbage", "2026-W60", "2026-48"])
 def test_a_malformed_week_gets_one_sentence(run, week: str) -> None:  # type: ignore[no-untyped-def]
     result = run("report", "--week", week)

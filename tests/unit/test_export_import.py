@@ -555,6 +555,24 @@ def test_a_zip_that_unpacks_past_a_small_limit_is_refused(run, tmp_path: Path,  
     assert table_digests(folder) == digests
 
 
+def test_a_file_too_big_for_memory_is_one_sentence(run, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                   exported: dict[str, bytes],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "data"
+    digests = table_digests(folder)
+    file = tmp_path / "valid.json"
+    file.write_bytes(exported["json"])
+
+    def no_memory(*_args: object, **_kw: object) -> object:
+        raise MemoryError
+
+    monkeypatch.setattr(exchange, "parse_json", no_memory)  # as parsing 500 MB might
+    result = run("import", str(file), "--replace")
+    assert result.code == 1 and "memory" in result.err, result.err
+    one_sentence(result.err)
+    assert table_digests(folder) == digests
+
+
 def test_a_missing_file_or_a_folder_is_refused(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     for path in (tmp_path / "nowhere.json", tmp_path):
         result = run("import", str(path))
