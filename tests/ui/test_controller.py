@@ -541,6 +541,18 @@ def test_a_drift_brings_one_extra_check_in_that_week(store: Store,
     assert "rising" in text and "companion" not in text.lower()
     assert store.get_setting("checkin.drift_week") == "2026-W48"
 
+    from widget.ui.checkin_dialog import CheckinDialog
+
+    run.notifier.action.emit(CHECKIN_ID, "default")  # opened: it says what brought it
+    dialog = next(d for d in run.controller._dialogs if isinstance(d, CheckinDialog))
+    assert dialog.why_label is not None and "rising" in dialog.why_label.text()
+    dialog.answer_buttons[2].setChecked(True)
+    dialog.save_button.click()
+    run.controller.check_in()  # a later "Check in now" that week is an ordinary one
+    again = next(d for d in run.controller._dialogs if isinstance(d, CheckinDialog))
+    assert again.why_label is None
+    again.reject()
+
     run.clock.advance(days=1, minutes=5)  # "Not now" came and went: only the week's one
     store.set_setting("checkin.not_before", None)
     run.controller.evaluate()

@@ -51,7 +51,8 @@ class CheckinDialog(QDialog):
 
     def __init__(self, store: CheckinStore, now: Callable[[], datetime],
                  week_seconds: int | None, reflection: str | None = None, *,
-                 asked: datetime | None = None, parent: QWidget | None = None) -> None:
+                 asked: datetime | None = None, why: str | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._store = store
         self._now = now
@@ -101,6 +102,13 @@ class CheckinDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
+        self.why_label: QLabel | None = None
+        if why:  # what brought this check-in, when it is not the usual moment
+            self.why_label = QLabel(why)
+            self.why_label.setWordWrap(True)
+            self.why_label.setObjectName("why")
+            make_quiet(self.why_label)
+            layout.addWidget(self.why_label)
         layout.addWidget(question)
         hint = QLabel("There is no right answer; it is only for you.")
         hint.setWordWrap(True)

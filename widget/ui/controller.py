@@ -47,6 +47,8 @@ CHECKIN_ID = "checkin"
 WATCH_ID = "watch-over"
 LONG_SESSION_S = 3600  # "after a long session" without a session goal of the person's own
 EVALUATE_EVERY_MS = 60_000
+DRIFT_WHY = ("Your tracked time has been rising for a few weeks (the dashboard shows how), so "
+             "this week brings one extra check-in. What it means is yours to say.")
 
 
 class TrayController(QObject):
@@ -66,6 +68,7 @@ class TrayController(QObject):
         self._full: Store | None = None
         self._dashboard: DashboardWindow | None = None
         self._drift_cache: tuple[str, bool] | None = None  # (ISO week, drift signal stands)
+        self._checkin_why: str | None = None  # said in the dialog: what brought the check-in
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.evaluate)
 
@@ -96,7 +99,7 @@ class TrayController(QObject):
         reflection = reflection_for(week_index(usage.day),
                                     bool(setting(settings, "checkin.reflections")))
         dialog = CheckinDialog(self.store, self.now, int(usage.week_total), reflection,
-                               asked=now)
+                               asked=now, why=self._checkin_why)
         dialog.chosen.connect(lambda choice: self._checkin_chosen(choice, now))
         self._open(dialog)
 
@@ -266,6 +269,7 @@ class TrayController(QObject):
         if drift_offer:
             # The week's one extra check-in (or the scheduled one, if it fell due first).
             self.store.set_setting("checkin.drift_week", week)
+            self._checkin_why = DRIFT_WHY
             text = ("Your tracked time has been rising for a few weeks. " + text)
         self._send(CHECKIN_ID, "driftcheck", text)
 
@@ -372,6 +376,8 @@ class TrayController(QObject):
     def _checkin_chosen(self, choice: str, asked: datetime) -> None:
         now = self.now()
         settings = self.store.all_settings()
+        if choice in ("saved", "skip-week"):
+            self._checkin_why = None  # settled: a later "Check in now" is an ordinary one
         if choice == "saved":
             self.store.set_setting("checkin.last_asked", instant_to_setting(asked))
             self.store.set_setting("checkin.not_before", None)
