@@ -20,7 +20,7 @@ from pathlib import Path
 
 from widget.autostart import autostart_location, is_start_at_login, set_start_at_login
 from widget.errors import DriftcheckError
-from widget.paths import APP_DIR_NAME
+from widget.paths import APP_DIR_NAME, DATA_DIR_ENV, default_data_dir
 from widget.traces import (
     database_users,
     instance_lock,
@@ -56,9 +56,20 @@ class Traces:
             and not any(folder.iterdir())
 
 
+def starts_at_login(data_dir: Path, platform: str = sys.platform,
+                    env: Mapping[str, str] = os.environ) -> bool:
+    """Whether `data_dir` is the folder the start-at-login entry opens: the platform's own
+    (the entry passes no --data-dir). Wiping a trial folder leaves the entry alone."""
+    plain = {key: value for key, value in env.items() if key != DATA_DIR_ENV}
+    return Path(data_dir).expanduser().resolve() == \
+        default_data_dir(plain, platform).expanduser().resolve()
+
+
 def find_traces(data_dir: Path, platform: str = sys.platform,
                 env: Mapping[str, str] = os.environ) -> Traces:
     traces = Traces(data_dir, our_files(data_dir))
+    if not starts_at_login(data_dir, platform, env):
+        return traces
     if platform == "win32":  # unverified: the Run value lives in the registry
         traces.run_value = autostart_location(platform, env) \
             if is_start_at_login(platform, env) else None
@@ -75,8 +86,10 @@ def run_wipe(data_dir: Path, yes: bool, platform: str = sys.platform,
     """The command: refuse while driftcheck runs, ask unless `yes`, remove, say what went."""
     traces = find_traces(data_dir, platform, env)
     if not traces:
-        print(f"driftcheck keeps nothing on this device (it looked in {data_dir} and for its "
-              "start-at-login entry), so there is nothing to remove.")
+        looked = f"{data_dir} and for its start-at-login entry" \
+            if starts_at_login(data_dir, platform, env) else str(data_dir)
+        print(f"driftcheck keeps nothing there (it looked in {looked}), so there is nothing "
+              "to remove.")
         return 0
     with instance_lock(data_dir) as free:
         users = [] if not free else database_users(data_dir)
@@ -91,7 +104,11 @@ def run_wipe(data_dir: Path, yes: bool, platform: str = sys.platform,
     if failed:
         raise WipeRefused(f"Some files could not be removed ({', '.join(failed)}); the rest "
                           "are gone.")
-    print("Everything driftcheck kept on this device is gone.")
+    if starts_at_login(data_dir, platform, env):
+        print("Everything driftcheck kept on this device is gone.")
+    else:
+        print(f"Everything driftcheck kept in {data_dir} is gone (a folder of your choosing: "
+              "the start-at-login entry, if any, belongs to the usual folder and stays).")
     return 0
 
 

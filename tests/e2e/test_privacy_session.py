@@ -253,7 +253,9 @@ def test_a_whole_session_sends_nothing_keeps_no_title_and_wipe_leaves_nothing(
     out, logs, config = (tmp_path / name for name in ("out", "logs", "config"))
     for folder in (out, logs, config):
         folder.mkdir()
-    env = {**desktop.env, "PYTHONPATH": str(REPO), "XDG_CONFIG_HOME": str(config)}
+    # The usual data folder (XDG_DATA_HOME/driftcheck): the one start at login opens.
+    env = {**desktop.env, "PYTHONPATH": str(REPO), "XDG_CONFIG_HOME": str(config),
+           "XDG_DATA_HOME": str(tmp_path)}
     for name in ("QT_QPA_PLATFORM", "DRIFTCHECK_DATA_DIR", "DRIFTCHECK_LOG_LEVEL"):
         env.pop(name, None)
     dc = Audited(logs, data, env)

@@ -28,7 +28,7 @@ from widget.errors import StoreError
 from widget.store import Store
 from widget.store.migrations import LATEST_VERSION, read_version
 from widget.store.recovery import DamagedStore, examine, take_notices
-from widget.store.resident import open_for_tracking
+from widget.store.resident import ResidentStore, open_for_tracking
 
 DB = "driftcheck.sqlite3"
 T0 = datetime(2026, 3, 1, 10, 15, tzinfo=UTC)
@@ -264,6 +264,25 @@ def test_a_damaged_file_still_in_use_elsewhere_is_not_moved(tmp_path: Path) -> N
     finally:
         holder.communicate("", timeout=10)
     Store.open(path).close()
+    assert len([p for p in set_aside_files(tmp_path) if STAMPED.match(p.name)]) == 1
+
+
+def test_a_damaged_file_this_process_has_open_is_not_moved(tmp_path: Path) -> None:
+    """The tray holds the lean store while a dialog opens the full one: POSIX locks never
+    conflict within a process, so only the process's own record can tell (and its locks
+    must not be dropped by a probe)."""
+    path = tmp_path / DB
+    healthy(path)
+    lean = ResidentStore.open(path)
+    try:
+        damaged_pages(path)
+        with pytest.raises(StoreError) as caught:
+            Store.open(path)
+        assert "still using it" in str(caught.value)
+        assert set_aside_files(tmp_path) == []
+    finally:
+        lean.close()
+    Store.open(path).close()  # closed: now it is set aside
     assert len([p for p in set_aside_files(tmp_path) if STAMPED.match(p.name)]) == 1
 
 

@@ -40,7 +40,14 @@ NOT_OURS = ["notes.txt", f"{DB_NAME}.mine", f"my-{DB_NAME}", f"{LOG_NAME}.old", 
 @pytest.fixture(autouse=True)
 def _config_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    """The usual data folder (the one the start-at-login entry opens)."""
+    return tmp_path / "share" / "driftcheck"
 
 
 @pytest.fixture
@@ -91,6 +98,20 @@ def test_wipe_removes_every_trace_and_nothing_else(run, filled: Path, tmp_path: 
         assert f"Removed {name}\n" in result.out
     assert SECRET not in result.out + result.err
     assert filled.is_dir()  # it still holds someone else's files
+
+
+def test_a_trial_folder_s_wipe_leaves_the_start_at_login_entry(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    trial = tmp_path / "trial"
+    assert run("demo-data", "--weeks", "1", data_dir=trial).code == 0
+    set_start_at_login(True, command=["/usr/bin/driftcheck"])
+    result = run("wipe", "--yes", data_dir=trial)
+    assert result.code == 0, result.err
+    assert is_start_at_login(), "the usual folder's entry stays"
+    assert "start-at-login" not in "".join(
+        line for line in result.out.splitlines(keepends=True) if line.startswith("Removed"))
+    assert f"kept in {trial} is gone" in result.out
+    nothing = run("wipe", "--yes", data_dir=tmp_path / "never-used")
+    assert nothing.code == 0 and is_start_at_login()
 
 
 def test_an_emptied_folder_goes_too(run, data: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -99,6 +99,7 @@ class Store:
         self._engine = engine
         self._clock = clock
         self._app_ids: dict[str, int] = {}
+        self._closed = False
 
     @classmethod
     def open(cls, path: Path, clock: Callable[[], datetime] = _utc_now) -> Store:
@@ -122,6 +123,7 @@ class Store:
             migrations.migrate(engine)
             store = cls(path, engine, clock)
             store._make_files_private()
+            recovery.hold(path)
         except StoreError:
             if engine is not None:
                 engine.dispose()
@@ -136,6 +138,9 @@ class Store:
 
     def close(self) -> None:
         """Close every connection; SQLite then folds the WAL back into the file."""
+        if not self._closed:
+            self._closed = True
+            recovery.release(self.path)
         self._engine.dispose()
 
     def files(self) -> list[Path]:

@@ -20,6 +20,8 @@ them carrying it.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import contextlib
 import logging
 import os
@@ -132,9 +134,34 @@ def take_notices(folder: Path) -> list[str]:
     return told
 
 
+_OPEN_HERE: Counter[str] = Counter()  # databases this process has open, by resolved path
+
+
+def hold(path: Path) -> None:
+    """A store of this process opened `path`: it is never set aside under it."""
+    _OPEN_HERE[_key(path)] += 1
+
+
+def release(path: Path) -> None:
+    key = _key(path)
+    _OPEN_HERE[key] -= 1
+    if _OPEN_HERE[key] <= 0:
+        del _OPEN_HERE[key]
+
+
+def _key(path: Path) -> str:
+    return str(Path(path).resolve())
+
+
 def _in_use_elsewhere(path: Path) -> bool:
-    """True when another process has the file open through SQLite (POSIX; elsewhere the
-    rename itself fails on a file in use)."""
+    """True when this process (the tray's own store) or another one has the file open
+    through SQLite (POSIX; elsewhere the rename itself fails on a file in use).
+
+    This process is asked first: POSIX locks never conflict within one process, and closing
+    a descriptor of the file would drop every lock this process holds on it, SQLite's own
+    included."""
+    if _OPEN_HERE.get(_key(path), 0) > 0:
+        return True
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows

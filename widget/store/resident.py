@@ -77,6 +77,7 @@ class ResidentStore:
         self._lock = threading.Lock()
         self._app_ids: dict[str, int] = {}
         self._seen: _Stamp = None  # the files as this store last knew them; None: unknown
+        self._closed = False
 
     def changed_by_others(self) -> bool:
         """Whether another connection (`driftcheck apps add`, a dialog, an import) may have
@@ -117,10 +118,14 @@ class ResidentStore:
         store = cls(path, connection)
         for file in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):
             make_private(file)
+        recovery.hold(path)
         return store
 
     def close(self) -> None:
         with self._lock:
+            if not self._closed:
+                self._closed = True
+                recovery.release(self.path)
             self._db.close()
 
     def list_apps(self) -> list[TrackedApp]:
