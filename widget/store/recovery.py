@@ -20,12 +20,11 @@ them carrying it.
 
 from __future__ import annotations
 
-from collections import Counter
-
 import contextlib
 import logging
 import os
 import sqlite3
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
