@@ -392,6 +392,11 @@ def _nested(files: dict[str, bytes]) -> bytes:
     return b'{"format": "driftcheck-export", "version": 1, "apps": ' + b"[" * 100_000
 
 
+def _hours_after(stamp: str, hours: float) -> str:
+    start = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return (start + timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 BAD_FILES = {
     "malformed JSON": lambda files: b'{"format": "driftcheck-export", version: 1}',
     "truncated JSON": lambda files: files["json"][: len(files["json"]) // 2],
@@ -412,6 +417,8 @@ BAD_FILES = {
     "unknown field": _set("apps", 0, "colour", "blue"),
     "section not a list": _set("intervals", {"0": 1}),
     "interval ends before it starts": _set("intervals", 0, "end", "2020-01-01T00:00:00.000000Z"),
+    "interval longer than an hour": _json(lambda d: d["intervals"][0].update(
+        end=_hours_after(d["intervals"][0]["start"], 2))),
     "interval of an unknown app": _set("intervals", 0, "app", "someone-else"),
     "interval time without zone": _set("intervals", 0, "start", "2026-01-05T19:00:00"),
     "interval time not a time": _set("intervals", 0, "start", "yesterday evening"),

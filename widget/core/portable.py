@@ -23,10 +23,14 @@ from datetime import UTC, datetime, timedelta
 from widget.core.checkin import ANSWERS, Rhythm
 from widget.core.checkin import MAX_NOTE_LENGTH as MAX_NOTE_LENGTH  # the reader's too
 from widget.core.goals import Goal, check_goal, check_goals, parse_time_of_day
+from widget.core.intervals import MAX_SPAN
 from widget.core.model import Measure, Rule
 from widget.core.options import SPECS, check_option
 from widget.core.rules import validate_pattern
 from widget.errors import DriftcheckError, InvalidGoal, InvalidRule, UsageError
+
+_MAX_SPAN_MS = int(MAX_SPAN.total_seconds() * 1000)
+_MAX_SPAN_TEXT = "an hour" if MAX_SPAN == timedelta(hours=1) else str(MAX_SPAN)
 
 FORMAT_NAME = "driftcheck-export"
 FORMAT_VERSION = 1
@@ -279,6 +283,10 @@ def check_snapshot(snapshot: Snapshot) -> Snapshot:
             raise refused(f"interval {n} belongs to an app the export does not list")
         if interval.end_ms < interval.start_ms:
             raise refused(f"interval {n} ends before it starts")
+        if interval.end_ms - interval.start_ms > _MAX_SPAN_MS:
+            # driftcheck never writes one longer (its range queries rely on that)
+            raise refused(f"interval {n} lasts longer than {_MAX_SPAN_TEXT}, which no interval "
+                          "driftcheck keeps ever does")
     for n, record in enumerate(snapshot.goals, 1):
         if record.goal.app is not None and record.goal.app not in keys:
             raise refused(f"goal {n} belongs to an app the export does not list")
