@@ -578,3 +578,22 @@ def test_no_extra_check_in_without_drift_or_when_switched_off(store: Store,
     third = start(runs, store, Clock(WEDNESDAY))
     third.controller.evaluate()
     assert third.notifier.ids() == [CHECKIN_ID]
+
+
+def test_the_tray_s_drift_is_the_dashboard_s_after_a_break(store: Store,
+                                                            runs: list[Running]) -> None:
+    """Used ten weeks ago, then three weeks of nothing, then rising: the weeks of nothing are
+    part of the history (not before it), for the tray as for the dashboard."""
+    from widget.dashboard_data import load_dashboard
+
+    settled(store, datetime(2026, 11, 22, 19, 0, tzinfo=BERLIN).astimezone(UTC))
+    tuesday = datetime(2026, 11, 24, 20, 0, tzinfo=BERLIN)
+    used(store, tuesday - timedelta(weeks=10), 60)
+    for weeks_ago, hours in zip(range(5, 0, -1), (4, 3, 4, 4, 5), strict=True):
+        for part in range(hours):  # an hour at most per interval, as the tracker writes
+            used(store, tuesday - timedelta(weeks=weeks_ago, hours=part + 1), 60)
+    dashboard = load_dashboard(store, None, WEDNESDAY, BERLIN, 4)
+    assert dashboard.report.drift is not None, "the dashboard marks the drift"
+    run = start(runs, store, Clock(WEDNESDAY))
+    run.controller.evaluate()
+    assert run.notifier.ids() == [CHECKIN_ID], "and the tray offers its check-in"

@@ -30,7 +30,7 @@ from widget.core.rules import validate_pattern
 from widget.errors import DriftcheckError, InvalidGoal, InvalidRule, UsageError
 
 _MAX_SPAN_MS = int(MAX_SPAN.total_seconds() * 1000)
-_MAX_SPAN_TEXT = "an hour" if MAX_SPAN == timedelta(hours=1) else str(MAX_SPAN)
+_MAX_SPAN_TEXT = "an hour" if timedelta(hours=1) == MAX_SPAN else str(MAX_SPAN)
 
 FORMAT_NAME = "driftcheck-export"
 FORMAT_VERSION = 1

@@ -30,7 +30,7 @@ from widget.core.checkin import (
 )
 from widget.core.goals import Goal, GoalKind, parse_time_of_day, suggest_goals, watch_is_over
 from widget.core.options import Options, instant_from_setting, instant_to_setting, setting
-from widget.core.usage import UsageNow, iso_week, usage_now, usage_window, week_window
+from widget.core.usage import UsageNow, usage_now, usage_window
 from widget.errors import DriftcheckError
 from widget.store.resident import ResidentStore
 from widget.tracking import Tracker
@@ -281,19 +281,13 @@ class TrayController(QObject):
         return self._drift_cache[1]
 
     def _drift_before(self, week: str) -> bool:
-        from widget.core.report import week_monday, weekly_totals
-        from widget.core.trend import TREND_WEEKS, drift_signal
+        """The dashboard's own drift signal for this week (`load_dashboard`: weeks before the
+        history began left out, weeks of no use after it counted as zero)."""
+        from widget.dashboard_data import load_dashboard
 
-        hour = self.options.day_start_hour
-        monday = week_monday(week)
-        weeks = [iso_week(monday - timedelta(weeks=k)) for k in range(TREND_WEEKS, 0, -1)]
-        start, _ = week_window(week_monday(weeks[0]), self.tz, hour)
-        end, _ = week_window(monday, self.tz, hour)
-        totals = list(weekly_totals(self.store.intervals_overlapping(start, end), weeks,
-                                    self.tz, hour).values())
-        while totals and totals[0] <= 0:  # weeks before the history began are not zeros
-            totals.pop(0)
-        return drift_signal(totals) is not None
+        data = load_dashboard(self.store, week, self.now(), self.tz,
+                              self.options.day_start_hour)
+        return data.report.drift is not None
 
     def _offer_suggestions(self, now: datetime, usage: UsageNow,
                            settings: dict[str, object]) -> None:
