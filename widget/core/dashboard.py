@@ -144,9 +144,11 @@ class DashboardData:
 
 
 def usual_band(baseline_s: float) -> tuple[float, float]:
-    """The band drawn over the usual week: from the baseline up to rule (b)'s threshold,
-    max(baseline * 1.25, baseline + 30 min). A week above the band is one that the drift
-    rule reads as well above usual; a week below the baseline is simply a lighter week."""
+    """The band drawn over the usual week: from the baseline up to max(baseline * 1.25,
+    baseline + 30 min), the margin rule (b) uses. A week above the band was well above the
+    four weeks just before it (rule (b) compares three rising weeks with the four before
+    *them*, so the band is a guide to it, not the rule itself); a week below the baseline is
+    simply a lighter week."""
     return baseline_s, max(baseline_s * (1 + RISE_SHARE), baseline_s + RISE_MIN_S)
 
 
@@ -367,8 +369,8 @@ def band_in_words() -> str:
     """What the shaded band means, in one sentence."""
     return (f"The band runs from your usual week (the mean of the four complete weeks before "
             f"each week) to {round(RISE_SHARE * 100)}% and at least "
-            f"{say_duration(RISE_MIN_S)} above it, where the drift rule starts to read a week "
-            "as well above usual.")
+            f"{say_duration(RISE_MIN_S)} above it: a week above the band was well above the "
+            "weeks just before it. The drift signal asks more than one such week.")
 
 
 def drift_in_words(signal: DriftSignal | None, complete_weeks: int) -> str:
