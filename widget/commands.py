@@ -457,7 +457,9 @@ def _report_text(r: WeekReport) -> str:
     if r.baseline_s is not None:
         lines.append(f"Usual week (the four before): {format_duration(r.baseline_s)}")
     if r.change_pct is not None:
-        lines.append(f"Against the week before: {r.change_pct:+.0f}%")
+        against = "the same days of the week before" if r.change_same_part \
+            else "the week before"
+        lines.append(f"Against {against}: {r.change_pct:+.0f}%")
     if r.drift is not None:
         lines.append(f"Drift signal: {r.drift.rule.value.replace('_', ' ')} "
                      f"(about {format_duration(max(0.0, r.drift.slope_s_per_week))} more "

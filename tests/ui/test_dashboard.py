@@ -438,3 +438,10 @@ def test_this_week_follows_the_tracker_and_monday(qtbot: QtBot, tmp_path: Path,
         assert label(shown, "week-total") == "0 min"
     finally:
         store.close()
+
+
+def test_this_week_s_table_compares_with_the_same_days_before(window: DashboardWindow) -> None:
+    model = window.table.model()
+    assert model.headerData(3, Qt.Orientation.Horizontal) == "Against the same days before"
+    window.previous_week()  # a whole week: beside the whole week before it
+    assert model.headerData(3, Qt.Orientation.Horizontal) == "Against the week before"

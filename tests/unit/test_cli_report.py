@@ -21,7 +21,8 @@ from widget.demo import demo_intervals
 
 REPORT_KEYS = {"week", "start", "end", "complete", "total_s", "apps", "days",
                "previous_week_s", "change_s", "change_pct", "baseline_s", "trend_weeks",
-               "drift", "sessions", "quiet_share", "daily_goal_s", "days_over_goal", "words"}
+               "drift", "sessions", "quiet_share", "daily_goal_s", "days_over_goal", "words",
+               "change_against"}
 
 
 @pytest.fixture(autouse=True)

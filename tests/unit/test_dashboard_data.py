@@ -461,3 +461,32 @@ def test_daily_totals_are_the_slow_definition(intervals: list[Interval], first: 
     last_day = first_day + timedelta(days=days)
     assert daily_totals(intervals, first_day, last_day, BERLIN, day_start_hour) == \
         slow_daily_totals(intervals, first_day, last_day, day_start_hour)
+
+
+# --- a week in progress beside the same part of the week before --------------------------------
+
+
+def test_a_week_in_progress_is_compared_with_the_same_days_of_the_week_before() -> None:
+    wednesday_noon = local(2026, 11, 25, 12)  # 2026-W48 so far: Monday to Wednesday noon
+    intervals = [
+        iv(local(2026, 11, 16, 20), local(2026, 11, 16, 21)),  # W47 Monday: 1 h
+        iv(local(2026, 11, 17, 20), local(2026, 11, 17, 21), "nomi"),  # W47 Tuesday: 1 h
+        iv(local(2026, 11, 20, 20), local(2026, 11, 20, 21)),  # W47 Friday: after "so far"
+        iv(local(2026, 11, 21, 20), local(2026, 11, 21, 21)),  # W47 Saturday
+        iv(local(2026, 11, 23, 20), local(2026, 11, 23, 21)),  # W48 Monday: 1 h
+        iv(local(2026, 11, 24, 20), local(2026, 11, 24, 21, 30)),  # W48 Tuesday: 1.5 h
+    ]
+    data = build(intervals, now=wednesday_noon)
+    report = data.report
+    assert not report.complete and report.change_same_part
+    assert report.previous_week_s == 4 * H  # the whole week before, as it was
+    assert report.change_s == 0.5 * H  # 2.5 h against 2 h by Wednesday noon a week earlier
+    assert report.change_pct == pytest.approx(25.0)
+    assert report.to_json()["change_against"] == "the same part of the week before"
+    rows = {row.key: row.change_s for row in data.apps}
+    assert rows == {"replika": 1.5 * H, "nomi": -1 * H}
+    # Once the week is over, it is the whole week before again.
+    done = build(intervals, now=AFTER_W48)
+    assert not done.report.change_same_part
+    assert done.report.change_s == 2.5 * H - 4 * H
+    assert done.report.to_json()["change_against"] == "the week before"

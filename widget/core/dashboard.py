@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from widget.core.alerts import say_duration
@@ -198,8 +198,14 @@ def dashboard_data(intervals: Iterable[Interval], week: str, now: datetime, tz: 
     points = _week_points(all_weeks, totals, report, now, tz, day_start_hour)
     trend = _trend_line(report)
     previous_start, _ = week_window(monday - timedelta(weeks=1), tz, day_start_hour)
+    # A week in progress is set beside the same part of the week before (to the same local
+    # moment a week earlier), never beside a whole week, which would always read as less.
+    previous_cut = report.start if report.complete else max(previous_start, min(
+        report.start, (now.astimezone(tz) - timedelta(days=7)).astimezone(UTC)))
     previous = None if totals[all_weeks[-2]] is None else _per_app(
-        overlapping(previous_start, report.start), previous_start, report.start)
+        overlapping(previous_start, previous_cut), previous_start, previous_cut)
+    if not report.complete:
+        report = _against_same_part(report, previous)
     today = local_day(now, tz, day_start_hour)
     days_so_far = 7 if report.complete else max(1, min(7, (today - monday).days + 1))
     shown_from = all_weeks[FETCH_WEEKS - SHOWN_WEEKS]
@@ -213,6 +219,17 @@ def dashboard_data(intervals: Iterable[Interval], week: str, now: datetime, tz: 
         checkins=tuple(placed_checkins(checkins, shown_from, week, tz, day_start_hour)),
         apps=tuple(app_rows(report, previous, days_so_far, names)),
     )
+
+
+def _against_same_part(report: WeekReport, previous: Mapping[str, float] | None
+                       ) -> WeekReport:
+    """The week in progress compared with the same part of the week before."""
+    if previous is None:
+        return replace(report, change_s=None, change_pct=None, change_same_part=True)
+    before = sum(previous.values())
+    change = report.total_s - before
+    return replace(report, change_s=change, change_pct=100 * change / before if before else None,
+                   change_same_part=True)
 
 
 def _week_points(all_weeks: Sequence[str], totals: Mapping[str, float | None],

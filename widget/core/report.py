@@ -265,6 +265,9 @@ class WeekReport:
     daily_goal_s: float | None  # the all-apps daily goal
     days_over_goal: int | None  # None without an all-apps daily goal
     words: str = field(default="")
+    # True when change_s/change_pct set a week in progress beside the same part of the week
+    # before (the dashboard's loader does); False: beside the whole week before.
+    change_same_part: bool = False
 
     @property
     def day_totals(self) -> dict[date, float]:
@@ -293,6 +296,8 @@ class WeekReport:
             "previous_week_s": self.previous_week_s,
             "change_s": self.change_s,
             "change_pct": self.change_pct,
+            "change_against": "the same part of the week before" if self.change_same_part
+            else "the week before",
             "baseline_s": self.baseline_s,
             "trend_weeks": list(self.trend_weeks),
             "drift": drift,

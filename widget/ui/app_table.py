@@ -39,11 +39,16 @@ class AppTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._rows: list[AppRow] = []
         self._colors: dict[str, QColor] = {}
+        self._same_part = False
 
-    def set_rows(self, rows: Sequence[AppRow], colors: dict[str, QColor]) -> None:
+    def set_rows(self, rows: Sequence[AppRow], colors: dict[str, QColor], *,
+                 same_part: bool = False) -> None:
+        """`same_part`: the week is in progress and the change column compares it with the
+        same days of the week before."""
         self.beginResetModel()
         self._rows = list(rows)
         self._colors = dict(colors)
+        self._same_part = same_part
         self.endResetModel()
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
@@ -79,6 +84,8 @@ class AppTableModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            if section == 3 and self._same_part:
+                return "Against the same days before"
             return HEADERS[section]
         return None
 

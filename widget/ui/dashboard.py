@@ -390,7 +390,8 @@ class DashboardWindow(QWidget):
         self.heat_map.set_grid(data.grid)
         self.heat_label.setText(self.heat_map.summary())
         self.checkin_label.setText(charts.describe_checkins(data))
-        self.table_model.set_rows(data.apps, palette.app_colors([r.key for r in data.apps]))
+        self.table_model.set_rows(data.apps, palette.app_colors([r.key for r in data.apps]),
+                                  same_part=data.report.change_same_part)
         self._fit_table()
         self.stack.setCurrentIndex(0)
 

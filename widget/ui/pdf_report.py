@@ -187,7 +187,7 @@ def _summary_html(data: DashboardData) -> str:
     if r.baseline_s is not None:
         rows.append(("A usual week (the four before)", say_duration(r.baseline_s)))
     if r.change_pct is not None:
-        rows.append(("Against the week before", f"{r.change_pct:+.0f}%"))
+        rows.append((f"Against {_against(data)}", f"{r.change_pct:+.0f}%"))
     if r.sessions.count:
         rows.append(("Sessions", f"{r.sessions.count}, typically "
                                  f"{say_duration(r.sessions.median_s)}, the longest "
@@ -208,9 +208,14 @@ def _summary_html(data: DashboardData) -> str:
             f"<p style='font-size:12pt'>{words}</p><table>{table}</table>")
 
 
+def _against(data: DashboardData) -> str:
+    return "the same days of the week before" if data.report.change_same_part \
+        else "the week before"
+
+
 def _apps_html(data: DashboardData) -> str:
     head = ("<tr><th align='left'>App</th><th align='right'>This week</th>"
-            "<th align='right'>Share</th><th align='right'>Against the week before</th>"
+            f"<th align='right'>Share</th><th align='right'>Against {_against(data)}</th>"
             "<th align='right'>A day on average</th></tr>")
     body = []
     for row in data.apps:
