@@ -36,4 +36,5 @@ class DisplayWatch:
             return
         category = context.category
         prefix = f"{category}: " if category and category != "default" else ""
-        sys.stderr.write(f"{prefix}{message}\n")
+        if sys.stderr is not None:  # a windowed build (Windows, macOS) may have none
+            sys.stderr.write(f"{prefix}{message}\n")

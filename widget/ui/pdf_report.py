@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import os
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -51,9 +52,11 @@ def write_report_pdf(data: DashboardData, path: Path, *, now: datetime | None = 
     """Write the report of `data`'s week to `path` (owner-only, replaced whole); the number
     of pages written. Needs a QApplication (the charts and the heat map are widgets' kin)."""
     path = Path(path)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    # Born owner-only: the report is as private as the database it comes from.
-    os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    # Born owner-only (mkstemp: 0600, a new name never there before, no link followed): the
+    # report is as private as the database it comes from.
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    temp = Path(name)
     try:
         pages = _paint(data, temp, now or datetime.now(UTC))
         os.chmod(temp, 0o600)
