@@ -387,7 +387,7 @@ def band_in_words() -> str:
     return (f"The band runs from your usual week (the mean of the four complete weeks before "
             f"each week) to {round(RISE_SHARE * 100)}% and at least "
             f"{say_duration(RISE_MIN_S)} above it: a week above the band was well above the "
-            "weeks just before it. The drift signal asks more than one such week.")
+            "weeks just before it. The drift signal looks for more than one such week.")
 
 
 def drift_in_words(signal: DriftSignal | None, complete_weeks: int) -> str:
