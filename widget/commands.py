@@ -33,7 +33,13 @@ DB_NAME = "driftcheck.sqlite3"
 
 def data_dir(args: argparse.Namespace) -> Path:
     path = args.data_dir if args.data_dir is not None else default_data_dir()
-    return Path(path).expanduser()
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:  # "~someone" for a user this system does not know
+        from widget.cli import printable
+
+        raise UsageError(f"The data folder {printable(str(path))} starts with a home folder "
+                         "this computer does not know; give the whole path.") from None
 
 
 def prepare_data_dir(args: argparse.Namespace, log_to_stderr: bool = True) -> Path:

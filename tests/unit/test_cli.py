@@ -327,3 +327,12 @@ def test_data_files_are_owner_only_whatever_the_umask(  # type: ignore[no-untype
     assert {DB_NAME, "driftcheck.log"} <= {f.name for f in files}
     for file in files:
         assert stat.S_IMODE(file.stat().st_mode) == 0o600, file
+
+
+@pytest.mark.parametrize("command", [["status"], ["track"], ["wipe", "--yes"], ["report"]])
+def test_a_home_folder_of_an_unknown_user_is_one_sentence(
+        run, command: list[str], capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    result = run(*command, data_dir=Path("~no-such-user-here/driftcheck"))
+    assert result.code == 1
+    assert result.err.startswith("driftcheck: The data folder ~no-such-user-here/driftcheck ")
+    assert len(result.err.strip().splitlines()) == 1 and "Traceback" not in result.err
