@@ -490,3 +490,13 @@ def test_a_week_in_progress_is_compared_with_the_same_days_of_the_week_before() 
     assert not done.report.change_same_part
     assert done.report.change_s == 2.5 * H - 4 * H
     assert done.report.to_json()["change_against"] == "the week before"
+
+
+def test_the_grid_s_quiet_time_is_to_the_minute_not_whole_hours() -> None:
+    late = Goal(GoalKind.QUIET_HOURS, None, quiet_start=23 * 60 + 30, quiet_end=6 * 60)
+    use = [iv(local(2026, 11, 24, 23), local(2026, 11, 25, 0)),  # 23:00-24:00: 30 min quiet
+           iv(local(2026, 11, 25, 20), local(2026, 11, 25, 21), "nomi")]  # not quiet
+    grid = hour_grid(iter(use), date(2026, 11, 23), BERLIN, 4, late)  # a one-pass iterable
+    assert 23 in grid.quiet_hours  # the outlined cell is the whole hour...
+    assert grid.quiet_s == 30 * MIN  # ...the time in quiet hours is the half inside them
+    assert sum(map(sum, grid.seconds)) == 2 * H

@@ -27,6 +27,7 @@ from widget.core.model import Interval
 from widget.core.report import (
     WeekReport,
     clipped,
+    quiet_share,
     week_monday,
     week_report,
     weekly_totals,
@@ -85,6 +86,7 @@ class HourGrid:
     quiet_hours: frozenset[int]  # clock hours that touch the quiet hours
     missing: frozenset[tuple[int, int]]  # (day, hour) cells the clock skipped
     day_start_hour: int
+    quiet_s: float = 0.0  # use inside the quiet hours to the minute (the cells are whole hours)
 
     @property
     def hour_order(self) -> tuple[int, ...]:
@@ -352,10 +354,8 @@ def hour_grid(intervals: Iterable[Interval], monday: date, tz: tzinfo, day_start
     start, end = week_window(monday, tz, day_start_hour)
     starts, cells = _hour_starts(monday, tz, day_start_hour)
     grid = [[0.0] * 24 for _ in range(7)]
-    for interval in intervals:
-        part = clip(interval, start, end)
-        if part is None:
-            continue
+    inside = [part for iv in intervals if (part := clip(iv, start, end)) is not None]
+    for part in inside:
         at, index = part.start, max(0, bisect_right(starts, part.start) - 1)
         while at < part.end:
             cell_end = starts[index + 1] if index + 1 < len(starts) else end
@@ -366,12 +366,18 @@ def hour_grid(intervals: Iterable[Interval], monday: date, tz: tzinfo, day_start
     present = set(cells)
     quiet = frozenset(h for h in range(24) if quiet_goal is not None
                       and any(quiet_goal.in_quiet_hours(h * 60 + m) for m in range(60)))
+    quiet_s = 0.0
+    if quiet_goal is not None:  # every app's time, as the grid shows every app
+        every_app = replace(quiet_goal, app=None)
+        used = sum(part.seconds for part in inside)
+        quiet_s = quiet_share(inside, every_app, (start, end), tz) * used
     return HourGrid(
         days=tuple(monday + timedelta(days=k) for k in range(7)),
         seconds=tuple(tuple(row) for row in grid),
         quiet_hours=quiet,
         missing=frozenset((r, h) for r in range(7) for h in range(24) if (r, h) not in present),
-        day_start_hour=day_start_hour)
+        day_start_hour=day_start_hour,
+        quiet_s=quiet_s)
 
 
 # --- words -----------------------------------------------------------------------------------

@@ -88,7 +88,7 @@ class HeatMap(QWidget):
         text = f"Darker cells mean more of that hour in use. The fullest hour: " \
                f"{self.cell_text(row, column)}."
         if grid.quiet_hours:
-            quiet = sum(s for r in grid.seconds for h, s in enumerate(r) if h in grid.quiet_hours)
+            quiet = grid.quiet_s  # to the minute; the outlined cells are whole hours
             fell = f"{say_duration(quiet)} fell in them" if quiet >= 60 else \
                 "none of this week's time fell in them"
             text += f" Quiet hours are outlined; {fell}."
