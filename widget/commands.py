@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from widget.core.goals import Goal
     from widget.core.report import WeekReport
     from widget.store.db import Store
+    from widget.store.resident import ResidentStore
 
 log = logging.getLogger(__name__)
 
@@ -92,10 +93,31 @@ def run(args: argparse.Namespace) -> int:
 
 
 def track(args: argparse.Namespace) -> int:
+    """Track in the foreground until Ctrl-C, holding the data folder's tracking lock."""
     from widget.store.resident import open_for_tracking
+    from widget.traces import take_tracking_lock
+
+    store = open_for_tracking(prepare_data_dir(args) / DB_NAME)  # refusals come first
+    try:
+        lock = take_tracking_lock(store.path.parent)
+    except BaseException:
+        store.close()
+        raise
+    if lock is None:
+        store.close()
+        raise UsageError("driftcheck is already tracking this folder (the tray app, or "
+                         "another `driftcheck track`); each second is counted once, so this "
+                         "one stops here.")
+    try:
+        return _track(args, store)
+    finally:
+        if lock >= 0:
+            os.close(lock)  # closing lets the lock go
+
+
+def _track(args: argparse.Namespace, store: ResidentStore) -> int:
     from widget.tracking import Tracker
 
-    store = open_for_tracking(prepare_data_dir(args) / DB_NAME)
     tell_set_aside(store.path.parent)
     options = Options.from_settings(store.all_settings())
     overrides = {}

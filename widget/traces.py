@@ -99,6 +99,26 @@ def instance_lock(data_dir: Path) -> Iterator[bool]:
         os.close(fd)  # closing drops the lock
 
 
+def take_tracking_lock(data_dir: Path) -> int | None:
+    """Take the lock the tray app holds while it runs, for `driftcheck track`: the descriptor
+    that holds it (close it to let go), or None when the tray or another `track` has it.
+    One tracker per data folder, so no second of use is counted twice. Elsewhere than POSIX
+    (no flock; unverified) it holds nothing and says so with -1."""
+    if sys.platform == "win32":
+        return -1
+    import fcntl
+
+    fd = os.open(data_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as error:
+        os.close(fd)
+        if error.errno in (errno.EAGAIN, errno.EACCES, errno.EDEADLK):
+            return None
+        raise
+    return fd
+
+
 def database_users(data_dir: Path) -> list[int]:
     """Ids of other processes that have the database (or its -wal) open, such as
     `driftcheck track` in a terminal; empty where that cannot be seen."""
@@ -124,8 +144,8 @@ def still_running_sentence(what: str, users: list[int]) -> str:
     """The kind sentence for a data folder that a running driftcheck holds; `what` is the
     step to take afterwards, "run `driftcheck wipe` again"."""
     if not users:
-        return (f"driftcheck is still running in the tray; please choose Quit from its menu "
-                f"first, then {what}.")
+        return (f"driftcheck is still running; please choose Quit from its tray menu (or stop "
+                f"`driftcheck track` in its terminal) first, then {what}.")
     pids = ", ".join(str(pid) for pid in users[:3])
     return (f"Another program still has the driftcheck database open (process {pids}, "
             f"perhaps `driftcheck track` in a terminal); please stop it first, then {what}.")

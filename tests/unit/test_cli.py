@@ -336,3 +336,32 @@ def test_a_home_folder_of_an_unknown_user_is_one_sentence(
     assert result.code == 1
     assert result.err.startswith("driftcheck: The data folder ~no-such-user-here/driftcheck ")
     assert len(result.err.strip().splitlines()) == 1 and "Traceback" not in result.err
+
+
+def test_track_counts_once_per_folder_and_refuses_beside_a_running_tracker(
+        run, data: Path) -> None:  # type: ignore[no-untyped-def]
+    import fcntl
+
+    from widget.traces import LOCK_NAME, take_tracking_lock
+
+    data.mkdir(mode=0o700)
+    held = take_tracking_lock(data)  # the tray app (or another `track`) holds it
+    assert held is not None and held >= 0
+    try:
+        result = run("track")
+        assert result.code == 1
+        assert "already tracking this folder" in result.err
+        assert len(result.err.strip().splitlines()) == 1
+        assert take_tracking_lock(data) is None
+    finally:
+        os.close(held)
+    again = take_tracking_lock(data)  # let go: the next tracker may start
+    assert again is not None
+    os.close(again)
+    # The tray app's own lock is the same file, taken the same way (widget.single_instance).
+    fd = os.open(data / LOCK_NAME, os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    try:
+        assert run("track").code == 1
+    finally:
+        os.close(fd)
