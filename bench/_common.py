@@ -134,25 +134,18 @@ def driftcheck(data: Path, *args: str, xs: XSession | None = None) -> str:
     return out.stdout
 
 
-class TrackerProcess:
-    """`python -m widget --data-dir D track ...` as a subprocess. Its stderr goes to a pipe
-    drained by a thread (a pipe, not a file: the tracker's disk writes are being measured)."""
+class DrainedProcess:
+    """`python -m widget ...` as a subprocess whose stderr a thread drains into `stderr` (a
+    pipe, not a file: the process's disk writes may be what is measured)."""
 
-    def __init__(self, xs: XSession, data: Path, *args: str) -> None:
-        self.data = data
+    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
         self.stderr: list[str] = []
-        log = data / "driftcheck.log"
-        starts = log.read_text().count("tracking started") if log.exists() else 0
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "widget", "--data-dir", str(data), "track", *args],
-            env=tracker_env(xs), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen([sys.executable, "-m", "widget", *argv], env=env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     text=True)
+        self.started = time.monotonic()
         self._reader = threading.Thread(target=self._drain, daemon=True)
         self._reader.start()
-        wait_for(lambda: (log.exists() and log.read_text().count("tracking started") > starts)
-                 or self.proc.poll() is not None, 30, "the tracker to start")
-        if self.proc.poll() is not None:
-            raise RuntimeError(f"the tracker exited: {''.join(self.stderr)}")
-        self.started = time.monotonic()
 
     @property
     def pid(self) -> int:
@@ -173,6 +166,21 @@ class TrackerProcess:
             code = self.proc.wait(timeout=10)
         self._reader.join(timeout=5)
         return code
+
+
+class TrackerProcess(DrainedProcess):
+    """`python -m widget --data-dir D track ...`, returned once its log says it started."""
+
+    def __init__(self, xs: XSession, data: Path, *args: str) -> None:
+        self.data = data
+        log = data / "driftcheck.log"
+        starts = log.read_text().count("tracking started") if log.exists() else 0
+        super().__init__(["--data-dir", str(data), "track", *args], tracker_env(xs))
+        wait_for(lambda: (log.exists() and log.read_text().count("tracking started") > starts)
+                 or self.proc.poll() is not None, 30, "the tracker to start")
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"the tracker exited: {''.join(self.stderr)}")
+        self.started = time.monotonic()
 
 
 def status_seconds(data: Path, xs: XSession | None = None) -> tuple[str, dict[str, float]]:

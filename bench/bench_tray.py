@@ -18,7 +18,6 @@ import argparse
 import hashlib
 import json
 import subprocess
-import sys
 import threading
 import time
 from datetime import UTC, datetime
@@ -26,6 +25,7 @@ from pathlib import Path
 
 from _common import (
     ActivePerson,
+    DrainedProcess,
     Figure,
     XSession,
     driftcheck,
@@ -150,35 +150,13 @@ def seed_settings(data: Path) -> None:
         store.close()
 
 
-class TrayApp:
-    """`python -m widget --data-dir D` with its stderr drained by a thread."""
+class TrayApp(DrainedProcess):
+    """`python -m widget --data-dir D` (the tray app) on the X session's display."""
 
     def __init__(self, xs: XSession, data: Path) -> None:
         env = tracker_env(xs)
         env.pop("QT_QPA_PLATFORM", None)
-        self.stderr: list[str] = []
-        self.proc = subprocess.Popen([sys.executable, "-m", "widget", "--data-dir", str(data)],
-                                     env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                     text=True)
-        self.started = time.monotonic()
-        self._reader = threading.Thread(target=self._drain, daemon=True)
-        self._reader.start()
-
-    def _drain(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.stderr.append(line)
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-        try:
-            code = self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            code = self.proc.wait(timeout=10)
-        self._reader.join(timeout=5)
-        return code
+        super().__init__(["--data-dir", str(data)], env)
 
 
 def sleep_until(t: float) -> None:
