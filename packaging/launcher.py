@@ -26,9 +26,9 @@ def run() -> int:
 
         exec(compile(TRAY_CHECK, "<driftcheck tray check>", "exec"), {"__name__": "__tray__"})
         return 0
-    from widget.cli import main
+    from widget.cli import program
 
-    return main()
+    return program()
 
 
 if __name__ == "__main__":

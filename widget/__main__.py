@@ -1,3 +1,3 @@
-from widget.cli import main
+from widget.cli import program
 
-raise SystemExit(main())
+raise SystemExit(program())

@@ -226,13 +226,29 @@ def _argument_words(dest: str) -> str:
     return _POSITIONAL_WORDS.get(dest) or "value of --" + dest.replace("_", "-")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def program() -> int:
+    """The program's entry (the `driftcheck` command, `python -m widget`, the frozen build):
+    `main` in a process that keeps TLS out (widget.offline)."""
+    from widget.offline import keep_tls_out
+
+    keep_tls_out()
+    return main()
+
+
+def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The arguments, or one sentence and exit status 2. The parser itself is let go on return:
+    it holds every sub-command's help, about 0.5 MB the tray app would keep for nothing."""
     parser = build_parser()
     args = parser.parse_args(argv)
     undecodable = _undecodable_argument(args)
     if undecodable is not None:
         parser.error(f"the {_argument_words(undecodable)} holds bytes that are not UTF-8 text; "
                      "please type it again")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_arguments(argv)
     try:
         from widget import commands
 

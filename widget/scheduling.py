@@ -8,11 +8,14 @@ missed ticks as a gap.
 
 from __future__ import annotations
 
+import concurrent.futures.thread  # noqa: F401 - the pool's module, else first imported at start()
 import logging
 from collections.abc import Callable
 from datetime import UTC
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 
 log = logging.getLogger(__name__)
 
@@ -20,16 +23,21 @@ log = logging.getLogger(__name__)
 class Schedule:
     def __init__(self) -> None:
         # UTC: the jobs are plain intervals, and this keeps APScheduler away from tzlocal.
-        self._scheduler = BackgroundScheduler(timezone=UTC, job_defaults={
-            "max_instances": 1, "coalesce": True, "misfire_grace_time": 5})
+        # The trigger and the executor are named here rather than looked up by alias when the
+        # first job is added: everything is imported at once, before the tray imports Qt
+        # (widget.app.import_before_qt says why that matters).
+        self._scheduler = BackgroundScheduler(
+            timezone=UTC, executors={"default": ThreadPoolExecutor()},
+            job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 5})
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
     def every(self, seconds: float, job: Callable[[], None], name: str) -> None:
-        self._scheduler.add_job(job, "interval", seconds=seconds, id=name, name=name,
-                                replace_existing=True)
+        self._scheduler.add_job(job, IntervalTrigger(seconds=seconds, timezone=UTC), id=name,
+                                name=name, replace_existing=True)
 
     def reschedule(self, name: str, seconds: float) -> None:
-        self._scheduler.reschedule_job(name, trigger="interval", seconds=seconds)
+        self._scheduler.reschedule_job(name, trigger=IntervalTrigger(seconds=seconds,
+                                                                     timezone=UTC))
 
     def start(self) -> None:
         self._scheduler.start()

@@ -50,6 +50,6 @@ def _hook(event: str, args: tuple[object, ...]) -> None:
 
 sys.addaudithook(_hook)
 
-from widget.cli import main  # noqa: E402  (the hook must be in place first)
+from widget.cli import program  # noqa: E402  (the hook must be in place first)
 
-raise SystemExit(main(sys.argv[1:]))
+raise SystemExit(program())  # the program's own entry: arguments from sys.argv[1:]

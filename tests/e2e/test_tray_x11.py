@@ -47,8 +47,9 @@ def seed(data: Path) -> None:
 class TrayApp:
     """`python -m widget --data-dir D` (the tray app) in the X session."""
 
-    def __init__(self, xs: XSession, data: Path) -> None:
-        env = {**xs.env, "PYTHONPATH": str(REPO)}
+    def __init__(self, xs: XSession, data: Path,
+                 extra_env: dict[str, str] | None = None) -> None:
+        env = {**xs.env, "PYTHONPATH": str(REPO), **(extra_env or {})}
         env.pop("QT_QPA_PLATFORM", None)
         self.proc = subprocess.Popen([sys.executable, "-m", "widget", "--data-dir", str(data)],
                                      env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

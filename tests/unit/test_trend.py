@@ -12,6 +12,7 @@ from widget.core.trend import (
     baseline,
     drift_signal,
     mann_kendall,
+    median,
     theil_sen,
     week_in_words,
 )
@@ -241,3 +242,17 @@ def test_a_week_in_progress_is_said_beside_a_whole_usual_week() -> None:
     assert week_in_words(10 * MIN, None, None, days_so_far=1) == \
         "So far this week: 10 min in 1 day."
     assert week_in_words(2 * H, 4 * H, None, days_so_far=7) == week_in_words(2 * H, 4 * H, None)
+
+
+@given(st.lists(st.one_of(st.integers(-10**9, 10**9),
+                          st.floats(-1e9, 1e9, allow_nan=False)), min_size=1, max_size=40))
+def test_median_is_the_standard_median(values: list[float]) -> None:
+    import statistics
+
+    assert median(values) == pytest.approx(statistics.median(values), rel=1e-12, abs=1e-9)
+    assert median(iter(values)) == median(values)  # any iterable, read once
+
+
+def test_median_of_nothing_is_refused() -> None:
+    with pytest.raises(ValueError):
+        median([])

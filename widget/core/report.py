@@ -14,7 +14,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import pairwise
-from statistics import median
 from typing import Any
 
 from widget.core.days import day_window
@@ -27,6 +26,7 @@ from widget.core.trend import (
     DriftSignal,
     baseline,
     drift_signal,
+    median,
     week_in_words,
 )
 from widget.core.usage import iso_week, sessions_of, week_window

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from statistics import median
 from typing import Literal
 
 from widget.core.alerts import say_duration
@@ -32,6 +31,20 @@ BASELINE_WEEKS = 4
 RISE_SHARE = 0.25  # rule (b): the last week at least 25% ...
 RISE_MIN_S = 1800.0  # ... and at least 30 minutes above the baseline
 SAME_SHARE = 0.10  # within 10% of the usual weeks reads as "about the same"
+
+
+def median(values: Iterable[float]) -> float:
+    """The middle value, or the mean of the two middle ones (as `statistics.median`, which is
+    not used: it imports decimal and fractions, about 0.6 MB that the tray app keeps for good).
+    """
+    ordered = sorted(values)
+    n = len(ordered)
+    if n == 0:
+        raise ValueError("median of no values")
+    middle = n // 2
+    if n % 2:
+        return float(ordered[middle])
+    return (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def theil_sen(values: Sequence[float]) -> tuple[float, float]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 from collections.abc import Callable, Mapping
@@ -10,7 +11,7 @@ from widget.core.model import Foreground, Measure
 from widget.errors import ProbeError
 from widget.probes.base import FocusCallback, Probe, ProbeInfo
 
-__all__ = ["NullProbe", "choose_probe"]
+__all__ = ["NullProbe", "choose_probe", "import_probe_module"]
 
 log = logging.getLogger(__name__)
 
@@ -70,36 +71,53 @@ def choose_probe(
     return _fallback(wanted, with_gnome_idle=platform not in ("win32", "darwin"))
 
 
+def import_probe_module(env: Mapping[str, str], platform: str) -> None:
+    """Import, without starting anything, the module `choose_probe` will take its probe from
+    (the tray app imports what does not need Qt before Qt: `widget.app.import_before_qt`)."""
+    with contextlib.suppress(ImportError):  # choose_probe says why when it gets there
+        _probe_factory(env, platform, app_run_loop=False)
+
+
 def _platform_probe(
     env: Mapping[str, str],
     platform: str,
     wanted: Callable[[Foreground], bool],
     app_run_loop: bool,
 ) -> Probe:
+    factory = _probe_factory(env, platform, app_run_loop)
+    if factory is None:
+        # gnome_idle_source() is None at once where there is no session bus or no Mutter.
+        return _fallback(wanted, with_gnome_idle=True)
+    return factory()
+
+
+def _probe_factory(
+    env: Mapping[str, str], platform: str, app_run_loop: bool
+) -> Callable[[], Probe] | None:
+    """What makes the platform's probe, its module imported; None where only the process
+    fallback can see anything."""
     if platform == "win32":
         from widget.probes.windows import WindowsProbe
 
-        return WindowsProbe()
+        return WindowsProbe
     if platform == "darwin":
         from widget.probes.macos import MacProbe
 
-        return MacProbe(app_run_loop=app_run_loop)
+        return lambda: MacProbe(app_run_loop=app_run_loop)
     # Linux and other Unix desktops.
     if env.get("WAYLAND_DISPLAY") and env.get("SWAYSOCK"):
         from widget.probes.sway import SwayProbe
 
-        return SwayProbe()
+        return SwayProbe
     if env.get("HYPRLAND_INSTANCE_SIGNATURE"):
         from widget.probes.hyprland import HyprlandProbe
 
-        return HyprlandProbe(env=env)
+        return lambda: HyprlandProbe(env=env)
     if env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY"):
         x11 = importlib.import_module("widget.probes.x11")
-        probe: Probe = x11.X11Probe()
-        return probe
-    # GNOME or KDE on Wayland (which keep the focused window to themselves), or no display;
-    # gnome_idle_source() is None at once where there is no session bus or no Mutter.
-    return _fallback(wanted, with_gnome_idle=True)
+        return x11.X11Probe  # type: ignore[no-any-return]
+    # GNOME or KDE on Wayland (which keep the focused window to themselves), or no display.
+    return None
 
 
 def _fallback(wanted: Callable[[Foreground], bool], *, with_gnome_idle: bool) -> Probe:
