@@ -65,6 +65,12 @@ def test_it_reads_the_same_apps_and_writes_intervals_the_full_store_reads(both) 
     assert full.interval_count() == 0
 
 
+def test_the_lean_store_keeps_a_small_page_cache(both) -> None:  # type: ignore[no-untyped-def]
+    # The tray app holds this connection for days; SQLite's default would keep 2 MB of pages.
+    _full, lean = both
+    assert lean._db.execute("PRAGMA cache_size").fetchone() == (-256,)
+
+
 def test_settings_round_trip_between_the_two(both) -> None:  # type: ignore[no-untyped-def]
     full, lean = both
     lean.set_setting("tracker.mode", "approximate")

@@ -93,6 +93,7 @@ def test_wal_and_foreign_keys_are_on(store: Store) -> None:
     assert pragma(store, "synchronous") == 1  # NORMAL
     assert pragma(store, "busy_timeout") == 5000
     assert pragma(store, "page_size") == 1024
+    assert pragma(store, "cache_size") == -256  # KiB: see codec.apply_pragmas
 
 
 def test_foreign_keys_cascade_a_hard_delete(store: Store) -> None:
