@@ -6,9 +6,10 @@ is caught as surely as one at the top of a module.
 
 What this proves is about widget/'s own code: its imports, the programs it starts and the
 addresses it could hand to a browser. The libraries it uses load networking modules of their
-own (APScheduler imports asyncio, and with it ssl and socket; python-xlib and jeepney use
-socket for the X server's and D-Bus's Unix sockets; Qt has its own C++ sockets), so "nothing
-imports socket" cannot be true of the running program. What the running program does is
+own (APScheduler imports asyncio, and with it socket, and ssl if the program did not refuse it:
+widget/offline.py; python-xlib and jeepney use socket for the X server's and D-Bus's Unix
+sockets; Qt has its own C++ sockets), so "nothing imports socket" cannot be true of the running
+program. What the running program does is
 proven by tests/e2e/test_privacy_session.py: a full session under an audit hook and strace,
 where every socket must be AF_UNIX and no name may be resolved.
 """
