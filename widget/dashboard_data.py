@@ -16,11 +16,18 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Protocol
 
 from widget.core.checkin import Checkin
-from widget.core.dashboard import FETCH_WEEKS, SHOWN_WEEKS, DashboardData, dashboard_data
+from widget.core.dashboard import (
+    FETCH_WEEKS,
+    SHOWN_WEEKS,
+    DashboardData,
+    dashboard_data,
+    known_totals,
+)
 from widget.core.days import local_day
 from widget.core.goals import Goal
 from widget.core.model import Interval
-from widget.core.report import week_monday
+from widget.core.report import drift_while_in_progress, week_monday
+from widget.core.trend import DriftSignal
 from widget.core.usage import iso_week, week_window
 
 Rollup = Callable[[Sequence[tuple[datetime, datetime]]], list[float]]
@@ -69,3 +76,23 @@ def load_dashboard(store: DashboardSource, week: str | None, now: datetime, tz: 
     return dashboard_data(intervals, week, now, tz, day_start_hour, goals=store.list_goals(),
                           names=store.app_names(), checkins=checkins, first_use=first_use,
                           week_totals=totals)
+
+
+def drift_of_week_in_progress(store: DashboardSource, week: str, now: datetime, tz: tzinfo,
+                              day_start_hour: int) -> DriftSignal | None:
+    """The drift signal `load_dashboard(store, week, now, ...)` shows, for the week in progress
+    at `now`: a week in progress is judged by the complete weeks before it alone, so on a store
+    with `first_use()` and `seconds_in()` only their sums are read, not one interval (the tray
+    app asks this once a week and keeps what it once allocated). Otherwise, the dashboard's."""
+    first_use_of: Callable[[], datetime | None] | None = getattr(store, "first_use", None)
+    rollup: Rollup | None = getattr(store, "seconds_in", None)
+    monday = week_monday(week)
+    start, end = week_window(monday, tz, day_start_hour)
+    if first_use_of is None or rollup is None or not start <= now < end:
+        return load_dashboard(store, week, now, tz, day_start_hour).report.drift
+    mondays = [monday - timedelta(weeks=k) for k in range(FETCH_WEEKS - 1, 0, -1)]
+    keys = [iso_week(m) for m in mondays]
+    sums = dict(zip(keys, rollup([week_window(m, tz, day_start_hour) for m in mondays]),
+                    strict=True))
+    totals = known_totals(sums, keys, first_use_of(), tz, day_start_hour)
+    return drift_while_in_progress(week, {k: t for k, t in totals.items() if t is not None})

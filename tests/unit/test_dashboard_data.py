@@ -500,3 +500,119 @@ def test_the_grid_s_quiet_time_is_to_the_minute_not_whole_hours() -> None:
     assert 23 in grid.quiet_hours  # the outlined cell is the whole hour...
     assert grid.quiet_s == 30 * MIN  # ...the time in quiet hours is the half inside them
     assert sum(map(sum, grid.seconds)) == 2 * H
+
+
+# --- the tray's drift check: the dashboard's signal from weekly sums alone ----------------------
+
+
+def lean_store_with(tmp_path: Path, intervals: list[Interval], name: str) -> SpyingLeanStore:
+    path = tmp_path / f"{name}.sqlite3"
+    full = Store.open(path)
+    for key, label in NAMES.items():
+        full.add_app(TrackedApp(key, label, (Rule(RuleKind.PROCESS, key),)))
+    for interval in intervals:
+        full.insert_interval(interval)
+    full.close()
+    lean = SpyingLeanStore.open(path)
+    lean.asked = []
+    return lean
+
+
+def weekly_evenings(hours: list[float], first_tuesday: datetime) -> list[Interval]:
+    """`hours[k]` hours on the Tuesday evening of the k-th week after `first_tuesday` (none
+    for 0), in pieces of at most an hour (as the tracker keeps them)."""
+    out: list[Interval] = []
+    for k, h in enumerate(hours):
+        start = first_tuesday + timedelta(weeks=k)
+        left = timedelta(hours=h)
+        while left > timedelta(0):
+            piece = min(left, timedelta(hours=1))
+            out.append(iv(start, start + piece))
+            start, left = start + piece, left - piece
+    return out
+
+
+WEDNESDAY_W48 = local(2026, 11, 25, 12)
+HISTORIES = {
+    "rising eight weeks": rising_weeks(),
+    "three rising weeks after a flat month": weekly_evenings(
+        [4, 1, 5, 2, 4, 1, 5, 2, 2, 3, 4, 6], local(2026, 9, 1, 19)),
+    "a long break after the history began": [
+        iv(local(2026, 5, 5, 20), local(2026, 5, 5, 21)), *rising_weeks()[4:]],
+    "only three weeks of history": weekly_evenings([1, 3, 5], local(2026, 11, 3, 19)),
+    "first use in this very week": [iv(local(2026, 11, 24, 19), local(2026, 11, 24, 20))],
+    "no history at all": [],
+    "falling weeks": weekly_evenings([8, 7, 6, 5, 4, 3, 2, 1], local(2026, 10, 6, 19)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HISTORIES))
+@pytest.mark.parametrize("now", [local(2026, 11, 23, 4, 0), WEDNESDAY_W48,
+                                 local(2026, 11, 30, 3, 59)])  # the week's first/last minute
+def test_the_trays_drift_check_is_the_dashboards_without_reading_intervals(
+        tmp_path: Path, name: str, now: datetime) -> None:
+    from widget.dashboard_data import drift_of_week_in_progress
+
+    lean = lean_store_with(tmp_path, HISTORIES[name], "h")
+    try:
+        quick = drift_of_week_in_progress(lean, "2026-W48", now, BERLIN, 4)
+        assert lean.asked == [], "no interval read"
+        shown = load_dashboard(lean, "2026-W48", now, BERLIN, 4).report.drift
+    finally:
+        lean.close()
+    assert quick == shown
+
+
+def test_the_histories_cover_a_signal_of_each_rule_and_none(tmp_path: Path) -> None:
+    """The cases above would prove little if every one of them said None."""
+    from widget.dashboard_data import drift_of_week_in_progress
+
+    seen = set()
+    for name, intervals in HISTORIES.items():
+        lean = lean_store_with(tmp_path, intervals, name.replace(" ", "-"))
+        try:
+            signal = drift_of_week_in_progress(lean, "2026-W48", WEDNESDAY_W48, BERLIN, 4)
+        finally:
+            lean.close()
+        seen.add(None if signal is None else signal.rule)
+    assert seen == {None, DriftRule.RISING_TREND, DriftRule.THREE_RISING_WEEKS}
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from([0.0, 0.0, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0]), min_size=0,
+                max_size=17),
+       st.integers(0, 7 * 24 * 60 - 1))
+def test_any_weekly_pattern_gives_the_dashboards_drift(tmp_path_factory: pytest.TempPathFactory,
+                                                       hours: list[float], minute: int) -> None:
+    from widget.dashboard_data import drift_of_week_in_progress
+
+    # The weeks end with 2026-W48 (Tuesday evenings from W48 - len + 1 on); `now` anywhere in
+    # W48 (its evening may lie after `now`).
+    first_tuesday = local(2026, 11, 24, 19) - timedelta(weeks=max(len(hours) - 1, 0))
+    now = week_window(date(2026, 11, 23), BERLIN, 4)[0] + timedelta(minutes=minute)
+    lean = lean_store_with(tmp_path_factory.mktemp("drift"),
+                           weekly_evenings(hours, first_tuesday), "p")
+    try:
+        quick = drift_of_week_in_progress(lean, "2026-W48", now, BERLIN, 4)
+        shown = load_dashboard(lean, "2026-W48", now, BERLIN, 4).report.drift
+    finally:
+        lean.close()
+    assert quick == shown
+
+
+def test_a_week_not_in_progress_or_a_store_without_sums_asks_the_dashboard(
+        tmp_path: Path) -> None:
+    from widget.dashboard_data import drift_of_week_in_progress
+
+    intervals = HISTORIES["rising eight weeks"]
+    lean = lean_store_with(tmp_path, intervals, "done")
+    try:
+        # W48 complete (AFTER_W48 is the Monday after): the week itself counts, rows are read.
+        assert drift_of_week_in_progress(lean, "2026-W48", AFTER_W48, BERLIN, 4) == \
+            load_dashboard(lean, "2026-W48", AFTER_W48, BERLIN, 4).report.drift
+        assert lean.asked != []
+    finally:
+        lean.close()
+    plain = RecordingStore(intervals)
+    assert drift_of_week_in_progress(plain, "2026-W48", WEDNESDAY_W48, BERLIN, 4) == \
+        load_dashboard(plain, "2026-W48", WEDNESDAY_W48, BERLIN, 4).report.drift

@@ -159,6 +159,20 @@ def shift_week(week: str, weeks: int) -> str:
     return iso_week(week_monday(week) + timedelta(weeks=weeks))
 
 
+def first_week_of(first_use: datetime | None, tz: tzinfo, day_start_hour: int) -> str | None:
+    """The ISO week the history began in (None: no history)."""
+    return None if first_use is None else iso_week(local_day(first_use, tz, day_start_hour))
+
+
+def known_totals(totals: Mapping[str, float], weeks: Sequence[str], first_use: datetime | None,
+                 tz: tzinfo, day_start_hour: int) -> dict[str, float | None]:
+    """The totals of ISO `weeks` (a week missing from `totals` had no use: 0.0), with None for
+    the weeks before the one of `first_use`: before the history began, never a fake zero."""
+    first_week = first_week_of(first_use, tz, day_start_hour)
+    return {key: None if first_week is None or week_monday(key) < week_monday(first_week)
+            else float(totals.get(key, 0.0)) for key in weeks}
+
+
 def dashboard_data(intervals: Iterable[Interval], week: str, now: datetime, tz: tzinfo,
                    day_start_hour: int, *, goals: Sequence[Goal], names: Mapping[str, str],
                    checkins: Iterable[Checkin], first_use: datetime | None,
@@ -183,14 +197,10 @@ def dashboard_data(intervals: Iterable[Interval], week: str, now: datetime, tz: 
         """The parts that may share time with [lo, hi): found by their starts alone."""
         return parts[bisect_left(starts, lo - longest):bisect_left(starts, hi)]
 
-    totals: dict[str, float | None] = dict(
+    totals = known_totals(
         weekly_totals(parts, all_weeks, tz, day_start_hour) if week_totals is None
-        else {key: float(week_totals.get(key, 0.0)) for key in all_weeks})
-    first_week = None if first_use is None else iso_week(local_day(first_use, tz,
-                                                                   day_start_hour))
-    for key in all_weeks:
-        if first_week is None or week_monday(key) < week_monday(first_week):
-            totals[key] = None
+        else week_totals, all_weeks, first_use, tz, day_start_hour)
+    first_week = first_week_of(first_use, tz, day_start_hour)
     history = {k: t for k, t in totals.items() if t is not None and k != all_weeks[-1]}
     shown = overlapping(*week_window(monday, tz, day_start_hour))
     report = week_report(shown, week, history, goals, names, tz, day_start_hour, now=now)

@@ -325,6 +325,12 @@ def _history_before(week: str, history_weeks: Mapping[str, float]) -> list[float
     return weeks
 
 
+def drift_while_in_progress(week: str, history_weeks: Mapping[str, float]) -> DriftSignal | None:
+    """The drift signal of ISO `week` while it is in progress: it looks only at the complete
+    weeks before it (what `week_report` says of such a week), so their totals suffice."""
+    return drift_signal(tuple(_history_before(week, history_weeks)[-TREND_WEEKS:]))
+
+
 def _goal(goals: Sequence[Goal], kind: GoalKind) -> Goal | None:
     """The all-apps goal of `kind`, else the first one for a single app."""
     of_kind = [g for g in goals if g.kind is kind]

@@ -281,13 +281,12 @@ class TrayController(QObject):
         return self._drift_cache[1]
 
     def _drift_before(self, week: str) -> bool:
-        """The dashboard's own drift signal for this week (`load_dashboard`: weeks before the
-        history began left out, weeks of no use after it counted as zero)."""
-        from widget.dashboard_data import load_dashboard
+        """The dashboard's own drift signal for this week (weeks before the history began left
+        out, weeks of no use after it counted as zero), from the weekly sums alone."""
+        from widget.dashboard_data import drift_of_week_in_progress
 
-        data = load_dashboard(self.store, week, self.now(), self.tz,
-                              self.options.day_start_hour)
-        return data.report.drift is not None
+        return drift_of_week_in_progress(self.store, week, self.now(), self.tz,
+                                         self.options.day_start_hour) is not None
 
     def _offer_suggestions(self, now: datetime, usage: UsageNow,
                            settings: dict[str, object]) -> None:
