@@ -34,9 +34,11 @@ def import_before_qt(env: dict[str, str] | None = None, platform: str = sys.plat
     from widget.probes.choose import import_probe_module
 
     if platform == "linux":
-        import jeepney.io.blocking  # noqa: F401 - the screen lock, from logind
+        # Without jeepney the lock check and D-Bus notifications give way later, as before.
+        with contextlib.suppress(ImportError):
+            import jeepney.io.blocking  # noqa: F401 - the screen lock, from logind
 
-        from widget import notify_dbus  # noqa: F401 - the notification service
+            from widget import notify_dbus  # noqa: F401 - the notification service
     import_probe_module(dict(os.environ) if env is None else env, platform)
 
 

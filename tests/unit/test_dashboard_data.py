@@ -614,5 +614,33 @@ def test_a_week_not_in_progress_or_a_store_without_sums_asks_the_dashboard(
     finally:
         lean.close()
     plain = RecordingStore(intervals)
-    assert drift_of_week_in_progress(plain, "2026-W48", WEDNESDAY_W48, BERLIN, 4) == \
-        load_dashboard(plain, "2026-W48", WEDNESDAY_W48, BERLIN, 4).report.drift
+    signal = drift_of_week_in_progress(plain, "2026-W48", WEDNESDAY_W48, BERLIN, 4)
+    first_start, _ = week_window(date(2026, 11, 23) - timedelta(weeks=15), BERLIN, 4)
+    assert plain.asked == [(first_start, week_window(date(2026, 11, 23), BERLIN, 4)[1])]
+    assert signal is not None and signal.rule is DriftRule.RISING_TREND
+
+
+@pytest.mark.parametrize("hour", [0, 4, 6])
+def test_across_the_clock_changes_and_day_starts_the_drift_is_the_dashboards(
+        tmp_path: Path, hour: int) -> None:
+    """Weeks whose Sunday nights move the clocks (2026-W13 and W43 in Berlin), with the day
+    starting at midnight, 04:00 or 06:00, and evenings late enough to cross into the next day;
+    `now` at the very start of W44, just after the autumn change."""
+    from widget.dashboard_data import drift_of_week_in_progress
+
+    sunday_late = local(2026, 3, 1, 23, 30)  # Sunday of 2026-W09, half an hour before midnight
+    hours = [1, 2, 1, 2, 1, 2, 1, 3, 2, 3, 4, 5, 6, 1, 2, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+             16, 17, 18, 19, 20, 21, 22, 23, 24, 25]
+    lean = lean_store_with(tmp_path, weekly_evenings(hours, sunday_late), f"dst{hour}")
+    monday = date(2026, 10, 26)  # 2026-W44: the clocks went back in the night before
+    for now in (week_window(monday, BERLIN, hour)[0], local(2026, 10, 28, 12),
+                week_window(monday, BERLIN, hour)[1] - timedelta(seconds=1)):
+        try:
+            quick = drift_of_week_in_progress(lean, "2026-W44", now, BERLIN, hour)
+            shown = load_dashboard(lean, "2026-W44", now, BERLIN, hour).report.drift
+        except Exception:
+            lean.close()
+            raise
+        assert quick == shown, (hour, now)
+        assert quick is not None  # a rising trend: the comparison is not of two Nones
+    lean.close()

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 
 PROBE = """
@@ -47,10 +49,27 @@ def test_without_it_the_same_stack_would_load_openssl() -> None:
     assert run(code)["loaded"] is True
 
 
-def test_the_entry_points_go_through_the_refusal() -> None:
-    import tomllib
+ENTRY = """
+import importlib, runpy, sys, tomllib
+sys.argv = ["driftcheck", "--version"]
+how = {how!r}
+try:
+    if how == "console script":
+        target = tomllib.load(open("pyproject.toml", "rb"))["project"]["scripts"]["driftcheck"]
+        module, function = target.split(":")
+        getattr(importlib.import_module(module), function)()
+    elif how == "python -m widget":
+        runpy.run_module("widget", run_name="__main__", alter_sys=True)
+    else:
+        runpy.run_path("packaging/launcher.py", run_name="__main__")
+except SystemExit:
+    pass
+print("refused" if "ssl" in sys.modules and sys.modules["ssl"] is None else "open")
+"""
 
-    scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
-    assert scripts["driftcheck"] == "widget.cli:program"
-    assert "program()" in (REPO / "widget" / "__main__.py").read_text()
-    assert "program()" in (REPO / "packaging" / "launcher.py").read_text()
+
+@pytest.mark.parametrize("how", ["console script", "python -m widget", "frozen launcher"])
+def test_every_entry_point_refuses_tls(how: str) -> None:
+    out = subprocess.run([sys.executable, "-c", ENTRY.format(how=how)], cwd=REPO,
+                         capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.split()[-1] == "refused", out.stdout + out.stderr

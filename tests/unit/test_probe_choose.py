@@ -169,3 +169,25 @@ def test_importing_every_probe_module_loads_no_platform_library() -> None:
         check=True,
     )
     assert json.loads(done.stdout) == []
+
+
+@pytest.mark.parametrize(("env", "present", "absent"), [
+    ({"DISPLAY": ":0"}, "widget.probes.x11", "widget.probes.fallback"),
+    ({"WAYLAND_DISPLAY": "wayland-0", "XDG_CURRENT_DESKTOP": "GNOME"},
+     "widget.probes.fallback", "widget.probes.x11"),
+    ({}, "widget.probes.fallback", "widget.probes.x11"),
+])
+def test_the_tray_imports_the_probe_module_it_will_use_before_qt(
+        env: dict[str, str], present: str, absent: str) -> None:
+    """widget.app.import_before_qt, in a fresh interpreter: the module choose_probe will take
+    its probe from is loaded, nothing is started, and Qt is not imported yet."""
+    code = ("import json, sys\n"
+            "from widget.app import import_before_qt\n"
+            f"import_before_qt({env!r}, 'linux')\n"
+            "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('widget.probes.',"
+            " 'PySide6')))))\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                         text=True, timeout=60, check=True)
+    loaded = json.loads(out.stdout)
+    assert present in loaded and absent not in loaded
+    assert not [m for m in loaded if m.startswith("PySide6")]

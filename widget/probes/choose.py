@@ -75,7 +75,8 @@ def import_probe_module(env: Mapping[str, str], platform: str) -> None:
     """Import, without starting anything, the module `choose_probe` will take its probe from
     (the tray app imports what does not need Qt before Qt: `widget.app.import_before_qt`)."""
     with contextlib.suppress(ImportError):  # choose_probe says why when it gets there
-        _probe_factory(env, platform, app_run_loop=False)
+        if _probe_factory(env, platform, app_run_loop=False) is None:
+            import widget.probes.fallback  # noqa: F401 - GNOME/KDE on Wayland, no display
 
 
 def _platform_probe(
