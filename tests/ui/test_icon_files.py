@@ -35,3 +35,11 @@ def test_the_small_icon_shows_the_teal_arc_and_the_track_at_16_px() -> None:
     left = image.pixelColor(2, 8)  # nine o'clock: the track only
     assert right.green() > right.red() + 60 and right.alpha() == 255
     assert abs(left.green() - left.red()) < 40  # grey, not teal
+
+
+def test_antialiasing_noise_is_tolerated_and_a_real_change_is_not() -> None:
+    base = bytes([0, 128, 255, 40] * 8)
+    noisy = bytes([1, 127, 255, 41] * 8)
+    assert render_icons.same_pixels(base, noisy)
+    assert not render_icons.same_pixels(base, bytes([0, 128, 255, 44] * 8))
+    assert not render_icons.same_pixels(base, base[:-4])
