@@ -63,7 +63,7 @@ def test_near_then_reached_each_come_once() -> None:
     assert near.kind is AlertKind.NEAR
     assert near.id == "near|daily:*|2026-11-27"
     assert near.title == "driftcheck"
-    assert near.body == "You have used 80% of today's goal (36 of 45 min)."
+    assert near.body == "You have used 80% of today's goal (36 min of 45 min)."
     person.use("replika", start + timedelta(minutes=36), 4)
     assert person.tick(start + timedelta(minutes=40)) == []  # no stream
     person.use("replika", start + timedelta(minutes=40), 5)
@@ -142,7 +142,7 @@ def test_near_share_is_a_setting() -> None:
     usage = UsageNow(usage.now, usage.local, usage.day, usage.week,
                      today={"replika": 23 * 60})
     [alert] = due_alerts([DAILY], usage, usage.now, [], {}, near_share=0.5)
-    assert alert.body == "You have used 51% of today's goal (23 of 45 min)."
+    assert alert.body == "You have used 51% of today's goal (23 min of 45 min)."
     assert due_alerts([DAILY], usage, usage.now, [], {}, near_share=0.8) == []
 
 
@@ -180,14 +180,55 @@ def test_quiet_hours_need_use_and_the_right_app() -> None:
 def test_long_session_once_a_day() -> None:
     person = Person([SESSION])
     person.use("replika", local(2026, 11, 27, 20, 0), 40)
-    person.use("nomi", local(2026, 11, 27, 20, 42), 18)  # a 2-minute gap: same session
-    assert person.tick(local(2026, 11, 27, 21, 0)) == []  # exactly 1 h: not past it
-    person.use("nomi", local(2026, 11, 27, 21, 0), 10)
-    [long] = person.tick(local(2026, 11, 27, 21, 10))
+    person.use("nomi", local(2026, 11, 27, 20, 42), 20)  # a 2-minute gap: same session
+    assert person.tick(local(2026, 11, 27, 21, 2)) == []  # exactly 1 h counted: not past it
+    person.use("nomi", local(2026, 11, 27, 21, 2), 10)
+    [long] = person.tick(local(2026, 11, 27, 21, 12))
     assert long.kind is AlertKind.LONG_SESSION
+    # 70 min counted over 72 min: the 2-minute break is not part of its length.
     assert long.body == "This session has lasted 1 h 10 min, past the 1 h you chose."
     person.use("nomi", local(2026, 11, 27, 21, 10), 30)
     assert person.tick(local(2026, 11, 27, 21, 40)) == []
+
+
+def test_a_session_goal_never_fires_on_time_away() -> None:
+    """58 minutes of use with a 4-minute break spans 62 minutes: not past a 1-hour goal."""
+    person = Person([SESSION])
+    person.use("replika", local(2026, 11, 27, 20, 0), 50)
+    person.use("replika", local(2026, 11, 27, 20, 54), 8)
+    assert person.usage(local(2026, 11, 27, 21, 2)).session_all is not None
+    assert person.tick(local(2026, 11, 27, 21, 2)) == []
+    person.use("replika", local(2026, 11, 27, 21, 2), 3)  # 61 min counted now
+    [long] = person.tick(local(2026, 11, 27, 21, 5))
+    assert long.body == "This session has lasted 1 h 1 min, past the 1 h you chose."
+
+
+@pytest.mark.parametrize(("goal_s", "used_s", "figures"), [
+    (60, 48, "48 s of 1 min"),  # was "(0 of 1 min)"
+    (120, 96, "1 min 36 s of 2 min"),  # was "(1 of 2 min)"
+])
+def test_near_text_for_a_one_and_a_two_minute_goal_at_80_percent(goal_s: int, used_s: int,
+                                                                   figures: str) -> None:
+    person = Person([Goal(GoalKind.DAILY, None, limit_seconds=goal_s)])
+    start = local(2026, 11, 27, 10, 0)
+    person.use("replika", start, used_s / 60)
+    [near] = person.tick(start + timedelta(seconds=used_s))
+    assert near.body == f"You have used 80% of today's goal ({figures})."
+
+
+@pytest.mark.parametrize("used_s", [100.8, 110, 119.9])
+def test_the_share_agrees_with_the_figures_beside_it(used_s: float) -> None:
+    """84% of 2 min was said beside "1 of 2 min", and 119.9 s as "1 min": the percentage is
+    now read from the figure shown, so a reader doing the sum gets the same number."""
+    person = Person([Goal(GoalKind.DAILY, None, limit_seconds=120)])
+    start = local(2026, 11, 27, 10, 0)
+    person.use("replika", start, used_s / 60)
+    [near] = person.tick(start + timedelta(seconds=used_s))
+    found = re.fullmatch(r"You have used (\d+)% of today's goal \((\d+) min (\d+) s of 2 min\)\.",
+                         near.body)
+    assert found is not None, near.body
+    shown = int(found[2]) * 60 + int(found[3])
+    assert shown == int(used_s) and int(found[1]) == 100 * shown // 120
 
 
 def test_discreet_texts_name_no_app_and_the_other_mode_does() -> None:

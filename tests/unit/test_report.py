@@ -25,6 +25,7 @@ from widget.core.report import (
     weekly_totals,
 )
 from widget.core.trend import DriftRule, week_in_words
+from widget.core.usage import Session
 
 BERLIN = ZoneInfo("Europe/Berlin")
 H = 3600.0
@@ -141,6 +142,10 @@ def test_daily_totals_never_negative_and_never_exceed_wall_time(
 # --- sessions --------------------------------------------------------------------------------
 
 
+def spans(found: list[Session]) -> list[tuple[datetime, datetime, float]]:
+    return [(found_.start, found_.end, found_.seconds) for found_ in found]
+
+
 def test_sessions_join_gaps_just_under_300_s_and_split_at_300() -> None:
     t0 = utc(2026, 11, 23, 19)
     ivs = [iv(t0, t0 + timedelta(seconds=60)),
@@ -151,21 +156,52 @@ def test_sessions_join_gaps_just_under_300_s_and_split_at_300() -> None:
            # 301 s later: another new one
            iv(t0 + timedelta(seconds=1320), t0 + timedelta(seconds=1330))]
     found = sessions_of(list(reversed(ivs)))  # order of arrival does not matter
-    assert found == [(t0, t0 + timedelta(seconds=419)),
-                     (t0 + timedelta(seconds=719), t0 + timedelta(seconds=1019)),
-                     (t0 + timedelta(seconds=1320), t0 + timedelta(seconds=1330))]
-    assert session_stats(found) == SessionStats(3, 300.0, 419.0)
+    # The first session spans 419 s but only 120 s of it were counted: its length is 120 s.
+    assert spans(found) == [(t0, t0 + timedelta(seconds=419), 120.0),
+                            (t0 + timedelta(seconds=719), t0 + timedelta(seconds=1019), 300.0),
+                            (t0 + timedelta(seconds=1320), t0 + timedelta(seconds=1330), 10.0)]
+    assert session_stats(found) == SessionStats(3, 120.0, 300.0)
     assert len(sessions_of(ivs, gap_s=301)) == 2
-    # An interval inside an earlier, longer one does not shorten the session.
+    # An interval inside an earlier, longer one neither shortens the session nor counts twice.
     nested = [iv(t0, t0 + timedelta(hours=1)), iv(t0 + timedelta(minutes=5),
-                                                  t0 + timedelta(minutes=6))]
-    assert sessions_of(nested) == [(t0, t0 + timedelta(hours=1))]
+                                                  t0 + timedelta(minutes=6), "character")]
+    assert spans(sessions_of(nested)) == [(t0, t0 + timedelta(hours=1), H)]
+
+
+def test_a_session_is_never_longer_than_the_time_counted_in_it() -> None:
+    """The shape seen in a real week: 689 s counted, in pieces whose short breaks made one
+    run 966 s from first start to last end, which was reported as the longest session."""
+    t0 = local(2026, 11, 25, 20)
+    pieces = [(0, 200), (290, 489), (580, 780), (876, 966)]  # breaks of 90, 91, 96 s
+    ivs = [iv(t0 + timedelta(seconds=a), t0 + timedelta(seconds=b)) for a, b in pieces]
+    report = week_report(ivs, "2026-W48", {}, [], {}, BERLIN, 4)
+    assert report.total_s == 689.0
+    assert report.sessions == SessionStats(1, 689.0, 689.0)
+    assert report.sessions.longest_s <= report.total_s
+    assert report.to_json()["sessions"]["longest_s"] == 689.0
+    [only] = sessions_of(ivs)
+    assert only.span_s == 966.0 and only.seconds == 689.0
+
+
+@given(st.lists(st.tuples(st.integers(0, 4000), st.integers(1, 900),
+                          st.sampled_from(["replika", "nomi"])), max_size=12))
+def test_sessions_add_up_to_no_more_than_the_time_counted(pieces: list[tuple[int, int, str]]
+                                                           ) -> None:
+    t0 = utc(2026, 11, 25, 12)
+    ivs = [iv(t0 + timedelta(seconds=a), t0 + timedelta(seconds=a + n), app)
+           for a, n, app in pieces]
+    found = sessions_of(ivs)
+    counted = sum(x.seconds for x in ivs)
+    assert sum(s.seconds for s in found) <= counted + 1e-6
+    for session in found:
+        assert 0 < session.seconds <= session.span_s + 1e-6
 
 
 def test_session_stats_of_nothing_and_an_even_count() -> None:
     assert session_stats([]) == SessionStats(0, 0.0, 0.0)
     t0 = utc(2026, 11, 23)
-    two = [(t0, t0 + timedelta(seconds=100)), (t0, t0 + timedelta(seconds=300))]
+    two = [Session(t0, t0 + timedelta(seconds=400), 100.0),
+           Session(t0, t0 + timedelta(seconds=300), 300.0)]
     assert session_stats(two) == SessionStats(2, 200.0, 300.0)
 
 
@@ -276,8 +312,9 @@ def test_week_report_of_a_small_week() -> None:
     assert report.baseline_s == 3.5 * H  # (3 + 3 + 4 + 4) / 4
     assert report.trend_weeks == (3 * H, 3 * H, 4 * H, 4 * H, 4.5 * H)
     assert report.drift is None  # rising, but not significantly, and (b) needs 7 weeks
-    # Sessions: Mon 20:00-21:34 (94 min), Tue 60 min, Sat 120 min.
-    assert report.sessions == SessionStats(3, 94 * MIN, 2 * H)
+    # Sessions: Mon 20:00-21:34 (90 min counted in it: its 4-minute break is not use),
+    # Tue 60 min, Sat 120 min.
+    assert report.sessions == SessionStats(3, 90 * MIN, 2 * H)
     assert report.quiet_share == pytest.approx(1 / 4.5)
     assert report.daily_goal_s == 5400
     assert report.days_over_goal == 1  # Saturday; Monday is exactly at the goal
@@ -289,7 +326,7 @@ def test_week_report_of_a_small_week() -> None:
     assert data["apps"][0] == {"key": "replika", "name": "Replika", "seconds": 12600.0}
     assert data["days"][0] == {"date": "2026-11-23", "seconds": 5400.0,
                                "apps": {"replika": 5400.0}}
-    assert data["sessions"] == {"count": 3, "median_s": 5640.0, "longest_s": 7200.0}
+    assert data["sessions"] == {"count": 3, "median_s": 5400.0, "longest_s": 7200.0}
     assert data["drift"] is None and data["days_over_goal"] == 1
     assert data["start"] == "2026-11-23T03:00:00+00:00"
 

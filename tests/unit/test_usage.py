@@ -47,10 +47,12 @@ def test_today_and_week_per_app() -> None:
 
 def test_current_sessions_join_gaps_shorter_than_five_minutes() -> None:
     usage = usage_now(INTERVALS, NOW, BERLIN, 4)
-    # All apps: 11:30-11:50 replika, 2 minutes apart, 11:52-12:00 nomi -> one 30-minute run.
+    # All apps: 11:30-11:50 replika, 2 minutes apart, 11:52-12:00 nomi -> one run of 30
+    # minutes, 28 of them counted: its length is 28 minutes (the break is not use).
     assert usage.session_all is not None
     assert usage.session_all.start == local(2026, 11, 27, 11, 30)
-    assert usage.session_all.seconds == 30 * 60
+    assert usage.session_all.seconds == 28 * 60
+    assert usage.session_all.span_s == 30 * 60
     # Replika alone ended 10 minutes ago: its session is over; nomi's is 8 minutes.
     assert usage.session_for("replika") is None
     assert usage.sessions["nomi"].seconds == 8 * 60
@@ -73,7 +75,9 @@ def test_gap_of_exactly_session_gap_splits_sessions() -> None:
     usage = usage_now(ivs, local(2026, 11, 27, 11, 25), BERLIN, 4)
     assert usage.session_all is not None and usage.session_all.seconds == 10 * 60
     joined = usage_now(ivs, local(2026, 11, 27, 11, 25), BERLIN, 4, session_gap_s=301)
-    assert joined.session_all is not None and joined.session_all.seconds == 25 * 60
+    # Joined across the break, but as long as the 20 minutes counted in it, not 25.
+    assert joined.session_all is not None and joined.session_all.seconds == 20 * 60
+    assert joined.session_all.span_s == 25 * 60
 
 
 def test_time_after_now_is_not_counted() -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from widget.core.format import duration, percent_of, used_of
 from widget.core.goals import Goal, GoalKind
 from widget.core.usage import UsageNow
 
@@ -98,13 +99,13 @@ def _reason(goal: Goal, usage: UsageNow, near_share: float, discreet: bool,
         for_whom = f" for {who}" if who else ""
         if used >= limit:
             return _alert(AlertKind.REACHED, goal, period,
-                          f"You have reached {which} of {say_duration(limit)}{for_whom}. "
+                          f"You have reached {which} of {duration(limit)}{for_whom}. "
                           "What comes next is yours to choose.")
         if used >= near_share * limit:
-            share = int(used * 100 // limit)
+            # The share is worked out from the figure shown beside it, so the two agree.
             return _alert(AlertKind.NEAR, goal, period,
-                          f"You have used {share}% of {which}{for_whom} "
-                          f"({say_used_of(used, limit)}).")
+                          f"You have used {percent_of(used, limit)}% of {which}{for_whom} "
+                          f"({used_of(used, limit)}).")
         return None
     if goal.kind is GoalKind.QUIET_HOURS:
         minute = usage.minute_of_day
@@ -117,14 +118,15 @@ def _reason(goal: Goal, usage: UsageNow, near_share: float, discreet: bool,
         return _alert(AlertKind.QUIET, goal, quiet_period(goal, usage.local.date(), minute),
                       f"It is within the quiet hours you chose ({hours}){open_now}.")
     if goal.kind is GoalKind.SESSION:
+        # A session's length is the time counted in it (SESSION_RULE): breaks are not use.
         session = usage.session_for(goal.app)
         limit = goal.limit_seconds
         if session is None or not limit or session.seconds <= limit:
             return None
         with_whom = f" with {who}" if who else ""
         return _alert(AlertKind.LONG_SESSION, goal, usage.day.isoformat(),
-                      f"This session{with_whom} has lasted {say_duration(session.seconds)}, "
-                      f"past the {say_duration(limit)} you chose.")
+                      f"This session{with_whom} has lasted {duration(session.seconds)}, "
+                      f"past the {duration(limit)} you chose.")
     return None
 
 
@@ -142,20 +144,9 @@ def quiet_period(goal: Goal, calendar_day: date, minute_of_day: int) -> str:
     return calendar_day.isoformat()
 
 
-def say_duration(seconds: float) -> str:
-    """'45 min', '1 h', '1 h 10 min' (whole minutes, rounded down)."""
-    minutes = int(seconds // 60)
-    hours, rest = divmod(minutes, 60)
-    if not hours:
-        return f"{rest} min"
-    return f"{hours} h" if not rest else f"{hours} h {rest} min"
-
-
-def say_used_of(used: float, limit: float) -> str:
-    """'36 of 45 min', or '4 h 10 min of 5 h' once an hour is involved."""
-    if limit < 3600 and used < 3600:
-        return f"{int(used // 60)} of {int(limit // 60)} min"
-    return f"{say_duration(used)} of {say_duration(limit)}"
+# A thin alias for the modules that still import it from here (the dashboard's, while they
+# move to widget.core.format); new code calls `widget.core.format.duration`.
+say_duration = duration
 
 
 def say_clock(minute_of_day: int) -> str:

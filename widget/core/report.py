@@ -29,7 +29,7 @@ from widget.core.trend import (
     median,
     week_in_words,
 )
-from widget.core.usage import iso_week, sessions_of, week_window
+from widget.core.usage import Session, iso_week, sessions_of, week_window
 
 _ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -139,8 +139,10 @@ class SessionStats:
     longest_s: float
 
 
-def session_stats(sessions: Sequence[tuple[datetime, datetime]]) -> SessionStats:
-    lengths = [(end - start).total_seconds() for start, end in sessions]
+def session_stats(sessions: Sequence[Session]) -> SessionStats:
+    """How many sessions, and their median and longest length: the time counted in each
+    (SESSION_RULE), so the longest is never more than the week's total."""
+    lengths = [session.seconds for session in sessions]
     if not lengths:
         return SessionStats(0, 0.0, 0.0)
     return SessionStats(len(lengths), float(median(lengths)), max(lengths))

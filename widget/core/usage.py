@@ -2,9 +2,13 @@
 
 "Today" is the local day of `widget.core.days` (it starts at `day_start_hour`); "this week" is
 the ISO week of that local day, from Monday's day start to the next Monday's, computed through
-the time zone so that weeks with a daylight-saving change are 167 or 169 hours long. A session
-is a run of use whose gaps are shorter than `session_gap_s`: per app, and for all apps
-together (switching between two companion apps is one session).
+the time zone so that weeks with a daylight-saving change are 167 or 169 hours long.
+
+SESSION_RULE says what a session is, in the words the program shows: a run of use whose
+breaks are each shorter than `session_gap_s` (per app, and for all apps together: switching
+between two companion apps is one session), as long as the time counted in it. The breaks it
+bridges are not use, so they never lengthen it: a week with 689 s counted can never have a
+966-second session, and a session goal never fires on time away.
 """
 
 from __future__ import annotations
@@ -17,6 +21,10 @@ from widget.core.days import day_window, local_day, seconds_by_app
 from widget.core.model import Interval
 
 SESSION_GAP_S = 300.0
+#: The session rule in one sentence, for tooltips, `report` and the README.
+SESSION_RULE = (f"A session is a stretch of use with no break of {SESSION_GAP_S / 60:g} minutes "
+                "or more; its length is the time counted in it, so short breaks do not make "
+                "it longer.")
 # The tracker moves the open interval's end every few seconds; use that ended this recently
 # still counts as "in use right now".
 IN_USE_WITHIN_S = 90.0
@@ -26,9 +34,16 @@ IN_USE_WITHIN_S = 90.0
 class Session:
     start: datetime  # aware UTC
     end: datetime  # the end of its last interval (never after now)
+    counted_s: float  # the time counted inside it: its length (SESSION_RULE)
 
     @property
     def seconds(self) -> float:
+        """The session's length: the time counted in it, never the breaks it bridges."""
+        return self.counted_s
+
+    @property
+    def span_s(self) -> float:
+        """From its first start to its last end, breaks included (not its length)."""
         return (self.end - self.start).total_seconds()
 
 
@@ -124,23 +139,32 @@ def usage_now(intervals: Iterable[Interval], now: datetime, tz: tzinfo, day_star
     )
 
 
-def sessions_of(intervals: Iterable[Interval], gap_s: float = SESSION_GAP_S
-                ) -> list[tuple[datetime, datetime]]:
-    """Runs of use whose gaps are shorter than `gap_s` (a gap of exactly `gap_s` starts a new
-    session), oldest first."""
+def sessions_of(intervals: Iterable[Interval], gap_s: float = SESSION_GAP_S) -> list[Session]:
+    """Runs of use whose breaks are shorter than `gap_s` (a break of exactly `gap_s` starts a
+    new session), oldest first, each as long as the time counted in it (SESSION_RULE).
+
+    Time covered by two intervals at once (two apps measured while both run) counts once, so a
+    session is never longer than its span either."""
     gap = timedelta(seconds=gap_s)
-    runs: list[tuple[datetime, datetime]] = []
+    runs: list[Session] = []
+    covered_to: datetime | None = None  # the end of the run's time counted so far
     for iv in sorted(intervals, key=lambda iv: (iv.start, iv.end)):
-        if runs and iv.start - runs[-1][1] < gap:
-            runs[-1] = (runs[-1][0], max(runs[-1][1], iv.end))
+        if iv.end <= iv.start:
+            continue
+        if runs and covered_to is not None and iv.start - covered_to < gap:
+            last = runs[-1]
+            added = (iv.end - max(iv.start, covered_to)).total_seconds()
+            covered_to = max(covered_to, iv.end)
+            runs[-1] = Session(last.start, covered_to, last.counted_s + max(0.0, added))
         else:
-            runs.append((iv.start, iv.end))
+            covered_to = iv.end
+            runs.append(Session(iv.start, iv.end, (iv.end - iv.start).total_seconds()))
     return runs
 
 
 def _current_session(ivs: list[Interval], now: datetime, gap: timedelta) -> Session | None:
     """The run of `ivs` that is still going at `now` or ended less than `gap` before it."""
     runs = sessions_of(ivs, gap.total_seconds())
-    if not runs or now - runs[-1][1] >= gap:
+    if not runs or now - runs[-1].end >= gap:
         return None
-    return Session(*runs[-1])
+    return runs[-1]
