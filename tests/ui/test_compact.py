@@ -3,6 +3,7 @@ goal, and the week so far, read from a real store."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,7 +16,7 @@ from pytestqt.qtbot import QtBot
 from widget.core.goals import Goal, GoalKind
 from widget.core.model import Interval, Measure, Rule, RuleKind, TrackedApp
 from widget.core.options import Options
-from widget.core.today import amount_of, format_amount, today_view
+from widget.core.today import today_view
 from widget.store import Store
 from widget.ui.compact import CompactWidget
 from widget.ui.tray import TodayService
@@ -90,8 +91,8 @@ def test_the_widget_shows_the_numbers(qtbot: QtBot, store: Store) -> None:
     widget.show()
     shown = texts(widget)
     assert shown[0] == "Today 38 min of 1 h 15 min"
-    assert "Replika" in shown and "38 min of 45" in shown
-    assert "Character.AI" in shown and "0 min of 30" in shown
+    assert "Replika" in shown and "38 min of 45 min" in shown
+    assert "Character.AI" in shown and "0 min of 30 min" in shown
     assert "This week so far: 3 h 20 min of 5 h" in shown
     bar = widget.findChild(QProgressBar, "bar-replika")
     assert bar is not None and bar.maximum() == 45 * 60 and bar.value() == 38 * 60
@@ -113,7 +114,7 @@ def test_over_the_goal_the_bar_is_full_and_says_so_calmly(qtbot: QtBot) -> None:
     qtbot.addWidget(widget)
     widget.show_view(view, NOW)
     widget.show()
-    assert "58 min of 45" in texts(widget)
+    assert "58 min of 45 min" in texts(widget)
     bar = widget.findChild(QProgressBar, "bar-replika")
     assert bar is not None and bar.value() == bar.maximum()
     assert widget.approx_label.isVisible()  # some of today's time was approximate
@@ -161,12 +162,45 @@ def test_check_in_and_the_dashboard_are_offered(qtbot: QtBot) -> None:
         widget.dashboard_button.click()
 
 
-def test_amounts_read_naturally() -> None:
-    assert amount_of(38 * 60, 45 * 60) == "38 min of 45"
-    assert amount_of(38 * 60, None) == "38 min"
-    assert amount_of(3 * 3600 + 10 * 60, 5 * 3600) == "3 h 10 min of 5 h"
-    assert amount_of(50 * 60, 90 * 60) == "50 min of 1 h 30 min"
-    assert format_amount(0) == "0 min" and format_amount(45) == "45 s"
+def minutes_said(text: str) -> int:
+    """Whole minutes in a figure like '1 h 31 min' (the figure before any ' of ')."""
+    figure = text.split(" of ")[0]
+    hours = re.search(r"(\d+) h", figure)
+    minutes = re.search(r"(\d+) min", figure)
+    return (int(hours[1]) * 60 if hours else 0) + (int(minutes[1]) if minutes else 0)
+
+
+def test_the_rows_add_up_to_todays_total(qtbot: QtBot) -> None:
+    """Seen: 1 h 30 and 1 h 11 under a total of 2 h 42. Each row is now said in the total's
+    unit and rounded so that the rows sum to it."""
+    intervals = [use("replika", at(26, 10, 0), 90.6), use("character-ai", at(26, 14, 0), 71.6)]
+    view = today_view(intervals, GOALS, {"replika": "Replika", "character-ai": "Character.AI"},
+                      NOW, BERLIN, 4, tracked=["replika", "character-ai"])
+    widget = CompactWidget(BERLIN)
+    qtbot.addWidget(widget)
+    widget.show_view(view, NOW)
+    widget.show()
+    rows = [widget.findChild(QLabel, f"amount-{key}").text() for key in ("replika",
+                                                                       "character-ai")]
+    assert widget.today_label.text() == "Today 2 h 42 min of 1 h 15 min"
+    assert rows == ["1 h 31 min of 45 min", "1 h 11 min of 30 min"]
+    assert sum(minutes_said(row) for row in rows) == minutes_said(
+        widget.today_label.text().removeprefix("Today "))
+    bar = widget.findChild(QProgressBar, "bar-replika")
+    assert bar.toolTip() == "1 h 31 min of your 45 min goal for today"
+
+
+def test_seconds_are_said_under_ten_minutes(qtbot: QtBot) -> None:
+    """A two-minute goal needs seconds: 119.9 s was shown as "1 min", and "Today 11 min of
+    2" had no unit."""
+    goals = [Goal(GoalKind.DAILY, None, 120)]
+    view = today_view([use("replika", at(26, 19, 0), 119.9 / 60)], goals,
+                      {"replika": "Replika"}, NOW, BERLIN, 4, tracked=["replika"])
+    widget = CompactWidget(BERLIN)
+    qtbot.addWidget(widget)
+    widget.show_view(view, NOW)
+    assert widget.today_label.text() == "Today 1 min 59 s of 2 min"
+    assert widget.findChild(QLabel, "amount-replika").text() == "1 min 59 s"
 
 
 def test_a_week_across_the_clock_change_counts_every_hour() -> None:

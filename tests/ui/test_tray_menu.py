@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 
 from widget.core.today import AppRow, TodayView
-from widget.ui.tray import MemorySettings, TrayPresence, place_near
+from widget.ui.tray import MemorySettings, TrayPresence, place_near, tooltip_text
 
 # The offscreen platform says these of every top-level window; they are not driftcheck's doing.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints",
@@ -238,7 +238,7 @@ def test_the_tooltip_tells_today_against_the_goal(  # type: ignore[no-untyped-de
         make, with_tray: list[str], today: Today) -> None:
     presence = make()
     presence.show()
-    assert with_tray == ["Today 38 min of 45"]
+    assert with_tray == ["Today 38 min of 45 min"]
     today.goal = None
     presence.refresh()
     assert presence.tray is not None and presence.tray.toolTip() == "Today 38 min"
@@ -252,7 +252,24 @@ def test_the_tooltip_names_no_app_in_discreet_mode(  # type: ignore[no-untyped-d
     assert "Replika" not in presence.tray.toolTip()  # discreet is the default
     settings.set("discreet", False)
     presence.refresh()
-    assert presence.tray.toolTip() == "Today 38 min of 45\nReplika 38 min"
+    assert presence.tray.toolTip() == "Today 38 min of 45 min\nReplika 38 min"
+
+
+def test_tooltip_parts_add_up_to_the_total() -> None:
+    """1 h 30 min 36 s and 1 h 11 min 36 s were said as "1 h 30 min" and "1 h 11 min"
+    under a total of "2 h 42 min"; the parts now add up to the total shown."""
+    a, b = 90.6 * 60, 71.6 * 60
+    view = TodayView(a + b, 3 * 3600, (AppRow("replika", "Replika", a, None),
+                                       AppRow("nomi", "Nomi", b, 2 * 3600)),
+                     0.0, None, None, False)
+    text = tooltip_text(view, NOON, BERLIN, discreet=False)
+    assert text.split("\n") == ["Today 2 h 42 min of 3 h", "Replika 1 h 31 min",
+                                 "Nomi 1 h 11 min of 2 h"]
+    # Under a minute is said too (it was left out, so the rows fell short of the total).
+    view = TodayView(150.0, None, (AppRow("replika", "Replika", 100.0, None),
+                                   AppRow("nomi", "Nomi", 50.0, None)), 0.0, None, None, False)
+    assert tooltip_text(view, NOON, BERLIN, discreet=False).split("\n") == [
+        "Today 2 min 30 s", "Replika 1 min 40 s", "Nomi 50 s"]
 
 
 def test_the_tooltip_says_until_when_it_is_paused(make, with_tray: list[str]) -> None:  # type: ignore[no-untyped-def]
@@ -260,7 +277,7 @@ def test_the_tooltip_says_until_when_it_is_paused(make, with_tray: list[str]) ->
     presence.show()
     presence.pause_for(timedelta(minutes=30))
     assert presence.tray is not None
-    assert presence.tray.toolTip() == "Today 38 min of 45\nPaused until 14:30"
+    assert presence.tray.toolTip() == "Today 38 min of 45 min\nPaused until 14:30"
 
 
 def test_the_icon_is_redrawn_only_when_what_it_shows_changes(  # type: ignore[no-untyped-def]
@@ -288,7 +305,7 @@ def test_a_left_click_toggles_the_compact_widget(  # type: ignore[no-untyped-def
     assert presence.tray is not None
     presence.tray.activated.emit(QSystemTrayIcon.ActivationReason.Trigger)
     assert presence.compact is not None and presence.compact.isVisible()
-    assert presence.compact.today_label.text() == "Today 38 min of 45"
+    assert presence.compact.today_label.text() == "Today 38 min of 45 min"
     presence.tray.activated.emit(QSystemTrayIcon.ActivationReason.Trigger)
     assert not presence.compact.isVisible()
     presence.tray.activated.emit(QSystemTrayIcon.ActivationReason.Context)
@@ -316,7 +333,7 @@ def without_tray_window(presence: TrayPresence):  # type: ignore[no-untyped-def]
 def test_without_a_tray_a_small_window_says_once_why(make, settings: MemorySettings) -> None:  # type: ignore[no-untyped-def]
     first = without_tray_window(make())
     assert first.note_label.isVisible() and "no tray" in first.note_label.text()
-    assert first.today_label.text() == "Today 38 min of 45"
+    assert first.today_label.text() == "Today 38 min of 45 min"
     first.close()
     second = without_tray_window(make())
     assert not second.note_label.isVisible()  # said once is enough

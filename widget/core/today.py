@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
 from widget.core.days import approximate_apps, day_window, local_day, seconds_by_app
+from widget.core.format import apportion
 from widget.core.goals import Goal, GoalKind
 from widget.core.model import Interval
 
@@ -106,24 +107,8 @@ def next_day_start(now: datetime, tz: tzinfo, day_start_hour: int) -> datetime:
     return day_window(local_day(now, tz, day_start_hour), tz, day_start_hour)[1]
 
 
-def format_amount(seconds: float) -> str:
-    """'38 min', '1 h 10 min', '5 h' (no ' 00 min' on whole hours), '45 s' under a minute."""
-    minutes = int(seconds // 60)
-    if minutes < 1:
-        return f"{max(0, int(seconds))} s" if seconds > 0 else "0 min"
-    hours, minutes = divmod(minutes, 60)
-    if not hours:
-        return f"{minutes} min"
-    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-
-
-def amount_of(seconds: float, goal: int | None) -> str:
-    """'38 min of 45', '1 h 10 min of 2 h', '38 min' without a goal."""
-    used = format_amount(seconds)
-    if not goal:
-        return used
-    target = format_amount(goal)
-    if used.endswith(" min") and target.endswith(" min") and " h " not in used \
-            and "h" not in target:
-        return f"{used} of {target.removesuffix(' min')}"
-    return f"{used} of {target}"
+def shown_apps(view: TodayView) -> tuple[list[tuple[AppRow, int]], int]:
+    """Each app with its seconds as shown beside today's total, and that total: all in the
+    total's unit, the parts adding up to it (`widget.core.format.apportion`)."""
+    shown, total = apportion([row.seconds for row in view.apps])
+    return list(zip(view.apps, shown, strict=True)), total

@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from widget.core.today import TodayView, amount_of, format_amount
+from widget.core.format import duration, used_of
+from widget.core.today import TodayView, shown_apps
 
 BAR_STYLE = ("QProgressBar { border: 1px solid palette(mid); border-radius: 3px; "
              "background: palette(base); max-height: 8px; }"
@@ -135,7 +136,8 @@ class CompactWidget(QWidget):
         self.setMinimumWidth(280)
 
     def show_view(self, view: TodayView, now: datetime) -> None:
-        self.today_label.setText(f"Today {amount_of(view.total_seconds, view.daily_goal_seconds)}")
+        rows, total = shown_apps(view)  # the rows add up to the total shown above them
+        self.today_label.setText(f"Today {used_of(total, view.daily_goal_seconds)}")
         if view.paused_until is not None:
             self.paused_label.setText(paused_text(view.paused_until, now, self._tz))
         self.paused_label.setVisible(view.paused_until is not None)
@@ -147,19 +149,20 @@ class CompactWidget(QWidget):
                 old.deleteLater()
         if not view.apps:
             self._rows.addWidget(QLabel("No apps tracked yet."), 0, 0, 1, 3)
-        for i, row in enumerate(view.apps):
+        for i, (row, shown) in enumerate(rows):
             goal = row.goal_seconds
             self._rows.addWidget(QLabel(row.name), i, 0)
             bar = goal_bar(f"bar-{row.key}")
-            fill_bar(bar, row.seconds, goal, "today")
+            fill_bar(bar, row.seconds, goal, "today", shown=shown)
             self._rows.addWidget(bar, i, 1)
-            amount = QLabel(amount_of(row.seconds, goal))
+            amount = QLabel(used_of(shown, goal))
             amount.setObjectName(f"amount-{row.key}")
             amount.setAlignment(Qt.AlignmentFlag.AlignRight)
             self._rows.addWidget(amount, i, 2)
         self.week_label.setText(
-            f"This week so far: {amount_of(view.week_seconds, view.weekly_goal_seconds)}")
-        fill_bar(self.today_bar, view.total_seconds, view.daily_goal_seconds, "today")
+            f"This week so far: {used_of(view.week_seconds, view.weekly_goal_seconds)}")
+        fill_bar(self.today_bar, view.total_seconds, view.daily_goal_seconds, "today",
+                 shown=total)
         fill_bar(self.week_bar, view.week_seconds, view.weekly_goal_seconds, "this week")
 
     def show_note(self, shown: bool) -> None:
@@ -208,11 +211,14 @@ def goal_bar(name: str) -> QProgressBar:
     return bar
 
 
-def fill_bar(bar: QProgressBar, seconds: float, goal: int | None, period: str) -> None:
+def fill_bar(bar: QProgressBar, seconds: float, goal: int | None, period: str, *,
+             shown: float | None = None) -> None:
+    """`shown`: the seconds as the label beside the bar says them, for its tooltip."""
     bar.setVisible(bool(goal))
     if not goal:
         bar.setToolTip("")
         return
     bar.setRange(0, max(1, goal))
     bar.setValue(min(int(seconds), goal))
-    bar.setToolTip(f"{format_amount(seconds)} of your {format_amount(goal)} goal for {period}")
+    said = duration(seconds if shown is None else shown)
+    bar.setToolTip(f"{said} of your {duration(goal)} goal for {period}")

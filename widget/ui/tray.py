@@ -17,10 +17,11 @@ from PySide6.QtCore import QByteArray, QObject, QPoint, QRect, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
+from widget.core.format import used_of
 from widget.core.goals import Goal
 from widget.core.model import Measure
 from widget.core.options import Options
-from widget.core.today import TodayView, amount_of, next_day_start, today_view, week_window
+from widget.core.today import TodayView, next_day_start, shown_apps, today_view, week_window
 from widget.localzone import local_zone
 from widget.store.resident import ResidentStore
 from widget.ui.compact import CompactWidget, paused_text
@@ -102,13 +103,14 @@ class TodayService:
 
 
 def tooltip_text(view: TodayView, now: datetime, tz: tzinfo, discreet: bool) -> str:
-    """'Today 38 min of 45'; in discreet mode no app is named (a tooltip is seen by anyone
-    near the screen)."""
-    lines = [f"Today {amount_of(view.total_seconds, view.daily_goal_seconds)}"
+    """'Today 38 min of 45 min'; in discreet mode no app is named (a tooltip is seen by anyone
+    near the screen). The apps' times add up to the day's."""
+    rows, total = shown_apps(view)
+    lines = [f"Today {used_of(total, view.daily_goal_seconds)}"
              + (" (approximate)" if view.approximate else "")]
     if not discreet:
-        lines += [f"{row.name} {amount_of(row.seconds, row.goal_seconds)}"
-                  for row in view.apps if row.seconds >= 60]
+        lines += [f"{row.name} {used_of(shown, row.goal_seconds)}"
+                  for row, shown in rows if shown > 0]
     if view.paused_until is not None:
         lines.append(paused_text(view.paused_until, now, tz))
     return "\n".join(lines)
