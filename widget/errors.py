@@ -34,7 +34,8 @@ class StoreError(DriftcheckError):
 
 
 class RowGone(StoreError):
-    """A row the tracker was extending is no longer in the database."""
+    """A row to change is no longer in the database (an interval the tracker was extending,
+    a check-in deleted meanwhile)."""
 
 
 class ProbeError(DriftcheckError):

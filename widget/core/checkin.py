@@ -36,6 +36,20 @@ class Checkin:
     week_seconds: int | None = None  # the week's tracked time when answered
 
 
+@dataclass(frozen=True, slots=True)
+class KeptCheckin:
+    """A check-in as the store keeps it, with the row id that `Store.change_checkin` and
+    `Store.delete_checkin` (and the lean store's methods of the same names) take."""
+
+    id: int
+    checkin: Checkin
+
+
+def answer_words(answer: int | None) -> str:
+    """The answer as the person chose it ("Mostly adds"); "Skipped" for a skipped week."""
+    return "Skipped" if answer is None else ANSWERS.get(answer, str(answer))
+
+
 def check_answer(answer: int) -> int:
     from widget.errors import UsageError
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from widget.core.checkin import Checkin
+from widget.core.checkin import Checkin, KeptCheckin
 from widget.core.goals import Goal, GoalKind
 from widget.core.model import Interval, Measure, Rule, RuleKind, TrackedApp
 from widget.errors import StoreError
@@ -97,6 +98,14 @@ def checkin_values(checkin: Checkin) -> dict[str, object]:
             "answered_ms": None if checkin.answered is None else to_ms(checkin.answered),
             "answer": checkin.answer, "note": checkin.note,
             "week_seconds": checkin.week_seconds}
+
+
+def kept_checkin(row: Sequence[Any]) -> KeptCheckin:
+    """A row (id, asked_ms, answered_ms, answer, note, week_seconds) of the checkins table."""
+    checkin_id, asked, answered, answer, note, week_seconds = row
+    return KeptCheckin(int(checkin_id),
+                       Checkin(from_ms(asked), None if answered is None else from_ms(answered),
+                               answer, note, week_seconds))
 
 
 def span_ms(span: timedelta) -> int:

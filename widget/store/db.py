@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from widget.core.checkin import Checkin
+from widget.core.checkin import Checkin, KeptCheckin
 from widget.core.goals import Goal, GoalKind, check_goals
 from widget.core.intervals import MAX_SPAN
 from widget.core.model import Interval, TrackedApp
@@ -51,6 +51,7 @@ from widget.store.codec import (
     from_ms,
     goals_from_rows,
     intervals_from_rows,
+    kept_checkin,
     span_ms,
     to_ms,
 )
@@ -370,6 +371,37 @@ class Store:
         return [Checkin(from_ms(asked), None if answered is None else from_ms(answered),
                         answer, note, week_seconds)
                 for asked, answered, answer, note, week_seconds in rows]
+
+    def checkin_history(self) -> list[KeptCheckin]:
+        """Every check-in kept, skipped weeks included (answer None), oldest first, each with
+        its row id: what `driftcheck checkin history` lists. Any thread."""
+        query = select(_checkins.c.id, _checkins.c.asked_ms, _checkins.c.answered_ms,
+                       _checkins.c.answer, _checkins.c.note, _checkins.c.week_seconds
+                       ).order_by(_checkins.c.asked_ms, _checkins.c.id)
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        return [kept_checkin(row) for row in rows]
+
+    def change_checkin(self, checkin_id: int, answer: int, note: str | None) -> None:
+        """Set the answer and note of check-in `checkin_id`, as `check_answer` and
+        `check_note` return them (None removes the note). When it was asked, and the week's
+        time kept with it, stay; a skipped week answered now counts as answered when asked.
+        RowGone when there is no such check-in."""
+        change = (update(_checkins).where(_checkins.c.id == checkin_id)
+                  .values(answer=answer, note=note,
+                          answered_ms=func.coalesce(_checkins.c.answered_ms,
+                                                    _checkins.c.asked_ms)))
+        with self._write() as conn:
+            changed = conn.execute(change).rowcount
+        if changed != 1:
+            raise RowGone("That check-in is no longer kept.")
+
+    def delete_checkin(self, checkin_id: int) -> None:
+        """Remove check-in `checkin_id` and its note for good. RowGone when there is none."""
+        with self._write() as conn:
+            gone = conn.execute(delete(_checkins).where(_checkins.c.id == checkin_id)).rowcount
+        if gone != 1:
+            raise RowGone("That check-in is no longer kept.")
 
     # --- plumbing -------------------------------------------------------------------------
 

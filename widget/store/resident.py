@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from widget.core.checkin import Checkin
+from widget.core.checkin import Checkin, KeptCheckin
 from widget.core.goals import Goal
 from widget.core.intervals import MAX_SPAN
 from widget.core.model import Interval, TrackedApp
@@ -36,6 +36,7 @@ from widget.store.codec import (
     from_ms,
     goals_from_rows,
     intervals_from_rows,
+    kept_checkin,
     span_ms,
     to_ms,
 )
@@ -60,6 +61,11 @@ _ADD_CHECKIN = ("INSERT INTO checkins (asked_ms, answered_ms, answer, note, week
                 "VALUES (:asked_ms, :answered_ms, :answer, :note, :week_seconds)")
 _CHECKINS = ("SELECT asked_ms, answered_ms, answer, note, week_seconds FROM checkins "
              "WHERE asked_ms >= ? ORDER BY asked_ms, id")
+_CHECKIN_HISTORY = ("SELECT id, asked_ms, answered_ms, answer, note, week_seconds FROM checkins "
+                    "ORDER BY asked_ms, id")
+_CHANGE_CHECKIN = ("UPDATE checkins SET answer = ?, note = ?, "
+                   "answered_ms = COALESCE(answered_ms, asked_ms) WHERE id = ?")
+_DELETE_CHECKIN = "DELETE FROM checkins WHERE id = ?"
 _FIRST_USE = "SELECT MIN(start_ms) FROM intervals"  # one step down the start index
 # A rollup: the milliseconds of use inside one window, summed by SQLite (no row leaves it).
 _SECONDS_IN = ("SELECT COALESCE(SUM(MIN(end_ms, ?) - MAX(start_ms, ?)), 0) FROM intervals "
@@ -167,6 +173,26 @@ class ResidentStore:
         return [Checkin(from_ms(asked), None if answered is None else from_ms(answered),
                         answer, note, week_seconds)
                 for asked, answered, answer, note, week_seconds in rows]
+
+    def checkin_history(self) -> list[KeptCheckin]:
+        """Every check-in kept, with its row id, as `Store.checkin_history`. Any thread."""
+        with self._lock, self._transaction():
+            rows = self._db.execute(_CHECKIN_HISTORY).fetchall()
+        return [kept_checkin(row) for row in rows]
+
+    def change_checkin(self, checkin_id: int, answer: int, note: str | None) -> None:
+        """Set a check-in's answer and note, as `Store.change_checkin`; RowGone without it."""
+        with self._lock, self._transaction():
+            changed = self._db.execute(_CHANGE_CHECKIN, (answer, note, checkin_id)).rowcount
+        if changed != 1:
+            raise RowGone("That check-in is no longer kept.")
+
+    def delete_checkin(self, checkin_id: int) -> None:
+        """Remove a check-in for good, as `Store.delete_checkin`; RowGone without it."""
+        with self._lock, self._transaction():
+            gone = self._db.execute(_DELETE_CHECKIN, (checkin_id,)).rowcount
+        if gone != 1:
+            raise RowGone("That check-in is no longer kept.")
 
     def seconds_in(self, windows: Sequence[tuple[datetime, datetime]],
                    max_span: timedelta = MAX_SPAN) -> list[float]:
