@@ -92,6 +92,15 @@ def _iso_week(text: str) -> str:
     return iso_week(monday)
 
 
+def _data_dir(text: str) -> Path:
+    from widget.paths import data_dir_argument
+
+    try:
+        return data_dir_argument(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _count(low: int, high: int, what: str) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
@@ -113,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
                 description="A private, on-device mirror of the time you spend with AI "
                             "companions. With no command, starts the tray app.")
     p.add_argument("--version", action="version", version=f"driftcheck {__version__}")
-    p.add_argument("--data-dir", type=Path, metavar="DIR",
+    p.add_argument("--data-dir", type=_data_dir, metavar="DIR",
                    help="where the data lives (default: $DRIFTCHECK_DATA_DIR or the "
                         "platform's data folder)")
     p.add_argument("--log-level", choices=["debug", "info", "warning"], default=None,

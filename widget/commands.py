@@ -514,7 +514,7 @@ def demo_data(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if held:
-        set_aside = _set_aside(store)
+        set_aside = _set_aside_unless_tracking(store)
         store = Store.open(store.path)
     try:
         options = Options.from_settings(store.all_settings())
@@ -536,6 +536,20 @@ def demo_data(args: argparse.Namespace) -> int:
     print(f"Made {args.weeks} weeks of demo history ({len(intervals)} intervals, seed "
           f"{args.seed}); `driftcheck report` shows it.")
     return 0
+
+
+def _set_aside_unless_tracking(store: Store) -> Path:
+    """`_set_aside`, refused in one sentence while the tray app or `driftcheck track` runs on
+    the folder: it would go on writing into the file set aside (as `import` and `wipe` refuse)."""
+    from widget.traces import database_users, instance_lock, still_running_sentence
+
+    folder = store.path.parent
+    with instance_lock(folder) as free:
+        users = [] if not free else database_users(folder)
+        if not free or users:
+            raise UsageError(still_running_sentence("run `driftcheck demo-data --force` again",
+                                                    users))
+        return _set_aside(store)
 
 
 def _set_aside(store: Store) -> Path:

@@ -14,12 +14,18 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+from widget.errors import UsageError
+
 APP_DIR_NAME = "driftcheck"
 DATA_DIR_ENV = "DRIFTCHECK_DATA_DIR"
 
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
 PRIVATE_UMASK = 0o077
+
+EMPTY_DATA_DIR_ENV = (f"{DATA_DIR_ENV} is set but empty; give it a folder's path, or unset it "
+                      "to use the usual data folder.")
+EMPTY_DATA_DIR_OPTION = "it needs a folder's path, not empty text"
 
 _IS_POSIX = os.name == "posix"
 
@@ -28,10 +34,14 @@ def default_data_dir(env: Mapping[str, str] = os.environ, platform: str = sys.pl
     """The directory for the database and logs on this platform.
 
     `DRIFTCHECK_DATA_DIR` wins (tests and `--data-dir` use it); otherwise the platform's
-    per-user data location. Nothing is created here.
+    per-user data location. Nothing is created here. A `DRIFTCHECK_DATA_DIR` set to empty text
+    is refused (UsageError): `Path("")` is the current folder, and falling back to the usual
+    folder would mix, say, a script's trial data into the person's own.
     """
     override = env.get(DATA_DIR_ENV)
-    if override:
+    if override is not None:
+        if not override.strip():
+            raise UsageError(EMPTY_DATA_DIR_ENV)
         return Path(override).expanduser()
     home = Path(env["HOME"]) if env.get("HOME") else Path.home()
     if platform == "darwin":
@@ -44,6 +54,14 @@ def default_data_dir(env: Mapping[str, str] = os.environ, platform: str = sys.pl
     # The XDG spec says a relative $XDG_DATA_HOME is invalid and must be ignored.
     base = Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".local" / "share"
     return base / APP_DIR_NAME
+
+
+def data_dir_argument(text: str) -> Path:
+    """`--data-dir`'s value as a path; ValueError for empty text (which would be the current
+    folder)."""
+    if not text.strip():
+        raise ValueError(EMPTY_DATA_DIR_OPTION)
+    return Path(text)
 
 
 def ensure_private_dir(path: Path) -> Path:
