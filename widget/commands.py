@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from widget.core.catalog import Catalog, custom_app, entry_to_app
+from widget.core.format import duration, durations_with_total
 from widget.core.model import Measure, TrackedApp
 from widget.core.options import SPECS, Options, check_option
-from widget.core.status import format_duration
 from widget.errors import StoreError, UsageError
 from widget.paths import default_data_dir, ensure_private_dir
 
@@ -252,10 +252,11 @@ def status(args: argparse.Namespace) -> int:
         else "in the foreground"
     print(f"Today, {day:%A %d %B}, measured {how}:")
     width = max([len(a.name) for a in result.apps] + [5])
-    for a in result.apps:
+    said, total = durations_with_total([a.seconds for a in result.apps])  # parts add up
+    for a, amount in zip(result.apps, said, strict=True):
         mark = " (approximate)" if a.approximate and result.mode is Measure.FOREGROUND else ""
-        print(f"  {a.name:<{width}}  {format_duration(a.seconds):>9}{mark}")
-    print(f"  {'Total':<{width}}  {format_duration(result.total_seconds):>9}")
+        print(f"  {a.name:<{width}}  {amount:>10}{mark}")
+    print(f"  {'Total':<{width}}  {total:>10}")
     return 0
 
 
@@ -364,13 +365,13 @@ _KIND_WORDS = {"daily": "daily limit", "weekly": "weekly limit", "quiet_hours": 
 
 
 def _describe_goal(goal: Goal, names: dict[str, str]) -> str:
-    from widget.core.alerts import say_clock, say_duration
+    from widget.core.alerts import say_clock
 
     who = "all tracked apps" if goal.app is None else names.get(goal.app, goal.app)
     if goal.quiet_start is not None and goal.quiet_end is not None:
         what = f"{say_clock(goal.quiet_start)}-{say_clock(goal.quiet_end)}"
     else:
-        what = say_duration(goal.limit_seconds or 0)
+        what = duration(goal.limit_seconds or 0)
     return f"{_KIND_WORDS[goal.kind.value]} {what}, {who}"
 
 
@@ -473,24 +474,29 @@ def _report_pdf(data: DashboardData, target: Path) -> int:
 
 def _report_text(r: WeekReport) -> str:
     from widget.core.report import week_monday
+    from widget.core.usage import SESSION_RULE
 
     monday = week_monday(r.week)
     sunday = monday + timedelta(days=6)
     state = "" if r.complete else " (so far)"
     lines = [f"Week {r.week}, {monday:%a %d %b} to {sunday:%a %d %b %Y}{state}:"]
     width = max([len(r.names.get(k, k)) for k in r.per_app] + [5])
-    for key, seconds in r.per_app.items():
-        lines.append(f"  {r.names.get(key, key):<{width}}  {format_duration(seconds):>9}")
-    lines.append(f"  {'Total':<{width}}  {format_duration(r.total_s):>9}")
+    said, total = durations_with_total(list(r.per_app.values()))  # the parts add up
+    for key, amount in zip(r.per_app, said, strict=True):
+        lines.append(f"  {r.names.get(key, key):<{width}}  {amount:>10}")
+    lines.append(f"  {'Total':<{width}}  {total:>10}")
+    if r.sessions.count:
+        lines.append(f"Sessions: {r.sessions.count}, typically {duration(r.sessions.median_s)}, "
+                     f"the longest {duration(r.sessions.longest_s)}. {SESSION_RULE}")
     if r.baseline_s is not None:
-        lines.append(f"Usual week (the four before): {format_duration(r.baseline_s)}")
+        lines.append(f"Usual week (the four before): {duration(r.baseline_s)}")
     if r.change_pct is not None:
         against = "the same days of the week before" if r.change_same_part \
             else "the week before"
         lines.append(f"Against {against}: {r.change_pct:+.0f}%")
     if r.drift is not None:
         lines.append(f"Drift signal: {r.drift.rule.value.replace('_', ' ')} "
-                     f"(about {format_duration(max(0.0, r.drift.slope_s_per_week))} more "
+                     f"(about {duration(max(0.0, r.drift.slope_s_per_week))} more "
                      f"a week, p = {r.drift.p_value:.3f})")
     lines.append(r.words)
     return "\n".join(lines)

@@ -166,6 +166,25 @@ def test_status_json_counts_todays_intervals(run, data: Path) -> None:  # type: 
     assert "10 min" in text.out and "Nomi" in text.out
 
 
+def test_status_parts_add_up_to_the_total(run, data: Path) -> None:  # type: ignore[no-untyped-def]
+    """1 h 30 min 36 s and 1 h 11 min 36 s were printed as 1 h 30 and 1 h 11 above a total
+    of 2 h 42; now each line is rounded so that the lines sum to the total, and a whole
+    hour carries no ' 00 min'."""
+    assert run("apps", "add", "replika", "nomi").code == 0
+    _, (start, _) = _today_window()
+    store = Store.open(data / DB_NAME)
+    try:
+        store.insert_interval(Interval("replika", start, start + timedelta(seconds=90.6 * 60)))
+        later = start + timedelta(hours=3)
+        store.insert_interval(Interval("nomi", later, later + timedelta(seconds=71.6 * 60)))
+    finally:
+        store.close()
+    text = run("status")
+    assert text.code == 0, text.err
+    lines = {line.split()[0]: line.split(None, 1)[1].strip() for line in text.out.splitlines()[1:]}
+    assert lines == {"Replika": "1 h 31 min", "Nomi": "1 h 11 min", "Total": "2 h 42 min"}
+
+
 def test_status_says_approximate_when_time_was_approximate(run, data: Path) -> None:  # type: ignore[no-untyped-def]
     assert run("apps", "add", "replika").code == 0
     _, (start, _) = _today_window()

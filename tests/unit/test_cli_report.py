@@ -160,3 +160,30 @@ def test_the_drift_shows_whatever_the_day(seed: int) -> None:
         weeks = [iso_week(monday - timedelta(weeks=k)) for k in range(8, 0, -1)]
         totals = weekly_totals(demo_intervals(seed, 12, zone, 4, today), weeks, zone, 4)
         assert drift_signal([totals[w] for w in weeks]) is not None, today
+
+
+def test_report_text_parts_add_up_and_the_longest_session_is_counted_time() -> None:
+    """The week's lines sum to its total, and the sessions line says the rule: a week of
+    689 s counted has no session of 966 s."""
+    from widget.commands import _report_text
+    from widget.core.model import Interval
+    from widget.core.report import week_report
+    from widget.core.usage import SESSION_RULE
+
+    tz = ZoneInfo("Europe/Berlin")
+    evening = datetime(2026, 11, 25, 20, tzinfo=tz).astimezone(UTC)
+    pieces = [(0, 200), (290, 489), (580, 780), (876, 966)]
+    ivs = [Interval("replika", evening + timedelta(seconds=a), evening + timedelta(seconds=b))
+           for a, b in pieces]
+    text = _report_text(week_report(ivs, "2026-W48", {}, [], {"replika": "Replika"}, tz, 4))
+    assert "Sessions: 1, typically 11 min, the longest 11 min." in text
+    assert "16 min" not in text and SESSION_RULE in text
+
+    morning = datetime(2026, 11, 24, 9, tzinfo=tz).astimezone(UTC)
+    ivs = [Interval("replika", morning, morning + timedelta(seconds=90.6 * 60)),
+           Interval("nomi", morning + timedelta(hours=3),
+                    morning + timedelta(hours=3, seconds=71.6 * 60))]
+    text = _report_text(week_report(ivs, "2026-W48", {}, [], {"replika": "Replika",
+                                                              "nomi": "Nomi"}, tz, 4))
+    rows = [line.split(None, 1) for line in text.splitlines()[1:4]]
+    assert rows == [["Replika", "1 h 31 min"], ["Nomi", "1 h 11 min"], ["Total", "2 h 42 min"]]

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from widget.core.days import day_window, local_day, seconds_by_app
 from widget.core.model import Interval, Measure
 from widget.core.options import SPECS, Options, check_option
-from widget.core.status import format_duration, today_status
+from widget.core.status import today_status
 from widget.errors import UsageError
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -179,22 +179,6 @@ def test_an_approximate_tracker_makes_even_an_empty_day_approximate() -> None:
     status = today_status([], day=DAY, window=WINDOW, tracked=["replika"], names=NAMES,
                           tracker_mode=Measure.APPROXIMATE)
     assert status.to_json()["mode"] == "approximate"
-
-
-@pytest.mark.parametrize(("seconds", "text"), [
-    (0, "0 s"),
-    (0.9, "0 s"),
-    (45, "45 s"),
-    (59.99, "59 s"),
-    (60, "1 min"),
-    (38 * 60 + 59, "38 min"),
-    (59 * 60 + 59, "59 min"),
-    (3600, "1 h 00 min"),
-    (3600 + 5 * 60, "1 h 05 min"),
-    (25 * 3600 + 42 * 60, "25 h 42 min"),
-])
-def test_format_duration(seconds: float, text: str) -> None:
-    assert format_duration(seconds) == text
 
 
 # --- options ------------------------------------------------------------------------------

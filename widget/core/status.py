@@ -57,11 +57,3 @@ def today_status(intervals: Iterable[Interval], *, day: date, window: tuple[date
         else Measure.FOREGROUND
     return TodayStatus(day, mode, tuple(apps))
 
-
-def format_duration(seconds: float) -> str:
-    """'45 s', '38 min', '1 h 05 min'."""
-    minutes = int(seconds // 60)
-    if minutes < 1:
-        return f"{int(seconds)} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
-from widget.core.alerts import say_duration
+from widget.core.format import duration as say_duration
 
 Direction = Literal["rising", "falling", "none"]
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from widget.core.checkin import ANSWERS, QUESTION, Checkin, check_note
-from widget.core.status import format_duration
+from widget.core.format import duration
 from widget.errors import DriftcheckError
 from widget.ui.form import make_quiet
 
@@ -119,7 +119,7 @@ class CheckinDialog(QDialog):
         layout.addWidget(self.note)
         if week_seconds is not None:
             week = QLabel(f"Time with your tracked apps this week so far: "
-                          f"{format_duration(week_seconds)}.")
+                          f"{duration(week_seconds)}.")
             week.setWordWrap(True)
             make_quiet(week)
             layout.addWidget(week)
