@@ -181,11 +181,32 @@ def build_parser() -> argparse.ArgumentParser:
     gclear.add_argument("--kind", choices=["daily", "weekly", "quiet_hours", "session"],
                         help="only goals of this kind")
 
-    checkin = sub.add_parser("checkin", help="answer the honest self-check from a terminal")
-    checkin.add_argument("--answer", required=True, metavar="N",
+    checkin = sub.add_parser(
+        "checkin", help="answer the honest self-check, look back at your answers",
+        description="With no action, asks the question on the terminal (Enter or Ctrl-D is "
+                    "'Not now'); --answer answers it without asking. A check-in is named by "
+                    "the date it was answered on (2026-12-04, today, yesterday) or by the "
+                    "number `checkin history` shows.")
+    checkin.add_argument("--answer", metavar="N",
                          help="1 (it adds to my life) to 5 (it is replacing connection), "
                               "or 0 for not sure")
     checkin.add_argument("--note", metavar="TEXT", help="a private note, kept on this device")
+    checkin_sub = checkin.add_subparsers(dest="checkin_command", metavar="ACTION",
+                                         parser_class=_Parser)
+    chistory = checkin_sub.add_parser("history", help="your check-ins: date and answer")
+    chistory.add_argument("--notes", action="store_true", help="show the private notes too")
+    chistory.add_argument("--json", action="store_true")
+    cchange = checkin_sub.add_parser("change", help="change the answer of one check-in")
+    cchange.add_argument("which", metavar="DATE", help="2026-12-04, today, yesterday, or the "
+                                                       "number `checkin history` shows")
+    cchange.add_argument("answer_value", metavar="N", help="the new answer: 1 to 5, or 0")
+    cnote = cchange.add_mutually_exclusive_group()
+    cnote.add_argument("--note", dest="note_value", metavar="TEXT",
+                       help="a new note (default: keep the one it has)")
+    cnote.add_argument("--no-note", action="store_true", help="remove its note")
+    cdelete = checkin_sub.add_parser("delete", help="delete one check-in and its note")
+    cdelete.add_argument("which", metavar="DATE", help="2026-12-04, today, yesterday, or the "
+                                                       "number `checkin history` shows")
 
     report = sub.add_parser("report", help="the numbers of one week: totals, trend, drift")
     report.add_argument("--week", type=_iso_week, metavar="YYYY-Www",

@@ -394,32 +394,10 @@ def _print_goals(goals: list[Goal], names: dict[str, str], as_json: bool) -> Non
 
 
 def checkin(args: argparse.Namespace) -> int:
-    from widget.core.checkin import Checkin, check_answer, check_note
-    from widget.core.options import instant_to_setting
-    from widget.core.usage import usage_now, usage_window
-    from widget.localzone import local_zone
+    """`driftcheck checkin`: widget.checkin_cli."""
+    from widget.checkin_cli import checkin as run_checkin
 
-    try:
-        answer = check_answer(int(args.answer.strip()))
-    except ValueError:
-        answer = check_answer(-1)  # the same sentence as any other answer out of range
-    note = check_note(args.note)
-    store = open_store(args)
-    try:
-        options = Options.from_settings(store.all_settings())
-        tz = local_zone()
-        now = datetime.now(UTC)
-        now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # as the store keeps it
-        window = usage_window(now, tz, options.day_start_hour)
-        usage = usage_now(store.intervals_overlapping(*window), now, tz, options.day_start_hour)
-        store.add_checkin(Checkin(asked=now, answered=now, answer=answer, note=note,
-                                  week_seconds=int(usage.week_total)))
-        store.set_setting("checkin.last_asked", instant_to_setting(now))
-        store.set_setting("checkin.not_before", None)
-    finally:
-        store.close()
-    print("Thank you for checking in. Your answer stays on this device, for you alone.")
-    return 0
+    return run_checkin(args)
 
 
 def report(args: argparse.Namespace) -> int:

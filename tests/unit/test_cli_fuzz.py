@@ -67,6 +67,7 @@ COMMANDS = sub_commands(build_parser())
 EXPECTED = {(), ("track",), ("apps",), ("apps", "catalog"), ("apps", "list"), ("apps", "add"),
             ("apps", "remove"), ("status",), ("doctor",), ("settings",), ("goals",),
             ("goals", "set"), ("goals", "list"), ("goals", "clear"), ("checkin",), ("report",),
+            ("checkin", "history"), ("checkin", "change"), ("checkin", "delete"),
             ("demo-data",), ("export",), ("import",), ("wipe",)}
 
 
@@ -153,6 +154,10 @@ VALUES: dict[str, st.SearchStrategy[str]] = {
     "kind": hostile("daily", "weekly", "quiet_hours", "session", "quiet-hours", "Daily"),
     "answer": hostile(*ANSWERS),
     "note": hostile("a quiet week", "x" * 20_000, "x" * 20_001, "line\nbreak", "\u202e"),
+    "note_value": hostile("a quiet week", "x" * 20_001, "line\nbreak", "\u202e"),
+    "which": hostile("today", "yesterday", "2026-12-04", "2026-02-30", "1", "0", "-1", "TODAY",
+                     "2026-W48", "9" * 5000),
+    "answer_value": hostile(*ANSWERS),
     "week": hostile(*WEEKS),
     "pdf": st.sampled_from(PDF_PATHS),
     "weeks": hostile(*COUNTS),
@@ -163,7 +168,8 @@ VALUES: dict[str, st.SearchStrategy[str]] = {
     "key": hostile(*KEYS),
     "value": hostile(*SECONDS, "0.95", "0.96", "12", "13", "4.5"),
 }
-FLAGS = {"json", "any_window", "force", "include_notes", "replace", "yes"}
+FLAGS = {"json", "any_window", "force", "include_notes", "replace", "yes", "notes",
+         "no_note"}
 
 
 @st.composite
