@@ -26,6 +26,7 @@ from widget.core.catalog import entry_to_app
 from widget.core.checkin import Checkin
 from widget.core.dashboard import NO_BASELINE, DashboardData
 from widget.core.days import local_day
+from widget.core.format import durations_with_total
 from widget.core.model import Interval
 from widget.core.report import WeekReport, week_monday, week_report, weekly_totals
 from widget.core.usage import iso_week
@@ -154,7 +155,10 @@ def test_the_table_has_a_row_per_app(window: DashboardWindow) -> None:
     assert model.rowCount() == len(window.data.apps) > 0
     first = window.data.apps[0]
     assert model.index(0, 0).data() == first.name
-    assert model.index(0, 1).data() == say_duration(first.seconds)
+    # Each app's week in the total's unit, the rows adding up to the week's total.
+    said, total = durations_with_total([a.seconds for a in window.data.apps])
+    assert [model.index(r, 1).data() for r in range(model.rowCount())] == said
+    assert label(window, "week-total") == total
     assert model.index(0, 0).data(Qt.ItemDataRole.DecorationRole) is not None
 
 

@@ -8,8 +8,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
-from widget.core.alerts import say_duration
 from widget.core.dashboard import AppRow
+from widget.core.format import apportion, duration
 
 HEADERS = ("App", "This week", "Share", "Against the week before", "A day, on average")
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -25,19 +25,14 @@ def say_change(change_s: float | None) -> str:
     if abs(change_s) < 60:
         return "about the same"
     sign = "+" if change_s > 0 else "\u2212"  # a real minus sign reads better than a hyphen
-    return f"{sign}{say_duration(abs(change_s))}"
-
-
-def say_amount(seconds: float) -> str:
-    if seconds <= 0:
-        return "none"
-    return say_duration(seconds) if seconds >= 60 else "under a minute"
+    return f"{sign}{duration(abs(change_s))}"
 
 
 class AppTableModel(QAbstractTableModel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._rows: list[AppRow] = []
+        self._shown: list[int] = []  # each row's week as said: in the total's unit, adding up
         self._colors: dict[str, QColor] = {}
         self._same_part = False
 
@@ -47,6 +42,7 @@ class AppTableModel(QAbstractTableModel):
         same days of the week before."""
         self.beginResetModel()
         self._rows = list(rows)
+        self._shown = apportion([row.seconds for row in self._rows])[0]
         self._colors = dict(colors)
         self._same_part = same_part
         self.endResetModel()
@@ -57,16 +53,17 @@ class AppTableModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(HEADERS)
 
-    def cell(self, row: AppRow, column: int) -> str:
+    def cell(self, row: AppRow, column: int, shown: float | None = None) -> str:
+        """The text of one cell; `shown`: the row's week as said beside the week's total."""
         if column == 0:
             return row.name
         if column == 1:
-            return say_amount(row.seconds)
+            return duration(row.seconds if shown is None else shown)
         if column == 2:
             return f"{row.share * 100:.0f}%"
         if column == 3:
             return say_change(row.change_s)
-        return say_amount(row.daily_average_s)
+        return duration(row.daily_average_s)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():
@@ -74,7 +71,7 @@ class AppTableModel(QAbstractTableModel):
         row = self._rows[index.row()]
         column = index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return self.cell(row, column)
+            return self.cell(row, column, self._shown[index.row()])
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
             return self._colors.get(row.key)
         if role == Qt.ItemDataRole.TextAlignmentRole and column > 0:
