@@ -27,7 +27,7 @@ def diagnose(data_dir: Path, env: Mapping[str, str] | None = None) -> dict[str, 
     report: dict[str, Any] = {"version": __version__, "platform": sys.platform}
     report["probe"] = _probe(env, advice)
     report["tray"] = _tray(env, advice)
-    report["notifications"] = _notifications(env, advice)
+    report["notifications"] = _notifications(env, advice, report["tray"])
     report["data_dir"] = _data_dir(data_dir, advice)
     report["database"] = _database(data_dir / "driftcheck.sqlite3", advice)
     report["advice"] = advice
@@ -55,17 +55,49 @@ def _probe(env: Mapping[str, str], advice: list[str]) -> dict[str, Any]:
                   "notes": list(info.notes)}
     finally:
         probe.close()
-    advice.extend(info.notes)
-    if info.measure.value == "approximate":
-        advice.append("This desktop does not say which window is in front, so time is "
-                      "approximate: it counts while a tracked app runs and you are active.")
+    approximate = info.measure.value == "approximate"
+    idle_known = info.idle_source is not None
+    if info.name == "null":  # its note says why nothing can be counted
+        result["counts"] = "Nothing can be counted here: driftcheck cannot see which apps run."
+    else:
+        result["counts"] = how_time_counts(approximate, idle_known)
+        advice.append(result["counts"])
+    advice.extend(n for n in dict.fromkeys(info.notes) if not _restates_counting(n))
     return result
+
+
+def how_time_counts(approximate: bool, idle_known: bool) -> str:
+    """The one sentence on what counts on this machine: which app is in front (or only which
+    runs) and whether stepping away stops the count."""
+    if not approximate and idle_known:
+        return ("Time counts while a tracked app is the window in front and you are at the "
+                "computer; it stops when you step away.")
+    if not approximate:
+        return ("Time counts while a tracked app is the window in front, even when you step "
+                "away: this desktop does not say how long you have been idle.")
+    if idle_known:
+        return ("This desktop does not say which window is in front, so time counts while a "
+                "tracked app runs and you are at the computer: an approximation.")
+    return ("This desktop says neither which window is in front nor how long you have been "
+            "idle, so time counts while a tracked app runs, even when you step away: an "
+            "approximation.")
+
+
+# What a probe's notes say about the window in front and idle time, which `how_time_counts`
+# says once for all of them (the fallback probe's two notes said opposite things).
+_COUNTING_WORDS = ("which window is in front", "idle", "step away", "while you are away")
+
+
+def _restates_counting(note: str) -> bool:
+    lowered = note.lower()
+    return any(words in lowered for words in _COUNTING_WORDS)
 
 
 def _tray(env: Mapping[str, str], advice: list[str]) -> dict[str, Any]:
     if not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")) and sys.platform == "linux":
-        advice.append("There is no graphical display, so there is no tray; `driftcheck track` "
-                      "and `driftcheck status` work from a terminal.")
+        advice.append("There is no graphical display, so there is no tray, window or "
+                      "notification; `driftcheck track` and `driftcheck status` work from a "
+                      "terminal.")
         return {"available": False, "reason": "no display"}
     try:
         out = subprocess.run([sys.executable, "-c", TRAY_CHECK], capture_output=True,
@@ -79,9 +111,12 @@ def _tray(env: Mapping[str, str], advice: list[str]) -> dict[str, Any]:
     return {"available": available, "reason": None if available else "no tray on the desktop"}
 
 
-def _notifications(env: Mapping[str, str], advice: list[str]) -> dict[str, Any]:
+def _notifications(env: Mapping[str, str], advice: list[str],
+                   tray: Mapping[str, Any]) -> dict[str, Any]:
     if sys.platform != "linux":
         return {"service": "system tray messages"}
+    if tray.get("reason") == "no display":  # said once, in the tray's sentence
+        return {"service": None, "reason": "no display"}
     if not env.get("DBUS_SESSION_BUS_ADDRESS") and not env.get("XDG_RUNTIME_DIR"):
         advice.append("There is no session D-Bus, so notifications will show in driftcheck's "
                       "own window.")
@@ -110,7 +145,7 @@ def _notifications(env: Mapping[str, str], advice: list[str]) -> dict[str, Any]:
 
 
 def _mode(path: Path) -> str:
-    return oct(stat.S_IMODE(path.stat().st_mode))
+    return oct(stat.S_IMODE(path.stat().st_mode))  # for --json; the text says it in words
 
 
 def _data_dir(path: Path, advice: list[str]) -> dict[str, Any]:
@@ -152,29 +187,41 @@ def _database(path: Path, advice: list[str]) -> dict[str, Any]:
 
 
 def render(report: dict[str, Any]) -> str:
+    """The report for a person: one line per part, then each piece of advice once."""
     probe = report["probe"]
     data = report["data_dir"]
     lines = [f"driftcheck {report['version']} on {report['platform']}"]
     if probe.get("name"):
-        lines.append(f"  Window probe:   {probe['name']} ({probe['measure']}; focus events "
-                     f"{'yes' if probe['focus_events'] else 'no'})")
-        lines.append(f"  Idle time:      {probe['idle_source'] or 'unknown'}")
-        lines.append(f"  Screen lock:    {probe['lock_source'] or 'unknown'}")
+        sees = "which app is in front" if probe["measure"] == "foreground" \
+            else "nothing" if probe["name"] == "null" \
+            else "which apps run, not which is in front"
+        lines.append(f"  Window probe:   {probe['name']}, sees {sees}")
+        lines.append(f"  Idle time:      {_known(probe['idle_source'], probe['idle_readable'])}")
+        lines.append(f"  Screen lock:    {_known(probe['lock_source'])}")
     else:
-        lines.append("  Window probe:   none")
+        lines.append("  Window probe:   none found")
     tray = report["tray"]
     lines.append(f"  Tray:           {'yes' if tray['available'] else 'no'}")
-    lines.append(f"  Notifications:  {report['notifications'].get('service') or 'none'}")
+    notes = report["notifications"]
+    lines.append(f"  Notifications:  {notes.get('service') or 'none'}")
     if data["exists"]:
-        lines.append(f"  Data folder:    {data['path']} ({data['mode']}, "
-                     f"{'private' if data['private'] else 'NOT private'})")
+        private = "only you can read it" if data["private"] \
+            else "others can read some of it"
+        lines.append(f"  Data folder:    {data['path']} ({private})")
     else:
         lines.append(f"  Data folder:    {data['path']} (not created yet)")
     db = report["database"]
     if db.get("readable"):
         lines.append(f"  Database:       schema {db['schema_version']}, {db['integrity']}, "
                      f"{db['intervals']} intervals")
-    if report["advice"]:
+    advice = list(dict.fromkeys(report["advice"]))
+    if advice:
         lines.append("")
-        lines.extend(f"- {a}" for a in report["advice"])
+        lines.extend(f"- {a}" for a in advice)
     return "\n".join(lines)
+
+
+def _known(source: str | None, readable: bool = True) -> str:
+    if source is None:
+        return "not known on this desktop"
+    return source if readable else f"{source} (did not answer just now)"
