@@ -141,12 +141,14 @@ def build_parser() -> argparse.ArgumentParser:
     apps = sub.add_parser("apps", help="the catalog and the apps you track")
     apps_sub = apps.add_subparsers(dest="apps_command", metavar="ACTION", required=True,
                                    parser_class=_Parser)
-    for name, text in (("catalog", "the companion apps driftcheck knows"),
-                       ("list", "the apps you track")):
+    for name, text in (("catalog", "the companion apps driftcheck knows, and how each is "
+                                   "recognised here"),
+                       ("list", "the apps you track, and how each is recognised here")):
         q = apps_sub.add_parser(name, help=text)
         q.add_argument("--json", action="store_true")
-    add = apps_sub.add_parser("add", help="track catalog apps by id, or one of your own")
-    add.add_argument("ids", nargs="*", metavar="ID")
+    add = apps_sub.add_parser("add", help="track catalog apps by name or id (any case), or "
+                                          "one of your own")
+    add.add_argument("ids", nargs="*", metavar="NAME")
     add.add_argument("--name", help="name of your own app")
     add.add_argument("--process", action="append", default=[], metavar="P",
                      help="process name: exact (any case) or a glob like 'kobold*'")
@@ -155,7 +157,15 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--any-window", action="store_true",
                      help="match title patterns in every window, not only browsers")
     remove = apps_sub.add_parser("remove", help="stop tracking an app (its history stays)")
-    remove.add_argument("ids", nargs="+", metavar="ID")
+    remove.add_argument("ids", nargs="+", metavar="NAME")
+    check = apps_sub.add_parser(
+        "check", help="is it counted now? what is in front and which app it counts as",
+        description="Looks at the window in front after a moment (time to switch to it) and "
+                    "says which tracked app, if any, it counts as. The window title is shown "
+                    "here only; driftcheck never keeps it.")
+    check.add_argument("--wait", type=_seconds(0, 60), default=5.0, metavar="S",
+                       help="seconds to switch to the window first (0-60, default 5)")
+    check.add_argument("--json", action="store_true")
 
     status = sub.add_parser("status", help="today's time per tracked app")
     status.add_argument("--json", action="store_true")

@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from widget.core.catalog import Catalog, custom_app, entry_to_app
+from widget.core.catalog import entry_to_app
 from widget.core.format import duration, durations_with_total
-from widget.core.model import Measure, TrackedApp
+from widget.core.model import Measure
 from widget.core.options import SPECS, Options, check_option
 from widget.errors import StoreError, UsageError
 from widget.paths import default_data_dir, ensure_private_dir
@@ -148,77 +148,10 @@ def _as_dict(options: Options) -> dict[str, float]:
 
 
 def apps(args: argparse.Namespace) -> int:
-    from widget.catalog_data import current_platform, load_catalog
+    """`driftcheck apps ...`: widget.apps_cli."""
+    from widget.apps_cli import apps as run_apps
 
-    catalog = load_catalog()
-    action = args.apps_command
-    if action == "catalog":
-        if args.json:
-            _print_json([{"id": e.id, "name": e.name, "processes": dict(e.processes),
-                          "bundle_ids": list(e.bundle_ids), "titles": list(e.titles),
-                          "verified": e.verified, "notes": e.notes}
-                         for e in catalog.entries])
-        else:
-            width = max(len(e.id) for e in catalog.entries)
-            for e in catalog.entries:
-                print(f"{e.id:<{width}}  {e.name}")
-        return 0
-    store = open_store(args)
-    try:
-        if action == "list":
-            tracked = store.list_apps()
-            if args.json:
-                _print_json([_app_json(a) for a in tracked])
-            elif not tracked:
-                print("You are not tracking any apps yet. `driftcheck apps catalog` lists the "
-                      "ones driftcheck knows; `driftcheck apps add ID` picks one.")
-            else:
-                for a in tracked:
-                    rules = ", ".join(f"{r.kind.value} '{r.pattern}'" for r in a.rules)
-                    print(f"{a.key}  {a.name}  ({rules})")
-            return 0
-        if action == "add":
-            return _apps_add(args, store, catalog, current_platform())
-        if action == "remove":
-            tracked_keys = {a.key for a in store.list_apps()}
-            keys = list(dict.fromkeys(args.ids))
-            for key in keys:  # all checked before any is removed
-                if key not in tracked_keys:
-                    raise UsageError(f"'{key}' is not among the apps you track; "
-                                     "`driftcheck apps list` shows them.")
-            for key in keys:
-                store.remove_app(key)
-                print(f"No longer tracking {key}; its history stays.")
-            return 0
-    finally:
-        store.close()
-    raise UsageError(f"Unknown apps action '{action}'.")
-
-
-def _apps_add(args: argparse.Namespace, store: Store, catalog: Catalog, platform: str) -> int:
-    custom = args.name is not None or args.process or args.title
-    if custom and args.ids:
-        raise UsageError("Add catalog apps by id, or one app of your own with --name, "
-                         "but not both at once.")
-    if not custom and not args.ids:
-        raise UsageError("Name a catalog id (see `driftcheck apps catalog`) or describe your "
-                         "own app with --name and --process or --title.")
-    if custom:
-        if args.name is None:
-            raise UsageError("Your own app needs a name: add --name.")
-        new = [custom_app(args.name, args.process, args.title, args.any_window)]
-    else:
-        new = [entry_to_app(catalog.get(i), platform) for i in args.ids]  # all valid before any add
-    for app in new:
-        store.add_app(app)
-        print(f"Tracking {app.name} ({app.key}).")
-    return 0
-
-
-def _app_json(a: TrackedApp) -> dict[str, object]:
-    return {"id": a.key, "name": a.name, "source": a.source,
-            "any_window_titles": a.any_window_titles,
-            "rules": [{"kind": r.kind.value, "pattern": r.pattern} for r in a.rules]}
+    return run_apps(args)
 
 
 def status(args: argparse.Namespace) -> int:

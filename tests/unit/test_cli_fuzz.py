@@ -65,7 +65,8 @@ def options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
 
 COMMANDS = sub_commands(build_parser())
 EXPECTED = {(), ("track",), ("apps",), ("apps", "catalog"), ("apps", "list"), ("apps", "add"),
-            ("apps", "remove"), ("status",), ("doctor",), ("settings",), ("goals",),
+            ("apps", "remove"), ("apps", "check"), ("status",), ("doctor",), ("settings",),
+            ("goals",),
             ("goals", "set"), ("goals", "list"), ("goals", "clear"), ("checkin",), ("report",),
             ("checkin", "history"), ("checkin", "change"), ("checkin", "delete"),
             ("demo-data",), ("export",), ("import",), ("wipe",)}
@@ -142,6 +143,7 @@ VALUES: dict[str, st.SearchStrategy[str]] = {
     "log_level": hostile("debug", "info", "warning", "DEBUG", "loud"),
     "interval": hostile(*SECONDS),
     "idle_after": hostile(*SECONDS),
+    "wait": hostile(*SECONDS),
     "ids": hostile(*IDS),
     "name": hostile(*NAMES),
     "process": hostile(*PATTERNS),
@@ -238,6 +240,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         patch.setenv("XDG_CONFIG_HOME", str(root / "home" / "config"))
         patch.setenv("XDG_DATA_HOME", str(root / "home" / "share"))
         patch.setattr("widget.commands.track", _stand_in)
+        patch.setattr("widget.apps_cli.sleep", lambda seconds: None)  # `apps check --wait`
         # The tray app's own first check, whatever the platform: no desktop to draw on.
         patch.setattr("widget.app.display_problem", lambda: "no display in a unit test")
         yield _seeded_template(root)

@@ -6,6 +6,7 @@ no I/O: it takes the already-loaded JSON value.
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -13,10 +14,11 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from widget.core.model import Rule, RuleKind, TrackedApp
-from widget.core.rules import validate_pattern
+from widget.core.rules import describe_rules, title_words, validate_pattern
 from widget.errors import InvalidRule, UnknownApp
 
 PLATFORMS = ("linux", "windows", "macos")
+PLATFORM_NAMES = {"linux": "Linux", "windows": "Windows", "macos": "macOS"}
 CATALOG_VERSION = 1
 MAX_NAME_LENGTH = 80
 
@@ -50,6 +52,24 @@ class Catalog:
             f"There is no app called '{app_id}' in the catalog; "
             "`driftcheck apps catalog` lists them."
         )
+
+    def find(self, text: str) -> CatalogEntry:
+        """The entry a person means by `text`: its id or its name, in any case and spacing
+        ("Replika", "REPLIKA", "character.ai", "Character AI"); UnknownApp naming the nearest
+        entry (difflib) when none is meant."""
+        wanted = _folded(text)
+        for entry in self.entries:
+            if wanted in (_folded(entry.id), _folded(entry.name)):
+                return entry
+        names = {}
+        for entry in self.entries:
+            names[entry.id] = entry
+            names[entry.name.lower()] = entry
+        near = difflib.get_close_matches(text.strip().lower(), list(names), n=1, cutoff=0.6)
+        hint = (f"did you mean {names[near[0]].id} ({names[near[0]].name})?" if near
+                else "`driftcheck apps catalog` lists them.")
+        shown = text.strip()[:MAX_NAME_LENGTH]
+        raise UnknownApp(f"There is no app called '{shown}' in the catalog; {hint}")
 
     def browser_names(self, platform: str) -> frozenset[str]:
         """Lowercased browser process names of a platform plus browser bundle ids, for Matcher.
@@ -160,6 +180,12 @@ def entry_to_app(entry: CatalogEntry, platform: str) -> TrackedApp:
     return TrackedApp(key=entry.id, name=entry.name, rules=rules, source="catalog")
 
 
+def _folded(text: str) -> str:
+    """Letters and digits only, lowercased: "Character.AI" and "character-ai" both fold to
+    "characterai"."""
+    return re.sub(r"[^a-z0-9]+", "", unicodedata.normalize("NFKD", text).lower())
+
+
 def slug(name: str) -> str:
     """Lowercase ASCII letters, digits and single dashes ("Café Chat!" -> "cafe-chat")."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
@@ -190,3 +216,65 @@ def custom_app(
         any_window_titles=any_window,
         source="custom",
     )
+
+
+def distinct_custom_key(app: TrackedApp, known: Mapping[str, str], tracked: set[str]
+                        ) -> TrackedApp:
+    """`app` (an own app) with a key that never takes over another app's rules or history.
+
+    `known` is every app's name by key, removed apps included; `tracked` the keys tracked now.
+    Two names can make one key ("Kira" and "💬 Kira ❤" are both custom-kira): the second gets
+    custom-kira-2. The same name again brings back an app that is no longer tracked (its
+    history with it); the same name as an app tracked now is refused with one sentence.
+    """
+    base, number = app.key, 1
+    key = base
+    while key in known:
+        if known[key].strip().casefold() == app.name.strip().casefold():
+            if key in tracked:
+                raise InvalidRule(f"You already track an app called {known[key]}; please "
+                                  "choose another name.")
+            break  # it comes back, with its history
+        number += 1
+        key = f"{base}-{number}"
+    return TrackedApp(key=key, name=app.name, rules=app.rules,
+                      any_window_titles=app.any_window_titles, source=app.source)
+
+
+@dataclass(frozen=True, slots=True)
+class Recognition:
+    """How an app is recognised on one system, in words a person reads."""
+
+    counted: str  # "a browser tab whose title says \"Replika\""
+    not_counted: str  # what it will not catch, one sentence
+
+
+def recognition(app: TrackedApp, platform: str) -> Recognition:
+    """What counts as `app` on `platform` ("linux", "windows", "macos") and what does not."""
+    native = [r for r in app.rules if r.kind is not RuleKind.TITLE]
+    titles = [r for r in app.rules if r.kind is RuleKind.TITLE]
+    desktop = "the desktop app: " if app.source == "catalog" and native else ""
+    counted = desktop + describe_rules(app.rules, app.any_window_titles)
+    elsewhere = "the phone app or other devices" if app.source == "catalog" \
+        else "other devices"
+    if not app.rules:
+        counted = "nothing yet: it has no process name or title to go by"
+        not_counted = "Every window, until it has one."
+    elif not native:
+        system = PLATFORM_NAMES.get(platform, platform)
+        words = [f'"{word}"' for word in title_words(titles)]
+        said = words[0] if len(words) == 1 else "any of " + ", ".join(words[:4])
+        lacking = (f" (driftcheck knows no {system} desktop app for it)"
+                   if app.source == "catalog" else "")
+        window = "window" if app.any_window_titles else "window or tab"
+        not_counted = (f"Not counted: a {window} whose title does not say {said}{lacking}, "
+                       f"nor {elsewhere}.")
+    elif not titles:
+        not_counted = f"Not counted: a browser tab, nor {elsewhere}."
+    else:
+        not_counted = f"Not counted: {elsewhere}."
+    return Recognition(counted=counted, not_counted=not_counted)
+
+
+def entry_recognition(entry: CatalogEntry, platform: str) -> Recognition:
+    return recognition(entry_to_app(entry, platform), platform)

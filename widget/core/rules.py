@@ -11,8 +11,9 @@ import fnmatch
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from widget.core.model import Foreground, RuleKind, TrackedApp
+from widget.core.model import Foreground, Rule, RuleKind, TrackedApp
 from widget.errors import InvalidRule
 
 MAX_PATTERN_LENGTH = 200
@@ -102,6 +103,70 @@ def validate_pattern(kind: RuleKind, pattern: str) -> str:
             "or it would match almost every window."
         )
     return pattern
+
+
+def glob_words(pattern: str) -> tuple[str, str]:
+    """(how, words) a person reads a pattern as: ("says", "Replika") for "*Replika[!a-z]*",
+    ("starts with", "Nomi -") for "Nomi [-—|]*", ("ends with", "- Claude") for "*- Claude",
+    ("is", ...) for a whole-title glob without stars at either end. A plain pattern "says"."""
+    if not is_glob(pattern):
+        return "says", pattern
+    leading, trailing = pattern.startswith("*"), pattern.endswith("*")
+    core = pattern.strip("*")
+    # [!a-z] (a boundary) reads as nothing; [-—|] as its first character; ? and * as "…".
+    core = re.sub(r"\[!\]?[^\]]*\]", "", core)
+    core = re.sub(r"\[\]?([^\]])[^\]]*\]", r"\1", core)
+    core = re.sub(r"[*?]+", "…", core).strip()
+    how = {(True, True): "says", (True, False): "ends with", (False, True): "starts with",
+           (False, False): "is"}[(leading, trailing)]
+    return how, core
+
+
+def title_words(rules: Sequence[Rule]) -> list[str]:
+    """The distinct words title rules look for, in order ("Replika" once for two globs)."""
+    seen: dict[str, str] = {}
+    for rule in rules:
+        if rule.kind is RuleKind.TITLE:
+            words = glob_words(rule.pattern)[1]
+            seen.setdefault(words.casefold(), words)
+    return list(seen.values())
+
+
+def describe_rules(rules: Sequence[Rule], any_window_titles: bool = False) -> str:
+    """The rules as a person would read them: 'the program "mychat", or a browser tab whose
+    title says "Replika"'. Globs read as words, with the raw pattern kept out of sight."""
+    programs = [f'"{r.pattern}"' for r in rules
+                if r.kind is RuleKind.PROCESS and not is_glob(r.pattern)]
+    program_globs = []
+    for rule in rules:
+        if rule.kind is RuleKind.PROCESS and is_glob(rule.pattern):
+            how, words = glob_words(rule.pattern)
+            how = {"is": "is like", "says": "has"}.get(how, how)
+            program_globs.append(f'a program whose name {how} "{words}"')
+    bundles = [f'"{r.pattern}"' for r in rules if r.kind is RuleKind.BUNDLE]
+    shapes: dict[str, tuple[str, str]] = {}
+    for rule in rules:
+        if rule.kind is RuleKind.TITLE:
+            how, words = glob_words(rule.pattern)
+            known = shapes.get(words.casefold())
+            if known is None or (how == "says" and known[0] != "says"):
+                shapes[words.casefold()] = (how, words)
+    parts = []
+    if programs:
+        parts.append(("the program " if len(programs) == 1 else "the programs ")
+                     + " or ".join(programs))
+    parts.extend(program_globs)
+    if bundles:
+        parts.append("the app with the id " + " or ".join(bundles))
+    if shapes:
+        where = "a window" if any_window_titles else "a browser tab"
+        by_how: dict[str, list[str]] = {}
+        for how, words in shapes.values():
+            by_how.setdefault(how, []).append(f'"{words}"')
+        saying = ", or ".join(f"{how} {' or '.join(all_words)}"
+                              for how, all_words in by_how.items())
+        parts.append(f"{where} whose title {saying}")
+    return ", or ".join(parts)
 
 
 def clip_title(title: str) -> str:
@@ -214,3 +279,58 @@ class Matcher:
             if hit:
                 return self._keys[index]
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class CountCheck:
+    """What "Is it counted now?" found: the app in front and the tracked app it counts as.
+
+    `foreground.title` is for the person's screen only: nothing may store or log it.
+    """
+
+    foreground: Foreground | None
+    counts_as: TrackedApp | None
+    in_browser: bool
+    sees_front: bool  # False: the probe cannot see the window in front (approximate)
+    probe: str
+    reason: str | None = None  # why nothing could be seen, from the probe
+
+
+def count_check(fg: Foreground | None, tracked: Sequence[TrackedApp], browsers: frozenset[str],
+                *, sees_front: bool, probe: str, reason: str | None = None) -> CountCheck:
+    """Match `fg` as the tracker would (the same `Matcher`), for the person to look at."""
+    matcher = Matcher(tracked, browsers)
+    key = matcher.match(fg) if fg is not None else None
+    app = next((a for a in tracked if a.key == key), None)
+    return CountCheck(foreground=fg, counts_as=app,
+                      in_browser=fg is not None and matcher.is_browser(fg),
+                      sees_front=sees_front, probe=probe, reason=reason)
+
+
+def count_check_words(check: CountCheck) -> list[str]:
+    """Plain sentences for the person: what is in front, and whether it counts."""
+    fg, app = check.foreground, check.counts_as
+    if not check.sees_front:
+        lines = ["This desktop does not tell driftcheck which window is in front, so a "
+                 "tracked app counts while it runs."]
+        if check.reason:
+            lines.append(check.reason)
+        if fg is not None and app is not None:
+            lines.append(f'Running now: the program "{fg.process}", counted as {app.name}.')
+        else:
+            lines.append("None of the apps you track is running now, so nothing is counted.")
+        return lines
+    if check.reason:
+        return [f"driftcheck could not read the window in front just now: {check.reason}"]
+    if fg is None:
+        return ["Nothing is in front just now (an empty desktop), so nothing is counted."]
+    program = f'the program "{fg.process}"' if fg.process else "a program driftcheck cannot name"
+    what = "a browser tab" if check.in_browser else "a window"
+    title = f' titled "{clip_title(fg.title)[:200]}"' if fg.title else " with no title"
+    lines = [f"In front now: {what} of {program}{title}. (The title is shown here only; "
+             "driftcheck never keeps it.)"]
+    if app is not None:
+        lines.append(f"It counts as {app.name}.")
+    else:
+        lines.append("It is none of the apps you track, so it is not counted.")
+    return lines
