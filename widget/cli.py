@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 import traceback
 import unicodedata
@@ -62,14 +63,24 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _seconds(low: float, high: float) -> Callable[[str], float]:
+    """A length in seconds, written as goals are ('90', '90s', '1.5m', '2 min')."""
+
     def parse(text: str) -> float:
+        from widget.core.format import duration
+        from widget.core.goals import NegativeLength, length_seconds
+
         try:
-            value = float(text)
+            value = float(length_seconds(text, bare_unit=1))
+        except NegativeLength:
+            raise argparse.ArgumentTypeError(f"'{text}' is below zero; give a positive length, "
+                                             "like 5 or 5s") from None
         except ValueError:
-            raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+            raise argparse.ArgumentTypeError(f"'{text}' is not a length of time; try 5 (seconds), "
+                                             "5s or 2m") from None
         if not low <= value <= high:
             raise argparse.ArgumentTypeError(
-                f"{value:g} is outside {low:g}-{high:g} seconds")
+                f"{duration(value)} is outside {duration(low)} to {duration(high)}"
+                if value >= 1 else f"'{text}' is outside {duration(low)} to {duration(high)}")
         return value
 
     parse.__name__ = "seconds"
@@ -275,11 +286,38 @@ def program() -> int:
     return main()
 
 
+# Options whose value is a length. After one of them argparse takes '-3m' for an option of its
+# own and says only "expected one argument"; joined as '--daily=-3m', the value reaches the
+# check that says what is wrong with it.
+_LENGTH_OPTIONS = frozenset({"--daily", "--weekly", "--session", "--interval", "--idle-after"})
+_GLOBAL_VALUED = frozenset({"--data-dir", "--log-level"})
+_SIGNED = re.compile(r"-[0-9.]")
+
+
+def keep_signed_values(argv: Sequence[str]) -> list[str]:
+    """`argv` with each signed value ('-3m', '-5') kept as the value it was typed as: joined to
+    a length option before it, or after a '--' in `settings KEY VALUE`."""
+    out: list[str] = []
+    command = None
+    expects_value = False
+    for token in argv:
+        if out and out[-1] in _LENGTH_OPTIONS and _SIGNED.match(token):
+            out[-1] = f"{out[-1]}={token}"
+            continue
+        if command == "settings" and _SIGNED.match(token) and "--" not in out:
+            out.append("--")
+        elif command is None and not expects_value and not token.startswith("-"):
+            command = token
+        expects_value = command is None and token in _GLOBAL_VALUED
+        out.append(token)
+    return out
+
+
 def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """The arguments, or one sentence and exit status 2. The parser itself is let go on return:
     it holds every sub-command's help, about 0.5 MB the tray app would keep for nothing."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(keep_signed_values(sys.argv[1:] if argv is None else argv))
     undecodable = _undecodable_argument(args)
     if undecodable is not None:
         parser.error(f"the {_argument_words(undecodable)} holds bytes that are not UTF-8 text; "

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from widget.core.catalog import entry_to_app
 from widget.core.format import duration, durations_with_total
 from widget.core.model import Measure
-from widget.core.options import SPECS, Options, check_option
+from widget.core.options import SPECS, Options, check_option, say_option
 from widget.errors import StoreError, UsageError
 from widget.paths import default_data_dir, ensure_private_dir
 
@@ -211,18 +211,19 @@ def settings(args: argparse.Namespace) -> int:
         options = Options.from_settings(stored)
         if args.key is None:
             for key, spec in SPECS.items():
-                print(f"{key} = {getattr(options, key):g}  ({spec.help}; "
-                      f"{spec.low:g}-{spec.high:g} {spec.unit})")
+                print(f"{key} = {say_option(key, getattr(options, key))}  ({spec.help}; "
+                      f"{say_option(key, spec.low)} to {say_option(key, spec.high)})")
             return 0
         if args.value is None:
             if args.key not in SPECS:
                 raise UsageError(f"There is no setting called '{args.key}'; "
                                  f"the settings are {', '.join(sorted(SPECS))}.")
-            print(f"{getattr(options, args.key):g}")
+            print(say_option(args.key, getattr(options, args.key)))
             return 0
         value = check_option(args.key, args.value)
         store.set_setting(args.key, value)
-        print(f"{args.key} is now {value:g}; a running tracker picks it up when restarted.")
+        print(f"{args.key} is now {say_option(args.key, value)}; a running tracker picks it up "
+              "when restarted.")
         return 0
     finally:
         store.close()

@@ -207,17 +207,57 @@ def test_status_says_approximate_when_time_was_approximate(run, data: Path) -> N
 def test_settings_refuse_a_bad_value_and_keep_a_good_one(run) -> None:  # type: ignore[no-untyped-def]
     bad = run("settings", "sample_interval", "0")
     assert bad.code == 1
-    assert "between 1 and 60" in one_error_line(bad.err)
+    assert "between 1 s and 1 min" in one_error_line(bad.err)
     unknown = run("settings", "colour", "blue")
     assert unknown.code == 1
     one_error_line(unknown.err)
 
     good = run("settings", "idle_after", "120")
     assert good.code == 0, good.err
+    assert "idle_after is now 2 min;" in good.out
     shown = run("settings")
-    assert "idle_after = 120 " in shown.out
-    assert "sample_interval = 5 " in shown.out  # the others keep their defaults
-    assert run("settings", "idle_after").out.strip() == "120"
+    assert "idle_after = 2 min  (" in shown.out  # said in minutes, not "120"
+    assert "sample_interval = 5 s  (" in shown.out  # the others keep their defaults
+    assert "near_share = 80%  (" in shown.out and "50% to 95%" in shown.out
+    assert run("settings", "idle_after").out.strip() == "2 min"
+
+
+@pytest.mark.parametrize(("value", "stored"), [
+    ("5m", 300.0), ("180s", 180.0), ("1h30m", 5400.0), ("1.5h", 5400.0), ("45 min", 2700.0),
+    ("90", 90.0), ("3 min", 180.0),
+])
+def test_a_duration_setting_takes_the_forms_goals_take(  # type: ignore[no-untyped-def]
+        run, data: Path, value: str, stored: float) -> None:
+    done = run("settings", "idle_after", value)
+    assert done.code == 0, done.err
+    store = Store.open(data / DB_NAME)
+    try:
+        assert store.get_setting("idle_after") == stored
+    finally:
+        store.close()
+
+
+def test_near_share_takes_a_percentage(run, data: Path) -> None:  # type: ignore[no-untyped-def]
+    done = run("settings", "near_share", "80%")
+    assert done.code == 0, done.err
+    assert "near_share is now 80%;" in done.out
+    assert run("settings", "near_share", "0.9").code == 0
+    assert run("settings", "near_share").out.strip() == "90%"
+    wrong = run("settings", "near_share", "lots")
+    assert wrong.code == 1
+    line = one_error_line(wrong.err)
+    assert "near_share needs a share of a goal, like 80%, not 'lots'." in line
+    assert "of of" not in line
+
+
+def test_a_negative_setting_is_said_to_be_below_zero(run) -> None:  # type: ignore[no-untyped-def]
+    """'-3m' looked like an option to argparse; now the setting's own check answers."""
+    wrong = run("settings", "idle_after", "-3m")
+    assert wrong.code == 1
+    assert "idle_after needs a positive length, like 3m or 180s" in one_error_line(wrong.err)
+    track = run("track", "--idle-after", "-3m", data_dir=None)
+    assert track.code == 2
+    assert "below zero" in one_error_line(track.err)
 
 
 # --- bad arguments ------------------------------------------------------------------------

@@ -44,6 +44,24 @@ def stored_checkins(data: Path) -> list[Checkin]:
 # --- goals --------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("option", ["--daily", "--weekly", "--session"])
+def test_a_negative_goal_says_what_is_wrong_with_it(run, option: str) -> None:  # type: ignore[no-untyped-def]
+    """argparse took '-3m' for an option and said only "expected one argument"."""
+    wrong = run("goals", "set", option, "-3m")
+    assert wrong.code == 1
+    line = one_error_line(wrong.err)
+    assert "A goal needs a positive length, not '-3m'; try 45m, 1h30m or 2h." in line
+    assert "expected one argument" not in line
+    assert goals_json(run) == []
+
+
+def test_goals_take_seconds_and_decimal_hours(run) -> None:  # type: ignore[no-untyped-def]
+    done = run("goals", "set", "--daily", "90s", "--weekly", "1.5h", "--session", "45 min")
+    assert done.code == 0, done.err
+    assert "Goal set: daily limit 1 min 30 s, all tracked apps." in done.out
+    assert [g["limit_seconds"] for g in goals_json(run)] == [90, 5400, 2700]
+
+
 def test_set_list_and_clear_round_trip(run) -> None:  # type: ignore[no-untyped-def]
     assert run("goals", "list").out.startswith("You have not set any goals yet")
     assert goals_json(run) == []

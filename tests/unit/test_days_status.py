@@ -216,12 +216,17 @@ def _one_sentence(message: str) -> None:
 
 @pytest.mark.parametrize(("key", "raw", "words"), [
     ("sampel_interval", "5", "no setting called 'sampel_interval'"),
-    ("sample_interval", "abc", "needs a number of seconds"),
-    ("sample_interval", "", "needs a number"),
-    ("sample_interval", "0", "between 1 and 60 seconds"),
-    ("sample_interval", "61", "between 1 and 60 seconds"),
-    ("sample_interval", "nan", "between 1 and 60 seconds"),
-    ("idle_after", "1", "between 2 and 7200 seconds"),
+    ("sample_interval", "abc", "needs a length of time, like 3m or 180s, not 'abc'"),
+    ("sample_interval", "", "needs a length of time"),
+    ("sample_interval", "0", "between 1 s and 1 min"),
+    ("sample_interval", "61", "between 1 s and 1 min"),
+    ("sample_interval", "nan", "needs a length of time"),
+    ("sample_interval", float("nan"), "between 1 s and 1 min"),
+    ("idle_after", "1", "between 2 s and 2 h"),
+    ("idle_after", "-3m", "needs a positive length"),
+    ("near_share", "x", "needs a share of a goal, like 80%"),
+    ("near_share", "99%", "between 50% and 95%"),
+    ("day_start_hour", "x", "needs an hour of the day, like 4"),
     ("day_start_hour", "13", "between 0 and 12"),
     ("day_start_hour", "4.5", "whole number"),
 ])
@@ -234,6 +239,9 @@ def test_check_option_refuses_with_one_sentence(key: str, raw: str, words: str) 
 
 
 def test_check_option_parses_good_values() -> None:
+    assert check_option("idle_after", "3m") == check_option("idle_after", "180s") == 180.0
+    assert check_option("idle_after", "1.5m") == 90.0
+    assert check_option("near_share", "80%") == check_option("near_share", "0.8") == 0.8
     assert check_option("sample_interval", "1") == 1.0
     assert check_option("sample_interval", "60") == 60.0
     assert check_option("idle_after", " 120 ") == 120.0

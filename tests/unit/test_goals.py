@@ -73,14 +73,23 @@ def test_one_goal_per_kind_and_app() -> None:
 @pytest.mark.parametrize(("text", "seconds"), [
     ("45m", 45 * 60), ("1h30m", 90 * 60), ("2h", 2 * H), ("90", 90 * 60), ("1:30", 90 * 60),
     (" 1H 5M ", 65 * 60),
+    # The forms every duration setting takes too.
+    ("5m", 300), ("180s", 180), ("1.5h", 90 * 60), ("45 min", 45 * 60), ("1 h 5 min", 65 * 60),
+    ("4 min 12 s", 252), ("2 hours", 2 * H), ("0.5m", 30),
 ])
 def test_durations(text: str, seconds: int) -> None:
     assert parse_duration(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["", "h", "45x", "1.5h", "m45", "abc", "4 5 q"])
+@pytest.mark.parametrize("text", ["", "h", "45x", "1.5.0h", "m45", "abc", "4 5 q"])
 def test_bad_durations(text: str) -> None:
     with pytest.raises(InvalidGoal, match="is not a length of time"):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize("text", ["-3m", "-45", " -1h30m", "-1:30"])
+def test_a_negative_length_is_named_as_such(text: str) -> None:
+    with pytest.raises(InvalidGoal, match="A goal needs a positive length"):
         parse_duration(text)
 
 

@@ -6,6 +6,7 @@ The same rules serve the goals dialog (a message next to the field) and `driftch
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -95,32 +96,83 @@ def _digits(text: str) -> int:
     return int(text)
 
 
-def parse_duration(text: str) -> int:
-    """Seconds from '45m', '1h30m', '2h', '90' (minutes) or '1:30'; InvalidGoal otherwise."""
-    raw = text.strip().lower().replace(" ", "")
-    try:
-        if ":" in raw:
-            hours, minutes = raw.split(":", 1)
-            if _digits(minutes) >= 60 or len(minutes) != 2:
-                raise ValueError(raw)
-            return _digits(hours) * 3600 + _digits(minutes) * 60
-        if raw.isdecimal():
-            return _digits(raw) * 60
-        total, number = 0, ""
-        for char in raw:
-            if char.isdecimal():
-                number += char
-            elif char in "hm" and number:
-                total += _digits(number) * (3600 if char == "h" else 60)
-                number = ""
-            else:
-                raise ValueError(char)
-        if number or not raw:
+class NegativeLength(ValueError):
+    """A length written with a minus sign, like '-3m': readable, but below zero."""
+
+
+# The words a length may be written in, each unit at most once and largest first.
+_UNITS: dict[str, int] = {
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), 3600),
+    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), 60),
+    **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), 1),
+}
+# ASCII digits only ('\u0661' is a digit to `int()`); nine before the point, six after it:
+# far beyond any length, cheap to read.
+_NUMBER = r"([0-9]{1,9})(?:\.([0-9]{1,6}))?"
+_PART = re.compile(_NUMBER + r"\s*([a-z]+)\s*", re.ASCII)
+_BARE = re.compile(_NUMBER, re.ASCII)
+
+
+MICRO = 10 ** 6  # lengths are read exactly, in millionths of a second (no float, no Fraction)
+
+
+def _micro(whole: str, fraction: str | None) -> int:
+    return int(whole) * MICRO + int((fraction or "").ljust(6, "0"))
+
+
+def length_micro(text: str, bare_unit: int = 60) -> int:
+    """Millionths of a second, exactly, from the forms people write a length in: '45m',
+    '180s', '1h30m', '1.5h', '45 min', '1 h 5 min', '1:30' (hours:minutes), or a bare number
+    of `bare_unit` seconds ('90' is 90 minutes for a goal, 90 seconds for a setting kept in
+    seconds).
+
+    ValueError for anything else; NegativeLength for a readable length with a minus sign."""
+    raw = text.strip().lower()
+    if raw.startswith("-") and not raw.startswith("--"):
+        length_micro(raw[1:], bare_unit)  # ValueError when the rest is not a length either
+        raise NegativeLength(text)
+    if ":" in raw:
+        hours, minutes = raw.replace(" ", "").split(":", 1)
+        if _digits(minutes) >= 60 or len(minutes) != 2:
             raise ValueError(raw)
-        return total
+        return (_digits(hours) * 3600 + _digits(minutes) * 60) * MICRO
+    if (bare := _BARE.fullmatch(raw)) is not None:
+        return _micro(bare[1], bare[2]) * bare_unit
+    total, position, last_unit = 0, 0, None
+    while position < len(raw):
+        part = _PART.match(raw, position)
+        if part is None or part[3] not in _UNITS:
+            raise ValueError(raw)
+        unit = _UNITS[part[3]]
+        if last_unit is not None and unit >= last_unit:  # '30m1h', '1h2h': not read
+            raise ValueError(raw)
+        total += _micro(part[1], part[2]) * unit
+        position, last_unit = part.end(), unit
+    if last_unit is None:
+        raise ValueError(raw)
+    return total
+
+
+def length_seconds(text: str, bare_unit: int = 60) -> float:
+    """`length_micro` in seconds."""
+    return length_micro(text, bare_unit) / MICRO
+
+
+def parse_duration(text: str) -> int:
+    """Whole seconds of a goal's length: '45m', '180s', '1h30m', '1.5h', '45 min', '90'
+    (minutes) or '1:30'; InvalidGoal, saying what is wrong, otherwise."""
+    try:
+        micro = length_micro(text, 60)
+    except NegativeLength:
+        raise InvalidGoal("limit", f"A goal needs a positive length, not '{text.strip()}'; "
+                                   "try 45m, 1h30m or 2h.") from None
     except ValueError:
         raise InvalidGoal("limit", f"'{text}' is not a length of time; try 45m, 1h30m "
                                    "or 2h.") from None
+    if micro % MICRO:
+        raise InvalidGoal("limit", f"'{text}' is not a whole number of seconds; try 45m, "
+                                   "1h30m or 2h.")
+    return micro // MICRO
 
 
 def parse_time_of_day(text: str) -> int:

@@ -23,17 +23,28 @@ class OptionSpec:
     unit: str
     help: str
     integer: bool = False
+    # What the value is, for reading and saying it: "length" (seconds; takes '3m', '180s',
+    # '1.5m' as goals do, said '3 min'), "share" (of a goal; takes '80%' or 0.8, said '80%'),
+    # "hour" (of the day) or "number".
+    kind: str = "number"
 
 
 SPECS: dict[str, OptionSpec] = {
-    "sample_interval": OptionSpec(5, 1, 60, "seconds", "how often the tracker looks"),
+    "sample_interval": OptionSpec(5, 1, 60, "seconds", "how often the tracker looks",
+                                  kind="length"),
     "idle_after": OptionSpec(180, 2, 7200, "seconds",
-                             "how long without keyboard or mouse before time stops counting"),
+                             "how long without keyboard or mouse before time stops counting",
+                             kind="length"),
     "day_start_hour": OptionSpec(4, 0, 12, "o'clock", "when a new day begins (late nights belong "
-                                 "to the evening before)", integer=True),
+                                 "to the evening before)", integer=True, kind="hour"),
     "near_share": OptionSpec(0.8, 0.5, 0.95, "of a goal",
-                             "how much of a goal is used before a gentle heads-up"),
+                             "how much of a goal is used before a gentle heads-up",
+                             kind="share"),
 }
+
+# What a value of each kind looks like, for the sentence that refuses one.
+_LIKE = {"length": "a length of time, like 3m or 180s", "share": "a share of a goal, like 80%",
+         "hour": "an hour of the day, like 4"}
 
 # Settings that are not a number in a range. Stored under these keys, read through `setting`.
 DEFAULTS: dict[str, object] = {
@@ -85,17 +96,50 @@ def check_option(key: str, raw: object) -> float | int:
     if spec is None:
         known = ", ".join(sorted(SPECS))
         raise UsageError(f"There is no setting called '{key}'; the settings are {known}.")
-    try:
-        value = float(raw) if not isinstance(raw, bool) else float("nan")  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise UsageError(f"{key} needs a number of {spec.unit}, not '{raw}'.") from None
+    value = _read(key, spec, raw)
     if value != value or not spec.low <= value <= spec.high:  # NaN or out of range
-        raise UsageError(f"{key} must be between {spec.low:g} and {spec.high:g} {spec.unit}.")
+        raise UsageError(f"{key} must be between {say_option(key, spec.low)} and "
+                         f"{say_option(key, spec.high)}.")
     if spec.integer:
         if value != int(value):
             raise UsageError(f"{key} must be a whole number.")
         return int(value)
     return value
+
+
+def _read(key: str, spec: OptionSpec, raw: object) -> float:
+    """The number `raw` stands for; a text in the option's own forms ('3m', '80%')."""
+    from widget.core.goals import NegativeLength, length_seconds
+
+    like = _LIKE.get(spec.kind, f"a number ({spec.unit})")
+    try:
+        if isinstance(raw, bool):
+            return float("nan")
+        if isinstance(raw, str) and spec.kind == "length":
+            return length_seconds(raw, bare_unit=1)
+        if isinstance(raw, str) and spec.kind == "share":
+            text = raw.strip()
+            value = float(text.removesuffix("%"))
+            # '80%' and '80' are a share in hundredths; '0.8' already is one.
+            return value / 100 if text.endswith("%") or value > 1 else value
+        return float(raw)  # type: ignore[arg-type]
+    except NegativeLength:
+        raise UsageError(f"{key} needs a positive length, like 3m or 180s, not "
+                         f"'{raw}'.") from None
+    except (TypeError, ValueError):
+        raise UsageError(f"{key} needs {like}, not '{raw}'.") from None
+
+
+def say_option(key: str, value: float) -> str:
+    """An option's value as a person reads it: '3 min', '5 s', '80%', '4'."""
+    from widget.core.format import duration
+
+    kind = SPECS[key].kind
+    if kind == "length":
+        return duration(value)
+    if kind == "share":
+        return f"{value * 100:.0f}%"
+    return f"{value:g}"
 
 
 def setting(settings: Mapping[str, object], key: str) -> object:
