@@ -156,7 +156,10 @@ def apps(args: argparse.Namespace) -> int:
 
 def status(args: argparse.Namespace) -> int:
     from widget.core.days import day_window, local_day
+    from widget.core.options import instant_from_setting
+    from widget.core.standing import goal_standings, paused_words
     from widget.core.status import today_status
+    from widget.core.usage import usage_now, usage_window
     from widget.localzone import local_zone
 
     store = open_store(args)
@@ -170,13 +173,24 @@ def status(args: argparse.Namespace) -> int:
         tracked = store.list_apps()
         names = store.app_names()
         mode = Measure(str(settings.get("tracker.mode", Measure.FOREGROUND.value)))
-        result = today_status(store.intervals_overlapping(*window), day=day, window=window,
+        week = store.intervals_overlapping(*usage_window(now, tz, options.day_start_hour))
+        result = today_status(week, day=day, window=window,
                               tracked=[a.key for a in tracked], names=names, tracker_mode=mode)
+        standings = goal_standings(store.list_goals(),
+                                   usage_now(week, now, tz, options.day_start_hour),
+                                   week, names, tz, options.day_start_hour)
+        paused_until = instant_from_setting(settings.get("tracker.paused_until"))
     finally:
         store.close()
+    paused = paused_words(paused_until, now, tz)
     if args.json:
-        _print_json(result.to_json())
+        _print_json({**result.to_json(),
+                     "paused_until": None if paused is None or paused_until is None
+                     else paused_until.isoformat(),
+                     "goals": [s.to_json() for s in standings]})
         return 0
+    if paused:
+        print(paused)
     if not tracked and not result.apps:
         print("You are not tracking any apps yet. `driftcheck apps catalog` lists the ones "
               "driftcheck knows; `driftcheck apps add ID` picks one.")
@@ -190,6 +204,10 @@ def status(args: argparse.Namespace) -> int:
         mark = " (approximate)" if a.approximate and result.mode is Measure.FOREGROUND else ""
         print(f"  {a.name:<{width}}  {amount:>10}{mark}")
     print(f"  {'Total':<{width}}  {total:>10}")
+    if standings:
+        print("Your goals:")
+        for standing in standings:
+            print(f"  {standing.words}")
     return 0
 
 
