@@ -169,7 +169,7 @@ def test_near_a_daily_goal_one_discreet_heads_up_and_snooze_brings_it_back(
     assert len(run.notifier.calls) == 1, run.notifier.calls
     alert_id, title, body = run.notifier.calls[0]
     assert alert_id == "near|daily:*|2026-11-25"
-    assert "88% of today's goal" in body and "40 of 45 min" in body
+    assert "88% of today's goal" in body and "40 min of 45 min" in body
     for text in (title, body):
         assert APP_NAME not in text and APP not in text.lower()
         assert "AI companion" not in text and "companion" not in text.lower()
