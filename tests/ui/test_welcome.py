@@ -82,9 +82,9 @@ def test_a_running_program_can_be_tracked_by_its_process_name(qtbot: QtBot,
                                                               store: Store) -> None:
     dialog = open_welcome(qtbot, store, first_run=False)
     running = dialog.picker.running_list
-    assert visible_items(running) == ["koboldcpp  (KoboldCpp)", "mychat"]
+    assert visible_items(running) == ["KoboldCpp (the program koboldcpp)", "mychat"]
     tick(running, "mychat")
-    tick(running, "koboldcpp  (KoboldCpp)")  # one the catalog knows: tracked as that app
+    tick(running, "KoboldCpp (the program koboldcpp)")  # the catalog's: tracked as that app
     dialog.primary_button.click()
     apps = {app.key: app for app in store.list_apps()}
     assert set(apps) == {"custom-mychat", "koboldcpp"}

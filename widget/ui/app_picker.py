@@ -7,9 +7,13 @@ no longer tracked (their history stays).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-from collections.abc import Callable, Iterable
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import psutil
@@ -29,10 +33,19 @@ from PySide6.QtWidgets import (
 )
 
 from widget.catalog_data import current_platform
-from widget.core.catalog import Catalog, CatalogEntry, custom_app, entry_to_app
-from widget.core.model import RuleKind, TrackedApp
-from widget.core.rules import compile_glob, is_glob, validate_pattern
+from widget.core.catalog import (
+    PLATFORM_NAMES,
+    Catalog,
+    CatalogEntry,
+    custom_app,
+    distinct_custom_key,
+    entry_to_app,
+    recognition,
+)
+from widget.core.model import Foreground, Rule, RuleKind, TrackedApp
+from widget.core.rules import CountCheck, Matcher, compile_glob, is_glob, validate_pattern
 from widget.errors import InvalidRule
+from widget.ui.count_check import CountCheckBox
 from widget.ui.form import error_label, hint
 
 KEY_ROLE = Qt.ItemDataRole.UserRole  # the app key an item stands for
@@ -50,7 +63,18 @@ _NOT_APPS = tuple(compile_glob(p) for p in (
     "fcitx*", "gpg-agent", "ssh-agent", "containerd*", "dockerd", "node", "tini", "make",
     "conmon", "runc", "snapd", "packagekitd", "upowerd", "accounts-daemon", "colord",
     "bwrap", "xdotool", "dbus-run-session", "dconf-service", "evolution-*", "tracker-*",
+    "timeout", "forkserver", "Isolated Web Co*", "Web Content", "WebExtensions", "Privileged*",
+    "RDD Process", "Socket Process", "Utility Process", "GPU Process", "env", "flatpak*",
 ))
+
+
+@dataclass(frozen=True, slots=True)
+class RunningApp:
+    """A program open now: `process` is the name the probe will see (the full name, not the
+    kernel's 15-character `comm`), `label` what a person calls it (its desktop entry's Name)."""
+
+    process: str
+    label: str
 
 
 def plausible_app_names(names: Iterable[str]) -> list[str]:
@@ -64,49 +88,152 @@ def plausible_app_names(names: Iterable[str]) -> list[str]:
     return sorted(found.values(), key=str.lower)
 
 
-def running_process_names() -> list[str]:
-    """The person's own running programs (not kernel threads or other users' services)."""
+def desktop_entries(env: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """Program names of the desktop entries a person sees in their menu (Type=Application, not
+    NoDisplay, Hidden or Terminal), each with the entry's Name: {"firefox-esr": "Firefox ESR"}."""
+    home = env.get("XDG_DATA_HOME") or os.path.join(env.get("HOME", "~"), ".local", "share")
+    dirs = [home, *(env.get("XDG_DATA_DIRS") or "/usr/local/share:/usr/share").split(":")]
+    found: dict[str, str] = {}
+    for folder in dirs:
+        try:
+            files = sorted(Path(folder, "applications").glob("*.desktop"))
+        except OSError:
+            continue
+        for file in files:
+            try:
+                text = file.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            fields = _desktop_fields(text)
+            if fields.get("Type") != "Application" or any(
+                    fields.get(k, "").lower() == "true" for k in ("NoDisplay", "Hidden",
+                                                                  "Terminal")):
+                continue
+            words = fields.get("Exec", "").split()
+            while words and (words[0] == "env" or "=" in words[0]):
+                words = words[1:]  # `env VAR=1 program`
+            if words and fields.get("Name"):
+                found.setdefault(os.path.basename(words[0].strip('"')), fields["Name"])
+    return found
+
+
+def _desktop_fields(text: str) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    in_entry = False
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("["):
+            in_entry = line == "[Desktop Entry]"
+        elif in_entry and "=" in line:
+            key, _, value = line.partition("=")
+            fields.setdefault(key.strip(), value.strip())
+    return fields
+
+
+def window_pids(env: Mapping[str, str] = os.environ) -> set[int]:
+    """Process ids of the windows on the X screen (`_NET_CLIENT_LIST`); empty where that
+    cannot be read (Wayland, no display, no window manager)."""
+    if not env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return set()
+    try:
+        from widget.probes.x11 import open_display
+
+        conn = open_display(env["DISPLAY"])
+    except Exception:  # no X server, python-xlib missing: nothing to list
+        return set()
+    pids: set[int] = set()
+    try:
+        root = conn.screen().root
+        clients = root.get_full_property(conn.intern_atom("_NET_CLIENT_LIST"), 0)
+        wm_pid = conn.intern_atom("_NET_WM_PID")
+        for wid in clients.value if clients is not None else ():
+            with contextlib.suppress(Exception):  # a window closing meanwhile
+                prop = conn.create_resource_object("window", int(wid)).get_full_property(
+                    wm_pid, 0)
+                if prop is not None and prop.value:
+                    pids.add(int(prop.value[0]))
+    except Exception:
+        pass
+    finally:
+        with contextlib.suppress(Exception):
+            conn.close()
+    return pids
+
+
+def running_process_names(env: Mapping[str, str] = os.environ) -> list[RunningApp]:
+    """The person's own programs a person would call an app: they own a window on the screen
+    or have an entry in the desktop menu; by full name, sorted."""
     uid = os.getuid() if hasattr(os, "getuid") else None
-    names: list[str] = []
-    for proc in psutil.process_iter(["name", "exe", "uids"]):
+    with_windows = window_pids(env)
+    menu = desktop_entries(env) if sys.platform.startswith("linux") else {}
+    sees_apps = bool(with_windows or menu)
+    found: dict[str, RunningApp] = {}
+    for proc in psutil.process_iter(["pid", "name", "exe", "uids", "cmdline"]):
         info = proc.info
-        if not info.get("name") or not info.get("exe"):
+        name = (info.get("name") or "").strip()
+        if not name or not info.get("exe"):
             continue
         uids = info.get("uids")
         if uid is not None and uids is not None and uids.real != uid:
             continue
-        names.append(info["name"])
-    return plausible_app_names(names)
+        if not _PLAUSIBLE.match(name) or any(p.match(name) for p in _NOT_APPS):
+            continue
+        first = (info.get("cmdline") or [""])[0]
+        label = menu.get(name) or menu.get(os.path.basename(first)) if first else menu.get(name)
+        if sees_apps and info.get("pid") not in with_windows and label is None:
+            continue  # a helper, a wrapper or a service: no window, no menu entry
+        found.setdefault(name.lower(), RunningApp(name, label or name))
+    return sorted(found.values(), key=lambda a: a.label.lower())
 
 
 class AppStore(Protocol):
     def list_apps(self) -> list[TrackedApp]: ...
     def add_app(self, app: TrackedApp) -> None: ...
     def remove_app(self, key: str) -> bool: ...
+    def app_names(self) -> dict[str, str]: ...
+
+
+def _folded(text: str) -> str:
+    text = text.lower()
+    return re.sub(r"[^a-z0-9]+", "", text[:-4] if text.endswith(".exe") else text)
 
 
 def _entry_matches(entry: CatalogEntry, platform: str, process: str) -> bool:
+    """Whether a running program is this catalog app: by this platform's process patterns, or
+    by its id, its name or another platform's program name ("replika" is Replika on Linux)."""
     for pattern in entry.processes.get(platform, ()):
         if is_glob(pattern):
             if compile_glob(pattern).match(process):
                 return True
         elif pattern.lower() == process.lower():
             return True
-    return False
+    names = {entry.id, entry.name, *(n for ns in entry.processes.values() for n in ns
+                                     if not is_glob(n))}
+    return _folded(process) in {_folded(n) for n in names}
+
+
+def _check_now(apps: list[TrackedApp]) -> CountCheck:
+    from widget.count_check import check_now
+
+    return check_now(apps)
 
 
 class AppPicker(QWidget):
     """The app lists and the "Add your own" fields, with `load()` and `save()`."""
 
     def __init__(self, store: AppStore, catalog: Catalog, platform: str | None = None,
-                 running: Callable[[], Iterable[str]] = running_process_names,
-                 parent: QWidget | None = None) -> None:
+                 running: Callable[[], Iterable[str | RunningApp]] = running_process_names,
+                 parent: QWidget | None = None, *,
+                 check: Callable[[list[TrackedApp]], CountCheck] = _check_now,
+                 countdown_s: int | None = None) -> None:
         super().__init__(parent)
         self._store = store
         self._catalog = catalog
         self._platform = platform or current_platform()
         self._running = running
         self._tracked: set[str] = set()
+        self._tracked_apps: list[TrackedApp] = []
+        self._syncing = False
 
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search, for example Replika")
@@ -116,6 +243,11 @@ class AppPicker(QWidget):
         self.apps.setAccessibleName("Apps to track")
         self.apps.setMinimumHeight(150)
         self.apps.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.how = hint("")
+        self.how.setAccessibleName("How the app is recognised")
+        self.how.setTextFormat(Qt.TextFormat.PlainText)
+        self.count_check = CountCheckBox(lambda: check(self.chosen_apps()),
+                                         *(() if countdown_s is None else (countdown_s,)))
 
         self.running_list = QListWidget()
         self.running_list.setAccessibleName("Programs running now")
@@ -142,11 +274,12 @@ class AppPicker(QWidget):
         listed_layout = QVBoxLayout(listed)
         listed_layout.addWidget(self.search)
         listed_layout.addWidget(self.apps)
+        listed_layout.addWidget(self.how)
 
         running_box = QGroupBox("Running now")
         running_layout = QVBoxLayout(running_box)
-        running_layout.addWidget(hint("Programs open on this computer right now. Tick one to "
-                                       "track it by its process name."))
+        running_layout.addWidget(hint("Apps open on this computer right now. Tick one to "
+                                       "track it by its program name."))
         running_layout.addWidget(self.running_list)
         refresh_row = QHBoxLayout()
         refresh_row.addStretch(1)
@@ -168,15 +301,21 @@ class AppPicker(QWidget):
         add_row.addWidget(self.add_button)
         own_form.addRow(add_row)
 
-        columns = QHBoxLayout(self)
-        columns.setContentsMargins(0, 0, 0, 0)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        columns = QHBoxLayout()
         columns.addWidget(listed, 1)
         right = QVBoxLayout()
         right.addWidget(running_box)
         right.addWidget(own)
         columns.addLayout(right, 1)
+        outer.addLayout(columns, 1)
+        outer.addWidget(self.count_check)
 
         self.search.textChanged.connect(self._filter)
+        self.apps.currentItemChanged.connect(lambda item, _: self._describe(item))
+        self.apps.itemChanged.connect(self._app_ticked)
+        self.running_list.itemChanged.connect(self._running_ticked)
         self.refresh.clicked.connect(self.load_running)
         self.add_button.clicked.connect(self.add_own)
         for edit in (self.own_name, self.own_process, self.own_title):
@@ -194,41 +333,63 @@ class AppPicker(QWidget):
     def load(self) -> None:
         """Fill the lists: tracked apps ticked, the catalog, and what is running now."""
         tracked = self._store.list_apps()
+        self._tracked_apps = tracked
         self._tracked = {app.key for app in tracked}
+        self._syncing = True
         self.apps.clear()
         for app in tracked:
             if app.source != "catalog":
-                self._add_item(f"{app.name} (your own)", app.key, checked=True)
+                item = self._add_item(f"{app.name} (your own)", app.key, checked=True)
+                item.setToolTip(self._words(app))
         for entry in sorted(self._catalog.entries, key=lambda e: e.name.lower()):
-            self._add_item(entry.name, entry.id, checked=entry.id in self._tracked)
+            item = self._add_item(entry.name, entry.id, checked=entry.id in self._tracked)
+            item.setToolTip(self._words(entry_to_app(entry, self._platform)))
+        self._syncing = False
         self.load_running()
         self._filter(self.search.text())
+        self._describe(self.apps.currentItem())
 
     def load_running(self) -> None:
+        """What runs now, each shown as the app it already is: a tracked app (ticked, fixed),
+        a catalog app (its tick is the catalog item's tick), or a program of its own."""
+        self._syncing = True
         self.running_list.clear()
         try:
-            names = list(self._running())
+            found = [RunningApp(r, r) if isinstance(r, str) else r for r in self._running()]
         except (psutil.Error, OSError):
-            names = []
-        for name in names:
-            entry = self._catalog_entry_for(name)
-            text = f"{name}  ({entry.name})" if entry is not None else name
-            item = QListWidgetItem(text)
-            item.setData(KEY_ROLE, name)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Unchecked)
+            found = []
+        matcher = Matcher(self._tracked_apps, self._catalog.browser_names(self._platform))
+        for program in found:
+            tracked = matcher.match(Foreground(process=program.process))
+            entry = self._catalog_entry_for(program.process)
+            key = tracked or (entry.id if entry is not None else None)
+            item = QListWidgetItem()
+            item.setData(KEY_ROLE, program.process)
+            item.setData(APP_ROLE, key)
+            if tracked is not None:
+                name = next(a.name for a in self._tracked_apps if a.key == tracked)
+                item.setText(f"{name} (the program {program.process}), tracked already")
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                item.setData(Qt.ItemDataRole.CheckStateRole, Qt.CheckState.Checked)
+            else:
+                shown = entry.name if entry is not None else program.label
+                text = shown if shown == program.process else \
+                    f"{shown} (the program {program.process})"
+                item.setText(text)
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                listed = self._find_item(key) if key is not None else None
+                ticked = listed is not None and listed.checkState() is Qt.CheckState.Checked
+                item.setCheckState(Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked)
             self.running_list.addItem(item)
-        if not names:
-            item = QListWidgetItem("No other programs found just now.")
+        if not found:
+            item = QListWidgetItem("No other apps found just now.")
             item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.running_list.addItem(item)
+        self._syncing = False
 
-    def save(self) -> bool:
-        """Store the choices; False (and a message next to a field) when an own app that was
-        typed but not added yet cannot be used."""
-        if any(e.text().strip() for e in (self.own_name, self.own_process, self.own_title)) \
-                and not self.add_own():
-            return False
+    def chosen_apps(self) -> list[TrackedApp]:
+        """The apps as ticked now, with their rules (what "Is it counted now?" matches)."""
+        stored = {app.key: app for app in self._tracked_apps}
         chosen: dict[str, TrackedApp] = {}
         for row in range(self.apps.count()):
             item = self.apps.item(row)
@@ -238,24 +399,41 @@ class AppPicker(QWidget):
             own = item.data(APP_ROLE)
             if isinstance(own, TrackedApp):
                 chosen[key] = own
-            elif key not in self._tracked:
-                chosen[key] = entry_to_app(self._catalog.get(key), self._platform)
+            elif key in stored:
+                chosen[key] = stored[key]
             else:
-                chosen[key] = TrackedApp(key, item.text(), ())  # already tracked: keep as is
+                chosen[key] = entry_to_app(self._catalog.get(key), self._platform)
         for row in range(self.running_list.count()):
             item = self.running_list.item(row)
-            if item.checkState() is not Qt.CheckState.Checked or not item.data(KEY_ROLE):
+            process = item.data(KEY_ROLE)
+            if not process or not item.flags() & Qt.ItemFlag.ItemIsUserCheckable \
+                    or item.checkState() is not Qt.CheckState.Checked:
                 continue
-            app = self._app_for_process(item.data(KEY_ROLE))
-            chosen.setdefault(app.key, app)
+            key = item.data(APP_ROLE)
+            if key is None:
+                app = self._own_for_process(process, chosen)
+                chosen.setdefault(app.key, app)
+            elif key in chosen:
+                chosen[key] = _with_process(chosen[key], process)
+        return list(chosen.values())
+
+    def save(self) -> bool:
+        """Store the choices; False (and a message next to a field) when an own app that was
+        typed but not added yet cannot be used."""
+        if any(e.text().strip() for e in (self.own_name, self.own_process, self.own_title)) \
+                and not self.add_own():
+            return False
+        stored = {app.key: app for app in self._tracked_apps}
+        chosen = {app.key: app for app in self.chosen_apps()}
         for key, app in chosen.items():
-            if key not in self._tracked:
+            if stored.get(key) != app:  # new, or now also recognised by a running program
                 self._store.add_app(app)
         # Goals of an app no longer tracked stay stored (the store keeps them for history, and
         # they come back if the app does); they cannot fire without its time.
         for key in self._tracked - set(chosen):
             self._store.remove_app(key)
         self._tracked = set(chosen)
+        self._tracked_apps = self._store.list_apps()
         return True
 
     # --- your own app ---------------------------------------------------------------------
@@ -279,7 +457,9 @@ class AppPicker(QWidget):
             label = self.name_error if not name.strip() or process or title \
                 else self.process_error
             return self._show(label, str(error))
-        if app.key in self._tracked or self._find_item(app.key) is not None:
+        try:
+            app = distinct_custom_key(app, self._known_names(), self._tracked | self._pending())
+        except InvalidRule:
             return self._show(self.name_error, "There is already an app with that name; "
                                                "please choose another.")
         item = self._add_item(f"{app.name} (your own)", app.key, checked=True, row=0)
@@ -333,11 +513,66 @@ class AppPicker(QWidget):
                 return entry
         return None
 
-    def _app_for_process(self, process: str) -> TrackedApp:
-        entry = self._catalog_entry_for(process)
-        if entry is not None:
-            return entry_to_app(entry, self._platform)
-        return custom_app(process, [process], [], any_window=False)
+    def _own_for_process(self, process: str, chosen: Mapping[str, TrackedApp]) -> TrackedApp:
+        app = custom_app(process, [process], [], any_window=False)
+        known = {**self._known_names(), **{k: a.name for k, a in chosen.items()}}
+        try:
+            return distinct_custom_key(app, known, self._tracked | set(chosen))
+        except InvalidRule:  # an own app of that very name is tracked: it is that one
+            return next(a for a in chosen.values() if a.name.casefold() == process.casefold())
+
+    def _known_names(self) -> dict[str, str]:
+        names = self._store.app_names()
+        for row in range(self.apps.count()):
+            own = self.apps.item(row).data(APP_ROLE)
+            if isinstance(own, TrackedApp):
+                names[own.key] = own.name
+        return names
+
+    def _pending(self) -> set[str]:
+        return {own.key for row in range(self.apps.count())
+                if isinstance(own := self.apps.item(row).data(APP_ROLE), TrackedApp)}
+
+    def _words(self, app: TrackedApp) -> str:
+        seen = recognition(app, self._platform)
+        system = PLATFORM_NAMES.get(self._platform, self._platform)
+        return f"On {system}, counted as {seen.counted}.\n{seen.not_counted}"
+
+    def _describe(self, item: QListWidgetItem | None) -> None:
+        """Under the list: how the current app is recognised here, and what it will not catch."""
+        if item is None:
+            self.how.setText("Choose an app to see how driftcheck recognises it here.")
+            return
+        self.how.setText(f"{item.text()}: {item.toolTip()}")
+
+    def _app_ticked(self, item: QListWidgetItem) -> None:
+        """A catalog app ticked or unticked: the same app among "Running now" follows."""
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            for row in range(self.running_list.count()):
+                other = self.running_list.item(row)
+                if other.data(APP_ROLE) == item.data(KEY_ROLE) \
+                        and other.flags() & Qt.ItemFlag.ItemIsUserCheckable:
+                    other.setCheckState(item.checkState())
+        finally:
+            self._syncing = False
+
+    def _running_ticked(self, item: QListWidgetItem) -> None:
+        """A running program that is a catalog app: ticking it ticks that app, never a second
+        app of the same name."""
+        if self._syncing:
+            return
+        key = item.data(APP_ROLE)
+        listed = self._find_item(key) if isinstance(key, str) else None
+        if listed is None:
+            return
+        self._syncing = True
+        try:
+            listed.setCheckState(item.checkState())
+        finally:
+            self._syncing = False
 
     def _show(self, label: QLabel, message: str) -> bool:
         label.setText(message)
@@ -347,3 +582,13 @@ class AppPicker(QWidget):
     def _clear_errors(self) -> None:
         for label in (self.name_error, self.process_error, self.title_error):
             label.setVisible(False)
+
+
+def _with_process(app: TrackedApp, process: str) -> TrackedApp:
+    """A catalog app also recognised by a program seen running here, unless its own rules
+    already catch that program (Replika on Linux has title rules only)."""
+    if Matcher([app], frozenset()).match(Foreground(process=process)) is not None:
+        return app
+    return TrackedApp(key=app.key, name=app.name,
+                      rules=(Rule(RuleKind.PROCESS, process), *app.rules),
+                      any_window_titles=app.any_window_titles, source=app.source)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from widget.core.catalog import Catalog
 from widget.errors import DriftcheckError
-from widget.ui.app_picker import AppPicker, AppStore, running_process_names
+from widget.ui.app_picker import AppPicker, AppStore, RunningApp, running_process_names
 from widget.ui.goals_dialog import GoalsForm, GoalStore
 
 FIRST_RUN_SETTING = "first_run_done"
@@ -66,7 +66,7 @@ class WelcomeDialog(QDialog):
     def __init__(self, store: AppsAndGoalsStore, catalog: Catalog,
                  now: Callable[[], datetime], *, first_run: bool = True,
                  platform: str | None = None,
-                 running: Callable[[], Iterable[str]] = running_process_names,
+                 running: Callable[[], Iterable[str | RunningApp]] = running_process_names,
                  tz: tzinfo | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._store = store
