@@ -122,7 +122,7 @@ def test_goals_for_one_app(run) -> None:  # type: ignore[no-untyped-def]
                                  "start."),
     (["--daily", "2h", "--weekly", "1h"], "The weekly limit is below one day at the daily "
                                           "limit; please raise it or lower the daily one."),
-    (["--daily=-5m"], "'-5m' is not a length of time; try 45m, 1h30m or 2h."),
+    (["--daily=-5m"], "A goal needs a positive length, not '-5m'; try 45m, 1h30m or 2h."),
     (["--daily", "soon"], "'soon' is not a length of time; try 45m, 1h30m or 2h."),
     (["--quiet", "23:00"], "'23:00' is not a span of quiet hours; try 23:00-06:00."),
     (["--quiet", "25:00-06:00"], "'25:00' is not a time of day; try 23:00."),
