@@ -1,0 +1,80 @@
+""""Is it counted now?" for real (issue 10 §3): `driftcheck apps check` reads the window in
+front on a real X server with the tracker's probe and rules; "Running now" lists the programs
+that own windows, by full name. The titles shown are never written to the data folder."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.xsession import XSession
+from widget.ui.app_picker import running_process_names
+
+pytestmark = [pytest.mark.e2e, pytest.mark.x11]
+
+KIRA_TITLE = "Talking with Kira 5d1e"
+TAB_TITLE = "Evening chat 8c2f - Replika — Mozilla Firefox"
+WINDOW_TITLE = "Replika 0a7b"  # a window that names Replika but is no browser
+SECRETS = [b"5d1e", b"8c2f", b"0a7b"]
+
+
+def check(run_driftcheck, data: Path, *args: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+    return run_driftcheck("--data-dir", str(data), "apps", "check", "--wait", "0", *args)
+
+
+def test_apps_check_says_what_is_in_front_and_which_app_it_counts_as(  # type: ignore[no-untyped-def]
+        screen_on_failure: XSession, run_driftcheck, tmp_path: Path) -> None:
+    xs = screen_on_failure
+    data = tmp_path / "data"
+    run_driftcheck("--data-dir", str(data), "apps", "add", "--name", "Kira", "--process",
+                   "kira-chat")
+    run_driftcheck("--data-dir", str(data), "apps", "add", "Replika")
+
+    kira = xs.spawn("kira-chat", KIRA_TITLE)
+    xs.activate(kira)
+    found = json.loads(check(run_driftcheck, data, "--json").stdout)
+    assert found["probe"] == "x11" and found["sees_window_in_front"] is True
+    assert found["front"]["process"] == "kira-chat"
+    assert found["front"]["title"] == KIRA_TITLE  # on screen, for the person to see
+    assert found["counts_as"] == {"id": "custom-kira", "name": "Kira"}
+
+    tab = xs.spawn("firefox", TAB_TITLE)  # a browser window: the catalog's title rule applies
+    xs.activate(tab)
+    words = check(run_driftcheck, data).stdout
+    assert f'In front now: a browser tab of the program "firefox" titled "{TAB_TITLE}"' in words
+    assert "It counts as Replika." in words
+
+    # On Linux Replika is only a browser tab: a window of another program is not counted,
+    # and the check says so rather than leaving the person to find 0 s at the end of the day.
+    window = xs.spawn("replika-desktop", WINDOW_TITLE)
+    xs.activate(window)
+    found = json.loads(check(run_driftcheck, data, "--json").stdout)
+    assert found["front"]["process"] == "replika-desktop"
+    assert found["front"]["in_browser"] is False
+    assert found["counts_as"] is None
+    assert "not counted" in found["words"][-1]
+
+    for file in data.rglob("*"):  # the log and the database never hold a title
+        if file.is_file():
+            content = file.read_bytes()
+            assert not any(secret in content for secret in SECRETS), file.name
+
+
+def test_running_now_lists_window_owners_by_full_name(screen_on_failure: XSession,
+                                                      tmp_path: Path) -> None:
+    xs = screen_on_failure
+    long_name = "kira-companion-window"  # 21 characters; the kernel's comm keeps 15
+    xs.spawn(long_name, "Kira")
+    helper = subprocess.Popen(["timeout", "600", "sleep", "600"], env=xs.env)
+    try:
+        found = running_process_names(xs.env)
+    finally:
+        helper.kill()
+        helper.wait()
+    names = {app.process for app in found}
+    assert long_name in names
+    assert long_name[:15] not in names
+    assert not names & {"timeout", "sleep", "Xvfb", "openbox"}
