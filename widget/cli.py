@@ -190,11 +190,14 @@ def build_parser() -> argparse.ArgumentParser:
                                             "same kind)")
     gset.add_argument("--app", metavar="ID",
                       help="a goal for one tracked app (default: all tracked apps together)")
-    gset.add_argument("--daily", metavar="TIME", help="at most this much a day, like 45m")
+    gset.add_argument("--daily", metavar="TIME",
+                      help="at most this much a day, like 45m, 1h30m, 1.5h or 90s")
     gset.add_argument("--weekly", metavar="TIME", help="at most this much a week, like 5h")
     gset.add_argument("--quiet", metavar="HH:MM-HH:MM",
                       help="quiet hours, like 23:00-06:00")
-    gset.add_argument("--session", metavar="TIME", help="the longest session, like 1h")
+    gset.add_argument("--session", metavar="TIME",
+                      help="the longest session, like 1h (a break of 5 minutes ends a session; "
+                           "its length is the time counted in it)")
     glist = goals_sub.add_parser("list", help="the goals you set")
     glist.add_argument("--json", action="store_true")
     gclear = goals_sub.add_parser("clear", help="remove goals (all, or those you name)")
