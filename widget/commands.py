@@ -6,9 +6,7 @@ import argparse
 import json
 import logging
 import os
-import signal
 import sys
-import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +23,6 @@ if TYPE_CHECKING:
     from widget.core.goals import Goal
     from widget.core.report import WeekReport
     from widget.store.db import Store
-    from widget.store.resident import ResidentStore
 
 log = logging.getLogger(__name__)
 
@@ -93,58 +90,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def track(args: argparse.Namespace) -> int:
-    """Track in the foreground until Ctrl-C, holding the data folder's tracking lock."""
-    from widget.store.resident import open_for_tracking
-    from widget.traces import take_tracking_lock
+    """`driftcheck track`: widget.track_cli."""
+    from widget.track_cli import track as run_track
 
-    store = open_for_tracking(prepare_data_dir(args) / DB_NAME)  # refusals come first
-    try:
-        lock = take_tracking_lock(store.path.parent)
-    except BaseException:
-        store.close()
-        raise
-    if lock is None:
-        store.close()
-        raise UsageError("driftcheck is already tracking this folder (the tray app, or "
-                         "another `driftcheck track`); each second is counted once, so this "
-                         "one stops here.")
-    try:
-        return _track(args, store)
-    finally:
-        if lock >= 0:
-            os.close(lock)  # closing lets the lock go
-
-
-def _track(args: argparse.Namespace, store: ResidentStore) -> int:
-    from widget.tracking import Tracker
-
-    tell_set_aside(store.path.parent)
-    options = Options.from_settings(store.all_settings())
-    overrides = {}
-    if args.interval is not None:
-        overrides["sample_interval"] = args.interval
-    if args.idle_after is not None:
-        overrides["idle_after"] = args.idle_after
-    options = Options(**{**_as_dict(options), **overrides})
-    stopping = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stopping.set())
-    tracker = Tracker(store, options)
-    if not store.list_apps():
-        print("driftcheck: you are not tracking any apps yet, so nothing will count; "
-              "`driftcheck apps catalog` lists the ones driftcheck knows.", file=sys.stderr)
-    tracker.start()
-    try:
-        while not stopping.wait(1.0):
-            pass
-    finally:
-        tracker.stop()
-        store.close()
-    return 0
-
-
-def _as_dict(options: Options) -> dict[str, float]:
-    return {k: getattr(options, k) for k in SPECS}
+    return run_track(args)
 
 
 def apps(args: argparse.Namespace) -> int:

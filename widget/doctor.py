@@ -66,21 +66,32 @@ def _probe(env: Mapping[str, str], advice: list[str]) -> dict[str, Any]:
     return result
 
 
-def how_time_counts(approximate: bool, idle_known: bool) -> str:
+def how_time_counts(approximate: bool, idle_known: bool, idle_after: float | None = None
+                    ) -> str:
     """The one sentence on what counts on this machine: which app is in front (or only which
-    runs) and whether stepping away stops the count."""
+    runs) and whether stepping away stops the count (after `idle_after` seconds, when given).
+    `driftcheck track` says it too when it starts."""
     if not approximate and idle_known:
         return ("Time counts while a tracked app is the window in front and you are at the "
-                "computer; it stops when you step away.")
+                f"computer; it stops {_after(idle_after)}.")
     if not approximate:
         return ("Time counts while a tracked app is the window in front, even when you step "
                 "away: this desktop does not say how long you have been idle.")
     if idle_known:
         return ("This desktop does not say which window is in front, so time counts while a "
-                "tracked app runs and you are at the computer: an approximation.")
+                "tracked app runs and you are at the computer (it stops "
+                f"{_after(idle_after)}): an approximation.")
     return ("This desktop says neither which window is in front nor how long you have been "
             "idle, so time counts while a tracked app runs, even when you step away: an "
             "approximation.")
+
+
+def _after(idle_after: float | None) -> str:
+    from widget.core.format import duration
+
+    if idle_after is None:
+        return "when you step away"
+    return f"after {duration(idle_after)} without keyboard or mouse"
 
 
 # What a probe's notes say about the window in front and idle time, which `how_time_counts`

@@ -118,7 +118,8 @@ def test_files_are_owner_only(tmp_path: Path) -> None:
 
 def test_the_tracking_path_does_not_load_sqlalchemy() -> None:
     """The tracker runs all day: SQLAlchemy alone would be ~25 MB of its memory."""
-    code = ("import sys, widget.commands, widget.tracking, widget.store.resident, "
+    code = ("import sys, widget.commands, widget.track_cli, widget.doctor, widget.tracking, "
+            "widget.store.resident, "
             "widget.probes.choose, widget.probes.x11; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('sqlalchemy', 'PySide6')))")
