@@ -5,10 +5,14 @@ that own windows, by full name. The titles shown are never written to the data f
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
 import pytest
+
+# The dialog below draws offscreen; the probe it uses reads the real X server (xs.env).
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from tests.e2e.xsession import XSession
 from widget.ui.app_picker import running_process_names
@@ -78,3 +82,33 @@ def test_running_now_lists_window_owners_by_full_name(screen_on_failure: XSessio
     assert long_name in names
     assert long_name[:15] not in names
     assert not names & {"timeout", "sleep", "Xvfb", "openbox"}
+
+
+def test_the_dialogs_check_reads_the_real_window_in_front(  # type: ignore[no-untyped-def]
+        screen_on_failure: XSession, qtbot, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The apps dialog's own check (its default, as in the tray app), on the X server."""
+    from PySide6.QtCore import Qt
+
+    from widget.catalog_data import load_catalog
+    from widget.store import Store
+    from widget.ui.app_picker import AppPicker
+
+    xs = screen_on_failure
+    monkeypatch.setenv("DISPLAY", xs.display)  # the tray app's own environment
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    store = Store.open(tmp_path / "db.sqlite3")
+    try:
+        picker = AppPicker(store, load_catalog(), "linux", lambda: [], countdown_s=0)
+        qtbot.addWidget(picker)
+        picker.load()
+        [replika] = picker.apps.findItems("Replika", Qt.MatchFlag.MatchExactly)
+        replika.setCheckState(Qt.CheckState.Checked)  # ticked, not yet saved
+        xs.activate(xs.spawn("firefox", TAB_TITLE))
+        with qtbot.waitSignal(picker.count_check.checked, timeout=15000) as seen:
+            picker.count_check.button.click()
+        assert seen.args[0].probe == "x11"
+        answer = picker.count_check.answer.text()
+        assert f'titled "{TAB_TITLE}"' in answer and "It counts as Replika." in answer
+    finally:
+        store.close()
