@@ -33,7 +33,8 @@ def test_the_start_names_the_apps_and_says_how_time_counts() -> None:
 
 def test_the_stop_says_how_long_it_ran_and_what_it_counted_adding_up() -> None:
     names = {"replika": "Replika", "nomi": "Nomi"}
-    assert stopped_words(3725, {}, names) == "Stopped after 1 h 2 min; nothing was counted this time."
+    assert stopped_words(3725, {}, names) == \
+        "Stopped after 1 h 2 min; nothing was counted this time."
     assert stopped_words(90, {"nomi": 0.0}, names).endswith("nothing was counted this time.")
     assert stopped_words(600, {"replika": 48.7}, names) == \
         "Stopped after 10 min; counted 48 s for Replika."
