@@ -60,8 +60,9 @@ def _probe(env: Mapping[str, str], advice: list[str]) -> dict[str, Any]:
     if info.name == "null":  # its note says why nothing can be counted
         result["counts"] = "Nothing can be counted here: driftcheck cannot see which apps run."
     else:
-        result["counts"] = how_time_counts(approximate, idle_known)
-        advice.append(result["counts"])
+        counts = how_time_counts(approximate, idle_known)
+        result["counts"] = counts
+        advice.append(counts)
     advice.extend(n for n in dict.fromkeys(info.notes) if not _restates_counting(n))
     return result
 
