@@ -10,6 +10,7 @@ import argparse
 import shutil
 import sys
 import textwrap
+import unicodedata
 from collections.abc import Sequence
 from time import sleep
 
@@ -85,7 +86,7 @@ def _table(rows: Sequence[tuple[str, str, TrackedApp]], platform: str,
            own_word: str | None) -> None:
     """ID, NAME and how the app is counted, wrapped to the terminal; "Not counted" beneath."""
     id_width = max([len(key) for key, _, _ in rows] + [2])
-    name_width = min(24, max([len(name) for _, name, _ in rows] + [4]))
+    name_width = min(24, max([_width(name) for _, name, _ in rows] + [4]))
     width = max(60, shutil.get_terminal_size((100, 24)).columns)
     indent = " " * (id_width + name_width + 4)
     text_width = max(30, width - len(indent))
@@ -95,10 +96,16 @@ def _table(rows: Sequence[tuple[str, str, TrackedApp]], platform: str,
         counted = seen.counted + (f" ({own_word})" if own_word and app.source != "catalog"
                                   else "")
         first, *rest = textwrap.wrap(counted, text_width) or [""]
-        shown = name if len(name) <= name_width else name[:name_width - 1] + "…"
-        print(f"{key:<{id_width}}  {shown:<{name_width}}  {first}")
+        shown = name if _width(name) <= name_width else name[:name_width - 1] + "…"
+        padding = " " * (name_width - _width(shown))
+        print(f"{key:<{id_width}}  {shown}{padding}  {first}")
         for line in rest + textwrap.wrap(seen.not_counted, text_width):
             print(indent + line)
+
+
+def _width(text: str) -> int:
+    """Columns a terminal gives `text`: wide characters (emoji, CJK) take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def _recognised_json(app: TrackedApp, platform: str) -> dict[str, str]:
