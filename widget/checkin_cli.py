@@ -155,16 +155,17 @@ def history(args: argparse.Namespace) -> int:
         return 0
     print("Your check-ins, oldest first:")
     width = max([3] + [len(str(k.id)) for k in kept])
-    print(f"  {'No.':>{width}}  {'Date':<14}  Answer")
+    print(f"  {'No.':>{width}}  {'Date':<20}  Answer")
     for k in kept:
         moment = (k.checkin.answered or k.checkin.asked).astimezone(tz)
-        line = f"  {k.id:>{width}}  {moment:%a %Y-%m-%d}  {answer_words(k.checkin.answer)}"
+        line = (f"  {k.id:>{width}}  {moment:%a %Y-%m-%d %H:%M}  "
+                f"{answer_words(k.checkin.answer)}")
         if k.checkin.note and not args.notes:
             line += "  (with a note)"
         print(line)
         if k.checkin.note and args.notes:
             for text in k.checkin.note.splitlines() or [""]:
-                print(f"  {'':>{width}}  {'':<14}  | {printable(text)}")
+                print(f"  {'':>{width}}  {'':<20}  | {printable(text)}")
     if not args.notes and any(k.checkin.note for k in kept):
         print("Notes stay hidden; `driftcheck checkin history --notes` shows them.")
     print("`driftcheck checkin change DATE N` changes an answer; `driftcheck checkin delete "
@@ -190,6 +191,9 @@ def find(kept: list[KeptCheckin], which: str, today: date, tz: tzinfo) -> KeptCh
     from widget.cli import printable
 
     text = which.strip().lower()
+    weekday, _, rest = text.partition(" ")
+    if len(weekday) == 3 and weekday.isalpha() and rest:  # "Fri 2026-12-04", as history shows
+        text = rest.strip()
     if text.isascii() and text.isdigit():
         number = text.lstrip("0") or "0"  # compared as text: no 5,000-digit int is made
         for k in kept:

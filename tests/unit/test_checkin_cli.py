@@ -198,3 +198,11 @@ def test_the_help_says_how_a_checkin_is_named(run) -> None:  # type: ignore[no-u
     result = run("checkin", "--help")
     assert "2026-12-04, today, yesterday" in result.out
     assert "history" in result.out and "change" in result.out and "delete" in result.out
+
+
+def test_the_date_may_be_typed_as_history_shows_it(run, data: Path) -> None:  # type: ignore[no-untyped-def]
+    _keep(data, Checkin(NOON, NOON, 4))
+    shown = NOON.astimezone(local_zone()).strftime("%a %Y-%m-%d")
+    assert shown in run("checkin", "history").out
+    assert run("checkin", "change", shown, "1").code == 0
+    assert [c.answer for c in _kept(data)] == [1]
