@@ -51,6 +51,9 @@ def track(args: argparse.Namespace) -> int:
 
 def _track(args: argparse.Namespace, store: ResidentStore) -> int:
     from widget.core.days import seconds_by_app
+    from widget.core.options import instant_from_setting
+    from widget.core.standing import paused_words
+    from widget.localzone import local_zone
     from widget.tracking import Tracker
 
     tell_set_aside(store.path.parent)
@@ -76,13 +79,23 @@ def _track(args: argparse.Namespace, store: ResidentStore) -> int:
         print("driftcheck: you are not tracking any apps yet, so nothing will count; "
               "`driftcheck apps catalog` lists the ones driftcheck knows.", file=sys.stderr)
     began, clock_began = datetime.now(UTC), time.monotonic()
+    # A pause chosen in the tray app holds here too, so that `status` stays true.
+    paused_until = instant_from_setting(store.get_setting("tracker.paused_until"))
+    paused = paused_words(paused_until, began, local_zone())
+    if paused:
+        tracker.pause()
     tracker.start()
     info = tracker.probe.info()
     say(started_words([a.name for a in apps], info.name, info.measure.value == "approximate",
                       info.idle_source is not None, options))
+    if paused:
+        say(paused)
     try:
         while not stopping.wait(1.0):
-            pass
+            if paused and paused_until is not None and datetime.now(UTC) >= paused_until:
+                paused = None
+                tracker.resume()
+                say("The pause you chose has ended; counting again.")
     finally:
         tracker.stop()
         try:

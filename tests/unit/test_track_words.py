@@ -10,9 +10,11 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from widget.core.options import Options
+from widget.core.options import Options, instant_to_setting
+from widget.store import Store
 from widget.track_cli import started_words, stopped_words
 
 REPO = Path(__file__).resolve().parents[2]
@@ -63,7 +65,10 @@ def _wait(predicate, timeout: float, what: str) -> None:  # type: ignore[no-unty
         time.sleep(0.05)
 
 
-def test_a_real_tracker_says_it_started_and_what_it_counted(tmp_path: Path) -> None:
+def _tracker(tmp_path: Path, paused_for: timedelta | None = None
+             ) -> tuple[Path, subprocess.Popen[str], subprocess.Popen[bytes]]:
+    """The data folder, `driftcheck track --interval 1` without a display (the process
+    fallback probe), and a running process named kira-test that it tracks."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("DISPLAY", "WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS")}
     env["PYTHONPATH"] = str(REPO)
@@ -71,11 +76,51 @@ def test_a_real_tracker_says_it_started_and_what_it_counted(tmp_path: Path) -> N
     driftcheck = [sys.executable, "-m", "widget", "--data-dir", str(data)]
     subprocess.run([*driftcheck, "apps", "add", "--name", "Kira", "--process", "kira-test"],
                    env=env, check=True, capture_output=True)
+    if paused_for is not None:  # as the tray app's "Pause tracking" leaves it
+        store = Store.open(data / "driftcheck.sqlite3")
+        try:
+            store.set_setting("tracker.paused_until",
+                              instant_to_setting(datetime.now(UTC) + paused_for))
+        finally:
+            store.close()
     app = tmp_path / "kira-test"
     app.symlink_to("/bin/sleep")  # a running process named kira-test: the tracked app
     running = subprocess.Popen([str(app), "600"])
     tracker = subprocess.Popen([*driftcheck, "track", "--interval", "1"], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return data, tracker, running
+
+
+def _end(tracker: subprocess.Popen[str], running: subprocess.Popen[bytes]) -> None:
+    if tracker.poll() is None:
+        tracker.kill()
+        tracker.wait()
+    running.kill()
+    running.wait()
+
+
+def test_a_pause_chosen_in_the_tray_holds_in_track_until_its_time(tmp_path: Path) -> None:
+    data, tracker, running = _tracker(tmp_path, paused_for=timedelta(seconds=3))
+    try:
+        assert tracker.stdout is not None
+        said = [tracker.stdout.readline() for _ in range(4)]
+        assert said[3].startswith("Tracking is paused until "), said
+        ended = tracker.stdout.readline()
+        assert ended == "The pause you chose has ended; counting again.\n"
+        # Paused for 3 s: a tracker that ignored it would have counted about 3000 ms by now;
+        # at most the first sample after the pause may have been written meanwhile.
+        assert _counted_ms(data / "driftcheck.sqlite3") < 1000
+        _wait(lambda: _counted_ms(data / "driftcheck.sqlite3") >= 1000, 30, "1 s counted")
+        tracker.send_signal(signal.SIGINT)
+        rest, err = tracker.communicate(timeout=30)
+    finally:
+        _end(tracker, running)
+    assert tracker.returncode == 0, err
+    assert "for Kira." in rest
+
+
+def test_a_real_tracker_says_it_started_and_what_it_counted(tmp_path: Path) -> None:
+    data, tracker, running = _tracker(tmp_path)
     try:
         assert tracker.stdout is not None
         started = [tracker.stdout.readline() for _ in range(3)]  # said at once, not at exit
@@ -87,11 +132,7 @@ def test_a_real_tracker_says_it_started_and_what_it_counted(tmp_path: Path) -> N
         tracker.send_signal(signal.SIGINT)
         rest, err = tracker.communicate(timeout=30)
     finally:
-        if tracker.poll() is None:
-            tracker.kill()
-            tracker.wait()
-        running.kill()
-        running.wait()
+        _end(tracker, running)
     assert tracker.returncode == 0, err
     assert err == ""
     assert re.fullmatch(r"Stopped after \d+ s; counted \d+ s for Kira\.\n", rest), rest

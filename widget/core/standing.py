@@ -15,7 +15,6 @@ from widget.core.days import day_window
 from widget.core.format import duration, percent_of, used_of
 from widget.core.goals import Goal, GoalKind
 from widget.core.model import Interval
-from widget.core.report import quiet_share
 from widget.core.usage import UsageNow
 
 ALL_APPS = "all apps together"
@@ -71,6 +70,9 @@ def _standing(goal: Goal, usage: UsageNow, intervals: list[Interval], names: Map
         return GoalStanding(goal, who, used, reached, words)
     if goal.kind is GoalKind.QUIET_HOURS and goal.quiet_start is not None \
             and goal.quiet_end is not None:
+        # Here, not at the top: `driftcheck track` reads `paused_words` and runs all day.
+        from widget.core.report import quiet_share
+
         start, _ = day_window(usage.day, tz, day_start_hour)
         window = (start, usage.now)
         mine = [iv for iv in intervals if goal.app is None or iv.app == goal.app]
@@ -106,8 +108,7 @@ def paused_words(until: datetime | None, now: datetime, tz: tzinfo) -> str | Non
         when = f"tomorrow, {end:%H:%M}"
     else:
         when = f"{end:%a %d %b}, {end:%H:%M}"
-    return (f"Tracking is paused until {when}, as you chose; nothing counts until then "
-            "(Resume in the tray menu ends it sooner).")
+    return f"Tracking is paused until {when}, as you chose; nothing counts until then."
 
 
 def _clock(minute_of_day: int) -> str:
