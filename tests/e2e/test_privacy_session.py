@@ -56,7 +56,14 @@ from tests.e2e.test_notify_dunst import NotificationDesktop, _notify_call
 from tests.e2e.test_notify_dunst import desktop as desktop  # the fixture
 from tests.e2e.test_tray_x11 import geometry, pixels, ring_pixels
 from tests.e2e.test_tray_x11 import trayer as trayer  # the fixture
-from tests.e2e.xsession import ActivePerson, XSession, wait_for
+from tests.e2e.xsession import (
+    ActivePerson,
+    XSession,
+    end_pid,
+    end_process,
+    program_pid,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]
 
@@ -235,13 +242,8 @@ def visible_windows(xs: XSession, pid: int, name: str = "") -> list[str]:
 
 
 def tray_pid(strace: subprocess.Popen[bytes]) -> int:
-    """The tray app's own process (strace's child)."""
-    def child() -> int | None:
-        kids = psutil.Process(strace.pid).children()
-        return kids[0].pid if kids else None
-
-    pid: int = wait_for(child, 15, "the tray app to start under strace")
-    return pid
+    """The tray app's own process: strace's child that runs audited.py (see program_pid)."""
+    return program_pid(strace, [sys.executable, str(AUDITED)])
 
 
 def test_a_whole_session_sends_nothing_keeps_no_title_and_wipe_leaves_nothing(
@@ -316,14 +318,13 @@ def test_a_whole_session_sends_nothing_keeps_no_title_and_wipe_leaves_nothing(
         xs.xdotool("key", "Return")
         wait_for(lambda: visible_windows(xs, pid, "your weeks"), 30, "the dashboard window")
 
+        assert tray.poll() is None and psutil.pid_exists(pid), \
+            f"the tray app ended by itself: {tray_err.read_text()}"
         os.kill(pid, signal.SIGTERM)
         assert tray.wait(timeout=30) == 0, tray_err.read_text()
-    finally:
-        if tray.poll() is None:
-            if pid:
-                os.kill(pid, signal.SIGKILL)
-            tray.kill()
-            tray.wait(timeout=10)
+    finally:  # never raises over the failure above, whatever already ended
+        end_pid(pid)
+        end_process(tray)
     assert '"event": "stopped"' in (data / "driftcheck.log").read_text()
 
     # What was tracked: both tracked windows, and nothing of the two others.

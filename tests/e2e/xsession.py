@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import psutil
 
 TOOLS = ("Xvfb", "openbox", "xdotool", "xterm", "xprop", "xdpyinfo")
 
@@ -94,12 +99,9 @@ class XSession:
 
     def close_windows(self) -> None:
         for proc in self.procs:
-            proc.terminate()
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            with contextlib.suppress(OSError):
+                proc.terminate()
+        stop_processes(self.procs)
         self.procs.clear()
 
 
@@ -187,11 +189,51 @@ def start_session(tmp: Path, number: int | None = None
     return session, [wm, xvfb]
 
 
+def program_pid(parent: subprocess.Popen[Any], argv: list[str], timeout: float = 15) -> int:
+    """The pid of the child of `parent` (a wrapper such as strace) that runs `argv`.
+
+    Not simply its first child: strace forks short-lived children of its own first, to test
+    what the kernel offers (PTRACE_SEIZE, seccomp), and the child that will run the program
+    shows strace's command line until it execs. Taking the first child seen sometimes took one
+    of those, already gone: the tray menu was then looked for among the windows of a process
+    that had none, and killing it raised ProcessLookupError."""
+    def runs_argv() -> int | None:
+        if parent.poll() is not None:
+            raise AssertionError(f"{argv[:2]} ended before it could be seen running")
+        with contextlib.suppress(psutil.Error):
+            for kid in psutil.Process(parent.pid).children():
+                with contextlib.suppress(psutil.Error):
+                    if kid.cmdline()[:len(argv)] == argv:
+                        return int(kid.pid)
+        return None
+
+    pid: int = wait_for(runs_argv, timeout, f"{' '.join(argv[:2])} to start")
+    return pid
+
+
+def end_process(proc: subprocess.Popen[Any], timeout: float = 5) -> None:
+    """Stop `proc` if it still runs (SIGTERM, then SIGKILL) and reap it. Never raises: teardown
+    code runs after a failure, and must not put its own error in the failure's place."""
+    try:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=timeout)
+    except (OSError, subprocess.SubprocessError):  # already gone, or stuck past SIGKILL
+        pass
+
+
+def end_pid(pid: int) -> None:
+    """SIGKILL a process that is not our child (the program under strace), if it still runs."""
+    if pid > 0:
+        with contextlib.suppress(OSError):  # ProcessLookupError: it had already ended
+            os.kill(pid, signal.SIGKILL)
+
+
 def stop_processes(procs: list[subprocess.Popen[bytes]]) -> None:
+    """Stop each of `procs` in turn (each one whatever became of the ones before)."""
     for proc in procs:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        end_process(proc)
