@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from widget.core.format import (apportion, duration, durations_with_total, percent_of,
+from widget.core.format import (about, apportion, duration, durations_with_total, percent_of,
                                 shown_seconds, used_of)
 
 
@@ -71,3 +71,12 @@ def test_apportioned_parts_always_sum_to_the_shown_total(parts: list[float]) -> 
     # no part moves by a whole unit or more from what it was
     step = 1 if sum(parts) < 600 else 60
     assert all(abs(value - part) < step for value, part in zip(shown, parts))
+
+
+@pytest.mark.parametrize(("seconds", "said"), [
+    (0, "0 min"), (252, "4 min 12 s"), (600, "10 min"), (1740, "30 min"), (3580, "1 h"),
+    (3 * 3600 - 200, "3 h"), (2 * 3600 + 35 * 60, "2 h 30 min"), (6 * 3600 + 50 * 60, "7 h"),
+    (12.4 * 3600, "12 h"),
+])
+def test_about_rounds_to_a_figure_said_in_a_sentence(seconds: float, said: str) -> None:
+    assert about(seconds) == said

@@ -107,3 +107,14 @@ def durations_with_total(parts: Sequence[float]) -> tuple[list[str], str]:
     shown, total = apportion(parts)
     step = unit_for(total)
     return [duration(value, unit=step) for value in shown], duration(total, unit=step)
+
+
+def about(seconds: float) -> str:
+    """A rounded figure for 'about ...' in a sentence: to the nearest 5 min under an hour,
+    the nearest half hour under ten hours, the nearest hour from there ('about 3 h',
+    'about 2 h 30 min'); under ten minutes as `duration` says it."""
+    value = _seconds(seconds)
+    if value < MINUTES_FROM:
+        return duration(value)
+    step = 300 if value < 3600 else 1800 if value < 36000 else 3600
+    return duration(max(step, round(value / step) * step))
