@@ -112,15 +112,15 @@ def test_goals_for_one_app(run) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize(("argv", "sentence"), [
-    (["--daily", "0"], "Please choose a limit above zero."),
-    (["--daily", "0m", "--weekly", "5h"], "Please choose a limit above zero."),
-    (["--session", "0h"], "Please choose a limit above zero."),
-    (["--daily", "25h"], "A day has 24 hours; please choose a limit within it."),
-    (["--session", "24h1m"], "A day has 24 hours; please choose a limit within it."),
-    (["--weekly", "169h"], "A week has 168 hours; please choose a limit within it."),
+    (["--daily", "0"], "Please choose a goal above zero."),
+    (["--daily", "0m", "--weekly", "5h"], "Please choose a goal above zero."),
+    (["--session", "0h"], "Please choose a goal above zero."),
+    (["--daily", "25h"], "A day has 24 hours; please choose a goal within it."),
+    (["--session", "24h1m"], "A day has 24 hours; please choose a goal within it."),
+    (["--weekly", "169h"], "A week has 168 hours; please choose a goal within it."),
     (["--quiet", "23:00-23:00"], "Quiet hours need to end at a different time than they "
                                  "start."),
-    (["--daily", "2h", "--weekly", "1h"], "The weekly limit is below one day at the daily "
+    (["--daily", "2h", "--weekly", "1h"], "The weekly goal is below one day at the daily "
                                           "limit; please raise it or lower the daily one."),
     (["--daily=-5m"], "A goal needs a positive length, not '-5m'; try 45m, 1h30m or 2h."),
     (["--daily", "soon"], "'soon' is not a length of time; try 45m, 1h30m or 2h."),
@@ -145,7 +145,7 @@ def test_a_weekly_goal_below_the_stored_daily_one_is_refused(  # type: ignore[no
     assert run("goals", "set", "--daily", "2h").code == 0
     result = run("goals", "set", "--weekly", "90m")
     assert result.code == 1
-    assert "The weekly limit is below one day" in one_error_line(result.err)
+    assert "The weekly goal is below one day" in one_error_line(result.err)
     assert [g["kind"] for g in goals_json(run)] == ["daily"]
 
 

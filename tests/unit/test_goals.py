@@ -53,7 +53,7 @@ def test_the_edges_that_are_fine(goal: Goal) -> None:
 
 def test_a_weekly_limit_below_one_day_at_the_daily_one() -> None:
     daily = Goal(GoalKind.DAILY, limit_seconds=2 * H)
-    with pytest.raises(InvalidGoal, match="weekly limit is below one day") as caught:
+    with pytest.raises(InvalidGoal, match="weekly goal is below one day") as caught:
         check_goals([daily, Goal(GoalKind.WEEKLY, limit_seconds=H)])
     assert caught.value.field == "limit"
     # Equal is fine, and another app's daily limit does not count.

@@ -59,18 +59,18 @@ def check_goal(goal: Goal) -> Goal:
         return goal
     limit = goal.limit_seconds
     if limit is None or limit <= 0:
-        raise InvalidGoal("limit", "Please choose a limit above zero.")
+        raise InvalidGoal("limit", "Please choose a goal above zero.")
     if goal.kind is GoalKind.WEEKLY:
         if limit > WEEK_S:
-            raise InvalidGoal("limit", "A week has 168 hours; please choose a limit within it.")
+            raise InvalidGoal("limit", "A week has 168 hours; please choose a goal within it.")
     elif limit > DAY_S:
-        raise InvalidGoal("limit", "A day has 24 hours; please choose a limit within it.")
+        raise InvalidGoal("limit", "A day has 24 hours; please choose a goal within it.")
     return goal
 
 
 def check_goals(goals: Sequence[Goal]) -> list[Goal]:
     """The whole set, checked together: each goal alone, one goal per kind and app, and a
-    weekly limit that leaves room for at least one day at the daily limit."""
+    weekly goal that leaves room for at least one day at the daily goal."""
     seen: dict[str, Goal] = {}
     for goal in goals:
         check_goal(goal)
@@ -83,7 +83,7 @@ def check_goals(goals: Sequence[Goal]) -> list[Goal]:
         daily = seen.get(Goal(GoalKind.DAILY, goal.app).key)
         if daily is not None and daily.limit_seconds is not None \
                 and goal.limit_seconds is not None and goal.limit_seconds < daily.limit_seconds:
-            raise InvalidGoal("limit", "The weekly limit is below one day at the daily limit; "
+            raise InvalidGoal("limit", "The weekly goal is below one day at the daily goal; "
                                        "please raise it or lower the daily one.")
     return list(goals)
 
