@@ -121,7 +121,7 @@ def test_goals_for_one_app(run) -> None:  # type: ignore[no-untyped-def]
     (["--quiet", "23:00-23:00"], "Quiet hours need to end at a different time than they "
                                  "start."),
     (["--daily", "2h", "--weekly", "1h"], "The weekly goal is below one day at the daily "
-                                          "limit; please raise it or lower the daily one."),
+                                          "goal; please raise it or lower the daily one."),
     (["--daily=-5m"], "A goal needs a positive length, not '-5m'; try 45m, 1h30m or 2h."),
     (["--daily", "soon"], "'soon' is not a length of time; try 45m, 1h30m or 2h."),
     (["--quiet", "23:00"], "'23:00' is not a span of quiet hours; try 23:00-06:00."),
