@@ -52,13 +52,40 @@ def test_the_first_page_says_what_is_kept_and_what_never_is(qtbot: QtBot,
     assert dialog.not_now_button.isVisible()
 
 
-def test_not_now_on_the_first_page_tracks_nothing_and_does_not_ask_again(
+def test_not_now_with_no_apps_brings_the_welcome_back_once_then_never(
         qtbot: QtBot, store: Store) -> None:
     dialog = open_welcome(qtbot, store)
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     assert not dialog.isVisible()
     assert store.list_apps() == []
+    assert not store.get_setting("first_run_done"), "Not now is not never: once more"
+    again = open_welcome(qtbot, store)
+    again.not_now_button.click()
     assert store.get_setting("first_run_done") is True
+
+
+def test_a_first_run_that_chose_apps_is_done_even_when_goals_get_not_now(
+        qtbot: QtBot, store: Store) -> None:
+    dialog = open_welcome(qtbot, store)
+    dialog.primary_button.click()
+    tick(dialog.picker.apps, "Kindroid")
+    dialog.primary_button.click()
+    dialog.not_now_button.click()
+    assert store.get_setting("first_run_done") is True
+
+
+def test_a_later_visit_does_not_read_like_the_first_run(qtbot: QtBot, store: Store) -> None:
+    store.replace_goals([])
+    dialog = open_welcome(qtbot, store, first_run=False)
+    assert dialog.windowTitle() == "driftcheck \u2014 Apps and goals"
+    assert dialog.not_now_button.text() == "Cancel"
+    tick(dialog.picker.apps, "Kindroid")
+    dialog.primary_button.click()
+    words = " ".join(label.text() for label in dialog.goals_page.findChildren(QLabel))
+    assert "Would you like to set yourself a goal?" not in words
+    first = open_welcome(qtbot, store)
+    assert first.windowTitle() == "driftcheck \u2014 Welcome"
+    assert first.not_now_button.text() == "Not now"
 
 
 def test_searching_kin_finds_kindroid_and_ticking_it_tracks_it(qtbot: QtBot,

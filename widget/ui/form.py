@@ -1,4 +1,5 @@
-"""Small pieces every dialog shares: quiet hint text and the message next to a field."""
+"""Small pieces every dialog shares: the title pattern, quiet hint text and the message next
+to a field."""
 
 from __future__ import annotations
 
@@ -6,6 +7,12 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel
 
 ERROR_STYLE = "color: #b3541e;"  # a warm orange-brown, readable on light and dark themes
+APP_TITLE = "driftcheck"
+
+
+def window_title(name: str | None = None) -> str:
+    """Every window's title, in one pattern: 'driftcheck — Settings' (the widget: 'driftcheck')."""
+    return f"{APP_TITLE} \u2014 {name}" if name else APP_TITLE
 
 
 def make_quiet(label: QLabel) -> QLabel:

@@ -2,7 +2,11 @@
 (if the person likes) goals. Every page has "Not now".
 
 With `first_run=False` the same dialog starts at the apps page: it is "Apps and goals..." from
-the tray menu.
+the tray menu (and "Choose apps..." while none are tracked), and it reads as a later visit: its
+goals page asks nothing, and its way out is "Cancel".
+
+"Not now" on a first run that chose no apps brings the welcome back once, at the next start;
+after that it stays away, and the tray menu and the widget offer "Choose apps..." instead.
 """
 
 from __future__ import annotations
@@ -26,9 +30,11 @@ from PySide6.QtWidgets import (
 from widget.core.catalog import Catalog
 from widget.errors import DriftcheckError
 from widget.ui.app_picker import AppPicker, AppStore, RunningApp, running_process_names
+from widget.ui.form import window_title
 from widget.ui.goals_dialog import GoalsForm, GoalStore
 
 FIRST_RUN_SETTING = "first_run_done"
+DEFERRED_SETTING = "welcome.deferred"  # "Not now" once, with no apps chosen: shown once more
 
 WELCOME_TEXT = """
 <h2>Welcome to driftcheck</h2>
@@ -51,6 +57,10 @@ APPS_TEXT = ("Which apps would you like driftcheck to count? Tick as many as you
              "change this any time from the tray menu.")
 GOALS_TEXT = ("Would you like to set yourself a goal? It is entirely up to you. driftcheck only "
               "mentions it, gently, when you get near one.")
+GOALS_LATER_TEXT = ("Your goals, for all tracked apps together or for one app. Each is "
+                    "optional; driftcheck only mentions one, gently, when you get near it.")
+APPS_LATER_TEXT = ("The apps driftcheck counts. Tick or untick as many as you like; what was "
+                   "counted so far stays.")
 
 
 class AppsAndGoalsStore(AppStore, GoalStore, Protocol):
@@ -60,8 +70,10 @@ class AppsAndGoalsStore(AppStore, GoalStore, Protocol):
 class WelcomeDialog(QDialog):
     """Pages: welcome (first run only), apps, goals. `apps_saved` tells whether the person
     saved a choice of apps; `goals_saved` whether goals (or "watch first") were saved.
-    On a first run, closing the dialog in any way stores "first_run_done", so the welcome is
-    not shown again at the next start (the tray menu's "Apps and goals..." opens it later)."""
+    On a first run, closing the dialog stores "first_run_done" once apps were chosen or this was
+    its second showing, so the welcome is not shown again at the next start (the tray menu's
+    "Choose apps..." / "Apps and goals..." opens it later); a first "Not now" with no apps
+    chosen keeps it for one more start."""
 
     def __init__(self, store: AppsAndGoalsStore, catalog: Catalog,
                  now: Callable[[], datetime], *, first_run: bool = True,
@@ -73,7 +85,7 @@ class WelcomeDialog(QDialog):
         self._first_run = first_run
         self.apps_saved = False
         self.goals_saved = False
-        self.setWindowTitle("Welcome to driftcheck" if first_run else "Apps and goals - driftcheck")
+        self.setWindowTitle(window_title("Welcome" if first_run else "Apps and goals"))
 
         intro = QLabel(WELCOME_TEXT)
         intro.setTextFormat(Qt.TextFormat.RichText)
@@ -87,7 +99,7 @@ class WelcomeDialog(QDialog):
         self.picker = AppPicker(store, catalog, platform, running)
         self.apps_page = QWidget()
         apps_layout = QVBoxLayout(self.apps_page)
-        apps_label = QLabel(APPS_TEXT)
+        apps_label = QLabel(APPS_TEXT if first_run else APPS_LATER_TEXT)
         apps_label.setWordWrap(True)
         apps_layout.addWidget(apps_label)
         apps_layout.addWidget(self.picker, 1)
@@ -95,7 +107,7 @@ class WelcomeDialog(QDialog):
         self.goals = GoalsForm(store, now, tz)
         self.goals_page = QWidget()
         goals_layout = QVBoxLayout(self.goals_page)
-        goals_label = QLabel(GOALS_TEXT)
+        goals_label = QLabel(GOALS_TEXT if first_run else GOALS_LATER_TEXT)
         goals_label.setWordWrap(True)
         goals_layout.addWidget(goals_label)
         goals_layout.addWidget(self.goals)
@@ -107,7 +119,8 @@ class WelcomeDialog(QDialog):
 
         self.back_button = QPushButton("Back")
         self.back_button.setAutoDefault(False)
-        self.not_now_button = QPushButton("Not now")
+        # "Not now" defers a first run; on a later visit leaving changes nothing: "Cancel".
+        self.not_now_button = QPushButton("Not now" if first_run else "Cancel")
         self.not_now_button.setAutoDefault(False)
         self.primary_button = QPushButton()
         self.primary_button.setDefault(True)
@@ -172,4 +185,7 @@ class WelcomeDialog(QDialog):
     def _store_first_run_done(self) -> None:
         # Closing must never fail; if the store refuses, the welcome shows again next time.
         with contextlib.suppress(DriftcheckError):
-            self._store.set_setting(FIRST_RUN_SETTING, True)
+            if self._store.list_apps() or self._store.get_setting(DEFERRED_SETTING):
+                self._store.set_setting(FIRST_RUN_SETTING, True)
+            else:
+                self._store.set_setting(DEFERRED_SETTING, True)
