@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCore import QTime
+from PySide6.QtWidgets import QCheckBox, QLabel
 from pytestqt.qtbot import QtBot
 
 from widget.core.goals import Goal, GoalKind
@@ -55,7 +56,7 @@ def test_a_zero_daily_limit_is_explained_next_to_it_and_nothing_is_stored(
     form.daily_on.setChecked(True)
     form.daily.set_seconds(0)
     dialog.save_button.click()
-    assert shown_errors(dialog) == {"daily": "Please choose a limit above zero."}
+    assert shown_errors(dialog) == {"daily": "Please choose a goal above zero."}
     assert dialog.isVisible(), "the dialog stays open so the person can fix it"
     assert store.list_goals() == []
 
@@ -71,7 +72,7 @@ def test_a_weekly_limit_below_the_daily_one_is_explained_next_to_the_weekly_limi
     dialog.save_button.click()
     errors = shown_errors(dialog)
     assert list(errors) == ["weekly"]
-    assert "weekly limit is below one day at the daily limit" in errors["weekly"]
+    assert "weekly goal is below one day at the daily goal" in errors["weekly"]
     assert store.list_goals() == []
 
 
@@ -137,7 +138,7 @@ def test_a_problem_in_another_apps_goals_is_shown_for_that_app(qtbot: QtBot,
     form.daily.set_seconds(3600)
     dialog.save_button.click()
     assert form.scope.currentText() == "Nomi"
-    assert shown_errors(dialog) == {"daily": "Please choose a limit above zero."}
+    assert shown_errors(dialog) == {"daily": "Please choose a goal above zero."}
     assert store.list_goals() == []
 
 
@@ -155,10 +156,32 @@ def test_watch_for_a_week_first_stores_the_day_and_no_limits(qtbot: QtBot,
     assert reopened.form.watch_first.isChecked()
 
 
-def test_not_now_stores_nothing(qtbot: QtBot, store: Store) -> None:
+def test_cancel_stores_nothing(qtbot: QtBot, store: Store) -> None:
     dialog = open_dialog(qtbot, store)
+    assert dialog.cancel_button.text() == "Cancel"  # it was "Not now", which meant Cancel
+    assert dialog.windowTitle() == "driftcheck \u2014 Goals"
     dialog.form.daily_on.setChecked(True)
-    dialog.not_now_button.click()
+    dialog.cancel_button.click()
     assert not dialog.isVisible()
     assert store.list_goals() == []
     assert store.get_setting("watch_first_since") is None
+
+
+def test_the_words_say_goal_and_quiet_hours_in_plain_words(qtbot: QtBot, store: Store) -> None:
+    dialog = open_dialog(qtbot, store)
+    labels = [w.text() for w in dialog.findChildren(QLabel)] + \
+        [w.text() for w in dialog.findChildren(QCheckBox)]
+    assert "Daily goal" in labels and "Weekly goal" in labels
+    assert not any("limit" in text.lower() for text in labels)
+    assert any("shown apart, and counts toward a notification" in text for text in labels)
+    assert not any("counts as over the goal" in text for text in labels)
+
+
+def test_with_goals_set_watch_for_a_week_first_is_not_offered_again(
+        qtbot: QtBot, store: Store) -> None:
+    first = open_dialog(qtbot, store)
+    assert first.form.watch_first.isVisible(), "the first time, watching first is a choice"
+    store.replace_goals([Goal(GoalKind.DAILY, None, limit_seconds=45 * 60)])
+    later = open_dialog(qtbot, store)
+    assert not later.form.watch_first.isVisible()
+    assert later.form.daily_on.isChecked()

@@ -1,4 +1,4 @@
-"""Goals the person sets themselves: daily and weekly limits, quiet hours, a longest session,
+"""Goals the person sets themselves: daily and weekly goals, quiet hours, a longest session,
 for all tracked apps together or for one app; or "Watch for a week first".
 
 Every goal is checked by `widget.core.goals` before anything is stored; a problem is shown next
@@ -33,9 +33,11 @@ from widget.core.goals import Goal, GoalKind, check_goal, check_goals
 from widget.core.model import TrackedApp
 from widget.errors import DriftcheckError, InvalidGoal
 from widget.localzone import local_zone
-from widget.ui.form import error_label, make_quiet
+from widget.ui.form import error_label, make_quiet, window_title
 
 ALL_APPS_LABEL = "All tracked apps"
+QUIET_HINT = ("Hours you would rather keep for yourself and others. Time in these hours is "
+              "shown apart, and counts toward a notification.")
 WATCH_FIRST_SETTING = "watch_first_since"
 
 Scope = str | None  # an app key, or None for all tracked apps together
@@ -115,12 +117,13 @@ class GoalsForm(QWidget):
         self.set_goals.setAccessibleName("Set goals now")
         self.watch_first = QRadioButton("Watch for a week first")
         self.watch_first.setAccessibleName("Watch for a week first")
+        self.watch_note = watch_note = QLabel()
         modes = QButtonGroup(self)
         modes.addButton(self.set_goals)
         modes.addButton(self.watch_first)
         self.set_goals.setChecked(True)
-        watch_note = QLabel("driftcheck only counts time for seven days, then suggests goals "
-                            "from what it saw. You decide whether to use them.")
+        watch_note.setText("driftcheck only counts time for seven days, then suggests goals "
+                           "from what it saw. You decide whether to use them.")
         watch_note.setWordWrap(True)
         watch_note.setIndent(24)
         make_quiet(watch_note)
@@ -128,10 +131,10 @@ class GoalsForm(QWidget):
         self.scope = QComboBox()
         self.scope.setAccessibleName("Goals for")
 
-        self.daily_on = QCheckBox("Daily limit")
-        self.daily = DurationEdit("Daily limit", 24)
-        self.weekly_on = QCheckBox("Weekly limit")
-        self.weekly = DurationEdit("Weekly limit", 168)
+        self.daily_on = QCheckBox("Daily goal")
+        self.daily = DurationEdit("Daily goal", 24)
+        self.weekly_on = QCheckBox("Weekly goal")
+        self.weekly = DurationEdit("Weekly goal", 168)
         self.quiet_on = QCheckBox("Quiet hours")
         self.quiet_start = QTimeEdit()
         self.quiet_start.setDisplayFormat("HH:mm")
@@ -171,8 +174,7 @@ class GoalsForm(QWidget):
             (self.daily_on, self.daily, [self.errors["daily"]], "Time in a day."),
             (self.weekly_on, self.weekly, [self.errors["weekly"]], "Time in a week, Monday to "
                                                                   "Sunday."),
-            (self.quiet_on, quiet_times, [], "Hours you would rather keep for yourself and "
-                                             "others; time in them counts as over the goal."),
+            (self.quiet_on, quiet_times, [], QUIET_HINT),
             (self.session_on, self.session, [self.errors["session"]], "Time in one go, before "
                                                                      "a gentle reminder."),
         ]
@@ -247,6 +249,12 @@ class GoalsForm(QWidget):
         self._show_scope(None)
         watching = self._store.get_setting(WATCH_FIRST_SETTING) is not None
         (self.watch_first if watching and not self._pending else self.set_goals).setChecked(True)
+        # With goals set, "Watch for a week first" is a first-run question: not asked again
+        # (clearing every goal and saving brings it back).
+        offer_watch = not self._pending
+        self.watch_first.setVisible(offer_watch)
+        self.watch_note.setVisible(offer_watch)
+        self.set_goals.setVisible(offer_watch)
 
     def suggest(self, goals: Sequence[Goal]) -> None:
         """Offer `goals` (for all apps together) in the fields, unsaved: the person decides."""
@@ -339,12 +347,12 @@ class GoalsForm(QWidget):
 
 
 class GoalsDialog(QDialog):
-    """The goals form with "Save" and "Not now"; Esc is Not now, Enter saves."""
+    """The goals form with "Save" and "Cancel"; Esc is Cancel, Enter saves."""
 
     def __init__(self, store: GoalStore, now: Callable[[], datetime],
                  tz: tzinfo | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Goals - driftcheck")
+        self.setWindowTitle(window_title("Goals"))
         intro = QLabel("Goals you set for yourself. driftcheck only lets you know, gently, "
                        "when you get near one.")
         intro.setWordWrap(True)
@@ -352,11 +360,11 @@ class GoalsDialog(QDialog):
         buttons = QDialogButtonBox()
         self.save_button = QPushButton("Save")
         self.save_button.setDefault(True)
-        self.not_now_button = QPushButton("Not now")
+        self.cancel_button = QPushButton("Cancel")
         buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton(self.not_now_button, QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.RejectRole)
         self.save_button.clicked.connect(self._save)
-        self.not_now_button.clicked.connect(self.reject)
+        self.cancel_button.clicked.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.form)
@@ -380,8 +388,8 @@ _LIMIT_LABELS = {GoalKind.DAILY: "daily", GoalKind.WEEKLY: "weekly", GoalKind.SE
 def _problems(goals: list[Goal]) -> dict[str, str]:
     """Messages for one scope's goals by error label; empty when all is well.
 
-    Each goal is checked alone first, so a message about a limit lands next to its own field;
-    then, if each is fine, the set together (a weekly limit below the daily one is the weekly
+    Each goal is checked alone first, so a message about a goal lands next to its own field;
+    then, if each is fine, the set together (a weekly goal below the daily one is the weekly
     field's problem).
     """
     found: dict[str, str] = {}
