@@ -10,7 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from PySide6.QtWidgets import QLabel, QProgressBar
+from PySide6.QtWidgets import QLabel, QMenu, QProgressBar, QPushButton
 from pytestqt.qtbot import QtBot
 
 from widget.core.goals import Goal, GoalKind
@@ -18,7 +18,7 @@ from widget.core.model import Interval, Measure, Rule, RuleKind, TrackedApp
 from widget.core.options import Options
 from widget.core.today import today_view
 from widget.store import Store
-from widget.ui.compact import CompactWidget
+from widget.ui.compact import EMPTY_TEXT, CompactWidget
 from widget.ui.tray import TodayService
 
 # The offscreen platform says these of every top-level window; they are not driftcheck's doing.
@@ -127,9 +127,31 @@ def test_a_week_without_goals_and_no_apps_yet(qtbot: QtBot) -> None:
     widget.show()
     shown = texts(widget)
     assert shown[0] == "Today 0 min"
-    assert "No apps tracked yet." in shown
+    assert EMPTY_TEXT in shown, "it says what to do, not only that nothing is tracked"
     assert "This week so far: 0 min" in shown
     assert not [bar for bar in widget.findChildren(QProgressBar) if bar.isVisible()]
+    assert widget.choose_apps_button.isVisible()
+    assert widget.choose_apps_button.text() == "Choose apps..."
+    asked: list[bool] = []
+    widget.choose_apps_requested.connect(lambda: asked.append(True))
+    widget.choose_apps_button.click()
+    assert asked == [True]
+    widget.show_view(today_view([], [], {"replika": "Replika"}, NOW, BERLIN, 4,
+                                tracked=["replika"]), NOW)
+    assert not widget.choose_apps_button.isVisible(), "with an app tracked, no empty state"
+
+
+def test_the_windows_menu_button_draws_its_arrow_beside_its_text(qtbot: QtBot) -> None:
+    menu = QMenu()
+    widget = CompactWidget(BERLIN, as_window=True, menu=menu)
+    qtbot.addWidget(widget)
+    widget.show()
+    button = widget.menu_button
+    # A QPushButton lays the menu arrow out beside the text; the QToolButton drew it over the
+    # corner of the word.
+    assert isinstance(button, QPushButton) and button.menu() is menu
+    text_width = button.fontMetrics().horizontalAdvance(button.text())
+    assert button.sizeHint().width() >= text_width + 16
 
 
 def test_goals_for_all_apps_together_get_their_own_bars(qtbot: QtBot) -> None:

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QProgressBar,
     QPushButton,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -43,8 +42,13 @@ def paused_text(until: datetime, now: datetime, tz: tzinfo) -> str:
     return f"Paused until {when}"
 
 
+EMPTY_TEXT = "No apps are counted yet. Choose the ones you would like driftcheck to notice."
+CHOOSE_APPS = "Choose apps..."
+
+
 class CompactWidget(QWidget):
     check_in_requested = Signal()
+    choose_apps_requested = Signal()
     dashboard_requested = Signal()
     message_action = Signal(str, str)  # (alert_id, "snooze" | "not-now")
     closing = Signal()
@@ -70,13 +74,15 @@ class CompactWidget(QWidget):
         font.setBold(True)
         self.today_label.setFont(font)
         head.addWidget(self.today_label, 1)
+        self.menu_button: QPushButton | None = None
         if menu is not None:
-            more = QToolButton()
-            more.setText("Menu")
-            more.setToolTip("Pause, settings and quit")
-            more.setMenu(menu)
-            more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-            head.addWidget(more)
+            # A push button draws its menu arrow beside its text (a tool button drew it over
+            # the text's corner).
+            self.menu_button = QPushButton("Menu")
+            self.menu_button.setToolTip("Pause, settings and quit")
+            self.menu_button.setAutoDefault(False)
+            self.menu_button.setMenu(menu)
+            head.addWidget(self.menu_button)
         layout.addLayout(head)
         self.paused_label = QLabel()
         self.paused_label.hide()
@@ -84,6 +90,20 @@ class CompactWidget(QWidget):
 
         self.today_bar = goal_bar("bar-today")  # the goal for all apps together
         layout.addWidget(self.today_bar)
+        self.empty = QWidget()  # no apps tracked: the way forward, not a dead end
+        empty_box = QVBoxLayout(self.empty)
+        empty_box.setContentsMargins(0, 4, 0, 4)
+        self.empty_label = QLabel(EMPTY_TEXT)
+        self.empty_label.setWordWrap(True)
+        self.choose_apps_button = QPushButton(CHOOSE_APPS)
+        self.choose_apps_button.clicked.connect(self.choose_apps_requested.emit)
+        choose_row = QHBoxLayout()
+        choose_row.addWidget(self.choose_apps_button)
+        choose_row.addStretch(1)
+        empty_box.addWidget(self.empty_label)
+        empty_box.addLayout(choose_row)
+        self.empty.hide()
+        layout.addWidget(self.empty)
         self._rows = QGridLayout()
         self._rows.setColumnStretch(1, 1)
         layout.addLayout(self._rows)
@@ -147,8 +167,7 @@ class CompactWidget(QWidget):
             old = item.widget() if item is not None else None
             if old is not None:
                 old.deleteLater()
-        if not view.apps:
-            self._rows.addWidget(QLabel("No apps tracked yet."), 0, 0, 1, 3)
+        self.empty.setVisible(not view.apps)
         for i, (row, shown) in enumerate(rows):
             goal = row.goal_seconds
             self._rows.addWidget(QLabel(row.name), i, 0)
