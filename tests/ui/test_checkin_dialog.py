@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from widget.core.checkin import ANSWERS, QUESTION, Checkin
 from widget.store import Store
-from widget.ui.checkin_dialog import NOTE_PLACEHOLDER, CheckinDialog
+from widget.ui.checkin_dialog import NOTE_PLACEHOLDER, THANKS, CheckinDialog
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -50,8 +50,25 @@ def test_an_answer_and_a_note_are_kept_with_the_weeks_time(qtbot: QtBot,
                                              note="Talked to Sam on Friday, felt good.",
                                              week_seconds=3 * 3600 + 20 * 60)]
     assert dialog.choice == "saved" and choices == ["saved"]
+    # Acknowledged, as the terminal's `driftcheck checkin` is, before it closes.
+    assert dialog.thanks_label.isVisible() and dialog.thanks_label.text() == THANKS
+    assert not dialog.save_button.isVisible() and dialog.close_button.isVisible()
+    dialog.close_button.click()
     assert dialog.result() == dialog.DialogCode.Accepted
     assert not dialog.isVisible()
+    assert choices == ["saved"], "closing the thanks is not a second choice"
+
+
+def test_escape_after_the_thanks_closes_as_saved(qtbot: QtBot, store: Store) -> None:
+    dialog = open_dialog(qtbot, store)
+    choices: list[str] = []
+    dialog.chosen.connect(choices.append)
+    dialog.answer_buttons[3].click()
+    dialog.save_button.click()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert not dialog.isVisible() and dialog.result() == dialog.DialogCode.Accepted
+    assert choices == ["saved"] and len(store.list_checkins()) == 1
+    assert dialog.windowTitle() == "driftcheck \u2014 Check-in"
 
 
 def test_not_sure_without_a_note_is_kept_as_zero_and_no_note(qtbot: QtBot,

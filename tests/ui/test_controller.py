@@ -548,6 +548,7 @@ def test_a_drift_brings_one_extra_check_in_that_week(store: Store,
     assert dialog.why_label is not None and "rising" in dialog.why_label.text()
     dialog.answer_buttons[2].setChecked(True)
     dialog.save_button.click()
+    dialog.close_button.click()  # the thanks, closed
     run.controller.check_in()  # a later "Check in now" that week is an ordinary one
     again = next(d for d in run.controller._dialogs if isinstance(d, CheckinDialog))
     assert again.why_label is None

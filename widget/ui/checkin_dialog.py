@@ -2,7 +2,8 @@
 
 Nothing here scores or judges the answer; it is the person's own, kept on this device so the
 dashboard can show it beside that week's time. "Not now" and "Skip this week" store nothing and
-tell the caller which was chosen, so it can ask again tomorrow or next week.
+tell the caller which was chosen, so it can ask again tomorrow or next week. A saved answer is
+acknowledged in the dialog, in the terminal's words, before it closes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -27,10 +29,11 @@ from PySide6.QtWidgets import (
 from widget.core.checkin import ANSWERS, QUESTION, Checkin, check_note
 from widget.core.format import duration
 from widget.errors import DriftcheckError
-from widget.ui.form import make_quiet
+from widget.ui.form import make_quiet, window_title
 
 Choice = Literal["saved", "not-now", "skip-week"]
 NOTE_PLACEHOLDER = "Only for you; it stays on this device"
+THANKS = "Thank you for checking in. Your answer stays on this device, for you alone."
 # The order shown: the five steps from "adds" to "replaces", then "Not sure".
 ANSWER_ORDER = (1, 2, 3, 4, 5, 0)
 
@@ -59,7 +62,7 @@ class CheckinDialog(QDialog):
         self._week_seconds = week_seconds
         self.asked = asked or now()
         self.choice: Choice | None = None
-        self.setWindowTitle("A moment to check in - driftcheck")
+        self.setWindowTitle(window_title("Check-in"))
 
         question = QLabel(QUESTION)
         question.setWordWrap(True)
@@ -100,7 +103,9 @@ class CheckinDialog(QDialog):
         buttons.addButton(self.skip_button, QDialogButtonBox.ButtonRole.DestructiveRole)
         buttons.addButton(self.not_now_button, QDialogButtonBox.ButtonRole.RejectRole)
 
-        layout = QVBoxLayout(self)
+        self.ask_page = QWidget()
+        layout = QVBoxLayout(self.ask_page)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(10)
         self.why_label: QLabel | None = None
         if why:  # what brought this check-in, when it is not the usual moment
@@ -135,7 +140,27 @@ class CheckinDialog(QDialog):
         self.error.setWordWrap(True)
         self.error.setVisible(False)
         layout.addWidget(self.error)
-        layout.addWidget(buttons)
+
+        self.thanks_page = QWidget()
+        thanks_layout = QVBoxLayout(self.thanks_page)
+        self.thanks_label = QLabel(THANKS)
+        self.thanks_label.setWordWrap(True)
+        self.thanks_label.setFont(font)
+        thanks_layout.addStretch(1)
+        thanks_layout.addWidget(self.thanks_label)
+        thanks_layout.addStretch(1)
+        self.close_button = QPushButton("Close")
+        self.close_button.hide()
+        buttons.addButton(self.close_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.close_button.clicked.connect(self.accept)
+
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.ask_page)
+        self.pages.addWidget(self.thanks_page)
+        outer = QVBoxLayout(self)
+        outer.setSpacing(10)
+        outer.addWidget(self.pages)
+        outer.addWidget(buttons)
         self.setMinimumWidth(460)
 
         self.answers.idToggled.connect(self._answer_toggled)
@@ -149,7 +174,10 @@ class CheckinDialog(QDialog):
         return None if value < 0 else value
 
     def reject(self) -> None:
-        """Esc and the window's close button mean "Not now"."""
+        """Esc and the window's close button mean "Not now" (after a saved answer: Close)."""
+        if self.choice == "saved":
+            self.accept()
+            return
         if self.choice is None:
             self._finish("not-now")
         super().reject()
@@ -171,7 +199,16 @@ class CheckinDialog(QDialog):
             self.error.setVisible(True)
             return
         self._finish("saved")
-        self.accept()
+        self._thank()
+
+    def _thank(self) -> None:
+        """The answer is kept: say so, as the terminal does, with one way out."""
+        for button in (self.save_button, self.skip_button, self.not_now_button):
+            button.hide()
+        self.close_button.show()
+        self.close_button.setDefault(True)
+        self.pages.setCurrentWidget(self.thanks_page)
+        self.close_button.setFocus()
 
     def _close_with(self, choice: Choice) -> None:
         self._finish(choice)
