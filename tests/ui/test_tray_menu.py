@@ -14,7 +14,14 @@ from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 
 from widget.core.today import AppRow, TodayView
-from widget.ui.tray import MemorySettings, TrayPresence, place_near, tooltip_text
+from widget.ui.tray import (
+    MemorySettings,
+    TrayPresence,
+    place_near,
+    tooltip_text,
+    where_it_lives_text,
+    where_on_screen,
+)
 
 # The offscreen platform says these of every top-level window; they are not driftcheck's doing.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints",
@@ -140,7 +147,8 @@ def test_the_menu_offers_what_the_person_needs(make) -> None:  # type: ignore[no
     presence = make()
     assert entries(presence.menu) == ["Pause tracking", "Check in now", "Open dashboard",
                                       "Apps and goals...", "Settings...", "Quit driftcheck"]
-    assert entries(presence.pause_menu) == ["15 minutes", "1 hour", "Until tomorrow", "Resume"]
+    assert entries(presence.pause_menu) == ["15 minutes", "1 hour", "Until tomorrow, 04:00",
+                                            "Resume"]
     assert not action(presence.pause_menu, "Resume").isEnabled()  # nothing to resume yet
 
 
@@ -220,7 +228,7 @@ def test_a_pause_the_computer_slept_through_ends_at_the_next_look(  # type: igno
 def test_until_tomorrow_means_when_the_next_day_starts(  # type: ignore[no-untyped-def]
         make, actions: Actions) -> None:
     presence = make()
-    action(presence.pause_menu, "Until tomorrow").trigger()
+    action(presence.pause_menu, "Until tomorrow, 04:00").trigger()
     tomorrow_4 = datetime(2026, 11, 27, 4, 0, tzinfo=BERLIN)
     assert actions.calls == [("pause", tomorrow_4)]
     assert presence.pause_menu.title() == "Paused until tomorrow, 04:00"
@@ -351,9 +359,9 @@ def test_the_window_remembers_its_place(make, settings: MemorySettings) -> None:
 
 def test_the_window_offers_the_menu_and_a_way_to_quit(make, actions: Actions) -> None:  # type: ignore[no-untyped-def]
     window = without_tray_window(make())
-    from PySide6.QtWidgets import QToolButton
+    from PySide6.QtWidgets import QPushButton
 
-    menus = [b.menu() for b in window.findChildren(QToolButton) if b.menu() is not None]
+    menus = [b.menu() for b in window.findChildren(QPushButton) if b.menu() is not None]
     assert len(menus) == 1
     action(menus[0], "Quit driftcheck").trigger()
     assert actions.calls == [("quit", None)]
@@ -384,3 +392,51 @@ def test_without_actions_the_menu_is_quit_alone(make, qtbot: QtBot,  # type: ign
     monkeypatch.setattr(QApplication, "quit", staticmethod(lambda: quits.append(True)))
     action(presence.menu, "Quit driftcheck").trigger()
     assert quits == [True]
+
+
+def test_after_midnight_the_new_day_pause_says_its_exact_time(  # type: ignore[no-untyped-def]
+        make, clock: Clock, actions: Actions) -> None:
+    # 02:21 on the 27th: the new day begins at 04:00 the same night. The item said "Until
+    # tomorrow" and paused for 1 h 39 min; now it says when it ends.
+    clock.at = datetime(2026, 11, 27, 2, 21, tzinfo=BERLIN).astimezone(UTC)
+    presence = make()
+    presence.pause_menu.aboutToShow.emit()
+    action(presence.pause_menu, "Until 04:00").trigger()
+    assert actions.calls == [("pause", datetime(2026, 11, 27, 4, 0, tzinfo=BERLIN))]
+    assert presence.pause_menu.title() == "Paused until 04:00"
+
+
+def test_with_no_apps_tracked_the_menu_offers_choose_apps(  # type: ignore[no-untyped-def]
+        make, today: Today, actions: Actions) -> None:
+    empty = TodayView(0.0, None, (), 0.0, None, None, False)
+    presence = make()
+    presence._view = lambda: empty
+    presence.refresh()
+    action(presence.menu, "Choose apps...").trigger()
+    assert actions.calls == [("apps_goals", None)]
+    presence._view = today
+    presence.refresh()
+    assert "Apps and goals..." in entries(presence.menu)
+
+
+def test_where_the_icon_sits_is_said_in_words() -> None:
+    screen = QRect(0, 0, 1280, 800)
+    assert where_on_screen(QRect(1240, 2, 22, 22), screen) == "top right"
+    assert where_on_screen(QRect(10, 770, 22, 22), screen) == "bottom left"
+    assert where_on_screen(QRect(), screen) is None
+    assert "in the tray, top right" in where_it_lives_text("top right")
+    assert "in your panel's tray" in where_it_lives_text(None)
+
+
+def test_after_the_first_run_where_it_lives_is_said_once(  # type: ignore[no-untyped-def]
+        make, with_tray: list[str], settings: MemorySettings,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    said: list[str] = []
+    monkeypatch.setattr(QSystemTrayIcon, "showMessage",
+                        lambda self, title, body, *args: said.append(body))
+    presence = make()
+    presence.show()
+    assert presence.say_where_it_lives() is not None
+    assert presence.say_where_it_lives() is None
+    assert len(said) == 1 and said[0].startswith("driftcheck now lives in")
+    assert settings.get("ui.where_told") is True

@@ -63,6 +63,8 @@ DEFAULTS: dict[str, object] = {
     "start_at_login": False,
     "ui.window_geometry": None,  # base64 of QWidget.saveGeometry()
     "ui.no_tray_told": False,  # the no-tray explanation was shown once
+    "ui.where_told": False,  # after the first run, where driftcheck lives was said once
+    "welcome.deferred": False,  # "Not now" on a first run with no apps: the welcome once more
     "first_run_done": False,
 }
 

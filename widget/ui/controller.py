@@ -194,7 +194,12 @@ class TrayController(QObject):
         dialog.load()
 
         dialog.finished.connect(lambda _code: self._apps_or_goals_changed())
+        dialog.finished.connect(lambda _code: self._say_where_it_lives())
         self._open(dialog)
+
+    def _say_where_it_lives(self) -> None:
+        if self.presence is not None:
+            self.presence.say_where_it_lives()
 
     def restore_pause(self) -> None:
         """A pause chosen before a restart still holds until its time."""

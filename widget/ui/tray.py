@@ -116,6 +116,31 @@ def tooltip_text(view: TodayView, now: datetime, tz: tzinfo, discreet: bool) -> 
     return "\n".join(lines)
 
 
+def until_text(end: datetime, now: datetime, tz: tzinfo) -> str:
+    """The Pause item for the new day: 'Until tomorrow, 04:00', or 'Until 04:00' when the new
+    day begins later tonight (after midnight, before the day start)."""
+    local = end.astimezone(tz)
+    when = local.strftime("%H:%M")
+    return f"Until tomorrow, {when}" if local.date() != now.astimezone(tz).date() \
+        else f"Until {when}"
+
+
+def where_on_screen(icon: QRect, screen: QRect) -> str | None:
+    """'top right', 'bottom left'...: where the tray icon sits; None when it cannot be told."""
+    if icon.isEmpty() or screen.isEmpty() or not screen.contains(icon.center()):
+        return None
+    vertical = "top" if icon.center().y() < screen.center().y() else "bottom"
+    horizontal = "left" if icon.center().x() < screen.center().x() else "right"
+    return f"{vertical} {horizontal}"
+
+
+def where_it_lives_text(where: str | None) -> str:
+    """The one-time note after the first run: where driftcheck is now."""
+    place = f"in the tray, {where}" if where else "in your panel's tray"
+    return (f"driftcheck now lives {place}: the ring. Click it to see today; right-click it "
+            "to pause, change apps and goals, or check in.")
+
+
 def place_near(icon: QRect, size: tuple[int, int], screen: QRect) -> QPoint:
     """Top-left for a panel of `size` next to the tray icon, inside the screen."""
     width, height = size
@@ -184,7 +209,12 @@ class TrayPresence(QObject):
             self.pause_menu.setToolTipsVisible(True)
             self._add(self.pause_menu, "15 minutes", lambda: self.pause_for(timedelta(minutes=15)))
             self._add(self.pause_menu, "1 hour", lambda: self.pause_for(timedelta(hours=1)))
-            self._add(self.pause_menu, "Until tomorrow", self.pause_until_tomorrow)
+            self.tomorrow_action = self._add(self.pause_menu, "Until tomorrow",
+                                             self.pause_until_tomorrow)
+            self.tomorrow_action.setToolTip("When driftcheck's new day begins (Settings, "
+                                            "Tracking)")
+            self.pause_menu.aboutToShow.connect(self._say_until_when)
+            self._say_until_when()
             self.pause_menu.addSeparator()
             self.resume_action = self._add(self.pause_menu, "Resume", self.resume)
             self.resume_action.setEnabled(False)
@@ -194,7 +224,7 @@ class TrayPresence(QObject):
             dashboard.setEnabled(self._dashboard)
             if not self._dashboard:
                 dashboard.setToolTip("Coming soon")
-            self._add(menu, "Apps and goals...", actions.open_apps_goals)
+            self.apps_action = self._add(menu, "Apps and goals...", actions.open_apps_goals)
             self._add(menu, "Settings...", actions.open_settings)
             menu.addSeparator()
         self._add(menu, "Quit driftcheck", self._quit)
@@ -216,6 +246,12 @@ class TrayPresence(QObject):
 
     def pause_for(self, length: timedelta) -> None:
         self.pause(self._now() + length)
+
+    def _say_until_when(self) -> None:
+        """The exact end in the item: 'Until tomorrow, 04:00' (at 02:21: 'Until 04:00')."""
+        now = self._now()
+        self.tomorrow_action.setText(until_text(
+            next_day_start(now, self._tz, self._day_start_hour), now, self._tz))
 
     def pause_until_tomorrow(self) -> None:
         self.pause(next_day_start(self._now(), self._tz, self._day_start_hour))
@@ -269,6 +305,7 @@ class TrayPresence(QObject):
         compact.message_action.connect(self.message_action.emit)
         if self._actions is not None:
             compact.check_in_requested.connect(self._actions.check_in)
+            compact.choose_apps_requested.connect(self._actions.open_apps_goals)
         else:
             compact.check_in_button.hide()
         compact.dashboard_requested.connect(self._open_dashboard)
@@ -277,6 +314,7 @@ class TrayPresence(QObject):
         else:  # the panel by the tray steps aside for what was chosen in it
             compact.dashboard_requested.connect(compact.hide)
             compact.check_in_requested.connect(compact.hide)
+            compact.choose_apps_requested.connect(compact.hide)
         return compact
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
@@ -307,6 +345,20 @@ class TrayPresence(QObject):
         self.compact.show()
         self.compact.raise_()
         self.compact.activateWindow()
+
+    def say_where_it_lives(self) -> str | None:
+        """Once ever (kept in "ui.where_told"): a bubble by the tray icon saying where
+        driftcheck is now. Without a tray the window says so itself (its note)."""
+        if self.tray is None or self._settings.get("ui.where_told", False):
+            return None
+        screen = QGuiApplication.screenAt(self.tray.geometry().center()) \
+            or QGuiApplication.primaryScreen()
+        area = screen.geometry() if screen is not None else QRect()
+        text = where_it_lives_text(where_on_screen(self.tray.geometry(), area))
+        self.tray.showMessage("driftcheck", text, QSystemTrayIcon.MessageIcon.Information,
+                              15_000)
+        self._settings.set("ui.where_told", True)
+        return text
 
     def show_message(self, alert_id: str, title: str, body: str) -> None:
         """A notification, shown in the widget (the InWindowNotifier's target)."""
@@ -361,6 +413,9 @@ class TrayPresence(QObject):
             self.pause_menu.setTitle(paused_text(self.paused_until, now, self._tz)
                                      if self.paused_until is not None else "Pause tracking")
             self.resume_action.setEnabled(paused)
+            self._say_until_when()
+            # While none are tracked the way in is named for what it does first.
+            self.apps_action.setText("Apps and goals..." if view.apps else "Choose apps...")
         if self.compact is not None and not shiboken6.isValid(self.compact):
             self.compact = None  # closed for good (its owner deleted it): made anew if asked
         if self.compact is not None:
