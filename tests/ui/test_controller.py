@@ -598,3 +598,19 @@ def test_the_tray_s_drift_is_the_dashboard_s_after_a_break(store: Store,
     run = start(runs, store, Clock(WEDNESDAY))
     run.controller.evaluate()
     assert run.notifier.ids() == [CHECKIN_ID], "and the tray offers its check-in"
+
+
+def test_no_notifications_today_holds_them_until_the_new_day(store: Store,
+                                                             runs: list[Running]) -> None:
+    clock = Clock(WEDNESDAY)
+    settled(store, WEDNESDAY - timedelta(days=1))
+    store.replace_goals([Goal(GoalKind.DAILY, None, 45 * 60)])
+    used(store, datetime(2026, 11, 25, 10, 0, tzinfo=BERLIN), 40)
+    new_day = datetime(2026, 11, 26, 4, 0, tzinfo=BERLIN).astimezone(UTC)
+    store.set_setting("alerts.quiet_until", instant_to_setting(new_day))  # chosen in Settings
+    run = start(runs, store, clock)
+    run.controller.evaluate()
+    assert run.notifier.calls == [], "the person asked for a quiet day"
+    store.set_setting("alerts.quiet_until", None)
+    run.controller.evaluate()
+    assert len(run.notifier.calls) == 1, "not lost: said once the quiet is over"

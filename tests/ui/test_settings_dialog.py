@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QTime
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from widget.store import Store
@@ -44,7 +45,8 @@ def test_saved_settings_come_back(qtbot: QtBot, store: Store) -> None:
     dialog.checkin.reflections.setChecked(False)
     dialog.checkin.on_drift.setChecked(False)
     dialog.tracking.sample_interval.spin.setValue(10)
-    dialog.tracking.idle_after.spin.setValue(300)
+    assert dialog.tracking.idle_after.spin.text() == "3 min", "minutes, not '180 s'"
+    dialog.tracking.idle_after.spin.setValue(5)
     dialog.tracking.day_start_hour.spin.setValue(6)
     dialog.tracking.start_at_login.setChecked(True)
     dialog.save_button.click()
@@ -65,7 +67,8 @@ def test_saved_settings_come_back(qtbot: QtBot, store: Store) -> None:
     assert not again.checkin.reflections.isChecked()
     assert not again.checkin.on_drift.isChecked()
     assert store.get_setting("checkin.on_drift") is False
-    assert again.tracking.idle_after.spin.value() == 300
+    assert store.get_setting("idle_after") == 300
+    assert again.tracking.idle_after.spin.value() == 5
     assert again.tracking.day_start_hour.spin.value() == 6
     assert again.tracking.start_at_login.isChecked()
 
@@ -91,3 +94,54 @@ def test_a_heads_up_share_out_of_range_is_explained_in_percent(qtbot: QtBot,
     assert not dialog.save()
     assert dialog.notifications.near.error.text() == "Please choose from 50 to 95 %."
     assert store.get_setting("near_share") is None
+
+
+def test_the_words_say_what_they_refer_to_and_leaving_is_cancel(qtbot: QtBot,
+                                                                 store: Store) -> None:
+    dialog = open_dialog(qtbot, store)
+    assert dialog.windowTitle() == "driftcheck \u2014 Settings"
+    assert dialog.cancel_button.text() == "Cancel"
+    words = " ".join(label.text() for label in dialog.findChildren(QLabel))
+    assert "Artificial Intelligence and Intimacy: Desire in the Age of the Machine" in words
+    rhythms = [dialog.checkin.rhythm.itemText(i) for i in range(dialog.checkin.rhythm.count())]
+    assert "After a long session (1 h, or your session goal)" in rhythms
+
+
+def test_no_notifications_today_lasts_until_the_new_day(qtbot: QtBot, store: Store) -> None:
+    from datetime import UTC, datetime
+
+    from widget.ui.settings_dialog import SettingsDialog
+
+    new_day = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
+    dialog = SettingsDialog(store, new_day=lambda: new_day)
+    qtbot.addWidget(dialog)
+    dialog.load()
+    assert not dialog.notifications.quiet_today.isChecked()
+    dialog.notifications.quiet_today.setChecked(True)
+    assert dialog.save()
+    assert store.get_setting("alerts.quiet_until") == new_day.isoformat()
+    again = SettingsDialog(store, new_day=lambda: new_day)
+    qtbot.addWidget(again)
+    again.load()
+    assert again.notifications.quiet_today.isChecked()
+
+
+def test_the_data_page_exports_a_file_only_you_can_read(qtbot: QtBot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from widget.store import Store as FullStore
+    from widget.ui.settings_dialog import SettingsDialog
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    kept = FullStore.open(folder / "driftcheck.sqlite3")
+    try:
+        dialog = SettingsDialog(kept, data_dir=folder)
+        qtbot.addWidget(dialog)
+        target = tmp_path / "mine.json"
+        assert dialog.data.export_to(target)
+        assert isinstance(json.loads(target.read_text()), dict)
+        assert target.stat().st_mode & 0o077 == 0
+        assert "Exported to" in dialog.data.done.text()
+    finally:
+        kept.close()

@@ -59,6 +59,7 @@ DEFAULTS: dict[str, object] = {
     "checkin.drift_week": None,  # ISO week ("2026-W48") whose drift check-in was offered
     "alerts.fired": [],  # ids of alerts already shown (widget.core.alerts)
     "alerts.snoozed": {},  # alert id -> ISO UTC until when it waits
+    "alerts.quiet_until": None,  # ISO UTC: "No notifications today" in Settings, until then
     "watch_first_since": None,  # ISO date: "Watch for a week first" began
     "start_at_login": False,
     "ui.window_geometry": None,  # base64 of QWidget.saveGeometry()

@@ -112,9 +112,12 @@ class TrayController(QObject):
         self._open(dialog)
 
     def open_settings(self) -> None:
+        from widget.core.today import next_day_start
         from widget.ui.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.store)
+        dialog = SettingsDialog(self.store, data_dir=self.store.path.parent,
+                                new_day=lambda: next_day_start(self.now(), self.tz,
+                                                               self.options.day_start_hour))
         dialog.load()
         dialog.accepted.connect(self._settings_saved)
         self._open(dialog)
@@ -410,6 +413,11 @@ class TrayController(QObject):
     # --- plumbing -------------------------------------------------------------------------
 
     def _send(self, alert_id: str, title: str, body: str) -> bool:
+        """Show a notification; False (not shown, so not counted as said) on a day the person
+        chose "No notifications today" in Settings."""
+        quiet_until = instant_from_setting(self.store.get_setting("alerts.quiet_until"))
+        if quiet_until is not None and self.now() < quiet_until:
+            return False
         notify = getattr(self.notifier, "notify", None)
         return bool(notify(alert_id, title, body)) if notify is not None else False
 

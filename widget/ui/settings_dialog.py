@@ -1,4 +1,5 @@
-"""Settings, in three pages that each `load()` from and `save()` to the store.
+"""Settings, in four pages that each `load()` from and `save()` to the store; the last, "Your
+data", also exports, shows the data folder and keeps notifications quiet for today.
 
 Numbers are checked with `widget.core.options.check_option` before anything is stored; a value
 out of range shows a message next to its field and nothing is saved. "Start at login" is only
@@ -7,14 +8,19 @@ stored here; the app applies it (widget/autostart.py) when the dialog is accepte
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
 from typing import Protocol
 
-from PySide6.QtCore import QTime
+from PySide6.QtCore import QTime, QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QPushButton,
     QSpinBox,
@@ -24,12 +30,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from widget.core.options import DEFAULTS, SPECS, check_option
+from widget.core.format import duration
+from widget.core.options import (
+    DEFAULTS,
+    SPECS,
+    check_option,
+    instant_from_setting,
+    instant_to_setting,
+)
 from widget.errors import DriftcheckError, UsageError
-from widget.ui.form import error_label, hint
+from widget.ui.form import error_label, hint, window_title
 
+LONG_SESSION_S = 3600  # as widget.ui.controller: without a session goal of the person's own
 RHYTHMS = (("weekly", "Once a week"), ("daily", "Every day"),
-           ("after_long_session", "After a long session"), ("off", "Off"))
+           ("after_long_session",
+            f"After a long session ({duration(LONG_SESSION_S)}, or your session goal)"),
+           ("off", "Off"))
+ARTICLE = "Artificial Intelligence and Intimacy: Desire in the Age of the Machine"
+QUIET_TODAY = "alerts.quiet_until"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -86,7 +104,10 @@ class NumberField:
             return check_option(self.key, round(self.spin.value() * self.scale, 4))
         except UsageError:
             spec = SPECS[self.key]
-            if self.scale != 1.0:
+            if self.scale == 60.0:
+                low, high = max(1.0, float(round(spec.low / 60))), spec.high / 60
+                text = f"Please choose from {low:g} to {high:g} min."
+            elif self.scale != 1.0:
                 low, high = spec.low / self.scale, spec.high / self.scale
                 text = f"Please choose from {low:g} to {high:g} %."
             else:
@@ -112,10 +133,19 @@ class NotificationsPage(QWidget):
         form.addRow("", self.near.error)
         form.addRow(hint("A gentle note when you have used this much of a goal. "
                           "You can always snooze it or say Not now."))
+        self.quiet_today = QCheckBox("No notifications today")
+        self.quiet_today.setAccessibleName("No notifications today")
+        form.addRow(self.quiet_today)
+        form.addRow(hint("Nothing pops up until the new day begins; time is still counted."))
+        self.new_day: Callable[[], datetime] | None = None  # when today ends (the tray's)
 
     def load(self) -> None:
         self.discreet.setChecked(bool(_value(self._store, "discreet")))
         self.near.load(self._store)
+        until = instant_from_setting(self._store.get_setting(QUIET_TODAY))
+        self.quiet_today.setChecked(until is not None and self.new_day is not None
+                                    and until >= self.new_day())
+        self.quiet_today.setEnabled(self.new_day is not None)
 
     def validate(self) -> bool:
         return self.near.checked() is not None
@@ -123,6 +153,9 @@ class NotificationsPage(QWidget):
     def save(self) -> None:
         self._store.set_setting("discreet", self.discreet.isChecked())
         self._store.set_setting("near_share", self.near.checked())
+        if self.new_day is not None:
+            self._store.set_setting(QUIET_TODAY, instant_to_setting(self.new_day())
+                                    if self.quiet_today.isChecked() else None)
 
 
 class CheckinPage(QWidget):
@@ -153,8 +186,8 @@ class CheckinPage(QWidget):
         form.addRow("On", self.weekday)
         form.addRow("At", self.time)
         form.addRow(self.reflections)
-        form.addRow(hint("A short thought from the article the question comes from, "
-                          "a different one each time."))
+        form.addRow(hint(f"A short thought from the article the question comes from "
+                          f"(\u201c{ARTICLE}\u201d), a different one each time."))
         form.addRow(self.on_drift)
         form.addRow(hint("At most one extra check-in in a week, when the dashboard's drift "
                           "signal appears."))
@@ -196,7 +229,9 @@ class TrackingPage(QWidget):
         self._store = store
         self.sample_interval = NumberField("sample_interval", "Look every (seconds)", 0, 600,
                                            " s")
-        self.idle_after = NumberField("idle_after", "Away after (seconds)", 0, 86400, " s")
+        # People think of being away in minutes: "Away after 3 min", stored as 180 s.
+        self.idle_after = NumberField("idle_after", "Away after (minutes)", 0, 1440, " min",
+                                      scale=60.0)
         self.day_start_hour = NumberField("day_start_hour", "A new day begins at (hour)", 0, 23,
                                           ":00")
         self.start_at_login = QCheckBox("Start driftcheck when I log in")
@@ -230,37 +265,117 @@ class TrackingPage(QWidget):
         self._store.set_setting("start_at_login", self.start_at_login.isChecked())
 
 
-class SettingsDialog(QDialog):
-    """The settings pages with "Save" and "Not now". `save()` stores every page only when every
-    page is valid; it returns whether it stored. Esc is Not now, Enter saves."""
+class DataPage(QWidget):
+    """Your data: export it, see where it is kept. Nothing here waits for Save."""
 
-    def __init__(self, store: SettingsStore, parent: QWidget | None = None) -> None:
+    def __init__(self, data_dir: Path | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Settings - driftcheck")
+        self._data_dir = data_dir
+        self.export_button = QPushButton("Export...")
+        self.export_button.setAutoDefault(False)
+        self.export_button.clicked.connect(self._export)
+        self.folder_button = QPushButton("Show the data folder")
+        self.folder_button.setAutoDefault(False)
+        self.folder_button.clicked.connect(self.show_folder)
+        self.done = hint("")
+        self.error = error_label()
+        form = _form(self)
+        form.addRow(hint("Everything driftcheck keeps stays on this device"
+                         + (f", in {data_dir}." if data_dir is not None else ".")))
+        form.addRow(self.export_button)
+        form.addRow(hint("A JSON file of your apps, goals, time and check-in answers "
+                         "(without your notes), that only you can read."))
+        form.addRow(self.folder_button)
+        form.addRow(hint("To remove everything driftcheck keeps: quit it, then run "
+                         "`driftcheck wipe` in a terminal; it asks before it removes anything."))
+        form.addRow(self.done)
+        form.addRow(self.error)
+        for button in (self.export_button, self.folder_button):
+            button.setEnabled(data_dir is not None)
+
+    def export_to(self, target: Path) -> bool:
+        """Write the export to `target`; says so below, or why not."""
+        from datetime import UTC
+
+        from widget.exchange import export_bytes, write_private
+        from widget.store.codec import SCHEMA_VERSION
+        from widget.store.portable import read_snapshot
+
+        assert self._data_dir is not None
+        self.error.setVisible(False)
+        try:
+            from widget.commands import DB_NAME
+
+            snapshot = read_snapshot(self._data_dir / DB_NAME, False)
+            write_private(target, export_bytes(snapshot, "json", SCHEMA_VERSION,
+                                               datetime.now(UTC)))
+        except (DriftcheckError, OSError) as error:
+            self.error.setText(f"The export could not be written: {error}")
+            self.error.setVisible(True)
+            return False
+        self.done.setText(f"Exported to {target}.")
+        return True
+
+    def show_folder(self) -> bool:
+        if self._data_dir is None:
+            return False
+        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._data_dir)))
+
+    def _export(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, window_title("Export"),
+                                              str(Path.home() / "driftcheck-export.json"),
+                                              "JSON (*.json)")
+        if name:
+            self.export_to(Path(name))
+
+    def load(self) -> None:
+        pass
+
+    def validate(self) -> bool:
+        return True
+
+    def save(self) -> None:
+        pass
+
+
+class SettingsDialog(QDialog):
+    """The settings pages with "Save" and "Cancel". `save()` stores every page only when every
+    page is valid; it returns whether it stored. Esc is Cancel, Enter saves.
+
+    `new_day` (when today ends) enables "No notifications today"; `data_dir` the data page."""
+
+    def __init__(self, store: SettingsStore, parent: QWidget | None = None, *,
+                 data_dir: Path | None = None,
+                 new_day: Callable[[], datetime] | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(window_title("Settings"))
         self.notifications = NotificationsPage(store)
+        self.notifications.new_day = new_day
         self.checkin = CheckinPage(store)
         self.tracking = TrackingPage(store)
+        self.data = DataPage(data_dir)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.notifications, "Notifications")
         self.tabs.addTab(self.checkin, "Check-in")
         self.tabs.addTab(self.tracking, "Tracking")
+        self.tabs.addTab(self.data, "Your data")
         self.error = error_label()
         self.save_button = QPushButton("Save")
         self.save_button.setDefault(True)
-        self.not_now_button = QPushButton("Not now")
+        self.cancel_button = QPushButton("Cancel")
         buttons = QDialogButtonBox()
         buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton(self.not_now_button, QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.RejectRole)
         self.save_button.clicked.connect(self._save)
-        self.not_now_button.clicked.connect(self.reject)
+        self.cancel_button.clicked.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         self.setMinimumWidth(460)
 
-    def pages(self) -> tuple[NotificationsPage, CheckinPage, TrackingPage]:
-        return (self.notifications, self.checkin, self.tracking)
+    def pages(self) -> tuple[NotificationsPage, CheckinPage, TrackingPage, DataPage]:
+        return (self.notifications, self.checkin, self.tracking, self.data)
 
     def load(self) -> None:
         for page in self.pages():
