@@ -82,9 +82,23 @@ def main(out: Path) -> None:
             checkin.save_button.setFocus(Qt.FocusReason.OtherFocusReason)
             save(checkin, out / "checkin.png")
 
-            settings = SettingsDialog(store)
+            checkin.save_button.click()  # the answer acknowledged
+            save(checkin, out / "checkin-thanks.png")
+
+            settings = SettingsDialog(store, data_dir=Path(tmp), new_day=lambda: NOW)
             settings.load()
             save(settings, out / "settings.png")
+            settings.tabs.setCurrentWidget(settings.data)
+            save(settings, out / "settings-data.png")
+
+            from zoneinfo import ZoneInfo
+
+            from widget.core.today import today_view
+            from widget.ui.compact import CompactWidget
+
+            empty = CompactWidget(ZoneInfo("UTC"), dashboard=True)
+            empty.show_view(today_view([], [], {}, NOW, ZoneInfo("UTC"), 4), NOW)
+            save(empty, out / "compact-empty.png")
         finally:
             store.close()
 

@@ -287,7 +287,7 @@ class DataPage(QWidget):
                          "(without your notes), that only you can read."))
         form.addRow(self.folder_button)
         form.addRow(hint("To remove everything driftcheck keeps: quit it, then run "
-                         "`driftcheck wipe` in a terminal; it asks before it removes anything."))
+                         "driftcheck wipe in a terminal; it asks before it removes anything."))
         form.addRow(self.done)
         form.addRow(self.error)
         for button in (self.export_button, self.folder_button):
