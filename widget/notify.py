@@ -36,6 +36,13 @@ OPEN_LABEL = "Open driftcheck"
 CHOICES = (DEFAULT, SNOOZE, NOT_NOW)
 # The freedesktop action list: key, label, key, label...
 ACTIONS = (DEFAULT, OPEN_LABEL, SNOOZE, SNOOZE_LABEL, NOT_NOW, NOT_NOW_LABEL)
+# Messages whose click opens something more particular than driftcheck's widget.
+OPEN_LABELS = {"week-summary": "Open dashboard"}
+
+
+def actions_for(alert_id: str) -> tuple[str, ...]:
+    """The action list for one message: its "default" named for what a click opens."""
+    return (DEFAULT, OPEN_LABELS.get(alert_id, OPEN_LABEL), *ACTIONS[2:])
 # Low urgency: a nudge, never an alarm. "desktop-entry" lets the desktop show our name and icon.
 HINTS: dict[str, tuple[str, Any]] = {"urgency": ("y", 0), "desktop-entry": ("s", APP_NAME)}
 TRAY_MESSAGE_MS = 15_000
@@ -132,7 +139,8 @@ class DBusNotifier(Notifier):
             return False
         replaces = self._id_of.get(alert_id, 0)
         try:
-            daemon_id = backend.notify(APP_NAME, replaces, title, body, ACTIONS, HINTS, -1)
+            daemon_id = backend.notify(APP_NAME, replaces, title, body, actions_for(alert_id),
+                                       HINTS, -1)
         except Exception as exc:
             self._failed("showing a notification", exc)
             return False

@@ -19,7 +19,13 @@ from widget.core.goals import Goal, GoalKind
 from widget.core.model import Interval, Rule, RuleKind, TrackedApp
 from widget.core.options import Options, instant_from_setting, instant_to_setting
 from widget.store.db import Store
-from widget.ui.controller import CHECKIN_ID, WATCH_ID, TrayController
+from widget.ui.controller import (
+    CHECKIN_ID,
+    SUMMARY_ID,
+    WATCH_ID,
+    TrayController,
+    week_summary_text,
+)
 from widget.ui.tray import StoreSettings, TodayService, TrayPresence
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints",
@@ -136,8 +142,10 @@ def used(store: Store, start_local: datetime, minutes: float) -> None:
 
 
 def settled(store: Store, at: datetime) -> None:
-    """The welcome is done and the self-check was last settled at `at`."""
+    """The welcome is done and the self-check was last settled at `at` (the weekly summary
+    off: its own tests below switch it on)."""
     store.set_setting("first_run_done", True)
+    store.set_setting("summary.weekly", False)
     store.set_setting("checkin.last_asked", instant_to_setting(at))
 
 
@@ -614,3 +622,46 @@ def test_no_notifications_today_holds_them_until_the_new_day(store: Store,
     store.set_setting("alerts.quiet_until", None)
     run.controller.evaluate()
     assert len(run.notifier.calls) == 1, "not lost: said once the quiet is over"
+
+
+# --- the weekly summary ---------------------------------------------------------------------
+
+
+def test_a_week_ended_is_summed_up_once_in_one_calm_line(store: Store,
+                                                         runs: list[Running]) -> None:
+    store.set_setting("first_run_done", True)
+    store.set_setting("checkin.last_asked", instant_to_setting(WEDNESDAY))
+    for weeks_ago in range(2, 6):  # the usual week: 2 hours
+        used(store, datetime(2026, 11, 17, 20, 0, tzinfo=BERLIN) - timedelta(weeks=weeks_ago - 1),
+             120)
+    used(store, datetime(2026, 11, 17, 20, 0, tzinfo=BERLIN), 200)  # last week: 3 h 20 min
+    run = start(runs, store, Clock(WEDNESDAY))
+    run.controller.evaluate()
+    assert run.notifier.ids() == [SUMMARY_ID]
+    text = run.notifier.calls[0][2]
+    assert text == ("Last week: 3 h 20 min with your tracked apps, more than your usual week "
+                    "(2 h).")
+    assert APP_NAME not in text, "discreet: no app named"
+    run.controller.evaluate()
+    again = start(runs, store, Clock(WEDNESDAY + timedelta(hours=2)))  # a restart that week
+    again.controller.evaluate()
+    assert run.notifier.ids() == [SUMMARY_ID] and again.notifier.ids() == [], "once a week"
+    opened: list[bool] = []
+    run.controller.open_dashboard = lambda: opened.append(True)  # type: ignore[method-assign]
+    run.notifier.action.emit(SUMMARY_ID, "default")  # "Open dashboard"
+    assert opened == [True]
+
+
+def test_the_weekly_summary_can_be_switched_off(store: Store, runs: list[Running]) -> None:
+    store.set_setting("first_run_done", True)
+    store.set_setting("summary.weekly", False)
+    used(store, datetime(2026, 11, 17, 20, 0, tzinfo=BERLIN), 200)
+    run = start(runs, store, Clock(WEDNESDAY))
+    run.controller.evaluate()
+    assert SUMMARY_ID not in run.notifier.ids()
+
+
+def test_the_summary_line_compares_with_the_usual_week() -> None:
+    assert week_summary_text(3600, []) == "Last week: 1 h with your tracked apps."
+    assert "about your usual week" in week_summary_text(3600, [3500, 3700, 0])
+    assert "less than your usual week" in week_summary_text(1800, [3600, 3600])

@@ -59,6 +59,8 @@ DEFAULTS: dict[str, object] = {
     "checkin.drift_week": None,  # ISO week ("2026-W48") whose drift check-in was offered
     "alerts.fired": [],  # ids of alerts already shown (widget.core.alerts)
     "alerts.snoozed": {},  # alert id -> ISO UTC until when it waits
+    "summary.weekly": True,  # a calm line about last week, once, when a week has ended
+    "summary.said_week": None,  # ISO week ("2026-W48") whose summary was said
     "alerts.quiet_until": None,  # ISO UTC: "No notifications today" in Settings, until then
     "watch_first_since": None,  # ISO date: "Watch for a week first" began
     "start_at_login": False,

@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHECKIN_ID = "checkin"
+SUMMARY_ID = "week-summary"  # widget.notify names its click "Open dashboard"
+USUAL_WEEKS = 8  # the usual week: the median of the weeks with use among these before it
 WATCH_ID = "watch-over"
 LONG_SESSION_S = 3600  # "after a long session" without a session goal of the person's own
 EVALUATE_EVERY_MS = 60_000
@@ -225,6 +227,7 @@ class TrayController(QObject):
             self._notify_goals(now, usage, settings)
             self._offer_checkin(now, usage, settings)
             self._offer_suggestions(now, usage, settings)
+            self._offer_week_summary(usage, settings)
         except DriftcheckError as exc:
             log.warning("could not look at today's goals (%s)", type(exc).__name__)
         except Exception as exc:  # a slip here must not end the tray; the next minute retries
@@ -312,6 +315,36 @@ class TrayController(QObject):
                    f"A week of watching is done: a typical day was about {daily}. "
                    "Would you like to set goals from it?")
 
+    def _offer_week_summary(self, usage: UsageNow, settings: dict[str, object]) -> None:
+        """Once a week has ended (at the first start after it, or at the boundary while
+        running): last week's time against the usual week, in one calm line."""
+        if not setting(settings, "summary.weekly") or not settings.get("first_run_done"):
+            return
+        from widget.core.days import day_window, seconds_by_app
+        from widget.core.report import week_monday
+        from widget.core.usage import iso_week
+
+        last_monday = week_monday(usage.week) - timedelta(weeks=1)
+        last = iso_week(last_monday)
+        if settings.get("summary.said_week") == last:
+            return
+        hour = self.options.day_start_hour
+
+        def week_total(monday: date) -> float:
+            start = day_window(monday, self.tz, hour)[0]
+            end = day_window(monday + timedelta(days=7), self.tz, hour)[0]
+            return sum(seconds_by_app(self.store.intervals_overlapping(start, end),
+                                      start, end).values())
+
+        total = week_total(last_monday)
+        before = [week_total(last_monday - timedelta(weeks=k))
+                  for k in range(1, USUAL_WEEKS + 1)]
+        if total <= 0 and not any(before):
+            self.store.set_setting("summary.said_week", last)  # nothing yet to tell
+            return
+        if self._send(SUMMARY_ID, "driftcheck", week_summary_text(total, before)):
+            self.store.set_setting("summary.said_week", last)
+
     def suggested_goals(self, first: date, today: date) -> list[Goal]:
         return suggest_goals(self._daily_totals(first, today))
 
@@ -361,6 +394,10 @@ class TrayController(QObject):
                 self.store.set_setting("checkin.not_before",
                                        instant_to_setting(not_now_until(now, self.tz)))
             return
+        if alert_id == SUMMARY_ID:
+            if key == "default":
+                self.open_dashboard()
+            return  # said once: Snooze and Not now leave it said
         if alert_id == WATCH_ID:
             if key == "default":
                 self.open_suggested_goals()
@@ -432,6 +469,27 @@ class TrayController(QObject):
         dialog.show()  # type: ignore[attr-defined]
         dialog.raise_()  # type: ignore[attr-defined]
         dialog.activateWindow()  # type: ignore[attr-defined]
+
+
+def week_summary_text(total: float, weeks_before: list[float]) -> str:
+    """'Last week: 3 h 10 min with your tracked apps, about your usual week (3 h).' The usual
+    week is the median of the weeks before with any use (two at least); within a sixth of it
+    is "about"."""
+    from widget.core.format import duration
+
+    said = f"Last week: {duration(total)} with your tracked apps"
+    used = sorted(t for t in weeks_before if t > 0)
+    if len(used) < 2:
+        return said + "."
+    middle = len(used) // 2
+    usual = used[middle] if len(used) % 2 else (used[middle - 1] + used[middle]) / 2
+    if abs(total - usual) <= usual / 6:
+        how = "about your usual week"
+    elif total > usual:
+        how = "more than your usual week"
+    else:
+        how = "less than your usual week"
+    return f"{said}, {how} ({duration(usual)})."
 
 
 def _instants(raw: object) -> dict[str, datetime]:

@@ -133,6 +133,10 @@ class NotificationsPage(QWidget):
         form.addRow("", self.near.error)
         form.addRow(hint("A gentle note when you have used this much of a goal. "
                           "You can always snooze it or say Not now."))
+        self.summary = QCheckBox("A short summary when a week ends")
+        self.summary.setAccessibleName("A short summary when a week ends")
+        form.addRow(self.summary)
+        form.addRow(hint("Last week's time beside your usual week, in one line, once a week."))
         self.quiet_today = QCheckBox("No notifications today")
         self.quiet_today.setAccessibleName("No notifications today")
         form.addRow(self.quiet_today)
@@ -142,6 +146,7 @@ class NotificationsPage(QWidget):
     def load(self) -> None:
         self.discreet.setChecked(bool(_value(self._store, "discreet")))
         self.near.load(self._store)
+        self.summary.setChecked(bool(_value(self._store, "summary.weekly")))
         until = instant_from_setting(self._store.get_setting(QUIET_TODAY))
         self.quiet_today.setChecked(until is not None and self.new_day is not None
                                     and until >= self.new_day())
@@ -153,6 +158,7 @@ class NotificationsPage(QWidget):
     def save(self) -> None:
         self._store.set_setting("discreet", self.discreet.isChecked())
         self._store.set_setting("near_share", self.near.checked())
+        self._store.set_setting("summary.weekly", self.summary.isChecked())
         if self.new_day is not None:
             self._store.set_setting(QUIET_TODAY, instant_to_setting(self.new_day())
                                     if self.quiet_today.isChecked() else None)
