@@ -96,6 +96,12 @@ def main(out: Path) -> None:
             from widget.core.today import today_view
             from widget.ui.compact import CompactWidget
 
+            from widget.ui.answers_dialog import AnswersDialog
+
+            answers = AnswersDialog(store, ZoneInfo("UTC"))
+            answers.load()
+            save(answers, out / "answers.png")
+
             empty = CompactWidget(ZoneInfo("UTC"), dashboard=True)
             empty.show_view(today_view([], [], {}, NOW, ZoneInfo("UTC"), 4), NOW)
             save(empty, out / "compact-empty.png")

@@ -119,9 +119,18 @@ class TrayController(QObject):
 
         dialog = SettingsDialog(self.store, data_dir=self.store.path.parent,
                                 new_day=lambda: next_day_start(self.now(), self.tz,
-                                                               self.options.day_start_hour))
+                                                               self.options.day_start_hour),
+                                open_answers=self.open_answers)
         dialog.load()
         dialog.accepted.connect(self._settings_saved)
+        self._open(dialog)
+
+    def open_answers(self) -> None:
+        """The kept check-in answers, to look back on, change or delete."""
+        from widget.ui.answers_dialog import AnswersDialog
+
+        dialog = AnswersDialog(self.store, self.tz)
+        dialog.load()
         self._open(dialog)
 
     def open_dashboard(self) -> None:

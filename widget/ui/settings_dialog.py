@@ -198,6 +198,11 @@ class CheckinPage(QWidget):
         form.addRow(hint("At most one extra check-in in a week, when the dashboard's drift "
                           "signal appears."))
         self.rhythm.currentIndexChanged.connect(self._rhythm_changed)
+        self.answers_button = QPushButton("Your answers...")
+        self.answers_button.setAutoDefault(False)
+        self.answers_button.setToolTip("Look back on your check-ins; change or delete one")
+        self.answers_button.hide()  # shown when the dialog is given a way to open them
+        form.addRow(self.answers_button)
 
     def load(self) -> None:
         self.rhythm.setCurrentIndex(max(0, self.rhythm.findData(
@@ -352,12 +357,16 @@ class SettingsDialog(QDialog):
 
     def __init__(self, store: SettingsStore, parent: QWidget | None = None, *,
                  data_dir: Path | None = None,
-                 new_day: Callable[[], datetime] | None = None) -> None:
+                 new_day: Callable[[], datetime] | None = None,
+                 open_answers: Callable[[], None] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(window_title("Settings"))
         self.notifications = NotificationsPage(store)
         self.notifications.new_day = new_day
         self.checkin = CheckinPage(store)
+        if open_answers is not None:
+            self.checkin.answers_button.show()
+            self.checkin.answers_button.clicked.connect(lambda: open_answers())
         self.tracking = TrackingPage(store)
         self.data = DataPage(data_dir)
         self.tabs = QTabWidget()
