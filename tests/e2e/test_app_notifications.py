@@ -23,7 +23,7 @@ import pytest
 
 from tests.e2e.test_notify_dunst import NotificationDesktop, _notify_call
 from tests.e2e.test_notify_dunst import desktop as desktop  # the fixture
-from tests.e2e.xsession import XSession, wait_for
+from tests.e2e.xsession import XSession, end_process, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]
 
@@ -143,9 +143,7 @@ def test_the_tray_app_notifies_through_dunst_and_honours_snooze(
             raise AssertionError("SIGTERM did not end the tray app") from None
         assert code == 0, log.read_text()
     finally:
-        if app.poll() is None:
-            app.kill()
-            app.wait(timeout=10)
+        end_process(app, timeout=10)
 
     assert '"event": "stopped"' in (data / "driftcheck.log").read_text(), \
         "the tracker was stopped (its open interval closed), not killed"

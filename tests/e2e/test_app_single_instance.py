@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.xsession import XSession, wait_for
+from tests.e2e.xsession import XSession, end_process, wait_for
 from widget.single_instance import ALREADY_RUNNING
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]
@@ -95,12 +95,6 @@ def test_a_second_launch_shows_the_running_one_and_leaves(screen_on_failure: XSe
         assert window() == wid, "the same window, not a second one"
         assert first.poll() is None, "the first driftcheck keeps running"
     finally:
-        if first.poll() is None:
-            first.terminate()
-            try:
-                first.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                first.kill()
-                first.wait(timeout=10)
+        end_process(first, timeout=15)
     assert first.returncode == 0, log.read_text()
     assert not (data / "driftcheck.fifo").exists(), "the FIFO went with the first one"

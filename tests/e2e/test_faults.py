@@ -29,7 +29,7 @@ from tests.e2e import kill_rounds
 from tests.e2e.test_app_single_instance import app_env, prepare
 from tests.e2e.test_notify_dunst import NotificationDesktop
 from tests.e2e.test_notify_dunst import desktop as desktop  # the fixture
-from tests.e2e.xsession import ActivePerson, XSession, wait_for
+from tests.e2e.xsession import ActivePerson, XSession, end_process, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]
 
@@ -85,9 +85,7 @@ class TrackerProcess:
         assert self.proc.wait(timeout=30) == 0, self.said()
 
     def end(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
+        end_process(self.proc, timeout=10)
 
 
 def activate(xs: XSession, window) -> float:  # type: ignore[no-untyped-def]
@@ -301,13 +299,17 @@ def test_the_tray_app_says_once_that_a_damaged_database_was_set_aside(
             wait_for(lambda n=start: started() >= n, 30, "the tray app to start", step=0.1)
             if start == 1:
                 wait_for(lambda: said_afresh() == 1, 20, "the notification")
-            else:
-                time.sleep(2)  # what it would say, it says right after tracking starts
-        finally:
+            # What it says at a start, it says before its event loop runs, and SIGTERM ends it
+            # from that loop: once it has ended by SIGTERM, it has said all it would.
             app.send_signal(signal.SIGTERM)
             assert app.wait(timeout=30) == 0, err.read_text()
+        finally:
+            end_process(app)
         assert err.read_text() == ""
     assert said_afresh() == 1, "told once, not at every start"
+    received = sum(int(desktop.dunstctl("count", what))
+                   for what in ("waiting", "displayed", "history"))
+    assert received == 1, "dunst too got one message from the two starts"
     bodies = [line for line in desktop.monitored().splitlines() if "was damaged" in line]
     assert bodies and "so it was set aside as driftcheck.sqlite3.corrupt-" in bodies[0]
     [aside] = [p for p in data.glob(f"{DB}.corrupt-*") if p.name[-1] == "Z"]

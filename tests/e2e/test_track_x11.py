@@ -3,6 +3,7 @@ real input, checked through `driftcheck status --json`."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.xsession import ActivePerson, Window, XSession, wait_for
+from tests.e2e.xsession import ActivePerson, Window, XSession, end_process, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]
 
@@ -53,8 +54,10 @@ class Tracker:
         return err
 
     def kill(self) -> None:
-        self.proc.kill()
-        self.proc.wait(timeout=10)
+        """Never raises (it is called from `finally`): the process may have ended already."""
+        with contextlib.suppress(OSError):
+            self.proc.kill()
+        end_process(self.proc, timeout=10)
 
 
 def status(run_driftcheck, data: Path) -> dict[str, float]:  # type: ignore[no-untyped-def]

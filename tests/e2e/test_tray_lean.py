@@ -15,14 +15,14 @@ import json
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.test_tray_x11 import TrayApp, seed
 from tests.e2e.test_tray_x11 import trayer as trayer  # the fixture
-from tests.e2e.xsession import XSession, wait_for
+from tests.e2e.test_x_restart import stored_seconds
+from tests.e2e.xsession import ActivePerson, XSession, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]
 
@@ -74,15 +74,24 @@ def test_the_tray_app_loads_no_tls_and_imports_only_qt_users_after_qt(
     site.mkdir()
     (site / "sitecustomize.py").write_text(RECORDER)
     late = tmp_path / "late-imports.txt"
+    subprocess.run([sys.executable, "-m", "widget", "--data-dir", str(data), "settings",
+                    "sample_interval", "1"], env={**xs.env, "PYTHONPATH": str(REPO)},
+                   check=True, capture_output=True, timeout=60)
+    seeded = stored_seconds(data)
+    replika = xs.spawn("Replika", "Replika")  # the seeded app's process, to be sampled
+    xs.activate(xs.spawn("notes", "Notes"))
     app = TrayApp(xs, data, extra_env={"PYTHONPATH": f"{REPO}:{site}",
                                        "DRIFTCHECK_LATE_IMPORTS": str(late)})
     try:
         # Tracking starts once the tray is built; the goals and the self-check are looked at
-        # right after, and a few samples follow.
+        # right after, and then samples of the tracked app in front are written.
         log = data / "driftcheck.log"
         wait_for(lambda: log.exists() and "tracking started" in log.read_text(), 30,
                  "the start of tracking in the tray app's log")
-        time.sleep(3)
+        with ActivePerson(xs):
+            xs.activate(replika)
+            wait_for(lambda: stored_seconds(data) >= seeded + 2 or app.proc.poll() is not None,
+                     30, "a few samples of Replika written", step=0.2)
         assert app.proc.poll() is None, app.proc.stderr.read() if app.proc.stderr else ""
         maps = Path(f"/proc/{app.proc.pid}/maps").read_text()
     finally:

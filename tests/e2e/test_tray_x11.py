@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import skip_or_fail
-from tests.e2e.xsession import XSession, wait_for
+from tests.e2e.xsession import XSession, end_process, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]
 
@@ -62,13 +62,7 @@ class TrayApp:
         return out.stdout.split()
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        end_process(self.proc, timeout=10)
 
 
 def geometry(xs: XSession, wid: str) -> tuple[int, int, int, int]:
@@ -111,8 +105,7 @@ def trayer(xsession: XSession) -> Iterator[tuple[int, int, int, int]]:
         wid = wait_for(panel, 15, "trayer's panel")
         yield geometry(xsession, wid)
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        end_process(proc, timeout=10)
 
 
 def test_the_ring_is_in_the_tray_and_its_menu_quits(

@@ -20,6 +20,7 @@ from tests.e2e.test_track_x11 import Tracker, focus_for
 from tests.e2e.xsession import (
     ActivePerson,
     XSession,
+    end_process,
     missing_tools,
     start_session,
     stop_processes,
@@ -37,25 +38,31 @@ def test_tracker_survives_the_x_server_restarting(tmp_path: Path, run_driftcheck
     xs, procs = start_session(tmp_path)
     number = int(xs.display.lstrip(":"))
     data = tmp_path / "data"
+    log = data / "driftcheck.log"
     tracker = None
     try:
         run_driftcheck("--data-dir", str(data), "apps", "add", "koboldcpp")
         window = xs.spawn("koboldcpp", "Secret before 51aa")
-        xs.spawn("notes", "Notes")  # openbox focuses a new window: not the tracked one yet
+        notes = xs.spawn("notes", "Notes")  # openbox focuses a new window: not the tracked one
         tracker = Tracker(xs, data, "--interval", "1", "--idle-after", "30")
         with ActivePerson(xs):
             before = focus_for(xs, window, 3)
+            xs.activate(notes)  # the span ends here, not whenever the windows close
         xs.close_windows()
         stop_processes(procs)  # the X server is gone
-        time.sleep(4)
+        wait_for(lambda: "probe error" in log.read_text() or tracker.proc.poll() is not None,
+                 30, "the tracker to notice that the X server is gone")
         assert tracker.proc.poll() is None, "the tracker died with the X server"
 
         xs, procs = start_session(tmp_path, number)
         window = xs.spawn("koboldcpp", "Secret after 62bb")
-        xs.spawn("notes", "Notes")
-        time.sleep(2.5)  # the probe reconnects at most every 2 s
+        notes = xs.spawn("notes", "Notes")
+        xs.activate(notes)
+        wait_for(lambda: "the probe answers again" in log.read_text(), 30,
+                 "the tracker to reach the new X server")  # it tries at most every 2 s
         with ActivePerson(xs):
             after = focus_for(xs, window, 4)
+            xs.activate(notes)
         tracker.stop()
         tracker = None
     finally:
@@ -69,9 +76,9 @@ def test_tracker_survives_the_x_server_restarting(tmp_path: Path, run_driftcheck
     # The first span, then the second (its start may wait up to one interval for a tick after
     # the reconnection).
     assert before + after - 2.0 <= seconds <= before + after + 1.0, (seconds, before, after)
-    log = (data / "driftcheck.log").read_text()
-    assert "went away" in log or "not reachable" in log
-    assert "Secret" not in log
+    said = log.read_text()
+    assert "went away" in said or "not reachable" in said
+    assert "Secret" not in said
 
 
 def test_the_tray_app_closes_in_one_line_with_its_time_saved_and_tracks_again(
@@ -149,8 +156,7 @@ def test_the_tray_app_closes_in_one_line_with_its_time_saved_and_tracks_again(
         app = None
     finally:
         if app is not None:
-            app.kill()
-            app.wait(timeout=10)
+            end_process(app, timeout=10)
         xs.close_windows()
         stop_processes(procs)
     total = stored_seconds(data)
