@@ -210,15 +210,53 @@ def test_the_program_checker_sees_every_form(tmp_path: Path) -> None:
                                                          "sys.executable", "command"]
 
 
+def _local_file_url(node: ast.AST) -> bool:
+    """Whether `node` is `QUrl.fromLocalFile(...)`: a folder on this device, which the desktop
+    opens in its file manager."""
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "fromLocalFile")
+
+
+def handed_addresses(path: Path) -> list[int]:
+    """Lines of `path` that open an address through the desktop or a browser
+    (QDesktopServices.openUrl, webbrowser.open_new...), except a local folder opened by
+    `QDesktopServices.openUrl(QUrl.fromLocalFile(...))`."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    allowed: set[int] = set()
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "openUrl" and len(node.args) == 1 and not node.keywords
+                and _local_file_url(node.args[0])):
+            allowed.add(id(node.func))
+            if isinstance(node.func.value, ast.Name):
+                allowed.add(id(node.func.value))
+    found = []
+    for node in ast.walk(tree):
+        if id(node) in allowed:
+            continue
+        if isinstance(node, ast.Attribute) and node.attr in ("openUrl", "open_new", "open_new_tab"):
+            found.append(node.lineno)
+        if isinstance(node, ast.Name) and node.id in ("QDesktopServices", "webbrowser"):
+            found.append(node.lineno)
+    return sorted(found)
+
+
 def test_no_address_is_handed_to_a_browser() -> None:
     """Opening a web address (QDesktopServices.openUrl, webbrowser) sends it off the device
-    through the browser; driftcheck has no reason to."""
-    found = []
-    for path in python_files(PACKAGE):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Attribute) and node.attr in ("openUrl", "open_new",
-                                                                 "open_new_tab"):
-                found.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
-            if isinstance(node, ast.Name) and node.id == "QDesktopServices":
-                found.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
+    through the browser; driftcheck has no reason to. Showing the data folder opens a local
+    folder, written so that nothing else can pass through it."""
+    found = [f"{path.relative_to(PACKAGE.parent)}:{line}"
+             for path in python_files(PACKAGE) for line in handed_addresses(path)]
     assert found == []
+
+
+def test_the_address_checker_lets_only_a_local_folder_through(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("import webbrowser\n"
+                      "from PySide6.QtCore import QUrl\n"
+                      "from PySide6.QtGui import QDesktopServices\n"
+                      "QDesktopServices.openUrl(QUrl.fromLocalFile('/home/me/data'))\n"
+                      "QDesktopServices.openUrl(QUrl('https://example.org'))\n"
+                      "open_it = QDesktopServices\n"
+                      "webbrowser.open_new_tab('https://example.org')\n", encoding="utf-8")
+    assert handed_addresses(sample) == [5, 5, 6, 7, 7]

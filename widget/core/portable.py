@@ -43,7 +43,7 @@ MAX_WEEK_SECONDS = 2**31 - 1
 # The settings that are the person's choices and travel with an export.
 PREFERENCES: tuple[str, ...] = (
     *SPECS, "discreet", "checkin.rhythm", "checkin.weekday", "checkin.time",
-    "checkin.reflections", "checkin.on_drift",
+    "checkin.reflections", "checkin.on_drift", "summary.weekly",
 )
 # Settings that stay behind, and why (a test keeps this and `PREFERENCES` covering every known
 # setting, so a new one needs a decision).
@@ -58,9 +58,14 @@ NOT_EXPORTED: Mapping[str, str] = {
     "ui.window_geometry": "belongs to this device's screen",
     "ui.no_tray_told": "belongs to this device's desktop",
     "first_run_done": "import sets it: whoever brings history has been through the first run",
+    "summary.said_week": "bookkeeping of weekly summaries already shown",
+    "alerts.quiet_until": "a 'No notifications today' in flight",
+    "ui.where_told": "belongs to this device's desktop",
+    "welcome.deferred": "a first-run step in flight",
 }
 # Kept by an import that replaces everything: they describe this device, not the history.
-DEVICE_SETTINGS: tuple[str, ...] = ("start_at_login", "ui.window_geometry", "ui.no_tray_told")
+DEVICE_SETTINGS: tuple[str, ...] = ("start_at_login", "ui.window_geometry", "ui.no_tray_told",
+                                     "ui.where_told")
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EARLIEST_MS = 0  # a computer whose clock was reset starts in 1970
@@ -249,6 +254,7 @@ _SETTING_RULES: dict[str, Callable[[object], bool]] = {
     "checkin.time": time_of_day,
     "checkin.reflections": _bool_setting,
     "checkin.on_drift": _bool_setting,
+    "summary.weekly": _bool_setting,
 }
 
 
