@@ -6,8 +6,15 @@ import math
 
 import pytest
 
-from widget.core.format import (about, apportion, duration, durations_with_total, percent_of,
-                                shown_seconds, used_of)
+from widget.core.format import (
+    about,
+    apportion,
+    duration,
+    durations_with_total,
+    percent_of,
+    shown_seconds,
+    used_of,
+)
 
 
 @pytest.mark.parametrize(("seconds", "said"), [
@@ -70,7 +77,7 @@ def test_apportioned_parts_always_sum_to_the_shown_total(parts: list[float]) -> 
     assert all(value >= 0 for value in shown)
     # no part moves by a whole unit or more from what it was
     step = 1 if sum(parts) < 600 else 60
-    assert all(abs(value - part) < step for value, part in zip(shown, parts))
+    assert all(abs(value - part) < step for value, part in zip(shown, parts, strict=True))
 
 
 @pytest.mark.parametrize(("seconds", "said"), [
