@@ -41,6 +41,7 @@ class DashboardSource(Protocol):
     def list_goals(self) -> list[Goal]: ...
     def app_names(self) -> dict[str, str]: ...
     def list_checkins(self, since: datetime | None = None) -> list[Checkin]: ...
+    def list_apps(self) -> Sequence[object]: ...
 
 
 def load_dashboard(store: DashboardSource, week: str | None, now: datetime, tz: tzinfo,
@@ -75,7 +76,7 @@ def load_dashboard(store: DashboardSource, week: str | None, now: datetime, tz: 
     checkins = store.list_checkins(since=shown_start - timedelta(days=1))
     return dashboard_data(intervals, week, now, tz, day_start_hour, goals=store.list_goals(),
                           names=store.app_names(), checkins=checkins, first_use=first_use,
-                          week_totals=totals)
+                          week_totals=totals, apps_tracked=bool(store.list_apps()))
 
 
 def drift_of_week_in_progress(store: DashboardSource, week: str, now: datetime, tz: tzinfo,

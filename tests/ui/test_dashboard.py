@@ -26,7 +26,7 @@ from widget.core.catalog import entry_to_app
 from widget.core.checkin import Checkin
 from widget.core.dashboard import NO_BASELINE, DashboardData
 from widget.core.days import local_day
-from widget.core.format import durations_with_total
+from widget.core.format import about, durations_with_total
 from widget.core.model import Interval
 from widget.core.report import WeekReport, week_monday, week_report, weekly_totals
 from widget.core.usage import iso_week
@@ -121,8 +121,15 @@ def test_it_shows_this_weeks_total_and_words(window: DashboardWindow) -> None:
     assert expected.total_s > 0
     assert window.data is not None and window.data.week == "2026-W48"
     assert label(window, "week-total") == say_duration(expected.total_s)
-    assert label(window, "week-total-caption") == "so far this week"
-    assert label(window, "week-words") == expected.words
+    days_used = sum(1 for apps in list(expected.per_day.values())[:4] if sum(apps.values()))
+    numbers = ("none", "one", "two", "three", "four")
+    # said once, with the days that had use (not "2 min ... in 4 days", read as four of use)
+    assert label(window, "week-total-caption") == \
+        f"so far this week, with use on {numbers[days_used]} of its four days"
+    assert expected.baseline_s is not None
+    assert label(window, "week-words") == \
+        f"A usual whole week is about {about(expected.baseline_s)}."
+    assert label(window, "week-total") not in label(window, "week-words")
     assert label(window, "week-title") == "23 \u2013 29 November 2026"
     assert window.windowTitle() == TITLE
     assert not any(name in window.windowTitle() for name in NAMES.values())
@@ -131,14 +138,14 @@ def test_it_shows_this_weeks_total_and_words(window: DashboardWindow) -> None:
 def test_the_drift_is_marked_on_the_twelve_weeks_and_explained(window: DashboardWindow
                                                                ) -> None:
     assert independent_report("2026-W48").drift is not None  # the demo history drifts
-    marks = series(window.weeks_view, "Drift signal")
+    marks = series(window.weeks_view, "Rising weeks")
     assert len(marks) == 1 and marks[0].count() > 0  # type: ignore[attr-defined]
     assert series(window.weeks_view, "Trend") and series(window.weeks_view, "Usual range")
     words = label(window, "drift-explanation")
-    assert words.startswith("Drift signal:")
-    assert "only you can say" in words and "The band runs from your usual week" in words
-    assert "Drift signal" in window.weeks_view.accessibleDescription() or \
-        "drift signal marks" in window.weeks_view.accessibleDescription()
+    assert words.startswith("Your weekly time has ")  # said as a person would say it
+    assert " from about " in words and " to " in words
+    assert "only you can say" in words and "The shaded usual range starts at" in words
+    assert "A triangle marks the weeks of" in window.weeks_view.accessibleDescription()
 
 
 def test_the_day_chart_stacks_apps_and_draws_the_daily_goal(window: DashboardWindow) -> None:
@@ -163,9 +170,9 @@ def test_the_table_has_a_row_per_app(window: DashboardWindow) -> None:
 
 
 def test_the_check_in_sits_beside_its_week(window: DashboardWindow) -> None:
-    dots = series(window.checkin_view, "Self-check answer")
+    dots = series(window.checkin_view, "Your answer")
     assert dots and dots[0].count() == 1  # type: ignore[attr-defined]
-    assert "week of 16 Nov: somewhere in between" in label(window, "checkin-caption")
+    assert "week of 16 Nov: \u201cSomewhere in between\u201d" in label(window, "checkin-caption")
 
 
 # --- navigation ---------------------------------------------------------------------------------
@@ -178,7 +185,8 @@ def test_back_and_forward_change_the_week_and_its_total(window: DashboardWindow)
     window.previous_button.click()
     assert window.data.week == "2026-W47"
     assert label(window, "week-total") == say_duration(independent_report("2026-W47").total_s)
-    assert label(window, "week-total-caption") == "in that week"
+    assert label(window, "week-total-caption").startswith("that week, with use on ")
+    assert window.days_card.findChild(QLabel).text() == "That week by day"
     assert window.next_button.isEnabled() and window.this_week_button.isEnabled()
     window.previous_button.click()
     assert window.data.week == "2026-W46"
@@ -224,8 +232,9 @@ def test_tab_goes_through_the_controls_in_reading_order(qtbot: QtBot,
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
     window.previous_button.setFocus()
-    order = [window.this_week_button, window.next_button, window.day_view, window.heat_map,
-             window.table, window.weeks_view, window.checkin_view]
+    order = [window.this_week_button, window.next_button, window.how_button,
+             window.checkin_view, window.day_view, window.heat_map, window.table,
+             window.weeks_view]
     window.previous_week()  # so that "This week" and "Next week" take the focus too
     for expected in order:
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
@@ -270,8 +279,8 @@ def test_one_day_of_use_makes_sense(qtbot: QtBot, lean: Callable[..., Source]) -
     assert one.stack.currentIndex() == 0
     assert label(one, "week-total") == "1 h"
     words = label(one, "drift-explanation")
-    assert NO_BASELINE in words and "needs at least four" in words
-    for name in ("Trend", "Drift signal", "Usual range"):
+    assert NO_BASELINE in words and "Once there are four complete weeks" in words
+    for name in ("Trend", "Rising weeks", "Usual range"):
         assert not series(one.weeks_view, name), name  # no trend drawn through one day
     assert not one.previous_button.isEnabled()  # the history began this week
     assert one.table.model().index(0, 3).data() == "no week before to compare"

@@ -99,9 +99,12 @@ def test_a_steady_rise_is_marked_with_its_trend_line_and_explained() -> None:
     assert data.trend.slope_s_per_week == pytest.approx(H)
     assert data.trend.value_at(0) == pytest.approx(1 * H)
     assert data.trend.value_at(7) == pytest.approx(8 * H)
-    words = drift_in_words(data.report.drift, 8)
-    assert "rising over the last 8 complete weeks, by about 1 h a week" in words
-    assert "only you can say" in words and "p = 0.000" in words
+    words = drift_in_words(data.report.drift, data.report.trend_weeks)
+    # as a person says it: no test's name, no p-value, no "1 time in 100"
+    assert words.startswith("Your weekly time has gone up seven weeks in a row, from about "
+                            "1 h to 8 h.")
+    assert "only you can say" in words
+    assert "Mann-Kendall" not in words and "p =" not in words and "time in" not in words
 
 
 def test_three_rising_weeks_mark_only_those_three() -> None:
@@ -116,9 +119,10 @@ def test_three_rising_weeks_mark_only_those_three() -> None:
     assert data.report.drift is not None
     assert data.report.drift.rule is DriftRule.THREE_RISING_WEEKS
     assert data.drift_weeks == ("2026-W46", "2026-W47", "2026-W48")
-    words = drift_in_words(data.report.drift, 8)
-    assert "each of the last three weeks rose" in words
-    assert "the last, 6 h, is about 50% above your usual 4 h." in words
+    words = drift_in_words(data.report.drift, data.report.trend_weeks)
+    assert words.startswith("Each of the last three weeks was more than the one before; the "
+                            "last, about 6 h, was about 50% more than your usual week of "
+                            "about 4 h.")
 
 
 def test_the_week_in_progress_is_left_out_of_the_trend() -> None:
@@ -137,8 +141,9 @@ def test_the_first_week_has_no_usual_week_no_trend_and_no_signal() -> None:
     assert data.trend is None and data.drift_weeks == ()
     assert data.apps[0].change_s is None  # the week before lies before the history
     assert data.apps[0].daily_average_s == H / 2  # Monday and Tuesday so far
-    assert "needs at least four; the first one is still under way" in drift_in_words(None, 0)
-    assert "so far there are three" in drift_in_words(None, 3)
+    assert "four complete weeks" in drift_in_words(None, ())
+    assert "the first one is still under way" in drift_in_words(None, ())
+    assert "so far there are three" in drift_in_words(None, (H, H, H))
 
 
 def test_no_history_at_all_is_empty_not_zero() -> None:
@@ -284,6 +289,9 @@ class RecordingStore:
     def list_checkins(self, since: datetime | None = None) -> list[Checkin]:
         self.checkins_since.append(since)
         return []
+
+    def list_apps(self) -> list[str]:
+        return list(NAMES)
 
 
 def test_the_loader_reads_sixteen_weeks_once() -> None:

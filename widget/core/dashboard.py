@@ -18,9 +18,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from widget.core.alerts import say_duration
 from widget.core.checkin import Checkin
 from widget.core.days import local_day
+from widget.core.format import about
+from widget.core.format import duration as say_duration
 from widget.core.goals import Goal, GoalKind
 from widget.core.intervals import clip
 from widget.core.model import Interval
@@ -33,12 +34,15 @@ from widget.core.report import (
     weekly_totals,
 )
 from widget.core.trend import (
+    ALPHA,
     BASELINE_WEEKS,
     MIN_WEEKS,
     RISE_MIN_S,
     RISE_SHARE,
+    TREND_WEEKS,
     DriftRule,
     DriftSignal,
+    _compared,
     theil_sen,
 )
 from widget.core.usage import iso_week, week_window
@@ -130,6 +134,9 @@ class DashboardData:
     grid: HourGrid
     checkins: tuple[CheckinPoint, ...]
     apps: tuple[AppRow, ...]
+    days_so_far: int = 7  # the days of the shown week that have begun (7 once it is over)
+    apps_tracked: bool = True  # False: no app is chosen, so nothing can be counted yet
+    weekly_goal_s: float | None = None  # the all-apps weekly goal, drawn on the twelve weeks
 
     @property
     def week(self) -> str:
@@ -143,6 +150,17 @@ class DashboardData:
     @property
     def drift_weeks(self) -> tuple[str, ...]:
         return tuple(p.week for p in self.weeks if p.drift)
+
+    @property
+    def is_current(self) -> bool:
+        """The shown week is the one in progress (else it is a past week: "That week")."""
+        return self.week == self.current_week
+
+    @property
+    def days_used(self) -> int:
+        """The days of the week so far that had any use."""
+        days = list(self.report.per_day.values())[:self.days_so_far]
+        return sum(1 for apps in days if sum(apps.values()) > 0)
 
 
 def usual_band(baseline_s: float) -> tuple[float, float]:
@@ -176,13 +194,15 @@ def known_totals(totals: Mapping[str, float], weeks: Sequence[str], first_use: d
 def dashboard_data(intervals: Iterable[Interval], week: str, now: datetime, tz: tzinfo,
                    day_start_hour: int, *, goals: Sequence[Goal], names: Mapping[str, str],
                    checkins: Iterable[Checkin], first_use: datetime | None,
-                   week_totals: Mapping[str, float] | None = None) -> DashboardData:
+                   week_totals: Mapping[str, float] | None = None,
+                   apps_tracked: bool = True) -> DashboardData:
     """Everything the dashboard shows for ISO `week`, as of `now` (aware).
 
     `intervals` should cover the `FETCH_WEEKS` weeks ending at `week` (more is ignored), or
     only the shown week and the one before when `week_totals` gives every one of those weeks'
     totals up to `now` (a store's rollup). `first_use` is when the earliest stored interval
-    began (None: no history). Time after `now` is not counted.
+    began (None: no history). Time after `now` is not counted. `apps_tracked` is False when
+    no app is chosen (the empty dashboard then offers to choose some).
     """
     monday = week_monday(week)
     all_weeks = [iso_week(monday - timedelta(weeks=k)) for k in range(FETCH_WEEKS - 1, -1, -1)]
@@ -230,7 +250,16 @@ def dashboard_data(intervals: Iterable[Interval], week: str, now: datetime, tz: 
         grid=hour_grid(shown, monday, tz, day_start_hour, _quiet_goal(goals)),
         checkins=tuple(placed_checkins(checkins, shown_from, week, tz, day_start_hour)),
         apps=tuple(app_rows(report, previous, days_so_far, names)),
+        days_so_far=days_so_far,
+        apps_tracked=apps_tracked,
+        weekly_goal_s=weekly_goal_of(goals),
     )
+
+
+def weekly_goal_of(goals: Sequence[Goal]) -> float | None:
+    """The all-apps weekly goal in seconds (None without one)."""
+    goal = next((g for g in goals if g.kind is GoalKind.WEEKLY and g.app is None), None)
+    return None if goal is None or not goal.limit_seconds else float(goal.limit_seconds)
 
 
 def _against_same_part(report: WeekReport, previous: Mapping[str, float] | None
@@ -392,48 +421,124 @@ def hour_grid(intervals: Iterable[Interval], monday: date, tz: tzinfo, day_start
 
 # --- words -----------------------------------------------------------------------------------
 
-NO_BASELINE = "After four weeks a usual week appears here."
-_NUMBERS = ("none", "one", "two", "three", "four")
+USUAL_RANGE = "usual range"  # the one name of the shaded range, on the chart and in words
+NO_BASELINE = "After four weeks your usual range appears here."
+_NUMBERS = ("none", "one", "two", "three", "four", "five", "six", "seven", "eight")
 DRIFT_CLOSING = ("It is a pattern in the numbers, not a verdict: only you can say whether this "
                  "time is adding to your life.")
+HOW_WORKED_OUT = "How is this worked out?"
 
 
-def band_in_words() -> str:
-    """What the shaded band means, in one sentence."""
-    return (f"The band runs from your usual week (the mean of the four complete weeks before "
-            f"each week) to {round(RISE_SHARE * 100)}% and at least "
-            f"{say_duration(RISE_MIN_S)} above it: a week above the band was well above the "
-            "weeks just before it. The drift signal looks for more than one such week.")
+def _count(n: int) -> str:
+    return _NUMBERS[n] if 0 <= n < len(_NUMBERS) else str(n)
 
 
-def drift_in_words(signal: DriftSignal | None, complete_weeks: int) -> str:
-    """The drift signal explained: what was seen, how sure the numbers are, and what it does
-    not mean; or, without one, what the rule looks for (and why it says nothing yet)."""
+def usual_range_in_words() -> str:
+    """What the shaded usual range means, in one plain sentence."""
+    return (f"The shaded {USUAL_RANGE} starts at your usual week (the average of the four "
+            f"complete weeks before it) and reaches {round(RISE_SHARE * 100)}% above it, "
+            f"at least {say_duration(RISE_MIN_S)} more.")
+
+
+def rising_run(weeks: Sequence[float]) -> int:
+    """How many of the last weeks each rose over the one before (0: the last did not)."""
+    run = 0
+    for k in range(len(weeks) - 1, 0, -1):
+        if weeks[k] <= weeks[k - 1]:
+            break
+        run += 1
+    return run
+
+
+def drift_in_words(signal: DriftSignal | None, weeks: Sequence[float]) -> str:
+    """The drift, as a person would say it: what the weeks did and roughly by how much, and
+    what it does not mean; or, without a drift, that nothing is climbing (or why it cannot
+    say yet). `weeks` are the complete weeks the signal looked at, oldest first. No
+    statistics words: those are in `how_worked_out`."""
+    complete_weeks = len(weeks)
     if signal is None:
         if complete_weeks < MIN_WEEKS:
             so_far = ("the first one is still under way" if complete_weeks == 0 else
                       f"so far there {'is' if complete_weeks == 1 else 'are'} "
-                      f"{_NUMBERS[complete_weeks]}")
-            return (f"The drift signal looks at complete weeks and needs at least "
-                    f"{_NUMBERS[MIN_WEEKS]}; {so_far}. Until then it stays silent rather than "
-                    "guess.")
-        return ("No drift signal. It appears when the last weeks rise steadily (a "
-                "Mann-Kendall test, p < 0.05), or when three weeks in a row each rose and "
-                f"the last is at least {round(RISE_SHARE * 100)}% and "
-                f"{say_duration(RISE_MIN_S)} above your usual week.")
+                      f"{_count(complete_weeks)}")
+            return (f"Once there are {_count(MIN_WEEKS)} complete weeks, this says whether "
+                    f"your weekly time is climbing; {so_far}. Until then it stays quiet "
+                    "rather than guess.")
+        return ("Your weekly time is not climbing: the last weeks go up and down as weeks "
+                "do.")
     if signal.rule is DriftRule.RISING_TREND:
-        odds = "1 time in 100" if signal.p_value < 0.01 else "1 time in 20"
-        seen = (f"Drift signal: your weekly time has been rising over the last "
-                f"{min(complete_weeks, 8)} complete weeks, by about "
-                f"{say_duration(max(0.0, signal.slope_s_per_week))} a week. Weeks this steadily "
-                f"ordered would come about by chance less than {odds} (Mann-Kendall, "
-                f"p = {signal.p_value:.3f}).")
-    else:
-        seen = ("Drift signal: each of the last three weeks rose over the one before, and the "
-                f"last, {say_duration(signal.last_week_s)}, ")
-        if signal.baseline_s and signal.change_pct is not None:
-            seen += (f"is about {round(signal.change_pct)}% above your usual "
-                     f"{say_duration(signal.baseline_s)}.")
+        window = list(weeks[-TREND_WEEKS:])
+        run = rising_run(window)
+        if run >= 2:
+            first = window[-run - 1]
+            seen = (f"Your weekly time has gone up {_count(run)} weeks in a row, from about "
+                    f"{about(first)} to {about(window[-1])}.")
         else:
-            seen += "is well above your usual weeks."
+            slope, intercept = theil_sen(window)
+            start, end = intercept, intercept + slope * (len(window) - 1)
+            seen = (f"Your weekly time has mostly gone up over the last "
+                    f"{_count(len(window))} weeks, from about {about(start)} to about "
+                    f"{about(end)}.")
+    else:
+        seen = ("Each of the last three weeks was more than the one before; the last, about "
+                f"{about(signal.last_week_s)}, ")
+        if signal.baseline_s and signal.change_pct is not None:
+            seen += (f"was about {round(signal.change_pct)}% more than your usual week of "
+                     f"about {about(signal.baseline_s)}.")
+        else:
+            seen += "was well above your usual weeks."
     return f"{seen} {DRIFT_CLOSING}"
+
+
+def week_caption(data: DashboardData) -> str:
+    """What stands beside the week's total, said once: 'so far this week, with use on 2 of
+    its 4 days' (the days that had use, never the days that have passed as if they had), or
+    'that week, with use on 5 of its 7 days' for a past week."""
+    if data.is_current and not data.report.complete:
+        used, of = data.days_used, data.days_so_far
+        if of == 1:
+            return "so far today, the first day of this week"
+        return f"so far this week, with use on {_count(used)} of its {_count(of)} days"
+    used = data.days_used
+    return f"that week, with use on {_count(used)} of its seven days"
+
+
+def week_comparison(data: DashboardData) -> str:
+    """The week beside a usual week, in one sentence that does not repeat its total (it
+    stands just above): a week in progress is set beside a usual *whole* week, never called
+    less than usual, which part of a week always would be."""
+    report = data.report
+    base = report.baseline_s
+    if base is None:
+        return "After four complete weeks there will be a usual week to compare with."
+    if not report.complete:
+        if base < 60:
+            return "Your usual weeks had almost no use."
+        return f"A usual whole week is about {about(base)}."
+    if base < 60:
+        return ("About the same as your usual weeks, which had almost none."
+                if report.total_s < 60 else "More than your usual weeks, which had almost none.")
+    compared = _compared(report.total_s, base)
+    return f"{compared[0].upper()}{compared[1:]}."
+
+
+def how_worked_out() -> str:
+    """The method behind the drift words and the usual range, for the one click away (and
+    the README). Here the statistics may be named."""
+    pct = round(RISE_SHARE * 100)
+    return (
+        "Only complete weeks count: the week in progress is left out, because part of a "
+        "week would always look like a fall.\n\n"
+        f"Your usual week is the average of the four complete weeks before a week. The "
+        f"{USUAL_RANGE} on the chart runs from it to {pct}% above it, and at least "
+        f"{say_duration(RISE_MIN_S)} above it.\n\n"
+        f"A drift is said in either of two cases. First, the last {_count(TREND_WEEKS)} "
+        "complete weeks (or as many as there are, from four) rise steadily: a Mann-Kendall "
+        "test finds weeks this well ordered would come about by chance less than 1 time in "
+        f"20 (p < {ALPHA}), and the Theil-Sen slope, a line that one unusual week cannot drag "
+        "around, goes up. Second, each of the last three weeks rose over the one before and "
+        f"the last is at least {pct}% and {say_duration(RISE_MIN_S)} above the usual week of "
+        "the four weeks before those three.\n\n"
+        "The dashed trend line on the chart is that Theil-Sen line. Weeks before your "
+        "history began are left out, never counted as zero. Everything is worked out on "
+        "this device.")

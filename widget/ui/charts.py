@@ -29,15 +29,18 @@ from PySide6.QtCharts import (
 from PySide6.QtCore import QMargins, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPen
 
-from widget.core.alerts import say_duration
 from widget.core.checkin import ANSWERS
-from widget.core.dashboard import DashboardData, WeekPoint
+from widget.core.dashboard import USUAL_RANGE, DashboardData, WeekPoint
+from widget.core.format import duration
 from widget.core.report import week_monday
 from widget.ui.theme import Palette
 
 HOUR = 3600.0
 MINUTE = 60.0
-ANSWER_AXIS = {1: "Adds", 3: "In between", 5: "Replaces"}
+# The answers' own scale, in their own words: a place on it is how the time felt, not how
+# much of it there was (the hours are on the twelve-week chart, never on this one).
+ANSWER_AXIS = {1: "Adds to my life", 3: "In between", 5: "Replacing connection"}
+NICE_STEPS = (1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600)  # whole minutes or whole hours
 
 
 def week_label(week: str) -> str:
@@ -75,11 +78,23 @@ def new_chart(palette: Palette) -> QChart:
     return chart
 
 
+def whole_ticks(top: float, most: int = 6) -> tuple[int, int]:
+    """(step, ticks) of an axis from 0 in whole units that holds `top` (in units) with a
+    little room: the smallest nice step that needs at most `most` intervals."""
+    room = max(top * 1.08, 1.0)
+    step = next((s for s in NICE_STEPS if room / s <= most), NICE_STEPS[-1])
+    intervals = max(1, -(-room // step))
+    return step, int(intervals) + 1
+
+
 def _value_axis(palette: Palette, title: str, top: float) -> QValueAxis:
+    """A value axis from 0 whose labels are whole minutes (or whole hours): '0, 1, 2',
+    never '0.5' or '1.5'."""
     axis = QValueAxis()
-    axis.setRange(0.0, max(top * 1.08, 1.0))
-    axis.applyNiceNumbers()
-    axis.setLabelFormat("%.1f" if axis.max() <= 4 else "%.0f")
+    step, ticks = whole_ticks(top)
+    axis.setRange(0.0, float(step * (ticks - 1)))
+    axis.setTickCount(ticks)
+    axis.setLabelFormat("%d")
     axis.setTitleText(title)
     return axis
 
@@ -160,7 +175,7 @@ def day_chart(data: DashboardData, palette: Palette) -> QChart:
     _attach(chart, stacks, x, y)
     if goal:
         pen = QPen(palette.goal, 2, Qt.PenStyle.DashLine)
-        _attach(chart, _line(f"Daily goal, {say_duration(goal)}",
+        _attach(chart, _line(f"Daily goal, {duration(goal)}",
                              [(-0.5, goal / unit), (len(days) - 0.5, goal / unit)], pen), x, y)
     if not report.per_app:
         chart.legend().hide()
@@ -169,9 +184,9 @@ def day_chart(data: DashboardData, palette: Palette) -> QChart:
 
 def describe_days(data: DashboardData) -> str:
     report = data.report
-    days = "; ".join(f"{d:%A} {say_duration(sum(apps.values()))}"
+    days = "; ".join(f"{d:%A} {duration(sum(apps.values()))}"
                      for d, apps in report.per_day.items())
-    goal = (f" Your daily goal is {say_duration(report.daily_goal_s)}."
+    goal = (f" Your daily goal is {duration(report.daily_goal_s)}."
             if report.daily_goal_s else "")
     return f"Time per day of this week, stacked by app: {days}.{goal}"
 
@@ -180,13 +195,15 @@ def describe_days(data: DashboardData) -> str:
 
 
 def weeks_chart(data: DashboardData, palette: Palette) -> QChart:
-    """Twelve weeks of use as bars, the usual range as a band behind them, the Theil-Sen trend
-    as a dashed line and the weeks the drift signal points at marked with triangles."""
+    """Twelve weeks of use as bars, the usual range shaded behind them, the Theil-Sen trend
+    as a dashed line, the weekly goal as a dotted one, and the weeks the drift signal points
+    at marked with triangles."""
     points = data.weeks
     highs = [p.band[1] for p in points if p.band is not None]
     trend = data.trend
     trend_values = [] if trend is None else [trend.value_at(i) for i in range(len(trend.weeks))]
-    top = max([p.total_s or 0.0 for p in points] + highs + trend_values + [1.0])
+    goal = data.weekly_goal_s
+    top = max([p.total_s or 0.0 for p in points] + highs + trend_values + [goal or 0.0, 1.0])
     unit_name, unit = _unit(top)
     chart = new_chart(palette)
     y = _value_axis(palette, unit_name, top / unit)
@@ -211,9 +228,13 @@ def weeks_chart(data: DashboardData, palette: Palette) -> QChart:
         line = [(index[w], trend.value_at(k) / unit) for k, w in enumerate(trend.weeks)
                 if w in index]
         _attach(chart, _line("Trend", line, pen), x, y)
+    if goal:
+        pen = QPen(palette.goal, 2, Qt.PenStyle.DotLine)
+        _attach(chart, _line(f"Weekly goal, {duration(goal)}",
+                             [(-0.5, goal / unit), (len(points) - 0.5, goal / unit)], pen), x, y)
     if data.drift_weeks:
         marks = QScatterSeries()
-        marks.setName("Drift signal")
+        marks.setName("Rising weeks")
         marks.setMarkerShape(QScatterSeries.MarkerShape.MarkerShapeTriangle)
         marks.setMarkerSize(13)
         marks.setColor(palette.drift)
@@ -241,7 +262,7 @@ def _band(points: Sequence[WeekPoint], unit: float, palette: Palette) -> QAreaSe
     band = QAreaSeries(upper, lower)
     upper.setParent(band)  # the area keeps its edges (PySide would collect them otherwise)
     lower.setParent(band)
-    band.setName("Usual range")
+    band.setName(USUAL_RANGE.capitalize())
     band.setBrush(QBrush(palette.band))
     outline = QColor(palette.band)
     outline.setAlpha(200)
@@ -253,55 +274,51 @@ def describe_weeks(data: DashboardData) -> str:
     known = [p for p in data.weeks if p.total_s is not None]
     if not known:
         return "Weekly use over twelve weeks: no weeks with tracked time yet."
-    weeks = "; ".join(f"week of {week_label(p.week)} {say_duration(p.total_s or 0.0)}"
+    weeks = "; ".join(f"week of {week_label(p.week)} {duration(p.total_s or 0.0)}"
                       + ("" if p.complete else " so far") for p in known)
     usual = data.weeks[-1].baseline_s
     parts = [f"Weekly use: {weeks}."]
     if usual is not None:
-        parts.append(f"Your usual week, before this one: {say_duration(usual)}.")
+        parts.append(f"Your usual week, before this one: {duration(usual)}.")
+    if data.weekly_goal_s:
+        parts.append(f"Your weekly goal is {duration(data.weekly_goal_s)}.")
     if data.trend is not None:
         parts.append(f"The trend line changes by about "
-                     f"{say_duration(abs(data.trend.slope_s_per_week))} a week "
+                     f"{duration(abs(data.trend.slope_s_per_week))} a week "
                      f"({'up' if data.trend.slope_s_per_week >= 0 else 'down'}).")
     if data.drift_weeks:
-        parts.append("The drift signal marks the weeks of "
+        parts.append("A triangle marks the weeks of "
                      + ", ".join(week_label(w) for w in data.drift_weeks) + ".")
     return " ".join(parts)
 
 
-# --- self-check answers beside weekly use ------------------------------------------------------
+# --- self-check answers, on their own scale ------------------------------------------------------
 
 
 def checkin_chart(data: DashboardData, palette: Palette) -> QChart:
-    """Weekly use as pale bars (left axis) and each self-check answer as a point on the right
-    axis, from "adds to my life" (1) up to "is replacing connection" (5)."""
+    """Each self-check answer as a point over its week, on the answers' own scale from "adds
+    to my life" (bottom) to "is replacing connection" (top). No hours on this chart: a high
+    point is an answer, not more time (the time is on the twelve-week chart)."""
     points = data.weeks
-    top = max([p.total_s or 0.0 for p in points] + [1.0])
-    unit_name, unit = _unit(top)
     chart = new_chart(palette)
-    y = _value_axis(palette, unit_name, top / unit)
-    x = _axes(chart, palette, [week_label(p.week) for p in points], y)
-    use = QStackedBarSeries()
-    use.setBarWidth(0.5)
-    pale = QColor(palette.week)
-    pale.setAlpha(95)
-    use.append(_bar_set("Weekly use", [(p.total_s or 0.0) / unit for p in points], pale))
-    _attach(chart, use, x, y)
-
+    x = QBarCategoryAxis()
+    x.append([week_label(p.week) for p in points])
+    x.setGridLineVisible(False)
+    chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
     answers_axis = QCategoryAxis()
     answers_axis.setRange(0.5, 5.5)
     answers_axis.setStartValue(0.5)
     for value, label in ANSWER_AXIS.items():
         answers_axis.append(label, value)
     answers_axis.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
-    answers_axis.setTitleText("Your answer")
-    chart.addAxis(answers_axis, Qt.AlignmentFlag.AlignRight)
-    _style_axis(answers_axis, palette)
-    answers_axis.setGridLineVisible(False)
+    chart.addAxis(answers_axis, Qt.AlignmentFlag.AlignLeft)
+    for axis in (x, answers_axis):
+        _style_axis(axis, palette)
+    answers_axis.setGridLineVisible(True)
 
     index = {p.week: i for i, p in enumerate(points)}
     dots = QScatterSeries()
-    dots.setName("Self-check answer")
+    dots.setName("Your answer")
     dots.setMarkerShape(QScatterSeries.MarkerShape.MarkerShapeCircle)
     dots.setMarkerSize(12)
     dots.setColor(palette.answer)
@@ -310,16 +327,17 @@ def checkin_chart(data: DashboardData, palette: Palette) -> QChart:
         if checkin.answer in (1, 2, 3, 4, 5) and checkin.week in index:
             dots.append(index[checkin.week] + (checkin.at.weekday() - 3) / 10, checkin.answer)
     _attach(chart, dots, x, answers_axis)
+    chart.legend().hide()  # one kind of point, named by the card's heading
     return chart
 
 
 def describe_checkins(data: DashboardData) -> str:
     answered = [c for c in data.checkins if c.answer is not None]
     if not answered:
-        return ("Your self-check answers will appear here beside each week's use, once you "
-                "have answered one.")
+        return ("Your self-check answers will appear here, week by week, once you have "
+                "answered one.")
     said = "; ".join(f"week of {week_label(c.week)}: {ANSWERS[c.answer or 0].lower()}"
                      for c in answered)
     skipped = len(data.checkins) - len(answered)
     tail = f" {skipped} skipped, which is fine too." if skipped else ""
-    return f"Your self-check answers beside weekly use: {said}.{tail}"
+    return f"Your self-check answers, week by week: {said}.{tail}"

@@ -4,10 +4,15 @@ It reads through a `source` (a week, or None for this week, in; `DashboardData` 
 tray hands it the lean store's loader and tests hand it anything. It draws and never decides:
 the numbers, the drift signal and the words come from `widget.core`. Back and forward go a
 week at a time (buttons, Alt+Left / Alt+Right, Page Up / Page Down; Alt+Home for this week),
-never past this week and never before the history began. While this week is shown it is read
-again once a minute and redrawn only when it changed (and on Monday it moves on). It is the
-person's own window, so it names apps (discreet mode is for what others may glimpse), but its
-title does not.
+never past this week and never before the history began; a week not begun yet is refused.
+While this week is shown it is read again once a minute and redrawn only when it changed
+(and on Monday it moves on). It is the person's own window, so it names apps (discreet mode
+is for what others may glimpse), but its title does not.
+
+It opens inside the screen's available area, and what matters most (the week with its total,
+the drift in words, the self-check) sits at the top, visible without scrolling; the charts
+below it may scroll. The default view speaks plainly; the method behind the words is one
+click away ("How is this worked out?").
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCharts import QChart, QChartView
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QFont,
     QHideEvent,
@@ -30,6 +35,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -38,14 +44,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from widget.core.alerts import say_duration
 from widget.core.dashboard import (
+    HOW_WORKED_OUT,
     NO_BASELINE,
+    USUAL_RANGE,
     DashboardData,
-    band_in_words,
     drift_in_words,
+    how_worked_out,
     shift_week,
+    usual_range_in_words,
+    week_caption,
+    week_comparison,
 )
+from widget.core.format import duration
 from widget.core.report import week_monday
 from widget.errors import DriftcheckError
 from widget.ui import charts
@@ -62,6 +73,19 @@ EMPTY_TEXT = ("Nothing has been counted yet, so there is nothing to show. Once d
               "your week, how your weeks compare with a usual one, the hours of the day you "
               "tend to spend with them, and your own self-check answers.\n\nAll of it stays on "
               "this device: nothing here leaves it.")
+NO_APPS_HEADING = "No apps are chosen yet"
+NO_APPS_TEXT = ("driftcheck counts time only in the apps you choose, and none are chosen yet, "
+                "so there is nothing to show. Choose one or more companion apps and this "
+                "window will show your weeks with them: each day, how a week compares with a "
+                "usual one, the hours of the day, and your own self-check answers.\n\nAll of "
+                "it stays on this device: nothing here leaves it.")
+CHOOSE_APPS = "Choose apps..."  # the compact widget's empty state says the same
+NOT_BEGUN = "{week} has not begun yet, so there is nothing to show for it; here is this week."
+PREFERRED = QSize(1200, 900)  # on a screen with room for it
+# Room left on the available area for the window manager's frame: its sides and bottom
+# (FRAME_SIDE each) and its title bar (TITLE_ROOM, above the window's own area).
+FRAME_SIDE = 8
+TITLE_ROOM = 36
 PREVIOUS_KEYS = ("Alt+Left", "PgUp")
 NEXT_KEYS = ("Alt+Right", "PgDown")
 THIS_WEEK_KEYS = ("Alt+Home",)
@@ -84,11 +108,53 @@ def week_title(data: DashboardData) -> str:
 
 
 def explanation(data: DashboardData) -> str:
-    """The words beside the twelve weeks: the drift signal (or why there is none yet) and
-    what the band means (or that it comes after four weeks)."""
-    drift = drift_in_words(data.report.drift, len(data.report.trend_weeks))
-    band = NO_BASELINE if data.weeks[-1].band is None else band_in_words()
-    return f"{drift}\n\n{band}"
+    """The drift in plain words (or why there is none yet) and what the usual range means
+    (or that it comes after four weeks)."""
+    drift = drift_in_words(data.report.drift, data.report.trend_weeks)
+    usual = NO_BASELINE if data.weeks[-1].band is None else usual_range_in_words()
+    return f"{drift}\n\n{usual}"
+
+
+def weeks_caption(data: DashboardData) -> str:
+    """How to read the twelve-week chart, one mark at a time."""
+    parts = ["Each bar is a week's time."]
+    if any(p.band is not None for p in data.weeks):
+        parts.append(f"The shaded {USUAL_RANGE} is what a usual week looked like then.")
+    if data.trend is not None:
+        parts.append("The dashed line is the trend.")
+    if data.weekly_goal_s:
+        parts.append(f"The dotted line is your weekly goal, {duration(data.weekly_goal_s)}.")
+    if data.drift_weeks:
+        parts.append("A triangle marks each week of the rise described above.")
+    return " ".join(parts)
+
+
+def checkin_caption(data: DashboardData) -> str:
+    """Under the self-check chart: the latest answer in words, and that an answer is not an
+    amount of time."""
+    from widget.core.checkin import ANSWERS
+
+    answered = [c for c in data.checkins if c.answer is not None]
+    apart = ("Each point is an answer, how the time felt; it is not an amount of time (the "
+             "hours are in the twelve-week chart).")
+    if not answered:
+        return ("Your self-check answers will appear here, week by week, once you have "
+                "answered one. " + apart)
+    last = answered[-1]
+    said = ANSWERS.get(last.answer or 0, "")
+    week = charts.week_label(last.week)
+    return f"Your latest answer, in the week of {week}: \u201c{said}\u201d. {apart}"
+
+
+def fitted_geometry(available: QRect, preferred: QSize = PREFERRED) -> QRect:
+    """The window's place: at most `preferred`, always inside `available` (the screen less
+    its panels) with room for the frame the window manager adds, centred in it."""
+    room_w, room_h = 2 * FRAME_SIDE, TITLE_ROOM + FRAME_SIDE
+    width = max(320, min(preferred.width(), available.width() - room_w))
+    height = max(240, min(preferred.height(), available.height() - room_h))
+    left = available.x() + (available.width() - width) // 2
+    top = available.y() + TITLE_ROOM + max(0, (available.height() - room_h - height) // 2)
+    return QRect(left, top, width, height)
 
 
 def _label(text: str = "", *, name: str = "", wrap: bool = True, scale: float = 1.0,
@@ -145,6 +211,8 @@ def _chart_view(name: str) -> QChartView:
 
 
 class DashboardWindow(QWidget):
+    choose_apps = Signal()  # "Choose apps..." on the empty page: the owner opens the apps dialog
+
     def __init__(self, source: Source, *, theme: Theme | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
@@ -162,6 +230,12 @@ class DashboardWindow(QWidget):
         self.stack = QStackedWidget()
         self.stack.addWidget(self._build_content())
         self.empty_page = self._build_message_page(EMPTY_HEADING, EMPTY_TEXT, "empty")
+        self.choose_apps_button = QPushButton(CHOOSE_APPS)
+        self.choose_apps_button.setObjectName("choose-apps")
+        self.choose_apps_button.clicked.connect(self.choose_apps)
+        empty_layout = self.empty_page.layout()
+        assert isinstance(empty_layout, QVBoxLayout)
+        empty_layout.insertWidget(3, self.choose_apps_button, 0, Qt.AlignmentFlag.AlignHCenter)
         self.stack.addWidget(self.empty_page)
         self.error_page = self._build_message_page("The numbers could not be read just now",
                                                    "", "error")
@@ -170,11 +244,13 @@ class DashboardWindow(QWidget):
         self._shortcuts()
         for first, second in ((self.previous_button, self.this_week_button),
                               (self.this_week_button, self.next_button),
-                              (self.next_button, self.day_view), (self.day_view, self.heat_map),
-                              (self.heat_map, self.table), (self.table, self.weeks_view),
-                              (self.weeks_view, self.checkin_view)):
+                              (self.next_button, self.how_button),
+                              (self.how_button, self.checkin_view),
+                              (self.checkin_view, self.day_view), (self.day_view, self.heat_map),
+                              (self.heat_map, self.table), (self.table, self.weeks_view)):
             QWidget.setTabOrder(first, second)
-        self.resize(1200, 960)
+        self.method_box: QMessageBox | None = None
+        self.fit_to_screen()
         self._follow_timer = QTimer(self)
         self._follow_timer.setInterval(FOLLOW_MS)
         self._follow_timer.timeout.connect(self.follow)
@@ -192,10 +268,13 @@ class DashboardWindow(QWidget):
         totals.addWidget(self.total_caption, 0, Qt.AlignmentFlag.AlignBottom)
         totals.addStretch(1)
         self.words_label = _label(name="week-words")
-        self.words_label.setAccessibleName("This week in words")
+        self.words_label.setAccessibleName("The week beside a usual week")
+        self.notice_label = _label(name="week-notice")
+        self.notice_label.hide()
         left.addWidget(self.title_label)
         left.addLayout(totals)
         left.addWidget(self.words_label)
+        left.addWidget(self.notice_label)
         header.addLayout(left, 1)
 
         nav = QHBoxLayout()
@@ -226,29 +305,45 @@ class DashboardWindow(QWidget):
 
     def _build_content(self) -> QScrollArea:
         self.day_view = _chart_view("chart-days")
-        self.day_view.setAccessibleName("This week by day")
+        self.day_view.setAccessibleName("The week by day")
         self.weeks_view = _chart_view("chart-weeks")
         self.weeks_view.setAccessibleName("The last twelve weeks")
         self.checkin_view = _chart_view("chart-checkins")
-        self.checkin_view.setAccessibleName("Self-check answers beside weekly use")
+        self.checkin_view.setAccessibleName("Self-check answers, week by week")
+        self.checkin_view.setMinimumHeight(170)
+        self.checkin_view.setMaximumHeight(230)
         self.heat_map = HeatMap(self.chart_palette())
         self.drift_label = _label(name="drift-explanation")
-        self.drift_label.setAccessibleName("What the twelve weeks show")
+        self.drift_label.setAccessibleName("Your weeks in words")
+        self.how_button = QPushButton(HOW_WORKED_OUT)
+        self.how_button.setObjectName("how-worked-out")
+        self.how_button.setToolTip("The method behind these words and the usual range")
+        self.how_button.clicked.connect(self.show_method)
+        self.weeks_label = _label(name="weeks-caption")
         self.heat_label = _label(name="heat-caption")
         self.heat_map.cell_changed.connect(self.heat_label.setText)
         self.checkin_label = _label(name="checkin-caption")
         self.table_model = AppTableModel(self)
         self.table = app_table(self.table_model)
 
+        words = QWidget()
+        words_layout = QVBoxLayout(words)
+        words_layout.setContentsMargins(0, 0, 0, 0)
+        words_layout.addWidget(self.drift_label)
+        words_layout.addWidget(self.how_button, 0, Qt.AlignmentFlag.AlignLeft)
+        words_layout.addStretch(1)
+        self.days_card = _card("This week by day", self.day_view)
         grid = QGridLayout()
         grid.setSpacing(12)
-        grid.addWidget(_card("This week by day", self.day_view), 0, 0)
-        grid.addWidget(_card("When in the day", self.heat_map, self.heat_label), 0, 1)
-        grid.addWidget(_card("Per app", self.table), 1, 0, 1, 2)
-        grid.addWidget(_card("The last twelve weeks", self.weeks_view, self.drift_label,
-                             beside=True), 2, 0, 1, 2)
-        grid.addWidget(_card("Your self-check beside your weeks", self.checkin_view,
-                             self.checkin_label, beside=True), 3, 0, 1, 2)
+        # What matters most first, visible without scrolling: the drift in words and the
+        # self-check. The rest may scroll.
+        grid.addWidget(_card("Your weeks in words", words), 0, 0)
+        grid.addWidget(_card("Your self-check", self.checkin_view, self.checkin_label), 0, 1)
+        grid.addWidget(self.days_card, 1, 0)
+        grid.addWidget(_card("When in the day", self.heat_map, self.heat_label), 1, 1)
+        grid.addWidget(_card("Per app", self.table), 2, 0, 1, 2)
+        grid.addWidget(_card("The last twelve weeks", self.weeks_view, self.weeks_label,
+                             beside=True), 3, 0, 1, 2)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
         inner = QWidget()
@@ -258,6 +353,7 @@ class DashboardWindow(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(inner)
+        self.content_scroll = scroll
         return scroll
 
     def _build_message_page(self, heading: str, text: str, name: str) -> QWidget:
@@ -265,7 +361,7 @@ class DashboardWindow(QWidget):
         page.setObjectName(f"{name}-page")
         layout = QVBoxLayout(page)
         layout.addStretch(1)
-        title = _label(heading, scale=1.4, bold=True)
+        title = _label(heading, name=f"{name}-heading", scale=1.4, bold=True)
         title.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         body = _label(text, name=f"{name}-text")
         body.setAlignment(Qt.AlignmentFlag.AlignHCenter)
@@ -287,20 +383,44 @@ class DashboardWindow(QWidget):
                 shortcut = QShortcut(QKeySequence(key), self)
                 shortcut.activated.connect(slot)
 
+    def fit_to_screen(self) -> None:
+        """Place the window inside its screen's available area (never its bottom off-screen,
+        as 1200x960 was on a 1280x800 screen)."""
+        screen = self.screen()
+        if screen is not None:
+            self.setGeometry(fitted_geometry(screen.availableGeometry()))
+
+    def show_method(self) -> None:
+        """'How is this worked out?': the method, in a small window of its own."""
+        box = self.method_box
+        if box is None:
+            box = QMessageBox(QMessageBox.Icon.NoIcon, HOW_WORKED_OUT, how_worked_out(),
+                              QMessageBox.StandardButton.Close, self)
+            box.setObjectName("method")
+            self.method_box = box
+        box.open()
+
     # --- navigation ---------------------------------------------------------------------------
 
-    def show_week(self, week: str | None) -> None:
-        """Read and draw ISO `week` (None: this week)."""
+    def show_week(self, week: str | None) -> bool:
+        """Read and draw ISO `week` (None: this week). A week that has not begun yet is
+        refused (False): this week is shown instead, with a sentence saying why."""
         try:
             data = self._source(week)
+            refused = week_monday(data.week) > week_monday(data.current_week)
+            if refused:
+                data = self._source(None)
         except DriftcheckError as error:
             text = self.error_page.findChild(QLabel, "error-text")
             assert text is not None
             text.setText(f"{error} Nothing was changed; please try again in a moment.")
             self.stack.setCurrentWidget(self.error_page)
-            return
+            return False
         self.data = data
         self._render(data)
+        self.notice_label.setText(NOT_BEGUN.format(week=f"The week {week}") if refused else "")
+        self.notice_label.setVisible(refused)
+        return not refused
 
     def follow(self) -> None:
         """While this week is shown, read it again and redraw if anything changed (the
@@ -362,19 +482,23 @@ class DashboardWindow(QWidget):
         self.previous_button.setEnabled(self.can_go_back())
         self.next_button.setEnabled(self.can_go_forward())
         self.this_week_button.setEnabled(data.week != data.current_week)
-        if data.empty:
+        self.notice_label.hide()
+        if data.empty or (not data.apps_tracked and data.report.total_s <= 0):
             self.title_label.setText("Your weeks")
             self.total_label.clear()
             self.total_caption.clear()
             self.words_label.clear()
+            self._set_empty(data.apps_tracked)
             self.stack.setCurrentWidget(self.empty_page)
             return
         report = data.report
         self.title_label.setText(week_title(data))
-        self.total_label.setText(say_duration(report.total_s))
-        self.total_caption.setText("so far this week" if not report.complete
-                                   else "in that week")
-        self.words_label.setText(report.words)
+        self.total_label.setText(duration(report.total_s))
+        self.total_caption.setText(week_caption(data))
+        self.words_label.setText(week_comparison(data))
+        title = self.days_card.findChild(QLabel)
+        if title is not None:
+            title.setText("This week by day" if data.is_current else "That week by day")
         palette = self.chart_palette()
         focus = self.palette().color(QPalette.ColorRole.Highlight).name()
         for view, build, describe in (
@@ -386,14 +510,24 @@ class DashboardWindow(QWidget):
             self._set_chart(view, build(data, palette))
             view.setAccessibleDescription(describe(data))
         self.drift_label.setText(explanation(data))
+        self.weeks_label.setText(weeks_caption(data))
         self.heat_map.set_palette(palette)
         self.heat_map.set_grid(data.grid)
         self.heat_label.setText(self.heat_map.summary())
-        self.checkin_label.setText(charts.describe_checkins(data))
+        self.checkin_label.setText(checkin_caption(data))
         self.table_model.set_rows(data.apps, palette.app_colors([r.key for r in data.apps]),
                                   same_part=data.report.change_same_part)
         self._fit_table()
         self.stack.setCurrentIndex(0)
+
+    def _set_empty(self, apps_tracked: bool) -> None:
+        """The empty page: nothing counted yet, or no app chosen (then "Choose apps...")."""
+        heading = self.empty_page.findChild(QLabel, "empty-heading")
+        text = self.empty_page.findChild(QLabel, "empty-text")
+        assert heading is not None and text is not None
+        heading.setText(EMPTY_HEADING if apps_tracked else NO_APPS_HEADING)
+        text.setText(EMPTY_TEXT if apps_tracked else NO_APPS_TEXT)
+        self.choose_apps_button.setVisible(not apps_tracked)
 
     def _set_chart(self, view: QChartView, chart: QChart) -> None:
         old = view.chart()

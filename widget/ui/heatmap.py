@@ -24,8 +24,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from widget.core.alerts import say_clock, say_duration
+from widget.core.alerts import say_clock
 from widget.core.dashboard import HourGrid
+from widget.core.format import duration
 from widget.ui.theme import Palette, heat_color
 
 _MOVES = {Qt.Key.Key_Left: (0, -1), Qt.Key.Key_Right: (0, 1), Qt.Key.Key_Up: (-1, 0),
@@ -75,24 +76,24 @@ class HeatMap(QWidget):
         if (row, hour) in self.grid.missing:
             return f"{when}: this hour did not happen (the clocks went forward)"
         used = self._seconds(row, column)
-        amount = say_duration(used) if used >= 60 else ("under a minute" if used else "no use")
+        amount = duration(used)  # '0 min', '30 s', '45 min': as the table and the PDF say it
         quiet = " (quiet hours)" if hour in self.grid.quiet_hours else ""
         return f"{when}: {amount}{quiet}"
 
     def summary(self) -> str:
         grid = self.grid
         if grid is None or grid.busiest <= 0:
-            return "No use in any hour of this week."
+            return "No use in any hour of the week."
         row, column = max(((r, c) for r in range(7) for c in range(24)),
                           key=lambda rc: self._seconds(*rc))
         text = f"Darker cells mean more of that hour in use. The fullest hour: " \
                f"{self.cell_text(row, column)}."
         if grid.quiet_hours:
             quiet = grid.quiet_s  # to the minute; the outlined cells are whole hours
-            fell = f"{say_duration(quiet)} fell in them" if quiet >= 60 else \
-                "none of this week's time fell in them"
+            fell = f"{duration(quiet)} fell in them" if duration(quiet) != duration(0) \
+                else "none of the week's time fell in them"
             text += f" Quiet hours are outlined; {fell}."
-        return text + " Use the arrow keys to hear each hour."
+        return text + " Use the arrow keys to read each hour."
 
     # --- geometry -----------------------------------------------------------------------------
 
