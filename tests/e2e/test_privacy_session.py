@@ -333,7 +333,7 @@ def test_a_whole_session_sends_nothing_keeps_no_title_and_wipe_leaves_nothing(
         for _ in range(3):
             xs.xdotool("key", "Down")
         xs.xdotool("key", "Return")
-        wait_for(lambda: visible_windows(xs, pid, "your weeks"), 30, "the dashboard window")
+        wait_for(lambda: visible_windows(xs, pid, "Dashboard"), 30, "the dashboard window")
 
         assert tray.poll() is None and psutil.pid_exists(pid), \
             f"the tray app ended by itself: {tray_err.read_text()}"

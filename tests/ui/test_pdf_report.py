@@ -1,7 +1,9 @@
 """`driftcheck report --pdf`: the real program, with no display and no QT_QPA_PLATFORM set,
 writes a two-page owner-only PDF whose text (read back by poppler's pdftotext) holds the
-week's total and its words and never a private note; an empty week is one page; a bad
-target is one sentence."""
+week's total and its words (plain words, no statistics) and never a private note; the
+per-app table's header on one line and every cell filled, an app with no use read as the
+dashboard reads it; an empty week is one page that still shows its check-ins; a bad target
+is one sentence."""
 
 from __future__ import annotations
 
@@ -16,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import skip_or_fail
-from widget.core.alerts import say_duration
-from widget.core.checkin import Checkin
+from widget.core.checkin import ANSWERS, Checkin
+from widget.core.format import duration
 from widget.core.usage import iso_week
 from widget.store import Store
 
@@ -84,10 +86,13 @@ def test_the_pdf_has_two_pages_with_the_week_total_and_no_note(demo: Path,
     assert pages(target) == 2
     numbers = json.loads(driftcheck(demo, "report", "--week", week, "--json").stdout)
     text = " ".join(text_of(target).split())
-    assert say_duration(numbers["total_s"]) in text
-    assert " ".join(numbers["words"].split()) in text
+    # The total said once, with the days that had use (not "... so far" and then "in 4 days")
+    assert f"{duration(numbers['total_s'])} that week, with use on " in text
     assert numbers["drift"] is not None, "the demo history drifts"
-    assert "Drift signal" in text
+    assert "Your weekly time has " in text  # the drift, as a person says it
+    for jargon in ("Mann-Kendall", "p =", "p <", "Theil", "band", "1 time in", "signal"):
+        assert jargon not in text, jargon
+    assert "Usual range" in text and "Weekly goal, 5 h" in text
     for app in numbers["apps"]:
         assert app["name"] in text
     assert NOTE not in text and "Sam" not in text
@@ -99,7 +104,105 @@ def test_a_week_with_nothing_counted_is_one_page(tmp_path: Path) -> None:
     made = driftcheck(tmp_path / "data", "report", "--pdf", str(target))
     assert made.returncode == 0, made.stderr
     assert pages(target) == 1
-    assert "Nothing was counted in this week" in " ".join(text_of(target).split())
+    text = " ".join(text_of(target).split())
+    assert "Nothing was counted in this week" in text
+    assert "No self-check in this week." in text
+
+
+def test_a_week_with_nothing_counted_still_shows_its_check_ins(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    store = Store.open(data / "driftcheck.sqlite3")
+    try:
+        answered = datetime.now(UTC) - timedelta(minutes=5)
+        store.add_checkin(Checkin(asked=answered, answered=answered, answer=4, note=NOTE))
+    finally:
+        store.close()
+    target = tmp_path / "empty.pdf"
+    made = driftcheck(data, "report", "--pdf", str(target))
+    assert made.returncode == 0, made.stderr
+    assert pages(target) == 1
+    text = " ".join(text_of(target).split())
+    assert "Nothing was counted in this week" in text
+    assert "Your self-check in this week" in text and ANSWERS[4] in text
+    assert NOTE not in text
+
+
+def table_lines(text: str) -> tuple[str, list[str]]:
+    """The per-app table of a `pdftotext -layout` text: its header line and its rows."""
+    lines = text.splitlines()
+    head = next(i for i, line in enumerate(lines) if line.split()[:1] == ["App"])
+    rows = []
+    for line in lines[head + 1:]:
+        if not line.strip():
+            break
+        rows.append(line)
+    return lines[head], rows
+
+
+def cells(line: str) -> list[str]:
+    import re
+
+    return [cell for cell in re.split(r"\s{2,}", line.strip()) if cell]
+
+
+def test_the_app_table_keeps_its_header_on_one_line_and_fills_every_cell(
+        tmp_path: Path) -> None:
+    """Two apps used the week before, one of them not at all in the week shown: on paper it
+    reads as the dashboard's table reads it ("0 min", "0%"), every cell filled."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from zoneinfo import ZoneInfo
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from widget.catalog_data import load_catalog
+    from widget.core.catalog import entry_to_app
+    from widget.core.model import Interval
+    from widget.dashboard_data import load_dashboard
+    from widget.store.resident import ResidentStore
+    from widget.ui.app_table import AppTableModel
+
+    berlin = ZoneInfo("Europe/Berlin")
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    store = Store.open(data / "driftcheck.sqlite3")
+    try:
+        catalog = load_catalog()
+        for key in ("replika", "character-ai"):
+            store.add_app(entry_to_app(catalog.get(key), "linux"))
+        before = datetime(2026, 10, 6, 20, 0, tzinfo=berlin).astimezone(UTC)  # 2026-W41
+        shown = before + timedelta(weeks=1)  # 2026-W42
+        store.insert_interval(Interval("replika", before, before + timedelta(hours=1)))
+        store.insert_interval(Interval("character-ai", before + timedelta(hours=2),
+                                       before + timedelta(hours=2, minutes=40)))
+        store.insert_interval(Interval("replika", shown, shown + timedelta(minutes=50)))
+    finally:
+        store.close()
+    target = tmp_path / "week.pdf"
+    made = driftcheck(data, "report", "--week", "2026-W42", "--pdf", str(target))
+    assert made.returncode == 0, made.stderr
+    head, rows = table_lines(text_of(target))
+
+    assert QApplication.instance() or QApplication([])
+    lean = ResidentStore.open(data / "driftcheck.sqlite3")
+    try:
+        week = load_dashboard(lean, "2026-W42", datetime.now(UTC), berlin, 4)
+    finally:
+        lean.close()
+    model = AppTableModel()
+    model.set_rows(week.apps, {}, same_part=week.report.change_same_part, current=False)
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(5)]
+    assert cells(head) == headers, "the header on one line, each title whole"
+    assert headers[1] == "That week"
+    by_name = {cells(row)[0]: cells(row) for row in rows}
+    assert set(by_name) == {"Replika", "Character.AI", "Total"}
+    for r in range(model.rowCount()):
+        on_screen = [model.index(r, c).data() for c in range(5)]
+        assert by_name[on_screen[0]] == on_screen, "the same words as the dashboard"
+    assert by_name["Character.AI"][1:3] == ["0 min", "0%"]
+    assert all(len(row) == 5 and all(row) for row in by_name.values()), "every cell filled"
+    assert by_name["Total"][1] == duration(50 * 60)
 
 
 def test_a_folder_or_a_missing_folder_is_one_sentence(tmp_path: Path) -> None:

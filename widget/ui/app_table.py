@@ -35,16 +35,19 @@ class AppTableModel(QAbstractTableModel):
         self._shown: list[int] = []  # each row's week as said: in the total's unit, adding up
         self._colors: dict[str, QColor] = {}
         self._same_part = False
+        self._current = True
 
     def set_rows(self, rows: Sequence[AppRow], colors: dict[str, QColor], *,
-                 same_part: bool = False) -> None:
+                 same_part: bool = False, current: bool = True) -> None:
         """`same_part`: the week is in progress and the change column compares it with the
-        same days of the week before."""
+        same days of the week before. `current`: the week is this week (else its column is
+        'That week')."""
         self.beginResetModel()
         self._rows = list(rows)
         self._shown = apportion([row.seconds for row in self._rows])[0]
         self._colors = dict(colors)
         self._same_part = same_part
+        self._current = current
         self.endResetModel()
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
@@ -83,6 +86,8 @@ class AppTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             if section == 3 and self._same_part:
                 return "Against the same days before"
+            if section == 1 and not self._current:
+                return "That week"
             return HEADERS[section]
         return None
 

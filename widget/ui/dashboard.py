@@ -61,12 +61,13 @@ from widget.core.report import week_monday
 from widget.errors import DriftcheckError
 from widget.ui import charts
 from widget.ui.app_table import AppTableModel, app_table
+from widget.ui.form import window_title
 from widget.ui.heatmap import HeatMap
 from widget.ui.theme import Palette, Theme, is_dark, make_palette, window_palette
 
 Source = Callable[[str | None], DashboardData]
 
-TITLE = "driftcheck: your weeks"
+TITLE = window_title("Dashboard")  # "driftcheck — Dashboard", as every window
 EMPTY_HEADING = "Your weeks will appear here"
 EMPTY_TEXT = ("Nothing has been counted yet, so there is nothing to show. Once driftcheck has "
               "seen some time in the companion apps you chose, this window shows each day of "
@@ -394,7 +395,8 @@ class DashboardWindow(QWidget):
         """'How is this worked out?': the method, in a small window of its own."""
         box = self.method_box
         if box is None:
-            box = QMessageBox(QMessageBox.Icon.NoIcon, HOW_WORKED_OUT, how_worked_out(),
+            box = QMessageBox(QMessageBox.Icon.NoIcon, window_title("How it is worked out"),
+                              how_worked_out(),
                               QMessageBox.StandardButton.Close, self)
             box.setObjectName("method")
             self.method_box = box
@@ -516,7 +518,8 @@ class DashboardWindow(QWidget):
         self.heat_label.setText(self.heat_map.summary())
         self.checkin_label.setText(checkin_caption(data))
         self.table_model.set_rows(data.apps, palette.app_colors([r.key for r in data.apps]),
-                                  same_part=data.report.change_same_part)
+                                  same_part=data.report.change_same_part,
+                                  current=data.is_current)
         self._fit_table()
         self.stack.setCurrentIndex(0)
 

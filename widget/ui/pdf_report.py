@@ -2,10 +2,13 @@
 
 Something a person may choose to bring to a counsellor, so it says plainly what was counted
 and what was not. Page one: the week in words, its numbers, each day by app and the apps'
-table. Page two: the last twelve weeks with the usual band and the trend, the hours of the
-week, and the self-check answers (never the private notes). A week with nothing counted is
-one page that says so. The charts are the dashboard's own (`widget.ui.charts`, the heat map
-widget) in the light palette, drawn as vectors by Qt's own PDF writer: no extra dependency.
+table (every cell filled, said as the dashboard's table says it). Page two: the last twelve
+weeks with the usual range and the trend, the hours of the week, and the self-check answers
+(never the private notes). A week with nothing counted is one page that says so, and still
+shows that week's self-check answers. Every duration is `widget.core.format`'s.
+
+The charts are the dashboard's own (`widget.ui.charts`, the heat map widget) in the light
+palette, drawn as vectors by Qt's own PDF writer: no extra dependency.
 
 Pages are laid out in CSS pixels (96 to the inch) on a painter scaled to the writer's
 resolution, so text stays text and lines stay lines.
@@ -20,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from PySide6.QtCharts import QChart
-from PySide6.QtCore import QMarginsF, QPoint, QRectF, QSizeF
+from PySide6.QtCore import QMarginsF, QPoint, QRectF, QSizeF, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -32,10 +35,12 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QGraphicsScene, QWidget
 
-from widget.core.alerts import say_duration
-from widget.core.dashboard import DashboardData
+from widget.core.checkin import ANSWERS
+from widget.core.dashboard import DashboardData, week_caption, week_comparison
+from widget.core.format import duration, durations_with_total
 from widget.ui import charts
-from widget.ui.dashboard import explanation, week_title
+from widget.ui.app_table import AppTableModel, say_change
+from widget.ui.dashboard import checkin_caption, explanation, week_title, weeks_caption
 from widget.ui.heatmap import HeatMap
 from widget.ui.theme import Palette, make_palette
 
@@ -88,6 +93,7 @@ def _paint(data: DashboardData, file: Path, now: datetime) -> int:
         page_one.text(_summary_html(data))
         footer = FOOTER.format(date=f"{now.astimezone():%d %B %Y}")
         if data.report.total_s <= 0:
+            page_one.text(_week_checkins_html(data))
             page_one.footer(footer)
             return 1
         page_one.chart("Each day, by app", charts.day_chart(data, palette), 250)
@@ -96,13 +102,16 @@ def _paint(data: DashboardData, file: Path, now: datetime) -> int:
         writer.newPage()
         page_two = _Page(painter, width, height)
         page_two.chart("The last twelve weeks", charts.weeks_chart(data, palette), 250)
-        page_two.text(_paragraphs(explanation(data)), size=9.0)
+        page_two.text(_paragraphs(weeks_caption(data) + "\n\n" + explanation(data)),
+                      size=9.0)
         page_two.widget("When in the week", _heat_map(data, palette), 190)
-        if data.checkins:
+        if any(c.answer is not None for c in data.checkins):
             page_two.chart("Your self-check answers", charts.checkin_chart(data, palette),
                            180)
-        page_two.text(_paragraphs(charts.describe_checkins(data)
-                                  + " Private notes are never printed."), size=9.0)
+            said = f"{checkin_caption(data)}\n\n{charts.describe_checkins(data)}"
+        else:
+            said = "No self-check answers in these twelve weeks."
+        page_two.text(_paragraphs(f"{said} Private notes are never printed."), size=9.0)
         page_two.footer(footer)
         return 2
     finally:
@@ -185,30 +194,47 @@ def _paragraphs(text: str) -> str:
 
 def _summary_html(data: DashboardData) -> str:
     r = data.report
-    so_far = "" if r.complete else " (so far)"
-    rows: list[tuple[str, str]] = [(f"Time counted{so_far}", say_duration(r.total_s))]
+    rows: list[tuple[str, str]] = []
     if r.baseline_s is not None:
-        rows.append(("A usual week (the four before)", say_duration(r.baseline_s)))
+        rows.append(("A usual week (the four before)", duration(r.baseline_s)))
     if r.change_pct is not None:
         rows.append((f"Against {_against(data)}", f"{r.change_pct:+.0f}%"))
     if r.sessions.count:
         rows.append(("Sessions", f"{r.sessions.count}, typically "
-                                 f"{say_duration(r.sessions.median_s)}, the longest "
-                                 f"{say_duration(r.sessions.longest_s)}"))
+                                 f"{duration(r.sessions.median_s)}, the longest "
+                                 f"{duration(r.sessions.longest_s)}"))
     if r.quiet_share is not None:
         rows.append(("In your quiet hours", f"{100 * r.quiet_share:.0f}% of the time"))
     if r.days_over_goal is not None and r.daily_goal_s is not None:
-        rows.append((f"Days past your daily goal of {say_duration(r.daily_goal_s)}",
+        rows.append((f"Days past your daily goal of {duration(r.daily_goal_s)}",
                      str(r.days_over_goal)))
     table = "".join(f"<tr><td style='padding:2px 16px 2px 0'>{html.escape(k)}</td>"
                     f"<td style='padding:2px 0'><b>{html.escape(v)}</b></td></tr>"
                     for k, v in rows)
-    words = html.escape(r.words) if r.total_s > 0 else \
+    # The total said once, with the days that had use, as the dashboard's header says it.
+    total = (f"<p style='font-size:14pt'><b>{html.escape(duration(r.total_s))}</b> "
+             f"{html.escape(week_caption(data))}</p>")
+    words = html.escape(week_comparison(data)) if r.total_s > 0 else \
         "Nothing was counted in this week, so there is nothing more to show for it."
     return (f"<p style='font-size:18pt'><b>Your week: {html.escape(week_title(data))}</b>"
             f"</p><p style='color:#555'>ISO week {html.escape(r.week)}, from driftcheck, "
             f"the private mirror of your time with AI companions.</p>"
-            f"<p style='font-size:12pt'>{words}</p><table>{table}</table>")
+            f"{total}<p style='font-size:12pt'>{words}</p><table>{table}</table>")
+
+
+def _week_checkins_html(data: DashboardData) -> str:
+    """The self-check answers of the shown week itself, in words (for a week with nothing
+    counted, which has no charts): a check-in says something even when no time was counted."""
+    own = [c for c in data.checkins if c.week == data.week]
+    if not own:
+        return ("<p><b>Your self-check</b></p><p>No self-check in this week. Private notes "
+                "are never printed.</p>")
+    said = {c: "skipped, which is fine too" if c.answer is None
+            else ANSWERS.get(c.answer, ANSWERS[0]) for c in own}
+    items = "".join(f"<li>{c.at.astimezone():%A %d %B}: {html.escape(said[c])}</li>"
+                    for c in own)
+    return (f"<p><b>Your self-check in this week</b></p><ul>{items}</ul>"
+            "<p>Private notes are never printed.</p>")
 
 
 def _against(data: DashboardData) -> str:
@@ -217,17 +243,33 @@ def _against(data: DashboardData) -> str:
 
 
 def _apps_html(data: DashboardData) -> str:
-    head = ("<tr><th align='left'>App</th><th align='right'>This week</th>"
-            f"<th align='right'>Share</th><th align='right'>Against {_against(data)}</th>"
-            "<th align='right'>A day on average</th></tr>")
+    """The per-app table in the dashboard's own words (its model's cells, so an app with no
+    use reads the same on paper and on screen: '0 min', '0%'), every cell filled, the rows
+    adding up to the total under them, and the header on one line."""
+    model = AppTableModel()
+    model.set_rows(data.apps, {}, same_part=data.report.change_same_part,
+                   current=data.is_current)
+    columns = model.columnCount()
+    head = "".join(
+        f"<th align='{'left' if c == 0 else 'right'}' style='white-space:nowrap; "
+        f"padding:2px 6px'>{html.escape(str(model.headerData(c, _HORIZONTAL)))}</th>"
+        for c in range(columns))
     body = []
-    for row in data.apps:
-        change = "" if row.change_s is None else \
-            ("+" if row.change_s >= 0 else "\u2212") + say_duration(abs(row.change_s))
-        body.append(f"<tr><td>{html.escape(row.name)}</td>"
-                    f"<td align='right'>{say_duration(row.seconds)}</td>"
-                    f"<td align='right'>{100 * row.share:.0f}%</td>"
-                    f"<td align='right'>{change}</td>"
-                    f"<td align='right'>{say_duration(row.daily_average_s)}</td></tr>")
-    return (f"<p><b>By app</b></p><table width='100%' cellpadding='3'>{head}"
+    for r in range(model.rowCount()):
+        cells = [str(model.index(r, c).data() or "\u2013") for c in range(columns)]
+        body.append("<tr>" + "".join(
+            f"<td align='{'left' if c == 0 else 'right'}' style='padding:2px 6px'>"
+            f"{html.escape(text)}</td>" for c, text in enumerate(cells)) + "</tr>")
+    _, total = durations_with_total([row.seconds for row in data.apps])
+    body.append(f"<tr><td style='padding:2px 6px'><b>Total</b></td><td align='right' "
+                f"style='padding:2px 6px'><b>{html.escape(total)}</b></td>"
+                "<td align='right' style='padding:2px 6px'>100%</td>"
+                f"<td align='right' style='padding:2px 6px'>"
+                f"{html.escape(say_change(data.report.change_s))}</td>"
+                f"<td align='right' style='padding:2px 6px'>"
+                f"{html.escape(duration(data.report.total_s / data.days_so_far))}</td></tr>")
+    return (f"<p><b>By app</b></p><table width='100%' cellspacing='0'><tr>{head}</tr>"
             f"{''.join(body)}</table>")
+
+
+_HORIZONTAL = Qt.Orientation.Horizontal
