@@ -121,6 +121,7 @@ def status(args: argparse.Namespace) -> int:
         window = day_window(day, tz, options.day_start_hour)
         tracked = store.list_apps()
         names = store.app_names()
+        mode_known = settings.get("tracker.mode") is not None  # set once a tracker has run
         mode = Measure(str(settings.get("tracker.mode", Measure.FOREGROUND.value)))
         week = store.intervals_overlapping(*usage_window(now, tz, options.day_start_hour))
         result = today_status(week, day=day, window=window,
@@ -144,9 +145,12 @@ def status(args: argparse.Namespace) -> int:
         print("You are not tracking any apps yet. `driftcheck apps catalog` lists the ones "
               "driftcheck knows; `driftcheck apps add ID` picks one.")
         return 0
-    how = "approximately (while the app runs)" if result.mode is Measure.APPROXIMATE \
-        else "in the foreground"
-    print(f"Today, {day:%A %d %B}, measured {how}:")
+    if not mode_known and not result.total_seconds:
+        print(f"Today, {day:%A %d %B}, nothing counted yet:")  # no tracker has run here yet
+    else:
+        how = "approximately (while the app runs)" if result.mode is Measure.APPROXIMATE \
+            else "in the foreground"
+        print(f"Today, {day:%A %d %B}, measured {how}:")
     width = max([len(a.name) for a in result.apps] + [5])
     said, total = durations_with_total([a.seconds for a in result.apps])  # parts add up
     for a, amount in zip(result.apps, said, strict=True):
@@ -215,7 +219,7 @@ def goals(args: argparse.Namespace) -> int:
             store.replace_goals(merged)
             names = store.app_names()
             for goal in new:
-                print(f"Goal set: {_describe_goal(goal, names)}.")
+                print(f"{_describe_goal(goal, names, ' set')}.")
             return 0
         if action == "clear":
             app = getattr(args, "app", None)
@@ -261,11 +265,13 @@ def _goals_from_args(args: argparse.Namespace) -> list[Goal]:
     return check_goals(new)
 
 
-_KIND_WORDS = {"daily": "daily limit", "weekly": "weekly limit", "quiet_hours": "quiet hours",
-               "session": "longest session"}
+# The goals dialog's own names for each kind ("goal" is the one word for a limit you chose).
+_KIND_WORDS = {"daily": "Daily goal", "weekly": "Weekly goal", "quiet_hours": "Quiet hours",
+               "session": "Longest session"}
 
 
-def _describe_goal(goal: Goal, names: dict[str, str]) -> str:
+def _describe_goal(goal: Goal, names: dict[str, str], done: str = "") -> str:
+    """'Daily goal: 45 min, all tracked apps' (with `done` = ' set': 'Daily goal set: ...')."""
     from widget.core.alerts import say_clock
 
     who = "all tracked apps" if goal.app is None else names.get(goal.app, goal.app)
@@ -273,7 +279,7 @@ def _describe_goal(goal: Goal, names: dict[str, str]) -> str:
         what = f"{say_clock(goal.quiet_start)}-{say_clock(goal.quiet_end)}"
     else:
         what = duration(goal.limit_seconds or 0)
-    return f"{_KIND_WORDS[goal.kind.value]} {what}, {who}"
+    return f"{_KIND_WORDS[goal.kind.value]}{done}: {what}, {who}"
 
 
 def _print_goals(goals: list[Goal], names: dict[str, str], as_json: bool) -> None:
@@ -290,8 +296,7 @@ def _print_goals(goals: list[Goal], names: dict[str, str], as_json: bool) -> Non
               "and so does Apps and goals... in the tray.")
         return
     for goal in goals:
-        line = _describe_goal(goal, names)
-        print(line[0].upper() + line[1:])
+        print(_describe_goal(goal, names))
 
 
 def checkin(args: argparse.Namespace) -> int:

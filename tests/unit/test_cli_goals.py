@@ -58,7 +58,7 @@ def test_a_negative_goal_says_what_is_wrong_with_it(run, option: str) -> None:  
 def test_goals_take_seconds_and_decimal_hours(run) -> None:  # type: ignore[no-untyped-def]
     done = run("goals", "set", "--daily", "90s", "--weekly", "1.5h", "--session", "45 min")
     assert done.code == 0, done.err
-    assert "Goal set: daily limit 1 min 30 s, all tracked apps." in done.out
+    assert "Daily goal set: 1 min 30 s, all tracked apps." in done.out
     assert [g["limit_seconds"] for g in goals_json(run)] == [90, 5400, 2700]
 
 
@@ -68,7 +68,7 @@ def test_set_list_and_clear_round_trip(run) -> None:  # type: ignore[no-untyped-
     done = run("goals", "set", "--daily", "45m", "--weekly", "5h", "--quiet", "23:00-06:00",
                "--session", "1h")
     assert done.code == 0, done.err
-    assert "Goal set: daily limit 45 min, all tracked apps." in done.out
+    assert "Daily goal set: 45 min, all tracked apps." in done.out
     assert goals_json(run) == [
         {"kind": "daily", "app": None, "limit_seconds": 2700, "quiet_start": None,
          "quiet_end": None},
@@ -80,9 +80,10 @@ def test_set_list_and_clear_round_trip(run) -> None:  # type: ignore[no-untyped-
          "quiet_end": "06:00"},
     ]
     text = run("goals", "list").out.splitlines()
-    assert text == ["Daily limit 45 min, all tracked apps", "Weekly limit 5 h, all tracked apps",
-                    "Longest session 1 h, all tracked apps",
-                    "Quiet hours 23:00-06:00, all tracked apps"]
+    assert text == ["Daily goal: 45 min, all tracked apps", "Weekly goal: 5 h, all tracked apps",
+                    "Longest session: 1 h, all tracked apps",
+                    "Quiet hours: 23:00-06:00, all tracked apps"]
+    assert "limit" not in " ".join(text).lower()  # 'goal' is the one word, as in the dialog
     # Setting one again replaces it and keeps the others.
     assert run("goals", "set", "--daily", "1h30m").code == 0
     assert [(g["kind"], g["limit_seconds"]) for g in goals_json(run)] == \
@@ -103,10 +104,10 @@ def test_goals_for_one_app(run) -> None:  # type: ignore[no-untyped-def]
     assert run("goals", "set", "--daily", "45m").code == 0
     done = run("goals", "set", "--app", "replika", "--daily", "30m", "--session", "40m")
     assert done.code == 0, done.err
-    assert "Goal set: daily limit 30 min, Replika." in done.out
+    assert "Daily goal set: 30 min, Replika." in done.out
     assert [(g["kind"], g["app"]) for g in goals_json(run)] == \
         [("daily", None), ("daily", "replika"), ("session", "replika")]
-    assert "Daily limit 30 min, Replika" in run("goals", "list").out
+    assert "Daily goal: 30 min, Replika" in run("goals", "list").out
     assert run("goals", "clear", "--app", "replika").out.strip() == "Cleared 2 goals."
     assert [(g["kind"], g["app"]) for g in goals_json(run)] == [("daily", None)]
 

@@ -45,7 +45,7 @@ EXPECTED = [
     "Daily goal (Replika): 1 h 6 min of 30 min today (220%, reached)",
     "Weekly goal (all apps together): 3 h 16 min of 5 h this week (65%)",
     "Quiet hours 23:00-06:00 (all apps together): 30 min of today's time fell in them",
-    "Session goal 1 h (all apps together): the session going now has lasted 10 min",
+    "Longest session 1 h (all apps together): the session going now has lasted 10 min",
 ]
 
 
@@ -70,7 +70,7 @@ def test_quiet_hours_and_sessions_with_nothing_in_them_say_so() -> None:
     standings = goal_standings(GOALS[:2], usage_now(ivs, NOW, UTC, 4), ivs, NAMES, UTC, 4)
     assert [s.words for s in standings] == [
         "Quiet hours 23:00-06:00 (all apps together): none of today's time so far",
-        "Session goal 1 h (all apps together): no session going now",
+        "Longest session 1 h (all apps together): no session going now",
     ]
 
 
@@ -141,3 +141,22 @@ def test_a_pause_that_has_ended_is_not_mentioned(run, filled: Path,  # type: ign
     result = run("status")
     assert "paused" not in result.out
     assert json.loads(run("status", "--json").out)["paused_until"] is None
+
+
+def test_before_any_tracker_has_run_status_claims_no_way_of_measuring(run, data: Path) -> None:  # type: ignore[no-untyped-def]
+    # A fresh folder with an app chosen: nothing has measured anything yet, in the foreground
+    # or otherwise (doctor may say the desktop allows only the approximate way).
+    store = Store.open(data / DB_NAME)
+    try:
+        store.add_app(REPLIKA)
+    finally:
+        store.close()
+    first = run("status").out.splitlines()[0]
+    assert first.startswith("Today, ") and first.endswith(", nothing counted yet:")
+    store = Store.open(data / DB_NAME)
+    try:
+        store.set_setting("tracker.mode", "approximate")
+    finally:
+        store.close()
+    assert run("status").out.splitlines()[0].endswith(
+        "measured approximately (while the app runs):")

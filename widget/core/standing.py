@@ -93,7 +93,7 @@ def _standing(goal: Goal, usage: UsageNow, intervals: list[Interval], names: Map
     else:
         said = f"the session going now has lasted {duration(used_s)}"
     return GoalStanding(goal, who, used_s, reached,
-                        f"Session goal {duration(limit)} ({who}): {said}")
+                        f"Longest session {duration(limit)} ({who}): {said}")
 
 
 def paused_words(until: datetime | None, now: datetime, tz: tzinfo) -> str | None:
