@@ -378,10 +378,10 @@ def _report_text(r: WeekReport) -> str:
         against = "the same days of the week before" if r.change_same_part \
             else "the week before"
         lines.append(f"Against {against}: {r.change_pct:+.0f}%")
-    if r.drift is not None:
-        lines.append(f"Drift signal: {r.drift.rule.value.replace('_', ' ')} "
-                     f"(about {duration(max(0.0, r.drift.slope_s_per_week))} more "
-                     f"a week, p = {r.drift.p_value:.3f})")
+    if r.drift is not None:  # in the dashboard's plain words; the numbers are in --json
+        from widget.core.dashboard import drift_seen
+
+        lines.append(f"Drift: {drift_seen(r.drift, r.trend_weeks)}")
     lines.append(r.words)
     return "\n".join(lines)
 

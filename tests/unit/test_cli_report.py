@@ -65,8 +65,14 @@ def test_the_drift_is_in_the_report_of_the_last_complete_week(run) -> None:  # t
     assert report["drift"]["slope_s_per_week"] > 0
     assert len(report["trend_weeks"]) == 8
     assert "rising" in report["words"]
+    assert report["drift"]["p_value"] < 0.05  # the numbers stay in --json ...
     text = run("report", "--week", _last_complete_week())
-    assert text.code == 0 and "Drift signal" in text.out and "Total" in text.out
+    assert text.code == 0 and "Total" in text.out
+    drift = [line for line in text.out.splitlines() if line.startswith("Drift: ")]
+    # ... and the text says it as a person would (it printed "p = 0.003" before)
+    assert len(drift) == 1 and drift[0].startswith("Drift: Your weekly time has "), text.out
+    for jargon in ("p =", "p <", "Mann-Kendall", "Theil", "rising trend", "signal"):
+        assert jargon not in text.out, jargon
 
 
 def test_the_same_seed_gives_the_same_rows(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

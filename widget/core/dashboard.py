@@ -466,28 +466,31 @@ def drift_in_words(signal: DriftSignal | None, weeks: Sequence[float]) -> str:
                     "rather than guess.")
         return ("Your weekly time is not climbing: the last weeks go up and down as weeks "
                 "do.")
+    return f"{drift_seen(signal, weeks)} {DRIFT_CLOSING}"
+
+
+def drift_seen(signal: DriftSignal, weeks: Sequence[float]) -> str:
+    """What the weeks of a drift did, in one plain sentence ('Your weekly time has gone up
+    six weeks in a row, from about 3 h to 6 h.'): the dashboard's words and `driftcheck
+    report`'s Drift line. The numbers behind it are in `report --json` only."""
     if signal.rule is DriftRule.RISING_TREND:
         window = list(weeks[-TREND_WEEKS:])
         run = rising_run(window)
         if run >= 2:
             first = window[-run - 1]
-            seen = (f"Your weekly time has gone up {_count(run)} weeks in a row, from about "
+            return (f"Your weekly time has gone up {_count(run)} weeks in a row, from about "
                     f"{about(first)} to {about(window[-1])}.")
-        else:
-            slope, intercept = theil_sen(window)
-            start, end = intercept, intercept + slope * (len(window) - 1)
-            seen = (f"Your weekly time has mostly gone up over the last "
-                    f"{_count(len(window))} weeks, from about {about(start)} to about "
-                    f"{about(end)}.")
-    else:
-        seen = ("Each of the last three weeks was more than the one before; the last, about "
-                f"{about(signal.last_week_s)}, ")
-        if signal.baseline_s and signal.change_pct is not None:
-            seen += (f"was about {round(signal.change_pct)}% more than your usual week of "
-                     f"about {about(signal.baseline_s)}.")
-        else:
-            seen += "was well above your usual weeks."
-    return f"{seen} {DRIFT_CLOSING}"
+        slope, intercept = theil_sen(window)
+        start, end = intercept, intercept + slope * (len(window) - 1)
+        return (f"Your weekly time has mostly gone up over the last "
+                f"{_count(len(window))} weeks, from about {about(start)} to about "
+                f"{about(end)}.")
+    seen = ("Each of the last three weeks was more than the one before; the last, about "
+            f"{about(signal.last_week_s)}, ")
+    if signal.baseline_s and signal.change_pct is not None:
+        return seen + (f"was about {round(signal.change_pct)}% more than your usual week of "
+                       f"about {about(signal.baseline_s)}.")
+    return seen + "was well above your usual weeks."
 
 
 def week_caption(data: DashboardData) -> str:
