@@ -158,7 +158,23 @@ def run_tray(args: argparse.Namespace) -> int:
     notifier = choose_notifier(presence.tray,
                                lambda title, body: presence.show_message("", title, body))
     presence.message_action.connect(lambda _id, key: notifier.respond(key))
-    controller.attach(presence, notifier)
+    ended = False
+
+    def end_writing() -> None:
+        """Stop everything that writes into the data folder, once: at the end, or before
+        Settings' "Delete everything" removes the folder's files (the lock stays held)."""
+        nonlocal ended
+        if ended:
+            return
+        ended = True
+        presence.save_place()
+        controller.close()
+        presence.stop()
+        notifier.close()
+        tracker.stop()
+        store.close()
+
+    controller.attach(presence, notifier, end_writing)
     for sentence in take_notices(directory):  # a damaged database set aside at this start
         notifier.notify("store-set-aside", "driftcheck started afresh",
                         sentence[0].upper() + sentence[1:])
@@ -169,11 +185,7 @@ def run_tray(args: argparse.Namespace) -> int:
     try:
         code = app.exec()
     finally:
-        presence.save_place()
-        notifier.close()
-        tracker.stop()
-        controller.close()
-        store.close()
+        end_writing()
         instance.release()
         undo_signals()
     if display.lost:

@@ -6,7 +6,9 @@ the single-instance lock and FIFO, export temporary files), the start-at-login e
 the data folder itself when it is left empty and was driftcheck's. Files of any other name
 stay, symbolic links are removed as links (never followed), and nothing below the folder is
 entered. A running tray app (it holds the single-instance lock) or another program with the
-database open is not stopped: wipe asks, kindly, to quit it first.
+database open is not stopped: wipe asks, kindly, to quit it first. The tray app's own
+"Delete everything" (Settings, Your data) stops itself first and then removes the same traces
+through `wipe_for_running_app`.
 """
 
 from __future__ import annotations
@@ -102,14 +104,52 @@ def run_wipe(data_dir: Path, yes: bool, platform: str = sys.platform,
     for name in removed:
         print(f"Removed {name}")
     if failed:
-        raise WipeRefused(f"Some files could not be removed ({', '.join(failed)}); the rest "
-                          "are gone.")
+        raise WipeRefused(not_removed_sentence(failed))
     if starts_at_login(data_dir, platform, env):
         print("Everything driftcheck kept on this device is gone.")
     else:
         print(f"Everything driftcheck kept in {data_dir} is gone (a folder of your choosing: "
               "the start-at-login entry, if any, belongs to the usual folder and stays).")
     return 0
+
+
+def not_removed_sentence(failed: list[str]) -> str:
+    """One sentence for what could not be removed (the names `_remove` gives)."""
+    return f"Some files could not be removed ({', '.join(failed)}); the rest are gone."
+
+
+def others_using(data_dir: Path) -> str | None:
+    """For the tray app, before it stops anything: the kind sentence when another program
+    has the database open, else None."""
+    users = database_users(data_dir)
+    return still_running_sentence("choose Delete everything again", users) if users else None
+
+
+def wipe_for_running_app(data_dir: Path, platform: str = sys.platform,
+                         env: Mapping[str, str] = os.environ) -> tuple[list[str], list[str]]:
+    """`driftcheck wipe` on behalf of the tray app, which holds the single-instance lock (so
+    the lock is not taken here: the wipe is its own): the same traces, removed the same way,
+    this process's log closed first. Call it once the app has stopped everything that writes
+    into the folder (tracker, stores). Returns (names removed, names that could not be)."""
+    traces = find_traces(data_dir, platform, env)
+    if not traces:
+        _close_logs_in(Path(data_dir))
+        return [], []
+    return _remove(traces, platform, env)
+
+
+def farewell_text(data_dir: Path, failed: list[str], platform: str = sys.platform,
+                  env: Mapping[str, str] = os.environ) -> str:
+    """What the tray app says last, after `wipe_for_running_app`."""
+    if failed:
+        return (f"Everything else is gone, but {', '.join(failed)} could not be removed; you "
+                f"can delete {'it' if len(failed) == 1 else 'them'} yourself from {data_dir}.")
+    if starts_at_login(data_dir, platform, env):
+        return ("Everything driftcheck kept on this device has been deleted. driftcheck "
+                "closes now; thank you for giving it a try.")
+    return (f"Everything driftcheck kept in {data_dir} has been deleted (a folder of your "
+            "choosing: the start-at-login entry, if any, belongs to the usual folder and "
+            "stays). driftcheck closes now; thank you for giving it a try.")
 
 
 def _confirmed(traces: Traces) -> bool:

@@ -71,12 +71,20 @@ class TrayController(QObject):
         self._dashboard: DashboardWindow | None = None
         self._drift_cache: tuple[str, bool] | None = None  # (ISO week, drift signal stands)
         self._checkin_why: str | None = None  # said in the dialog: what brought the check-in
+        self._end_writing: Callable[[], None] | None = None  # the app's: see attach
+        self._ended = False
+        self._last_word: QObject | None = None  # the message after "Delete everything"
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.evaluate)
 
-    def attach(self, presence: TrayPresence, notifier: object) -> None:
+    def attach(self, presence: TrayPresence, notifier: object,
+               end_writing: Callable[[], None] | None = None) -> None:
+        """`end_writing` (the app's, called on the main thread) stops and closes everything
+        that writes into the data folder (tracker, stores, this controller); with it, Settings
+        offers "Delete everything"."""
         self.presence = presence
         self.notifier = notifier
+        self._end_writing = end_writing
         action = getattr(notifier, "action", None)
         if action is not None:
             action.connect(self.on_notification_action)
@@ -120,7 +128,9 @@ class TrayController(QObject):
         dialog = SettingsDialog(self.store, data_dir=self.store.path.parent,
                                 new_day=lambda: next_day_start(self.now(), self.tz,
                                                                self.options.day_start_hour),
-                                open_answers=self.open_answers)
+                                open_answers=self.open_answers,
+                                delete_everything=self.delete_everything
+                                if self._end_writing is not None else None)
         dialog.load()
         dialog.accepted.connect(self._settings_saved)
         self._open(dialog)
@@ -168,11 +178,44 @@ class TrayController(QObject):
     def quit(self) -> None:
         QApplication.quit()
 
+    def delete_everything(self) -> None:
+        """The person confirmed "Delete everything" in Settings: everything that writes into
+        the data folder stops (the app's `end_writing`), every trace goes as `driftcheck
+        wipe` removes it, one last message says so, and the app quits when it is closed.
+        Another program with the database open stops it before anything is stopped."""
+        from PySide6.QtWidgets import QMessageBox
+
+        from widget import wipe
+        from widget.ui.form import window_title
+
+        if self._end_writing is None or self._ended:
+            return
+        data_dir = self.store.path.parent
+        busy = wipe.others_using(data_dir)
+        if busy is not None:
+            self._say_last(QMessageBox(QMessageBox.Icon.Information,
+                                       window_title("Delete everything"), busy))
+            return
+        log.info("deleting everything, as asked in Settings", extra={"event": "wipe"})
+        self._end_writing()
+        _removed, failed = wipe.wipe_for_running_app(data_dir)  # the log is closed now
+        box = QMessageBox(QMessageBox.Icon.Information,
+                          window_title("Delete everything" if failed else "Everything deleted"),
+                          wipe.farewell_text(data_dir, failed))
+        box.finished.connect(lambda _code: QApplication.quit())
+        self._say_last(box)
+
+    def _say_last(self, box: QObject) -> None:
+        self._last_word = box
+        box.open()  # type: ignore[attr-defined]
+        box.raise_()  # type: ignore[attr-defined]
+        box.activateWindow()  # type: ignore[attr-defined]
+
     def bring_forward(self) -> None:
         """A second launch asked for driftcheck: its widget in front of the person, brought
         back first should they have minimized the window (showing a minimized window again
         leaves it minimized)."""
-        if self.presence is None:
+        if self.presence is None or self._ended:
             return
         compact = self.presence.compact
         if compact is not None and compact.isMinimized():
@@ -182,6 +225,9 @@ class TrayController(QObject):
     def full_store(self) -> Store:
         """The SQLAlchemy store, for the dialogs that change apps and goals. Opened the first
         time one is needed: the tray that nobody opens never loads SQLAlchemy."""
+        if self._ended:
+            # Opening it would make the database anew, also in a folder just emptied.
+            raise RuntimeError("the app is ending; its store is closed")
         if self._full is None:
             from widget.store.db import Store
 
@@ -189,6 +235,15 @@ class TrayController(QObject):
         return self._full
 
     def close(self) -> None:
+        """The app is ending: no more evaluations, the open windows closed unsaved (what they
+        would do on closing is not carried out), the full store closed."""
+        self._ended = True
+        self._timer.stop()
+        for dialog in list(self._dialogs):
+            dialog.close()  # type: ignore[attr-defined]
+        if self._dashboard is not None and shiboken6.isValid(self._dashboard):
+            self._dashboard.close()
+        self._dashboard = None
         if self._full is not None:
             self._full.close()
             self._full = None
@@ -228,6 +283,8 @@ class TrayController(QObject):
             self.evaluate()
 
     def evaluate(self) -> None:
+        if self._ended:
+            return
         now = self.now()
         self._last_evaluated = now
         try:
@@ -390,6 +447,8 @@ class TrayController(QObject):
     # --- answers --------------------------------------------------------------------------
 
     def on_notification_action(self, alert_id: str, key: str) -> None:
+        if self._ended:
+            return
         now = self.now()
         if self.presence is not None and self.presence.compact is not None and key != "closed":
             self.presence.compact.hide_message()
@@ -421,6 +480,8 @@ class TrayController(QObject):
             self.presence.show_compact()
 
     def _checkin_chosen(self, choice: str, asked: datetime) -> None:
+        if self._ended:
+            return
         now = self.now()
         settings = self.store.all_settings()
         if choice in ("saved", "skip-week"):
@@ -441,6 +502,8 @@ class TrayController(QObject):
                                    instant_to_setting(not_now_until(now, self.tz)))
 
     def _apps_or_goals_changed(self) -> None:
+        if self._ended:
+            return
         self.tracker.reload_apps()
         if self.presence is not None:
             self.presence.refresh()
@@ -448,6 +511,8 @@ class TrayController(QObject):
     def _settings_saved(self) -> None:
         from widget.autostart import set_start_at_login
 
+        if self._ended:
+            return
         self.options = Options.from_settings(self.store.all_settings())
         try:
             set_start_at_login(bool(self.store.get_setting("start_at_login")))

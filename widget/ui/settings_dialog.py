@@ -1,5 +1,6 @@
 """Settings, in four pages that each `load()` from and `save()` to the store; the last, "Your
-data", also exports, shows the data folder and keeps notifications quiet for today.
+data", also exports, shows the data folder and, after asking, hands "Delete everything" to the
+app (which stops, removes every trace as `driftcheck wipe` does, and quits).
 
 Numbers are checked with `widget.core.options.check_option` before anything is stored; a value
 out of range shows a message next to its field and nothing is saved. "Start at login" is only
@@ -13,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from PySide6.QtCore import QTime, QUrl
+from PySide6.QtCore import QTime, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QTabWidget,
@@ -49,6 +51,11 @@ RHYTHMS = (("weekly", "Once a week"), ("daily", "Every day"),
 ARTICLE = "Artificial Intelligence and Intimacy: Desire in the Age of the Machine"
 QUIET_TODAY = "alerts.quiet_until"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+DELETE_QUESTION = "Delete everything driftcheck keeps on this device?"
+DELETE_DETAILS = ("This removes your apps and goals, the time counted, your check-ins and "
+                  "notes, your settings, the log, and the start-at-login entry if you turned "
+                  "it on. It cannot be undone. If you would like a copy first, choose Cancel "
+                  "and export it from this page.\n\ndriftcheck closes once it is done.")
 
 
 class SettingsStore(Protocol):
@@ -276,18 +283,50 @@ class TrackingPage(QWidget):
         self._store.set_setting("start_at_login", self.start_at_login.isChecked())
 
 
+def delete_confirmation(parent: QWidget | None) -> QMessageBox:
+    """The question before "Delete everything": what goes, that it cannot be undone, that an
+    export can come first. Cancel is the default button, and Esc is Cancel."""
+    box = QMessageBox(QMessageBox.Icon.Warning, window_title("Delete everything"),
+                      DELETE_QUESTION, QMessageBox.StandardButton.NoButton, parent)
+    box.setInformativeText(DELETE_DETAILS)
+    box.addButton("Delete everything", QMessageBox.ButtonRole.DestructiveRole)
+    cancel = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(cancel)
+    box.setEscapeButton(cancel)
+    return box
+
+
 class DataPage(QWidget):
-    """Your data: export it, see where it is kept. Nothing here waits for Save."""
+    """Your data: export it, see where it is kept, delete it all. Nothing here waits for Save.
+
+    `delete_confirmed` is emitted when the person said "Delete everything" to the question;
+    the page itself deletes nothing."""
+
+    delete_confirmed = Signal()
 
     def __init__(self, data_dir: Path | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._data_dir = data_dir
+        self.confirmation: QMessageBox | None = None
         self.export_button = QPushButton("Export...")
         self.export_button.setAutoDefault(False)
         self.export_button.clicked.connect(self._export)
         self.folder_button = QPushButton("Show the data folder")
         self.folder_button.setAutoDefault(False)
         self.folder_button.clicked.connect(self.show_folder)
+        # The mnemonic (Alt+D) opens the question, never deletes by itself.
+        self.delete_button = QPushButton("&Delete everything...")
+        self.delete_button.setAutoDefault(False)
+        self.delete_button.setAccessibleName("Delete everything")
+        self.delete_button.clicked.connect(self.ask_to_delete)
+        self.delete_button.hide()  # shown when the dialog is given a way to delete
+        self.delete_hint = hint("Removes everything driftcheck keeps on this device, after "
+                                "asking, and closes driftcheck. (In a terminal, driftcheck "
+                                "wipe does the same once driftcheck is closed.)")
+        self.wipe_hint = hint("To remove everything driftcheck keeps: quit it, then run "
+                              "driftcheck wipe in a terminal; it asks before it removes "
+                              "anything.")
+        self.delete_hint.hide()
         self.done = hint("")
         self.error = error_label()
         form = _form(self)
@@ -297,12 +336,35 @@ class DataPage(QWidget):
         form.addRow(hint("A JSON file of your apps, goals, time and check-in answers "
                          "(without your notes), that only you can read."))
         form.addRow(self.folder_button)
-        form.addRow(hint("To remove everything driftcheck keeps: quit it, then run "
-                         "driftcheck wipe in a terminal; it asks before it removes anything."))
+        form.addRow(self.delete_button)
+        form.addRow(self.delete_hint)
+        form.addRow(self.wipe_hint)
         form.addRow(self.done)
         form.addRow(self.error)
-        for button in (self.export_button, self.folder_button):
+        for button in (self.export_button, self.folder_button, self.delete_button):
             button.setEnabled(data_dir is not None)
+
+    def offer_delete(self) -> None:
+        """Show "Delete everything..." (the app has a way to carry it out)."""
+        self.delete_button.show()
+        self.delete_hint.show()
+        self.wipe_hint.hide()
+
+    def ask_to_delete(self) -> None:
+        """The question, window-modal; `delete_confirmed` only on "Delete everything"."""
+        box = delete_confirmation(self)
+        self.confirmation = box
+
+        def answered(_code: int) -> None:
+            chosen = box.clickedButton()
+            self.confirmation = None
+            box.deleteLater()
+            if chosen is not None and box.buttonRole(chosen) \
+                    is QMessageBox.ButtonRole.DestructiveRole:
+                self.delete_confirmed.emit()
+
+        box.finished.connect(answered)
+        box.open()
 
     def export_to(self, target: Path) -> bool:
         """Write the export to `target`; says so below, or why not."""
@@ -353,12 +415,15 @@ class SettingsDialog(QDialog):
     """The settings pages with "Save" and "Cancel". `save()` stores every page only when every
     page is valid; it returns whether it stored. Esc is Cancel, Enter saves.
 
-    `new_day` (when today ends) enables "No notifications today"; `data_dir` the data page."""
+    `new_day` (when today ends) enables "No notifications today"; `data_dir` the data page;
+    `delete_everything` is called (after the dialog closed, unsaved) once the person confirmed
+    "Delete everything"; without it the page names `driftcheck wipe` instead."""
 
     def __init__(self, store: SettingsStore, parent: QWidget | None = None, *,
                  data_dir: Path | None = None,
                  new_day: Callable[[], datetime] | None = None,
-                 open_answers: Callable[[], None] | None = None) -> None:
+                 open_answers: Callable[[], None] | None = None,
+                 delete_everything: Callable[[], None] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(window_title("Settings"))
         self.notifications = NotificationsPage(store)
@@ -369,6 +434,14 @@ class SettingsDialog(QDialog):
             self.checkin.answers_button.clicked.connect(lambda: open_answers())
         self.tracking = TrackingPage(store)
         self.data = DataPage(data_dir)
+        if delete_everything is not None:
+            self.data.offer_delete()
+
+            def confirmed() -> None:
+                self.reject()  # nothing on the pages is saved over what is about to go
+                delete_everything()
+
+            self.data.delete_confirmed.connect(confirmed)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.notifications, "Notifications")
         self.tabs.addTab(self.checkin, "Check-in")

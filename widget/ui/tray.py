@@ -183,6 +183,7 @@ class TrayPresence(QObject):
         self.icon_draws = 0
         self._look: RingLook | None = None
         self._last: TodayView | None = None
+        self._stopped = False
         self.menu = self._build_menu()
         self.resume_timer = QTimer(self)
         self.resume_timer.setSingleShot(True)
@@ -346,10 +347,21 @@ class TrayPresence(QObject):
         self.compact.raise_()
         self.compact.activateWindow()
 
+    def stop(self) -> None:
+        """The app is ending (Quit, or after "Delete everything"): the icon and the widget go,
+        and no timer, refresh or saved place reads or writes the store any more."""
+        self._stopped = True
+        self._timer.stop()
+        self.resume_timer.stop()
+        if self.tray is not None:
+            self.tray.hide()
+        if self.compact is not None and shiboken6.isValid(self.compact):
+            self.compact.hide()
+
     def say_where_it_lives(self) -> str | None:
         """Once ever (kept in "ui.where_told"): a bubble by the tray icon saying where
         driftcheck is now. Without a tray the window says so itself (its note)."""
-        if self.tray is None or self._settings.get("ui.where_told", False):
+        if self._stopped or self.tray is None or self._settings.get("ui.where_told", False):
             return None
         screen = QGuiApplication.screenAt(self.tray.geometry().center()) \
             or QGuiApplication.primaryScreen()
@@ -379,13 +391,15 @@ class TrayPresence(QObject):
         self.compact.restoreGeometry(QByteArray(raw))
 
     def save_place(self) -> None:
-        if self.tray is None and self.compact is not None:
+        if self.tray is None and self.compact is not None and not self._stopped:
             raw = bytes(self.compact.saveGeometry().data())
             self._settings.set("ui.window_geometry", base64.b64encode(raw).decode("ascii"))
 
     # --- refreshing -------------------------------------------------------------------------
 
     def refresh(self) -> None:
+        if self._stopped:
+            return
         now = self._now()
         if self.paused_until is not None and now >= self.paused_until:
             self.resume()  # refreshes again
