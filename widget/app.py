@@ -29,7 +29,8 @@ def import_before_qt(env: dict[str, str] | None = None, platform: str = sys.plat
     tracemalloc. Modules that use Qt are read either way. tests/e2e/test_tray_lean.py checks
     that nothing else is first imported after Qt while the app starts and tracks.
     """
-    from widget import dashboard_data, logs, tracking  # noqa: F401 - the drift check; the log
+    # the dashboard message, the drift check, the log, the tracker
+    from widget import dashboard_cli, dashboard_data, logs, tracking  # noqa: F401
     from widget.core import alerts, checkin, today, usage  # noqa: F401 - the controller's
     from widget.probes.choose import import_probe_module
 
@@ -153,6 +154,10 @@ def run_tray(args: argparse.Namespace) -> int:
     tracker.sampler.set_on_change(presence.changed.emit)
     presence.changed.connect(controller.tracker_changed)
     instance.show_requested.connect(controller.bring_forward)
+    from widget.dashboard_cli import show_in_tray
+
+    # `driftcheck dashboard [--week W]` from a terminal: this app's own dashboard, at W
+    instance.dashboard_requested.connect(lambda week: show_in_tray(controller, week))
     tracker.start()
     presence.show()
     notifier = choose_notifier(presence.tray,

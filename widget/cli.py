@@ -239,6 +239,11 @@ def build_parser() -> argparse.ArgumentParser:
     shape.add_argument("--json", action="store_true", help="the numbers as JSON")
     shape.add_argument("--pdf", type=Path, metavar="FILE",
                        help="a printable one- or two-page summary with the charts")
+    dash = sub.add_parser("dashboard", help="open the dashboard window (in the running tray "
+                                            "app, or on its own)")
+    dash.add_argument("--week", type=_iso_week, metavar="YYYY-Www",
+                      help="the ISO week, like 2026-W48 (default: this week; not one that "
+                           "has not begun)")
     demo = sub.add_parser("demo-data", help="fill the data folder with made-up history that "
                                             "drifts, for trying driftcheck out")
     demo.add_argument("--weeks", type=_count(1, 104, "weeks"), default=12, metavar="N",

@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         return run_tray(args)
     handler = {"track": track, "apps": apps, "status": status, "doctor": doctor,
                "settings": settings, "goals": goals, "checkin": checkin,
-               "report": report, "demo-data": demo_data,
+               "report": report, "dashboard": dashboard, "demo-data": demo_data,
                "export": export_data, "import": import_data, "wipe": wipe}[command]
     try:
         return handler(args)
@@ -94,6 +94,13 @@ def track(args: argparse.Namespace) -> int:
     from widget.track_cli import track as run_track
 
     return run_track(args)
+
+
+def dashboard(args: argparse.Namespace) -> int:
+    """`driftcheck dashboard`: widget.dashboard_cli."""
+    from widget.dashboard_cli import dashboard as run_dashboard
+
+    return run_dashboard(args)
 
 
 def apps(args: argparse.Namespace) -> int:

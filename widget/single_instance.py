@@ -1,9 +1,11 @@
 """One driftcheck per data folder: a second launch asks the running one to show its widget.
 
 POSIX: an `fcntl.flock` on `<data>/driftcheck.lock` says who runs (the kernel drops it when the
-process dies, even by kill -9), and a FIFO `<data>/driftcheck.fifo` (owner-only) carries the
-line "show" from a second launch to the running one. No sockets: nothing here can be reached
-from another machine or another user.
+process dies, even by kill -9), and a FIFO `<data>/driftcheck.fifo` (owner-only) carries one
+line from a later launch to the running one: "show" (a second `driftcheck`: its widget in
+front) or "dashboard" / "dashboard 2026-W48" (`driftcheck dashboard [--week]`: the dashboard
+window at this week or that one). No sockets: nothing here can be reached from another machine
+or another user, and a line that is not one of these is ignored.
 
 Windows (unverified): `msvcrt.locking` on the same lock file; a second launch cannot reach the
 first, so it only says that driftcheck is already running.
@@ -14,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import stat
 import sys
 import time
@@ -28,8 +31,38 @@ ALREADY_RUNNING = ("driftcheck is already running; its window should now be in f
                    "(or click its icon in the tray).")
 
 
+SHOW = "show"
+DASHBOARD = "dashboard"
+_WEEK = re.compile(r"\d{4}-W\d{2}")
+
+
+def dashboard_message(week: str | None) -> str:
+    """The line that asks the running driftcheck for its dashboard ('dashboard 2026-W48')."""
+    if week is not None and not _WEEK.fullmatch(week):
+        raise ValueError(f"not an ISO week: {week!r}")
+    return DASHBOARD if week is None else f"{DASHBOARD} {week}"
+
+
+def read_message(line: bytes) -> tuple[str, str | None] | None:
+    """(what, week) for a line heard on the FIFO: ('show', None), ('dashboard', None) or
+    ('dashboard', '2026-W48'); None for anything else (never acted on)."""
+    try:
+        words = line.decode("ascii").split()
+    except UnicodeDecodeError:
+        return None
+    if words == [SHOW]:
+        return SHOW, None
+    if words[:1] == [DASHBOARD] and len(words) <= 2:
+        week = words[1] if len(words) == 2 else None
+        if week is None or _WEEK.fullmatch(week):
+            return DASHBOARD, week
+    return None
+
+
 class SingleInstance(QObject):
     show_requested = Signal()
+    # `driftcheck dashboard [--week W]`: the week ("" for this week); the app opens the window
+    dashboard_requested = Signal(str)
 
     def __init__(self, data_dir: Path) -> None:
         super().__init__()
@@ -76,13 +109,43 @@ class SingleInstance(QObject):
             data = os.read(self._read_fd, 4096)
         except BlockingIOError:
             return
-        if any(line.strip() == b"show" for line in data.splitlines()):
-            self.show_requested.emit()
+        for line in data.splitlines():
+            heard = read_message(line)
+            if heard is None:
+                continue
+            what, week = heard
+            if what == SHOW:
+                self.show_requested.emit()
+            else:
+                self.dashboard_requested.emit(week or "")
+
+    def is_running(self) -> bool:
+        """Whether another process holds the lock (a driftcheck runs on this data folder),
+        without taking it for good and without making the FIFO."""
+        try:
+            fd = os.open(self.lock_path, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
+        except FileNotFoundError:
+            return False  # no lock file: nobody has run here yet
+        try:
+            _lock(fd)
+        except OSError as exc:
+            if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EDEADLK):
+                return True
+            raise
+        finally:
+            os.close(fd)  # closing drops a lock we took
+        return False
 
     def ask_running_to_show(self, wait: float = 3.0,
                             sleep: Callable[[float], None] = time.sleep) -> bool:
         """Tell the running driftcheck to show its widget; False when it cannot be reached
         within `wait` seconds (it may still be starting, or this is Windows)."""
+        return self.ask_running(SHOW, wait, sleep)
+
+    def ask_running(self, message: str, wait: float = 3.0,
+                    sleep: Callable[[float], None] = time.sleep) -> bool:
+        """Send the running driftcheck one line (`SHOW`, or a `dashboard_message`); False
+        when it cannot be reached within `wait` seconds."""
         if not hasattr(os, "mkfifo"):
             return False
         deadline = time.monotonic() + wait
@@ -97,7 +160,7 @@ class SingleInstance(QObject):
                 sleep(0.1)
                 continue
             try:
-                os.write(fd, b"show\n")
+                os.write(fd, message.encode("ascii") + b"\n")
                 return True
             except OSError:
                 return False

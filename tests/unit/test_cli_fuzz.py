@@ -69,7 +69,7 @@ EXPECTED = {(), ("track",), ("apps",), ("apps", "catalog"), ("apps", "list"), ("
             ("goals",),
             ("goals", "set"), ("goals", "list"), ("goals", "clear"), ("checkin",), ("report",),
             ("checkin", "history"), ("checkin", "change"), ("checkin", "delete"),
-            ("demo-data",), ("export",), ("import",), ("wipe",)}
+            ("dashboard",), ("demo-data",), ("export",), ("import",), ("wipe",)}
 
 
 def test_the_fuzz_sees_every_sub_command_and_option() -> None:

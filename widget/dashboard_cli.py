@@ -1,0 +1,138 @@
+"""`driftcheck dashboard [--week 2026-W48]`: the dashboard window, from a terminal.
+
+When a driftcheck tray app runs on the data folder, it is asked (over the single-instance
+FIFO, `widget.single_instance`: local only) to open its own dashboard at that week, and this
+command leaves at once. Otherwise the dashboard opens on its own: a Qt window of its own over
+the data folder, until it is closed. A week that has not begun yet is refused in one sentence
+(the dashboard shows this week and the weeks before it); a malformed one is refused by the
+parser.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from widget.core.days import local_day
+from widget.core.report import week_monday
+from widget.core.usage import iso_week
+from widget.errors import UsageError
+
+if TYPE_CHECKING:
+    from widget.ui.controller import TrayController
+    from widget.ui.dashboard import DashboardWindow
+
+log = logging.getLogger(__name__)
+
+OPENED_IN_TRAY = "The dashboard is open in the driftcheck that is running."
+NOT_BEGUN = ("The week {week} has not begun yet; the dashboard shows this week ({this}) and "
+             "the weeks before it.")
+NO_DISPLAY = ("The dashboard needs a graphical desktop to open its window, and none was found "
+              "({why}); `driftcheck report` shows the week's numbers here.")
+
+
+def refuse_future(week: str | None, now: datetime, tz: tzinfo, day_start_hour: int) -> None:
+    """Raise a one-sentence `UsageError` when ISO `week` begins after the week of `now`."""
+    if week is None:
+        return
+    this = iso_week(local_day(now, tz, day_start_hour))
+    if week_monday(week) > week_monday(this):
+        raise UsageError(NOT_BEGUN.format(week=week, this=this))
+
+
+def dashboard(args: argparse.Namespace) -> int:
+    """Ask the running tray app for its dashboard, or open one here."""
+    from widget.commands import DB_NAME, prepare_data_dir
+    from widget.core.options import Options
+    from widget.localzone import local_zone
+    from widget.store.resident import open_for_tracking
+
+    directory = prepare_data_dir(args)
+    tz = local_zone()
+    store = open_for_tracking(directory / DB_NAME)
+    try:
+        day_start = int(Options.from_settings(store.all_settings()).day_start_hour)
+    finally:
+        store.close()
+    week: str | None = args.week
+    refuse_future(week, datetime.now(UTC), tz, day_start)
+
+    from widget.single_instance import SingleInstance, dashboard_message
+
+    instance = SingleInstance(directory)
+    # A running `driftcheck track` holds the same lock but does not listen: then it opens here.
+    if instance.is_running() and instance.ask_running(dashboard_message(week)):
+        log.info("asked the running driftcheck for its dashboard")
+        print(OPENED_IN_TRAY)
+        return 0
+    return standalone(directory / DB_NAME, week, tz, day_start)
+
+
+def standalone(path: Path, week: str | None, tz: tzinfo, day_start: int) -> int:
+    """The dashboard in a window of its own over the database at `path`, until it is
+    closed."""
+    from widget.app import display_problem
+
+    problem = display_problem()
+    if problem is not None:
+        print(f"driftcheck: {NO_DISPLAY.format(why=problem)}", file=sys.stderr)
+        return 1
+    from widget.dashboard_data import load_dashboard
+    from widget.store.resident import open_for_tracking
+
+    store = open_for_tracking(path)
+    from PySide6.QtWidgets import QApplication
+
+    from widget.ui.dashboard import DashboardWindow
+    from widget.ui.icon import RingLook, ring_icon
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("driftcheck")
+    app.setDesktopFileName("driftcheck")
+    app.setWindowIcon(ring_icon(RingLook(fill=0.75)))
+    try:
+        window = DashboardWindow(
+            lambda shown: load_dashboard(store, shown, datetime.now(UTC), tz, day_start))
+        window.choose_apps.connect(lambda: _choose_apps(window, path))
+        window.show_week(week)
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        log.info("dashboard opened on its own (no tray app runs here)")
+        return int(app.exec())
+    finally:
+        store.close()
+
+
+def _choose_apps(window: DashboardWindow, path: Path) -> None:
+    """'Choose apps...' on a dashboard of its own: the same apps dialog as the tray's."""
+    from widget.catalog_data import load_catalog
+    from widget.store.db import Store
+    from widget.ui.welcome import WelcomeDialog
+
+    full = Store.open(path)
+    dialog = WelcomeDialog(full, load_catalog(), lambda: datetime.now(UTC), first_run=False,
+                           parent=window)
+    dialog.load()
+
+    def done(_code: int) -> None:
+        full.close()
+        window.refresh()
+
+    dialog.finished.connect(done)
+    dialog.open()
+
+
+def show_in_tray(controller: TrayController, week: str) -> None:
+    """The running tray app heard `driftcheck dashboard [--week]`: its one dashboard window,
+    in front, at `week` ("" for this week; one not begun yet is refused by the window)."""
+    controller.open_dashboard()
+    window = controller._dashboard  # the controller's one window (it opens at this week)
+    if week and window is not None:
+        window.show_week(week)
+    log.info("dashboard shown, asked from the terminal")
