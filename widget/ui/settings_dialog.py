@@ -443,10 +443,11 @@ class SettingsDialog(QDialog):
 
             self.data.delete_confirmed.connect(confirmed)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.notifications, "Notifications")
-        self.tabs.addTab(self.checkin, "Check-in")
-        self.tabs.addTab(self.tracking, "Tracking")
-        self.tabs.addTab(self.data, "Your data")
+        # Alt+N, C, T, Y open a page from the keyboard (Alt+D: "Delete everything...").
+        self.tabs.addTab(self.notifications, "&Notifications")
+        self.tabs.addTab(self.checkin, "&Check-in")
+        self.tabs.addTab(self.tracking, "&Tracking")
+        self.tabs.addTab(self.data, "&Your data")
         self.error = error_label()
         self.save_button = QPushButton("Save")
         self.save_button.setDefault(True)
