@@ -85,18 +85,23 @@ def main(out: Path) -> None:
             checkin.save_button.click()  # the answer acknowledged
             save(checkin, out / "checkin-thanks.png")
 
-            settings = SettingsDialog(store, data_dir=Path(tmp), new_day=lambda: NOW)
+            settings = SettingsDialog(store, data_dir=Path(tmp), new_day=lambda: NOW,
+                                      delete_everything=lambda: None)
             settings.load()
             save(settings, out / "settings.png")
             settings.tabs.setCurrentWidget(settings.data)
             save(settings, out / "settings-data.png")
+            settings.show()
+            settings.data.ask_to_delete()  # the question; closing it deletes nothing
+            assert settings.data.confirmation is not None
+            save(settings.data.confirmation, out / "settings-delete.png")
+            settings.close()
 
             from zoneinfo import ZoneInfo
 
             from widget.core.today import today_view
-            from widget.ui.compact import CompactWidget
-
             from widget.ui.answers_dialog import AnswersDialog
+            from widget.ui.compact import CompactWidget
 
             answers = AnswersDialog(store, ZoneInfo("UTC"))
             answers.load()

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QMessageBox,
     QPushButton,
+    QSpacerItem,
     QSpinBox,
     QTabWidget,
     QTimeEdit,
@@ -336,6 +337,7 @@ class DataPage(QWidget):
         form.addRow(hint("A JSON file of your apps, goals, time and check-in answers "
                          "(without your notes), that only you can read."))
         form.addRow(self.folder_button)
+        form.addItem(QSpacerItem(0, 10))  # the one that removes things, a little apart
         form.addRow(self.delete_button)
         form.addRow(self.delete_hint)
         form.addRow(self.wipe_hint)
