@@ -137,13 +137,13 @@ class ActivePerson:
                 self._session.touch()
 
 
-def start_session(tmp: Path, number: int | None = None
+def start_session(tmp: Path, number: int | None = None, size: str = "1280x800"
                   ) -> tuple[XSession, list[subprocess.Popen[bytes]]]:
-    """Xvfb and openbox on display `number` (a free one by default); returns the session and
-    the processes to stop, window manager first."""
+    """Xvfb (a screen of `size`) and openbox on display `number` (a free one by default);
+    returns the session and the processes to stop, window manager first."""
     n = _free_display() if number is None else number
     display = f":{n}"
-    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", f"{size}x24", "-nolisten", "tcp"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_for(lambda: Path(f"/tmp/.X11-unix/X{n}").exists() or xvfb.poll() is not None, 15,
              "Xvfb")
