@@ -124,7 +124,7 @@ def run_tray(args: argparse.Namespace) -> int:
 
     from PySide6.QtWidgets import QApplication
 
-    from widget.notify import choose_notifier
+    from widget.notify import choose_notifier, window_alert
     from widget.ui.controller import TrayController
     from widget.ui.display_loss import DISPLAY_LOST, DisplayWatch
     from widget.ui.icon import RingLook, ring_icon
@@ -160,8 +160,8 @@ def run_tray(args: argparse.Namespace) -> int:
     instance.dashboard_requested.connect(lambda week: show_in_tray(controller, week))
     tracker.start()
     presence.show()
-    notifier = choose_notifier(presence.tray,
-                               lambda title, body: presence.show_message("", title, body))
+    notifier = choose_notifier(presence.tray, lambda title, body: presence.show_message(
+        window_alert(notifier), title, body))
     presence.message_action.connect(lambda _id, key: notifier.respond(key))
     ended = False
 

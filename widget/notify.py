@@ -324,6 +324,14 @@ class FallbackNotifier(Notifier):
         self.action.emit(alert_id, key)
 
 
+def window_alert(notifier: Notifier) -> str:
+    """The alert whose message driftcheck's own window shows now (its buttons are named for
+    it: the week's summary offers "Open dashboard"), or "" when it shows none."""
+    window = notifier.window if isinstance(notifier, FallbackNotifier) else notifier
+    current = window.current if isinstance(window, InWindowNotifier) else None
+    return current or ""
+
+
 def choose_notifier(tray: QSystemTrayIcon | None, show_in_window: Callable[[str, str], None],
                     *, platform: str = sys.platform,
                     open_backend: BackendFactory | None = None) -> FallbackNotifier | \

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from widget.core.format import duration, used_of
 from widget.core.today import TodayView, shown_apps
+from widget.notify import OPEN_LABELS, SNOOZE_LABEL
 
 BAR_STYLE = ("QProgressBar { border: 1px solid palette(mid); border-radius: 3px; "
              "background: palette(base); max-height: 8px; }"
@@ -65,6 +66,7 @@ class CompactWidget(QWidget):
         self.setObjectName("compact")
         self._tz = tz
         self._alert_id: str | None = None
+        self._opens = False  # the shown message's first button opens (not snoozes)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 10)
 
@@ -134,7 +136,8 @@ class CompactWidget(QWidget):
         answers = QHBoxLayout()
         self.snooze_button = QPushButton("Snooze 15 min")
         self.not_now_button = QPushButton("Not now")
-        self.snooze_button.clicked.connect(lambda: self._answer("snooze"))
+        self.snooze_button.clicked.connect(
+            lambda: self._answer("default" if self._opens else "snooze"))
         self.not_now_button.clicked.connect(lambda: self._answer("not-now"))
         answers.addStretch(1)
         answers.addWidget(self.snooze_button)
@@ -190,6 +193,10 @@ class CompactWidget(QWidget):
     def show_message(self, alert_id: str, title: str, body: str) -> None:
         """A notification shown here instead (no notification service on this desktop)."""
         self._alert_id = alert_id
+        # A message whose click opens something (the week's summary: the dashboard) offers
+        # that here, instead of a snooze it has no use for.
+        self._opens = alert_id in OPEN_LABELS
+        self.snooze_button.setText(OPEN_LABELS.get(alert_id, SNOOZE_LABEL))
         self.message_title.setText(title)
         self.message_body.setText(body)
         self.message.show()
