@@ -226,3 +226,29 @@ def test_the_app_stops_removes_every_trace_says_so_and_quits(  # type: ignore[no
     farewell.accept()
     assert quits == [True]
     assert not data.exists()
+
+
+def test_with_another_program_holding_the_database_nothing_stops_and_it_is_named(
+        qtbot: QtBot, folder: tuple[Path, Store], monkeypatch: pytest.MonkeyPatch) -> None:
+    from widget import wipe
+
+    data, store = folder
+    before = traces.our_files(data)
+    sentence = wipe.still_running_sentence("choose Delete everything again", [4242])
+    monkeypatch.setattr(wipe, "others_using", lambda _folder: sentence)
+    ended: list[bool] = []
+    controller = TrayController(store, FakeTracker(), Options(), tz=BERLIN)  # type: ignore[arg-type]
+    presence = TrayPresence(TodayService(store, Options(), tz=BERLIN), controller,
+                            StoreSettings(store), tz=BERLIN)
+    controller.attach(presence, FakeNotifier(), lambda: ended.append(True))
+    try:
+        controller.delete_everything()
+        box = controller._last_word
+        assert isinstance(box, QMessageBox)
+        assert box.text() == sentence.replace("`", "") and "4242" in box.text()
+        assert "perhaps driftcheck track in a terminal" in box.text()
+        assert ended == [] and traces.our_files(data) == before and store.list_apps()
+        box.close()
+    finally:
+        controller.close()
+        presence.stop()

@@ -194,7 +194,8 @@ class TrayController(QObject):
         busy = wipe.others_using(data_dir)
         if busy is not None:
             self._say_last(QMessageBox(QMessageBox.Icon.Information,
-                                       window_title("Delete everything"), busy))
+                                       window_title("Delete everything"),
+                                       busy.replace("`", "")))  # a window, not a terminal
             return
         log.info("deleting everything, as asked in Settings", extra={"event": "wipe"})
         self._end_writing()
