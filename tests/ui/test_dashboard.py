@@ -21,12 +21,11 @@ from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
 from widget.catalog_data import load_catalog
-from widget.core.alerts import say_duration
 from widget.core.catalog import entry_to_app
 from widget.core.checkin import Checkin
 from widget.core.dashboard import NO_BASELINE, DashboardData
 from widget.core.days import local_day
-from widget.core.format import about, durations_with_total
+from widget.core.format import about, duration, durations_with_total
 from widget.core.model import Interval
 from widget.core.report import WeekReport, week_monday, week_report, weekly_totals
 from widget.core.usage import iso_week
@@ -120,7 +119,7 @@ def test_it_shows_this_weeks_total_and_words(window: DashboardWindow) -> None:
     expected = independent_report("2026-W48")
     assert expected.total_s > 0
     assert window.data is not None and window.data.week == "2026-W48"
-    assert label(window, "week-total") == say_duration(expected.total_s)
+    assert label(window, "week-total") == duration(expected.total_s)
     days_used = sum(1 for apps in list(expected.per_day.values())[:4] if sum(apps.values()))
     numbers = ("none", "one", "two", "three", "four")
     # said once, with the days that had use (not "2 min ... in 4 days", read as four of use)
@@ -184,7 +183,7 @@ def test_back_and_forward_change_the_week_and_its_total(window: DashboardWindow)
     assert window.data is not None and window.data.week == "2026-W48"
     window.previous_button.click()
     assert window.data.week == "2026-W47"
-    assert label(window, "week-total") == say_duration(independent_report("2026-W47").total_s)
+    assert label(window, "week-total") == duration(independent_report("2026-W47").total_s)
     assert label(window, "week-total-caption").startswith("that week, with use on ")
     assert window.days_card.findChild(QLabel).text() == "That week by day"
     assert window.next_button.isEnabled() and window.this_week_button.isEnabled()
@@ -458,3 +457,196 @@ def test_this_week_s_table_compares_with_the_same_days_before(window: DashboardW
     assert model.headerData(3, Qt.Orientation.Horizontal) == "Against the same days before"
     window.previous_week()  # a whole week: beside the whole week before it
     assert model.headerData(3, Qt.Orientation.Horizontal) == "Against the week before"
+
+
+# --- plain words, one click from the method ----------------------------------------------------
+
+JARGON = ("Mann-Kendall", "p =", "p <", "Theil", "steadily ordered", "1 time in", "band",
+          "signal")
+
+
+def shown_texts(window: DashboardWindow) -> dict[str, str]:
+    """Every text the default view shows or says: labels, buttons, tooltips, accessible names
+    and descriptions, the charts' series (their legends), axis titles and labels."""
+    from PySide6.QtCharts import QBarCategoryAxis, QCategoryAxis
+    from PySide6.QtWidgets import QAbstractButton, QWidget
+
+    texts: dict[str, str] = {}
+    for widget in window.findChildren(QWidget):
+        if not widget.isVisibleTo(window):
+            continue
+        name = widget.objectName() or type(widget).__name__
+        if isinstance(widget, QLabel | QAbstractButton):
+            texts[f"{name} text"] = widget.text()
+        for what, text in (("tooltip", widget.toolTip()), ("name", widget.accessibleName()),
+                           ("description", widget.accessibleDescription())):
+            if text:
+                texts[f"{name} {what}"] = text
+    for view in (window.day_view, window.weeks_view, window.checkin_view):
+        chart = view.chart()
+        for s in chart.series():
+            texts[f"{view.objectName()} series {s.name()}"] = s.name()
+            for bar_set in getattr(s, "barSets", list)():
+                texts[f"{view.objectName()} bars {bar_set.label()}"] = bar_set.label()
+        for axis in chart.axes():
+            texts[f"{view.objectName()} axis"] = axis.titleText()
+            if isinstance(axis, QCategoryAxis):
+                texts[f"{view.objectName()} answers"] = " ".join(axis.categoriesLabels())
+            elif isinstance(axis, QBarCategoryAxis):
+                texts[f"{view.objectName()} categories"] = " ".join(axis.categories())
+    model = window.table.model()
+    for column in range(model.columnCount()):
+        texts[f"table header {column}"] = str(model.headerData(column, Qt.Orientation.Horizontal))
+    texts["heat tooltip"] = window.heat_map.cell_text(*window.heat_map.cursor_cell)
+    return texts
+
+
+def test_the_default_view_speaks_no_statistics(window: DashboardWindow) -> None:
+    for _ in range(2):  # this week, then the last complete one
+        assert window.data is not None
+        assert window.data.report.drift is not None, "the demo history drifts"
+        texts = shown_texts(window)
+        assert len(texts) > 40 and any("Your weekly time has" in t for t in texts.values())
+        for where, text in texts.items():
+            for word in JARGON:
+                assert word not in text, f"{word!r} in {where}: {text!r}"
+        assert texts["chart-weeks series Usual range"] == "Usual range"  # the one term
+        window.previous_week()
+
+
+def test_how_it_is_worked_out_is_one_click_away(qtbot: QtBot, window: DashboardWindow) -> None:
+    from widget.core.dashboard import HOW_WORKED_OUT, how_worked_out
+
+    assert window.how_button.text() == HOW_WORKED_OUT == "How is this worked out?"
+    assert window.how_button.isVisibleTo(window)
+    window.how_button.click()
+    box = window.method_box
+    assert box is not None
+    qtbot.waitUntil(box.isVisible)
+    assert box.text() == how_worked_out()
+    assert "Mann-Kendall" in box.text() and "Theil-Sen" in box.text()  # the method, named
+    assert "usual range" in box.text() and "band" not in box.text()
+    assert box.windowTitle() == "driftcheck \u2014 How it is worked out"
+    box.close()
+
+
+# --- the charts -----------------------------------------------------------------------------------
+
+
+def test_the_weekly_goal_is_a_dotted_line_on_the_twelve_weeks(window: DashboardWindow) -> None:
+    from PySide6.QtCharts import QLineSeries
+
+    goal = series(window.weeks_view, "Weekly goal, 5 h")
+    assert len(goal) == 1 and isinstance(goal[0], QLineSeries)
+    line = goal[0]
+    assert line.pen().style() == Qt.PenStyle.DotLine
+    values = {line.at(i).y() for i in range(line.count())}
+    assert values == {5.0}, "5 h, on the chart's hours axis"
+    assert "The dotted line is your weekly goal, 5 h." in label(window, "weeks-caption")
+
+
+def value_axis(view: QChartView):  # type: ignore[no-untyped-def]
+    from PySide6.QtCharts import QValueAxis
+
+    axes = [a for a in view.chart().axes() if isinstance(a, QValueAxis)]
+    assert len(axes) == 1
+    return axes[0]
+
+
+def test_a_minutes_axis_shows_whole_minutes(qtbot: QtBot, lean: Callable[..., Source]) -> None:
+    evening = datetime(2026, 11, 25, 20, 0, tzinfo=BERLIN).astimezone(UTC)
+    seven = DashboardWindow(lean([Interval("replika", evening, evening + timedelta(minutes=7))]))
+    qtbot.addWidget(seven)
+    seven.show_week(None)
+    axis = value_axis(seven.day_view)
+    assert axis.titleText() == "minutes"
+    step = (axis.max() - axis.min()) / (axis.tickCount() - 1)
+    ticks = [axis.min() + k * step for k in range(axis.tickCount())]
+    assert all(t == int(t) for t in ticks), ticks  # never 0.5 or 1.5
+    assert axis.max() >= 45, "the daily goal of 45 min fits"
+    assert axis.labelFormat() == "%d"
+
+
+def test_whole_ticks_are_whole_and_hold_the_top() -> None:
+    from widget.ui.charts import whole_ticks
+
+    for top in (0.0, 0.3, 1.0, 1.9, 2.0, 4.5, 7.0, 13.0, 45.0, 59.9, 60.0, 100.0, 149.0):
+        step, ticks = whole_ticks(top)
+        assert isinstance(step, int) and step >= 1
+        assert step * (ticks - 1) >= top and ticks <= 7, (top, step, ticks)
+
+
+def test_the_self_check_is_drawn_on_its_own_answer_axis(window: DashboardWindow) -> None:
+    """An answer is not an amount of time: the chart has no hours on it at all, only the
+    answers' own scale in their words, and its caption says so."""
+    from PySide6.QtCharts import QCategoryAxis, QValueAxis
+
+    from widget.ui.charts import ANSWER_AXIS
+
+    axes = window.checkin_view.chart().axes()
+    assert not [a for a in axes if type(a) is QValueAxis], "no hours axis"
+    answers = [a for a in axes if isinstance(a, QCategoryAxis)]
+    assert len(answers) == 1 and answers[0].categoriesLabels() == list(ANSWER_AXIS.values())
+    assert "Replacing connection" in answers[0].categoriesLabels()
+    dots = series(window.checkin_view, "Your answer")[0]
+    assert answers[0] in dots.attachedAxes()
+    assert "it is not an amount of time" in label(window, "checkin-caption")
+
+
+# --- weeks: that week, not begun, across a new year ----------------------------------------------
+
+
+def test_a_past_week_says_that_week(window: DashboardWindow) -> None:
+    window.previous_week()
+    assert label(window, "week-total-caption").startswith("that week, with use on ")
+    assert window.days_card.findChild(QLabel).text() == "That week by day"
+    assert window.table.model().headerData(1, Qt.Orientation.Horizontal) == "That week"
+    window.this_week()
+    assert window.days_card.findChild(QLabel).text() == "This week by day"
+    assert window.table.model().headerData(1, Qt.Orientation.Horizontal) == "This week"
+
+
+def test_a_week_not_begun_is_refused(window: DashboardWindow) -> None:
+    assert not window.show_week("2026-W50")
+    assert window.data is not None and window.data.week == "2026-W48"  # this week instead
+    notice = window.findChild(QLabel, "week-notice")
+    assert notice is not None and notice.isVisibleTo(window)
+    assert notice.text().startswith("The week 2026-W50 has not begun yet")
+    assert not window.next_button.isEnabled()
+    window.previous_week()
+    assert not notice.isVisibleTo(window), "said once, then gone"
+
+
+def test_a_week_across_a_new_year_shows_both_years() -> None:
+    from widget.core.dashboard import dashboard_data
+    from widget.ui.dashboard import week_title
+
+    data = dashboard_data([], "2026-W01", NOW, BERLIN, 4, goals=[], names={}, checkins=[],
+                          first_use=None)
+    assert week_title(data) == "29 December 2025 \u2013 4 January 2026"
+    data = dashboard_data([], "2026-W05", NOW, BERLIN, 4, goals=[], names={}, checkins=[],
+                          first_use=None)
+    assert week_title(data) == "26 January \u2013 1 February 2026"
+
+
+# --- nothing chosen yet ------------------------------------------------------------------------
+
+
+def test_with_no_apps_chosen_it_offers_to_choose_some(qtbot: QtBot, tmp_path: Path) -> None:
+    from widget.ui.dashboard import CHOOSE_APPS, NO_APPS_TEXT
+
+    Store.open(tmp_path / "none.sqlite3").close()
+    store = ResidentStore.open(tmp_path / "none.sqlite3")
+    try:
+        empty = DashboardWindow(lambda week: load_dashboard(store, week, NOW, BERLIN, 4))
+        qtbot.addWidget(empty)
+        empty.show_week(None)
+        assert empty.stack.currentWidget() is empty.empty_page
+        assert label(empty, "empty-text") == NO_APPS_TEXT
+        assert "you chose" not in NO_APPS_TEXT
+        assert empty.choose_apps_button.isVisibleTo(empty)
+        assert empty.choose_apps_button.text() == CHOOSE_APPS == "Choose apps..."
+        with qtbot.waitSignal(empty.choose_apps):
+            empty.choose_apps_button.click()
+    finally:
+        store.close()

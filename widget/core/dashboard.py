@@ -20,8 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from widget.core.checkin import Checkin
 from widget.core.days import local_day
-from widget.core.format import about
-from widget.core.format import duration as say_duration
+from widget.core.format import about, duration
 from widget.core.goals import Goal, GoalKind
 from widget.core.intervals import clip
 from widget.core.model import Interval
@@ -437,7 +436,7 @@ def usual_range_in_words() -> str:
     """What the shaded usual range means, in one plain sentence."""
     return (f"The shaded {USUAL_RANGE} starts at your usual week (the average of the four "
             f"complete weeks before it) and reaches {round(RISE_SHARE * 100)}% above it, "
-            f"at least {say_duration(RISE_MIN_S)} more.")
+            f"at least {duration(RISE_MIN_S)} more.")
 
 
 def rising_run(weeks: Sequence[float]) -> int:
@@ -534,13 +533,13 @@ def how_worked_out() -> str:
         "week would always look like a fall.\n\n"
         f"Your usual week is the average of the four complete weeks before a week. The "
         f"{USUAL_RANGE} on the chart runs from it to {pct}% above it, and at least "
-        f"{say_duration(RISE_MIN_S)} above it.\n\n"
+        f"{duration(RISE_MIN_S)} above it.\n\n"
         f"A drift is said in either of two cases. First, the last {_count(TREND_WEEKS)} "
         "complete weeks (or as many as there are, from four) rise steadily: a Mann-Kendall "
         "test finds weeks this well ordered would come about by chance less than 1 time in "
         f"20 (p < {ALPHA}), and the Theil-Sen slope, a line that one unusual week cannot drag "
         "around, goes up. Second, each of the last three weeks rose over the one before and "
-        f"the last is at least {pct}% and {say_duration(RISE_MIN_S)} above the usual week of "
+        f"the last is at least {pct}% and {duration(RISE_MIN_S)} above the usual week of "
         "the four weeks before those three.\n\n"
         "The dashed trend line on the chart is that Theil-Sen line. Weeks before your "
         "history began are left out, never counted as zero. Everything is worked out on "
