@@ -201,6 +201,8 @@ def test_the_app_stops_removes_every_trace_says_so_and_quits(  # type: ignore[no
         store.close()
 
     controller.attach(presence, notifier, end_writing)
+    presence.show()  # offscreen there is no tray: the small window, whose place is saved
+    assert presence.compact is not None and presence.compact.isVisible()
     quits: list[bool] = []
     monkeypatch.setattr(QApplication, "quit", lambda: quits.append(True))
     controller.open_settings()
@@ -216,7 +218,10 @@ def test_the_app_stops_removes_every_trace_says_so_and_quits(  # type: ignore[no
     qtbot.waitUntil(farewell.isVisible)
     assert farewell.windowTitle() == "driftcheck \u2014 Everything deleted"
     assert f"Everything driftcheck kept in {data} has been deleted" in farewell.text()
-    presence.refresh()  # a late timer or a second launch writes nothing now
+    assert not presence.compact.isVisible()
+    presence.refresh()  # a late timer, the quit's saving of the place, a second launch:
+    presence.save_place()  # none of them reads or writes now
+    assert presence.compact is not None and not presence.compact.isVisible()
     controller.evaluate()
     controller.bring_forward()
     with pytest.raises(RuntimeError):
