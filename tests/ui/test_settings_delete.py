@@ -224,6 +224,8 @@ def test_the_app_stops_removes_every_trace_says_so_and_quits(  # type: ignore[no
     assert presence.compact is not None and not presence.compact.isVisible()
     controller.evaluate()
     controller.bring_forward()
+    controller.open_dashboard()  # `driftcheck dashboard` from a terminal, meanwhile
+    assert controller._dashboard is None
     with pytest.raises(RuntimeError):
         controller.full_store()
     assert not data.exists()

@@ -149,6 +149,8 @@ class TrayController(QObject):
         read afresh. Closing it frees it; the next one starts at this week again."""
         from widget.ui.dashboard import DashboardWindow
 
+        if self._ended:  # its store is closed (after Quit, or Delete everything)
+            return
         window = self._dashboard
         if window is None or not shiboken6.isValid(window):
             window = DashboardWindow(self.dashboard_data)
