@@ -1,4 +1,5 @@
-"""Render the dashboard on demo data, light and dark, into docs/screenshots/.
+"""Render the dashboard on demo data, light and dark (the whole of it), and as it opens on a
+1280x800 screen (what is seen without scrolling), into docs/screenshots/.
 
     python docs/make_dashboard_screenshots.py [OUT_DIR]
 
@@ -22,6 +23,7 @@ if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QApplication, QScrollArea
 
 from widget.catalog_data import load_catalog
@@ -32,7 +34,7 @@ from widget.dashboard_data import load_dashboard
 from widget.demo import DEMO_APPS, DEMO_GOALS, demo_intervals
 from widget.store import Store
 from widget.store.resident import ResidentStore
-from widget.ui.dashboard import DashboardWindow
+from widget.ui.dashboard import DashboardWindow, fitted_geometry
 from widget.ui.theme import Theme
 
 ZONE = ZoneInfo("Europe/Berlin")
@@ -66,15 +68,23 @@ def fill(path: Path) -> None:
         store.close()
 
 
-def shoot(store: ResidentStore, theme: Theme, path: Path) -> None:
+def shoot(store: ResidentStore, theme: Theme, path: Path, *, screen: QRect | None = None
+          ) -> None:
+    """The whole dashboard (grown until nothing scrolls), or with `screen` the window as it
+    opens on a screen of that size (the rest scrolls, as it does there)."""
     window = DashboardWindow(lambda week: load_dashboard(store, week, NOW, ZONE, DAY_START),
                              theme=theme)
     window.show_week(None)
     window.previous_week()  # the last complete week: its drift, its words, nothing half-done
     window.resize(1240, 900)
+    if screen is not None:
+        window.setGeometry(fitted_geometry(screen))
     window.show()
     for _ in range(3):
         QApplication.processEvents()
+    if screen is not None:
+        save(window, path)
+        return
     scroll = window.findChild(QScrollArea, "dashboard-content")
     assert scroll is not None and scroll.widget() is not None
     # Tall enough that nothing scrolls: the picture shows the whole dashboard.
@@ -85,6 +95,10 @@ def shoot(store: ResidentStore, theme: Theme, path: Path) -> None:
         window.resize(window.width(), window.height() + extra + 2)
         for _ in range(3):
             QApplication.processEvents()
+    save(window, path)
+
+
+def save(window: DashboardWindow, path: Path) -> None:
     if not window.grab().save(str(path)):
         raise SystemExit(f"could not write {path}")
     print(path)
@@ -102,6 +116,7 @@ def main(out: Path) -> None:
         try:
             shoot(store, "light", out / "dashboard-light.png")
             shoot(store, "dark", out / "dashboard-dark.png")
+            shoot(store, "light", out / "dashboard-1280x800.png", screen=QRect(0, 0, 1280, 800))
         finally:
             store.close()
 

@@ -585,7 +585,8 @@ def test_the_self_check_is_drawn_on_its_own_answer_axis(window: DashboardWindow)
 
     axes = window.checkin_view.chart().axes()
     assert not [a for a in axes if type(a) is QValueAxis], "no hours axis"
-    answers = [a for a in axes if isinstance(a, QCategoryAxis)]
+    answers = [a for a in axes if isinstance(a, QCategoryAxis)
+               and a.alignment() == Qt.AlignmentFlag.AlignLeft]
     assert len(answers) == 1 and answers[0].categoriesLabels() == list(ANSWER_AXIS.values())
     assert "Replacing connection" in answers[0].categoriesLabels()
     dots = series(window.checkin_view, "Your answer")[0]

@@ -107,6 +107,21 @@ def test_a_steady_rise_is_marked_with_its_trend_line_and_explained() -> None:
     assert "Mann-Kendall" not in words and "p =" not in words and "time in" not in words
 
 
+def test_the_marked_weeks_are_the_weeks_the_words_speak_of() -> None:
+    """A rise with a dip early on: the words say the last run ("gone up five weeks in a row,
+    from about 3 h to 6 h"), and the chart marks those six weeks, not all eight."""
+    tuesday = local(2026, 10, 6, 19)  # the Tuesday of 2026-W41
+    hours = (3.0, 3.2, 2.9, 3.5, 4.0, 4.5, 5.0, 6.0)
+    data = build([iv(tuesday + timedelta(weeks=k), tuesday + timedelta(weeks=k, hours=h))
+                  for k, h in enumerate(hours)])
+    assert data.report.drift is not None
+    assert data.report.drift.rule is DriftRule.RISING_TREND
+    words = drift_in_words(data.report.drift, data.report.trend_weeks)
+    assert words.startswith("Your weekly time has gone up five weeks in a row, from about 3 h "
+                            "to 6 h.")
+    assert data.drift_weeks == tuple(f"2026-W{n}" for n in range(43, 49))
+
+
 def test_three_rising_weeks_mark_only_those_three() -> None:
     # W41-W44 around 4 h, W45 3 h, then 4 h 30, 5 h 30, 6 h: rule (b), not a steady trend
     # (Mann-Kendall p = 0.38). The four weeks before the three rising ones are W42-W45:

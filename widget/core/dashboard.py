@@ -296,12 +296,18 @@ def trend_week_keys(report: WeekReport) -> tuple[str, ...]:
 
 
 def drift_marked_weeks(report: WeekReport) -> tuple[str, ...]:
-    """The weeks the drift signal points at: every week of a rising trend (rule a), or the
-    three rising weeks (rule b); none without a signal."""
+    """The weeks the drift signal points at, the very weeks its words speak of: for a rising
+    trend (rule a), the last weeks that each went up, with the one they rose from ("gone up
+    five weeks in a row, from about 3 h to 6 h": six weeks), or every week of the trend when
+    it rose less neatly ("mostly gone up over the last eight weeks"); the three rising weeks
+    (rule b); none without a signal."""
     if report.drift is None:
         return ()
     keys = trend_week_keys(report)
-    return keys if report.drift.rule is DriftRule.RISING_TREND else keys[-3:]
+    if report.drift.rule is DriftRule.RISING_TREND:
+        run = rising_run(report.trend_weeks[-TREND_WEEKS:])
+        return keys[-(run + 1):] if run >= 2 else keys
+    return keys[-3:]
 
 
 def _trend_line(report: WeekReport) -> TrendLine | None:

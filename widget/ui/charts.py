@@ -301,8 +301,14 @@ def checkin_chart(data: DashboardData, palette: Palette) -> QChart:
     point is an answer, not more time (the time is on the twelve-week chart)."""
     points = data.weeks
     chart = new_chart(palette)
-    x = QBarCategoryAxis()
-    x.append([week_label(p.week) for p in points])
+    # Every other week named, ending with the latest: twelve dates do not fit under a chart
+    # half the window wide (they were cut to '14...').
+    x = QCategoryAxis()
+    x.setRange(-0.5, len(points) - 0.5)
+    x.setStartValue(-0.5)
+    for i in sorted(range(len(points) - 1, -1, -2)):
+        x.append(week_label(points[i].week), i)
+    x.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
     x.setGridLineVisible(False)
     chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
     answers_axis = QCategoryAxis()

@@ -312,9 +312,9 @@ class DashboardWindow(QWidget):
         self.checkin_view = _chart_view("chart-checkins")
         self.checkin_view.setAccessibleName("Self-check answers, week by week")
         self.checkin_view.setMinimumHeight(170)
-        self.checkin_view.setMaximumHeight(230)
+        self.checkin_view.setMaximumHeight(200)
         self.heat_map = HeatMap(self.chart_palette())
-        self.drift_label = _label(name="drift-explanation")
+        self.drift_label = _label(name="drift-explanation", scale=1.1)  # what matters most
         self.drift_label.setAccessibleName("Your weeks in words")
         self.how_button = QPushButton(HOW_WORKED_OUT)
         self.how_button.setObjectName("how-worked-out")
