@@ -651,3 +651,34 @@ def test_with_no_apps_chosen_it_offers_to_choose_some(qtbot: QtBot, tmp_path: Pa
             empty.choose_apps_button.click()
     finally:
         store.close()
+
+
+def test_the_bars_tooltips_say_durations_as_everywhere(qtbot: QtBot,
+                                                       window: DashboardWindow) -> None:
+    """Hovering a bar says its time through core.format: an app's part of a day in the day's
+    unit (the parts add up to the day), a week with its usual range."""
+    from PySide6.QtCharts import QStackedBarSeries
+    from PySide6.QtWidgets import QToolTip
+
+    from widget.ui import charts
+
+    data = window.data
+    assert data is not None
+    day = max(range(7), key=lambda d: len(list(data.report.per_day.values())[d]))
+    apps = list(data.report.per_day.values())[day]
+    parts, total = durations_with_total(list(apps.values()))
+    tips = [charts.day_tip(data, day, data.report.names[k]) for k in apps]
+    for key, part, tip in zip(apps, parts, tips, strict=True):
+        assert tip.endswith(f": {data.report.names[key]} {part} of the day's {total}"), tip
+    assert charts.week_tip(data, 11).startswith(f"Week of 23 Nov: "
+                                                f"{duration(data.report.total_s)} so far")
+    assert " (usual range about " in charts.week_tip(data, 11)
+    assert charts.week_tip(data, 0) == f"Week of 7 Sep: {duration(data.weeks[0].total_s or 0)}"
+
+    stacks = [s for s in window.day_view.chart().series() if isinstance(s, QStackedBarSeries)]
+    first = data.report.names[next(iter(apps))]
+    bar_set = next(b for b in stacks[0].barSets() if b.label() == first)
+    window.show()
+    stacks[0].hovered.emit(True, day, bar_set)  # as the chart does under the pointer
+    qtbot.waitUntil(lambda: QToolTip.text() == tips[0])
+    stacks[0].hovered.emit(False, day, bar_set)

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCharts import QChart, QChartView
+from PySide6.QtCharts import QBarSet, QChart, QChartView, QStackedBarSeries
 from PySide6.QtCore import QEvent, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
+    QCursor,
     QFont,
     QHideEvent,
     QKeySequence,
@@ -40,6 +41,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QStackedWidget,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -511,6 +513,11 @@ class DashboardWindow(QWidget):
             view.setStyleSheet(VIEW_STYLE.format(focus=focus))
             self._set_chart(view, build(data, palette))
             view.setAccessibleDescription(describe(data))
+        for view, slot in ((self.day_view, self._day_hovered),
+                           (self.weeks_view, self._week_hovered)):
+            for bars in view.chart().series():
+                if isinstance(bars, QStackedBarSeries):
+                    bars.hovered.connect(slot)  # a bound method: no lambda holding the window
         self.drift_label.setText(explanation(data))
         self.weeks_label.setText(weeks_caption(data))
         self.heat_map.set_palette(palette)
@@ -522,6 +529,22 @@ class DashboardWindow(QWidget):
                                   current=data.is_current)
         self._fit_table()
         self.stack.setCurrentIndex(0)
+
+    def _day_hovered(self, status: bool, index: int, bar_set: QBarSet) -> None:
+        """A bar of the day chart under the pointer: its app's time of that day."""
+        self._tip(self.day_view, status, lambda data: charts.day_tip(data, index,
+                                                                     bar_set.label()))
+
+    def _week_hovered(self, status: bool, index: int, _bar_set: QBarSet) -> None:
+        """A bar of the twelve weeks under the pointer: that week's time."""
+        self._tip(self.weeks_view, status, lambda data: charts.week_tip(data, index))
+
+    def _tip(self, view: QChartView, status: bool,
+             text: Callable[[DashboardData], str]) -> None:
+        if not status or self.data is None:
+            QToolTip.hideText()
+            return
+        QToolTip.showText(QCursor.pos(), text(self.data), view)
 
     def _set_empty(self, apps_tracked: bool) -> None:
         """The empty page: nothing counted yet, or no app chosen (then "Choose apps...")."""
