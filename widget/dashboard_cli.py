@@ -135,4 +135,5 @@ def show_in_tray(controller: TrayController, week: str) -> None:
     window = controller._dashboard  # the controller's one window (it opens at this week)
     if week and window is not None:
         window.show_week(week)
-    log.info("dashboard shown, asked from the terminal")
+    shown = window.data.week if window is not None and window.data is not None else "none"
+    log.info("dashboard shown, asked from the terminal (week %s)", shown)

@@ -185,9 +185,9 @@ def test_the_dashboard_command_asks_the_running_tray_app(screen_on_failure: XSes
                        "the running app's dashboard", step=0.2)
         frame = wait_for(lambda: framed(xs, wid), 15, "the window manager's frame")
         assert inside(frame, [0, 0, width, height]), frame
-        wait_for(lambda: "dashboard shown, asked from the terminal"
+        wait_for(lambda: f"dashboard shown, asked from the terminal (week {last_week})"
                  in (demo / "driftcheck.log").read_text(errors="replace"), 15,
-                 "the running app's log line")
+                 "the running app's log line, at the week asked for")
         assert tray.poll() is None, "the tray app keeps running"
     finally:
         end_process(tray, timeout=15)
