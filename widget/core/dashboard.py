@@ -547,6 +547,8 @@ def how_worked_out() -> str:
         "around, goes up. Second, each of the last three weeks rose over the one before and "
         f"the last is at least {pct}% and {duration(RISE_MIN_S)} above the usual week of "
         "the four weeks before those three.\n\n"
-        "The dashed trend line on the chart is that Theil-Sen line. Weeks before your "
+        "The dashed trend line on the chart is that Theil-Sen line, and the triangles mark "
+        "the weeks the words speak of: the run of weeks that each went up and the week it "
+        "rose from, or every week of the rise when it was less even. Weeks before your "
         "history began are left out, never counted as zero. Everything is worked out on "
         "this device.")
