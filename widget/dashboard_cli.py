@@ -29,8 +29,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 OPENED_IN_TRAY = "The dashboard is open in the driftcheck that is running."
-NOT_BEGUN = ("The week {week} has not begun yet; the dashboard shows this week ({this}) and "
-             "the weeks before it.")
+NOT_BEGUN = ("The week {week} has not begun yet, so there is nothing to show for it; this "
+             "week is {this}.")  # said by `dashboard --week` and `report --week` alike
 NO_DISPLAY = ("The dashboard needs a graphical desktop to open its window, and none was found "
               "({why}); `driftcheck report` shows the week's numbers here.")
 
@@ -131,9 +131,6 @@ def _choose_apps(window: DashboardWindow, path: Path) -> None:
 def show_in_tray(controller: TrayController, week: str) -> None:
     """The running tray app heard `driftcheck dashboard [--week]`: its one dashboard window,
     in front, at `week` ("" for this week; one not begun yet is refused by the window)."""
-    controller.open_dashboard()
-    window = controller._dashboard  # the controller's one window (it opens at this week)
-    if week and window is not None:
-        window.show_week(week)
+    window = controller.open_dashboard(week or None)
     shown = window.data.week if window is not None and window.data is not None else "none"
     log.info("dashboard shown, asked from the terminal (week %s)", shown)

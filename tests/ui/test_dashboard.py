@@ -368,6 +368,41 @@ def test_the_tray_opens_one_dashboard_and_brings_it_back(qtbot: QtBot, tmp_path:
         store.close()
 
 
+
+def test_the_tray_s_empty_dashboard_opens_the_apps_dialog(qtbot: QtBot, tmp_path: Path) -> None:
+    """Its "Choose apps..." is wired to the tray's apps dialog, also when the terminal asked
+    for the week; closing that dialog has the tracker read the apps again."""
+    from widget.core.options import Options
+    from widget.ui.controller import TrayController
+    from widget.ui.welcome import WelcomeDialog
+
+    class Tracker:
+        reloads = 0
+
+        def reload_apps(self) -> None:
+            self.reloads += 1
+
+    Store.open(tmp_path / "none.sqlite3").close()
+    store = ResidentStore.open(tmp_path / "none.sqlite3")
+    tracker = Tracker()
+    controller = TrayController(store, tracker, Options(), tz=BERLIN,  # type: ignore[arg-type]
+                                now=lambda: NOW)
+    try:
+        window = controller.open_dashboard("2026-W47")
+        assert window is not None and window.data is not None
+        assert window.data.week == "2026-W47"
+        assert window.stack.currentWidget() is window.empty_page
+        assert not controller._dialogs
+        window.choose_apps_button.click()
+        dialogs = [d for d in controller._dialogs if isinstance(d, WelcomeDialog)]
+        assert len(dialogs) == 1 and dialogs[0].isVisible()
+        dialogs[0].reject()
+        assert tracker.reloads == 1 and not controller._dialogs
+    finally:
+        controller.close()
+        store.close()
+
+
 OPEN_FROM_THE_TRAY = """
 import json, sys
 from datetime import datetime

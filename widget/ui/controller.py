@@ -143,21 +143,25 @@ class TrayController(QObject):
         dialog.load()
         self._open(dialog)
 
-    def open_dashboard(self) -> None:
+    def open_dashboard(self, week: str | None = None) -> DashboardWindow | None:
         """The one dashboard window: made the first time (QtCharts is loaded then, not at
-        start) at this week; asked for again while open, brought forward with its shown week
-        read afresh. Closing it frees it; the next one starts at this week again."""
+        start) at this week, or at `week` when one is asked for; asked for again while open,
+        brought forward with its shown week read afresh (or moved to `week`). Closing it
+        frees it; the next one starts at this week again. None once the app has stopped."""
         from widget.ui.dashboard import DashboardWindow
 
         if self._ended:  # its store is closed (after Quit, or Delete everything)
-            return
+            return None
         window = self._dashboard
         if window is None or not shiboken6.isValid(window):
             window = DashboardWindow(self.dashboard_data)
             window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             window.destroyed.connect(self._dashboard_gone)
+            window.choose_apps.connect(self.open_apps_goals)  # its empty page's "Choose apps..."
             self._dashboard = window
-            window.show_week(None)
+            window.show_week(week)
+        elif week:
+            window.show_week(week)
         else:
             window.refresh()
             if window.isMinimized():
@@ -165,6 +169,7 @@ class TrayController(QObject):
         window.show()
         window.raise_()
         window.activateWindow()
+        return window
 
     def dashboard_data(self, week: str | None) -> DashboardData:
         """What the dashboard shows for `week` (None: this week), read through the lean store
