@@ -316,6 +316,7 @@ def checkin(args: argparse.Namespace) -> int:
 def report(args: argparse.Namespace) -> int:
     """The week's numbers, read as the dashboard reads them (`load_dashboard`), so both show
     the same; through the lean store, so no SQLAlchemy is loaded for a read."""
+    from widget.dashboard_cli import refuse_future
     from widget.dashboard_data import load_dashboard
     from widget.localzone import local_zone
     from widget.store.resident import open_for_tracking
@@ -323,8 +324,9 @@ def report(args: argparse.Namespace) -> int:
     store = open_for_tracking(prepare_data_dir(args) / DB_NAME)
     try:
         options = Options.from_settings(store.all_settings())
-        data = load_dashboard(store, args.week, datetime.now(UTC), local_zone(),
-                              int(options.day_start_hour))
+        now, tz = datetime.now(UTC), local_zone()
+        refuse_future(args.week, now, tz, int(options.day_start_hour))
+        data = load_dashboard(store, args.week, now, tz, int(options.day_start_hour))
     finally:
         store.close()
     result = data.report

@@ -135,6 +135,14 @@ def test_a_malformed_week_gets_one_sentence(run, week: str) -> None:  # type: ig
     assert result.err.count("\n") == 1 and "Traceback" not in result.err
 
 
+@pytest.mark.parametrize("form", [[], ["--json"]])
+def test_a_week_not_begun_is_refused_as_the_dashboard_refuses_it(run, form: list[str]) -> None:  # type: ignore[no-untyped-def]
+    result = run("report", "--week", "2999-W01", *form)
+    assert result.code == 1
+    assert result.out == ""
+    assert result.err.count("\n") == 1 and "The week 2999-W01 has not begun yet" in result.err
+
+
 def test_report_on_an_empty_folder(run) -> None:  # type: ignore[no-untyped-def]
     report = _report(run, "2026-W48")
     assert report["total_s"] == 0

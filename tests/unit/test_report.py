@@ -341,7 +341,7 @@ def test_week_report_of_an_empty_week_with_no_history() -> None:
     assert report.baseline_s is None and report.drift is None
     assert report.sessions == SessionStats(0, 0.0, 0.0)
     assert report.quiet_share is None and report.days_over_goal is None
-    assert report.words.startswith("This week: ")
+    assert report.words.startswith("That week: ")
     assert json.loads(json.dumps(report.to_json()))["trend_weeks"] == [0.0]
 
 
@@ -359,8 +359,8 @@ def test_week_report_marks_drift_only_over_complete_weeks() -> None:
     assert not midweek.complete
     assert midweek.trend_weeks == tuple(history.values())
     assert midweek.total_s == 2.5 * H  # Saturday has not happened yet
-    assert midweek.words.startswith("So far this week: 2 h 30 min in 3 days; a usual whole "
-                                    "week is ")  # Monday, Tuesday and Wednesday so far
+    assert midweek.words.startswith("So far this week: 2 h 30 min, with use on two of its "
+                                    "three days; a usual whole week is ")  # Mon-Wed so far
 
 
 def test_week_report_fills_missing_history_weeks_with_no_use() -> None:

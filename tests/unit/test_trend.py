@@ -205,20 +205,20 @@ def _signal() -> DriftSignal:
 
 def test_words_about_the_same() -> None:
     assert (week_in_words(3 * H + 10 * MIN, 3 * H + 10 * MIN, None)
-            == "This week: 3 h 10 min, about the same as your usual weeks.")
+            == "That week: 3 h 10 min, about the same as your usual weeks.")
 
 
 def test_words_more_with_a_rising_trend() -> None:
     # 320 min against 230 min: +39% -> "about 40%"
     assert week_in_words(5 * H + 20 * MIN, 3 * H + 50 * MIN, _signal()) == (
-        "This week: 5 h 20 min, about 40% more than your usual 3 h 50 min. The last few "
+        "That week: 5 h 20 min, about 40% more than your usual 3 h 50 min. The last few "
         "weeks have been rising; only you can say whether that is adding to your life.")
 
 
 def test_words_less_and_without_a_baseline() -> None:
     assert (week_in_words(2 * H, 4 * H, None)
-            == "This week: 2 h, about 50% less than your usual 4 h.")
-    assert (week_in_words(2 * H, None, None) == "This week: 2 h; after four full weeks there "
+            == "That week: 2 h, about 50% less than your usual 4 h.")
+    assert (week_in_words(2 * H, None, None) == "That week: 2 h; after four full weeks there "
             "will be a usual week to compare it with.")
     assert "3 times your usual 1 h" in week_in_words(3 * H, 1 * H, None)
 
@@ -231,16 +231,24 @@ def test_words_never_judge(this_week: float, base: float | None, with_signal: bo
     lowered = text.lower()
     for word in ("should", "too much", "addict", "!"):
         assert word not in lowered
-    assert text.startswith("This week: ")
+    assert text.startswith("That week: ")
     assert text.endswith(".") and len(text.split(". ")) <= 2  # one or two sentences
 
 
 def test_a_week_in_progress_is_said_beside_a_whole_usual_week() -> None:
     text = week_in_words(2 * H, 4 * H, None, days_so_far=3)
-    assert text == "So far this week: 2 h in 3 days; a usual whole week is 4 h."
+    assert text == "So far this week: 2 h; a usual whole week is 4 h."
     assert "less" not in text
-    assert week_in_words(10 * MIN, None, None, days_so_far=1) == \
-        "So far this week: 10 min in 1 day."
+    assert week_in_words(10 * MIN, None, None, days_so_far=1, days_used=1) == \
+        "So far this week: 10 min, on its first day."
+
+
+def test_a_week_in_progress_says_the_days_that_had_use_not_the_days_gone_by() -> None:
+    # Issue 10: "2 min in 4 days" read as four days of use when there had been one.
+    assert week_in_words(2 * MIN, None, None, days_so_far=4, days_used=1) == \
+        "So far this week: 2 min, with use on one of its four days."
+    assert week_in_words(3 * H, 5 * H, None, days_so_far=5, days_used=4) == \
+        "So far this week: 3 h, with use on four of its five days; a usual whole week is 5 h."
     assert week_in_words(2 * H, 4 * H, None, days_so_far=7) == week_in_words(2 * H, 4 * H, None)
 
 

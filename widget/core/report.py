@@ -366,6 +366,7 @@ def week_report(intervals: Iterable[Interval], week: str, history_weeks: Mapping
             app_seconds[app] = app_seconds.get(app, 0.0) + seconds
     per_app = dict(sorted(app_seconds.items(), key=lambda kv: (-kv[1], kv[0])))
     total = sum(p.seconds for p in parts)
+    begun = [day for day in per_day if day_window(day, tz, day_start_hour)[0] < cut]
 
     before = _history_before(week, history_weeks)
     previous = before[-1] if before else None
@@ -400,6 +401,6 @@ def week_report(intervals: Iterable[Interval], week: str, history_weeks: Mapping
         daily_goal_s=daily_limit,
         days_over_goal=None if daily_limit is None else days_over_goal(
             {day: sum(apps.values()) for day, apps in per_day.items()}, daily_limit),
-        words=week_in_words(total, base, drift, days_so_far=None if complete else sum(
-            1 for day in per_day if day_window(day, tz, day_start_hour)[0] < cut)),
+        words=week_in_words(total, base, drift, days_so_far=None if complete else len(begun),
+                            days_used=sum(1 for day in begun if sum(per_day[day].values()) > 0)),
     )

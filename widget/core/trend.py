@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
-from widget.core.format import duration as say_duration
+from widget.core.format import duration
 
 Direction = Literal["rising", "falling", "none"]
 
@@ -185,21 +185,29 @@ def drift_signal(weekly_totals: Sequence[float], *, alpha: float = ALPHA) -> Dri
     return None
 
 
+_DAY_COUNTS = ("no", "one", "two", "three", "four", "five", "six", "seven")
+
+
 def week_in_words(this_week_s: float, baseline_s: float | None,
-                  signal: DriftSignal | None, *, days_so_far: int | None = None) -> str:
-    """One or two plain sentences about this week against the usual weeks.
+                  signal: DriftSignal | None, *, days_so_far: int | None = None,
+                  days_used: int | None = None) -> str:
+    """One or two plain sentences about a week against the usual weeks.
 
     Factual and warm: no judgement, no urgency; a rising trend is named and the meaning of
-    it left to the person. `days_so_far` (1-6) marks a week in progress: then the time so
-    far and a usual whole week are said side by side, never as "less than usual", which
-    part of a week always would be.
+    it left to the person. `days_so_far` (1-6) marks this week, in progress: then the time so
+    far, on how many of those days there was use (`days_used`, when known), and a usual whole
+    week are said side by side, never as "less than usual", which part of a week always
+    would be. A week that has ended is "That week".
     """
     this_week_s = max(0.0, this_week_s)
-    said = f"This week: {say_duration(this_week_s)}"
+    said = f"That week: {duration(this_week_s)}"
     if days_so_far is not None and 0 < days_so_far < 7:
-        day_s = "day" if days_so_far == 1 else "days"
-        first = f"So far this week: {say_duration(this_week_s)} in {days_so_far} {day_s}"
-        first += (f"; a usual whole week is {say_duration(baseline_s)}." if baseline_s
+        first = f"So far this week: {duration(this_week_s)}"
+        if days_used is not None:
+            used = _DAY_COUNTS[min(max(days_used, 0), days_so_far)]
+            first += (", on its first day" if days_so_far == 1 else
+                      f", with use on {used} of its {_DAY_COUNTS[days_so_far]} days")
+        first += (f"; a usual whole week is {duration(baseline_s)}." if baseline_s
                   is not None and baseline_s >= 60 else ".")
     elif baseline_s is None:
         first = f"{said}; after four full weeks there will be a usual week to compare it with."
@@ -216,7 +224,7 @@ def week_in_words(this_week_s: float, baseline_s: float | None,
 
 def _compared(this_week_s: float, baseline_s: float) -> str:
     ratio = this_week_s / baseline_s
-    usual = say_duration(baseline_s)
+    usual = duration(baseline_s)
     if abs(ratio - 1) < SAME_SHARE:
         return "about the same as your usual weeks"
     if ratio >= 2:
