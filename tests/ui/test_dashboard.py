@@ -242,13 +242,31 @@ def test_tab_goes_through_the_controls_in_reading_order(qtbot: QtBot,
 
 def test_the_heat_map_is_read_with_the_arrow_keys(qtbot: QtBot, window: DashboardWindow
                                                   ) -> None:
+    """As its description promises ("Use the arrow keys to read each hour."): every one of the
+    week's 168 hours is reached by the arrow keys and said in words, and the edges hold."""
     heat = window.heat_map
+    assert heat.accessibleDescription() == heat.summary()
+    assert heat.summary().endswith(" Use the arrow keys to read each hour.")
     heat.setFocus()
     start = heat.cursor_cell
     qtbot.keyClick(heat, Qt.Key.Key_Right)
     assert heat.cursor_cell == (start[0], min(23, start[1] + 1))
     assert label(window, "heat-caption") == heat.cell_text(*heat.cursor_cell)
     assert heat.accessibleDescription() == heat.cell_text(*heat.cursor_cell)
+    for key in [Qt.Key.Key_Up] * 7 + [Qt.Key.Key_Left] * 24:
+        qtbot.keyClick(heat, key)
+    assert heat.cursor_cell == (0, 0), "the top-left corner holds against Up and Left"
+    said = {heat.accessibleDescription()}
+    for row in range(7):
+        for _ in range(23):
+            qtbot.keyClick(heat, Qt.Key.Key_Left if row % 2 else Qt.Key.Key_Right)
+            said.add(heat.accessibleDescription())
+        if row < 6:
+            qtbot.keyClick(heat, Qt.Key.Key_Down)
+            said.add(heat.accessibleDescription())
+    assert heat.cursor_cell == (6, 23)
+    assert len(said) == 7 * 24, "each hour said once, in its own words"
+    assert all(": " in text for text in said)
 
 
 # --- empty, one day ---------------------------------------------------------------------------

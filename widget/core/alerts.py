@@ -144,10 +144,5 @@ def quiet_period(goal: Goal, calendar_day: date, minute_of_day: int) -> str:
     return calendar_day.isoformat()
 
 
-# A thin alias for the modules that still import it from here (the dashboard's, while they
-# move to widget.core.format); new code calls `widget.core.format.duration`.
-say_duration = duration
-
-
 def say_clock(minute_of_day: int) -> str:
     return f"{minute_of_day // 60:02d}:{minute_of_day % 60:02d}"

@@ -28,6 +28,7 @@ from widget.core.checkin import (
     skip_week_until,
     week_index,
 )
+from widget.core.format import duration
 from widget.core.goals import Goal, GoalKind, parse_time_of_day, suggest_goals, watch_is_over
 from widget.core.options import Options, instant_from_setting, instant_to_setting, setting
 from widget.core.usage import UsageNow, usage_now, usage_window
@@ -384,7 +385,7 @@ class TrayController(QObject):
         goals = self.suggested_goals(date.fromisoformat(since), usage.day)
         if not goals:
             return
-        daily = core_alerts.say_duration(goals[0].limit_seconds or 0)
+        daily = duration(goals[0].limit_seconds or 0)
         self._send(WATCH_ID, "driftcheck",
                    f"A week of watching is done: a typical day was about {daily}. "
                    "Would you like to set goals from it?")
@@ -557,8 +558,6 @@ def week_summary_text(total: float, weeks_before: list[float]) -> str:
     """'Last week: 3 h 10 min with your tracked apps, about your usual week (3 h).' The usual
     week is the median of the weeks before with any use (two at least); within a sixth of it
     is "about"."""
-    from widget.core.format import duration
-
     said = f"Last week: {duration(total)} with your tracked apps"
     used = sorted(t for t in weeks_before if t > 0)
     if len(used) < 2:
