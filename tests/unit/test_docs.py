@@ -45,3 +45,13 @@ def test_every_link_and_picture_in_the_docs_is_there() -> None:
 def test_the_session_rule_is_said_in_the_programs_own_words() -> None:
     for page in (README, ROOT / "docs" / "GUIDE.md"):
         assert flat(SESSION_RULE) in flat(page.read_text(encoding="utf-8")), page.name
+
+
+def test_design_quotes_how_it_is_worked_out_as_the_program_says_it() -> None:
+    from widget.core.dashboard import how_worked_out
+
+    design = (ROOT / "docs" / "DESIGN.md").read_text(encoding="utf-8")
+    assert "### How is this worked out?" in design  # GUIDE links it as #how-is-this-worked-out
+    quoted = " ".join(line.removeprefix(">").strip() for line in design.splitlines()
+                      if line.startswith(">"))
+    assert flat(how_worked_out()) in flat(quoted)
