@@ -5,13 +5,17 @@ rules (so a file it writes can always be imported again) and writes JSON, or a z
 tables, to a private file (0600) through a temporary file and a rename, or to stdout.
 
 Import is all or nothing. The file's size is checked before a byte is read, a zip's members by
-their names, number and unpacked size, and every value by `snapshot_from_document`, all
-before the database is touched; then one transaction writes everything. A database that
-already holds history is refused unless `--replace`, which first keeps a copy of it.
+their names, number, unpacked size and how much more that is than their packed size, all
+before a byte is unpacked; then the file is read as a stream, each row counted and checked by
+a `Collector` as it comes (never the whole document at once), and refused at the first row
+past what twenty years of use can hold. Only then is the database touched: one transaction
+writes everything. A database that already holds history is refused unless `--replace`,
+which first keeps a copy of it.
 """
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 import lzma
@@ -21,9 +25,11 @@ import sys
 import tempfile
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO, BinaryIO
 
 from widget.core.portable import (
     FORMAT_NAME,
@@ -37,12 +43,13 @@ from widget.core.portable import (
 from widget.core.portable_csv import (
     COLUMNS,
     MANIFEST,
-    document_from_tables,
-    parse_json,
+    collect_tables,
     read_manifest,
+    table_lines,
     tables_from_document,
 )
-from widget.core.portable_read import snapshot_from_document
+from widget.core.portable_json import read_document
+from widget.core.portable_read import Collector
 from widget.paths import PRIVATE_FILE_MODE
 from widget.store.codec import SCHEMA_VERSION
 from widget.store.portable import history_counts, keep_copy, read_snapshot, write_snapshot
@@ -56,6 +63,11 @@ from widget.traces import (
 )
 
 MAX_IMPORT_BYTES = 512 * 1024 * 1024  # the file, and everything a zip unpacks to
+# A zip member may unpack to this many times its packed size: driftcheck's own tables pack 5
+# to 15 times (15 for an hour-by-hour history of one app); a zip bomb packs about 1,000 times.
+MAX_RATIO = 100
+_RATIO_FLOOR = 1024 * 1024  # a member that unpacks to less is never refused for its ratio
+_MANIFEST_BYTES = 64 * 1024
 _MEMBERS = (MANIFEST, *COLUMNS)
 _CHUNK = 1024 * 1024
 # What zipfile and its decompressors raise on damaged bytes (RuntimeError: "encrypted").
@@ -192,29 +204,53 @@ def _read_import(path: Path) -> Snapshot:
             raise refused(f"{path} is not a file")
     except OSError as error:
         raise refused(f"{path} cannot be read ({_why(error)})") from None
-    limit_mb = MAX_IMPORT_BYTES // (1024 * 1024)
     if size > MAX_IMPORT_BYTES:
-        raise refused(f"the file is larger than {limit_mb} MB, more than an export of "
+        raise refused(f"the file is larger than {_limit_mb()} MB, more than an export of "
                       "driftcheck ever needs")
     try:
         with path.open("rb") as file:
             start = file.read(4)
-            if start.startswith(b"PK"):
-                return snapshot_from_document(_zip_document(file))
             file.seek(0)
-            data = file.read(MAX_IMPORT_BYTES + 1)
+            if start.startswith(b"PK"):
+                return _read_zip(file)
+            return _read_json(file)
     except OSError as error:
         raise refused(f"{path} cannot be read ({_why(error)})") from None
-    if len(data) > MAX_IMPORT_BYTES:  # it grew after the size was checked
-        raise refused(f"the file is larger than {limit_mb} MB")
-    if not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+
+
+def _limit_mb() -> int:
+    return MAX_IMPORT_BYTES // (1024 * 1024)
+
+
+def _read_json(file: BinaryIO) -> Snapshot:
+    first = file.read(_CHUNK)
+    if not first.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
         raise refused(f"the file is not a driftcheck export (neither the JSON nor the zip "
                       f"of CSV tables that `driftcheck export` writes, with \"{FORMAT_NAME}\" "
                       "inside)")
-    return snapshot_from_document(parse_json(data, "the file"))
+    collector = Collector()
+    read_document(_text_chunks(first, file), collector)
+    return collector.finish()
 
 
-def _zip_document(file: io.BufferedReader) -> dict[str, object]:
+def _text_chunks(first: bytes, file: BinaryIO) -> Iterator[str]:
+    """The file's text, a chunk at a time, never past the size limit (it may have grown
+    since its size was checked)."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")("strict")
+    total, chunk = 0, first
+    try:
+        while chunk:
+            total += len(chunk)
+            if total > MAX_IMPORT_BYTES:
+                raise refused(f"the file is larger than {_limit_mb()} MB")
+            yield decoder.decode(chunk)
+            chunk = file.read(_CHUNK)
+        yield decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise refused("the file is not UTF-8 text, as every export of driftcheck is") from None
+
+
+def _read_zip(file: BinaryIO) -> Snapshot:
     try:
         with zipfile.ZipFile(file) as archive:
             members = archive.infolist()
@@ -223,19 +259,68 @@ def _zip_document(file: io.BufferedReader) -> dict[str, object]:
                 raise refused("the zip does not hold exactly the files `driftcheck export "
                               "--format csv` writes (manifest.json and six CSV tables)")
             if sum(m.file_size for m in members) > MAX_IMPORT_BYTES:
-                raise refused("the zip unpacks to more than "
-                              f"{MAX_IMPORT_BYTES // (1024 * 1024)} MB")
-            unpacked, left = {}, MAX_IMPORT_BYTES
-            for name in _MEMBERS:
-                unpacked[name] = _unpack(archive, name, left)
-                left -= len(unpacked[name])
-            manifest = read_manifest(unpacked[MANIFEST])
-            tables = {name: _text(unpacked[name], name) for name in COLUMNS}
+                raise refused(f"the zip unpacks to more than {_limit_mb()} MB")
+            for member in members:
+                if member.file_size > _ratio_limit(member):
+                    raise _too_packed(member.filename)
+            manifest = read_manifest(_text(_unpack(archive, MANIFEST, _MANIFEST_BYTES),
+                                           MANIFEST))
+            budget = _Budget(MAX_IMPORT_BYTES)
+            collector = Collector()
+            collect_tables(manifest, lambda name: _member_lines(archive, name, budget),
+                           collector)
+            return collector.finish()
     except ImportRefused:
         raise
     except _DAMAGED_ZIP:
         raise refused("the zip is damaged or cut short") from None
-    return document_from_tables(manifest, tables)
+
+
+def _ratio_limit(member: zipfile.ZipInfo) -> int:
+    return max(_RATIO_FLOOR, MAX_RATIO * member.compress_size)
+
+
+def _too_packed(name: str) -> ImportRefused:
+    return refused(f"{name} in the zip unpacks to more than {MAX_RATIO} times its packed "
+                   "size, far more than any export of driftcheck, so it was not unpacked")
+
+
+class _Budget:
+    """What is left of the bytes all members together may unpack to."""
+
+    def __init__(self, left: int) -> None:
+        self.left = left
+
+
+class _Guarded(io.RawIOBase):
+    """One member's bytes as they are unpacked, refused as soon as they pass its ratio limit
+    or the budget of the whole zip, whatever its headers said."""
+
+    def __init__(self, member: IO[bytes], name: str, limit: int, budget: _Budget) -> None:
+        self._member, self._name, self._left, self._budget = member, name, limit, budget
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self._member.read(len(buffer))
+        self._left -= len(data)
+        self._budget.left -= len(data)
+        if self._left < 0:
+            raise _too_packed(self._name)
+        if self._budget.left < 0:
+            raise refused(f"the zip unpacks to more than {_limit_mb()} MB")
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _member_lines(archive: zipfile.ZipFile, name: str, budget: _Budget) -> Iterator[str]:
+    """A table's lines, unpacked and decoded a little at a time."""
+    with archive.open(name) as member:
+        guarded = _Guarded(member, name, _ratio_limit(archive.getinfo(name)), budget)
+        text = io.TextIOWrapper(io.BufferedReader(guarded, _CHUNK), encoding="utf-8-sig",
+                                newline="")
+        yield from table_lines(name, text)
 
 
 def _unpack(archive: zipfile.ZipFile, name: str, left: int) -> bytes:
@@ -246,8 +331,8 @@ def _unpack(archive: zipfile.ZipFile, name: str, left: int) -> bytes:
         while chunk := member.read(_CHUNK):
             total += len(chunk)
             if total > left:
-                raise refused("the zip unpacks to more than "
-                              f"{MAX_IMPORT_BYTES // (1024 * 1024)} MB")
+                raise refused(f"{name} in the zip unpacks to more than an export of "
+                              "driftcheck holds")
             chunks.append(chunk)
     return b"".join(chunks)
 

@@ -573,7 +573,7 @@ def test_a_file_too_big_for_memory_is_one_sentence(run, tmp_path: Path,  # type:
     def no_memory(*_args: object, **_kw: object) -> object:
         raise MemoryError
 
-    monkeypatch.setattr(exchange, "parse_json", no_memory)  # as parsing 500 MB might
+    monkeypatch.setattr(exchange, "read_document", no_memory)  # as a computer short of memory might
     result = run("import", str(file), "--replace")
     assert result.code == 1 and "memory" in result.err, result.err
     one_sentence(result.err)

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from array import array
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -34,8 +35,17 @@ _MAX_SPAN_TEXT = "an hour" if timedelta(hours=1) == MAX_SPAN else str(MAX_SPAN)
 
 FORMAT_NAME = "driftcheck-export"
 FORMAT_VERSION = 1
-MAX_ROWS = 2_000_000  # per section: about forty years of dense use
+# What a real history can hold (docs/DESIGN.md, "Export, import and wipe", says how these were
+# chosen): twenty years of switch-heavy use, with room to spare. An import counts rows as they
+# come and is refused at the first one past these.
+MAX_INTERVALS = 2_000_000
+MAX_APPS = 1_000
+MAX_RULES = 20_000  # in all, over every app
 MAX_RULES_PER_APP = 500
+MAX_GOALS = 10_000
+MAX_CHECKINS = 20_000
+ROW_LIMITS: Mapping[str, int] = {"apps": MAX_APPS, "intervals": MAX_INTERVALS,
+                                 "goals": MAX_GOALS, "checkins": MAX_CHECKINS}
 MAX_NAME_LENGTH = 80  # as for apps of one's own (widget.core.catalog)
 MAX_KEY_LENGTH = 100
 MAX_WEEK_SECONDS = 2**31 - 1
@@ -125,12 +135,140 @@ class CheckinRecord:
     week_seconds: int | None
 
 
+_MEASURES = tuple(Measure)
+
+
+class IntervalColumns(Sequence[IntervalRecord]):
+    """Intervals kept as columns of machine numbers, about 21 bytes each instead of some 200
+    for a tuple of records: two million of them fit in 42 MB while an import is checked.
+
+    It reads as a sequence of `IntervalRecord`, and compares equal to any sequence of the same
+    records (a snapshot read back from the store holds a tuple)."""
+
+    def __init__(self) -> None:
+        self._apps: list[str] = []
+        self._app_index: dict[str, int] = {}
+        self._app = array("I")
+        self._start = array("q")
+        self._end = array("q")
+        self._measure = array("B")
+        self.apart_checked = False  # set by whoever has checked `first_overlap` as rows came
+
+    def append(self, record: IntervalRecord) -> None:
+        index = self._app_index.get(record.app)
+        if index is None:
+            index = self._app_index[record.app] = len(self._apps)
+            self._apps.append(record.app)
+        self._app.append(index)
+        self._start.append(record.start_ms)
+        self._end.append(record.end_ms)
+        self._measure.append(_MEASURES.index(record.measure))
+
+    def __len__(self) -> int:
+        return len(self._start)
+
+    def _record(self, i: int) -> IntervalRecord:
+        return IntervalRecord(self._apps[self._app[i]], self._start[i], self._end[i],
+                              _MEASURES[self._measure[i]])
+
+    def __getitem__(self, i: int) -> IntervalRecord:  # type: ignore[override]
+        if not -len(self) <= i < len(self):
+            raise IndexError(i)
+        return self._record(i % len(self))
+
+    def __iter__(self) -> Iterator[IntervalRecord]:
+        return (self._record(i) for i in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or len(other) != len(self):
+            return False
+        return all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@dataclass(frozen=True, slots=True)
+class Overlap:
+    """Two intervals of one app that count the same time: their places in the file (1-based)
+    and the moment the shared time begins."""
+
+    earlier: int
+    later: int
+    from_ms: int
+
+    def sentence(self) -> str:
+        moment = (_EPOCH + timedelta(milliseconds=self.from_ms)).strftime("%-d %B %Y, %H:%M")
+        return (f"intervals {self.earlier} and {self.later} of the same app both count the "
+                f"time from {moment} UTC, and driftcheck never counts a moment twice")
+
+
+class OverlapWatch:
+    """Finds the first overlap between intervals of the same app as they come, one at a time.
+
+    Two intervals overlap when they share some time: one that ends as the next begins does
+    not, nor does one of no length. For each app's rows in order of their start, as
+    driftcheck writes them, it answers at the row that overlaps; when an app's rows come out
+    of that order it cannot tell, and says so (`in_order`)."""
+
+    def __init__(self) -> None:
+        self._last: dict[str, tuple[int, int, int]] = {}  # app -> (start, furthest end, its n)
+        self.in_order = True
+
+    def see(self, n: int, record: IntervalRecord) -> Overlap | None:
+        if record.end_ms <= record.start_ms:
+            return None  # no time, nothing to share
+        last = self._last.get(record.app)
+        if last is None:
+            self._last[record.app] = (record.start_ms, record.end_ms, n)
+            return None
+        start, end, where = last
+        if record.start_ms < start:
+            self.in_order = False
+        elif self.in_order and record.start_ms < end:
+            return Overlap(where, n, record.start_ms)
+        if record.end_ms > end:
+            end, where = record.end_ms, n
+        self._last[record.app] = (max(start, record.start_ms), end, where)
+        return None
+
+
+def first_overlap(intervals: Sequence[IntervalRecord]) -> Overlap | None:
+    """The first overlap between two intervals of the same app: in the file's order when each
+    app's rows come by their start (one pass, nothing kept but a row per app), otherwise the
+    earliest in time (each app's rows sorted by their start, packed in one number each)."""
+    watch = OverlapWatch()
+    for n, record in enumerate(intervals, 1):
+        found = watch.see(n, record)
+        if found is not None:
+            return found
+    if watch.in_order:
+        return None
+    shift = max(len(intervals), 1).bit_length()
+    by_app: dict[str, list[int]] = {}
+    for n, record in enumerate(intervals, 1):
+        by_app.setdefault(record.app, []).append((record.start_ms << shift) | (n - 1))
+    earliest: Overlap | None = None
+    for packed in by_app.values():
+        packed.sort()
+        sorted_watch = OverlapWatch()
+        for key in packed:
+            n = (key & ((1 << shift) - 1)) + 1
+            found = sorted_watch.see(n, intervals[n - 1])
+            if found is not None:
+                if earliest is None or found.from_ms < earliest.from_ms:
+                    earliest = Overlap(min(found.earlier, found.later),
+                                       max(found.earlier, found.later), found.from_ms)
+                break
+        packed.clear()
+    return earliest
+
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """Everything an export carries, in the store's order."""
 
     apps: tuple[AppRecord, ...] = ()
-    intervals: tuple[IntervalRecord, ...] = ()
+    intervals: Sequence[IntervalRecord] = ()
     goals: tuple[GoalRecord, ...] = ()
     checkins: tuple[CheckinRecord, ...] = ()
     settings: Mapping[str, object] = field(default_factory=dict)
@@ -279,11 +417,15 @@ def check_snapshot(snapshot: Snapshot) -> Snapshot:
     """The rules a snapshot must keep to be stored, across sections; ImportRefused naming the
     first break."""
     keys: set[str] = set()
+    rules = 0
     for n, app in enumerate(snapshot.apps, 1):
         _check_app(app, n)
         if app.key in keys:
             raise refused(f"app {n} has the same id as an app before it")
         keys.add(app.key)
+        rules += len(app.rules)
+    _check_counts(len(snapshot.apps), rules, len(snapshot.intervals), len(snapshot.goals),
+                  len(snapshot.checkins))
     for n, interval in enumerate(snapshot.intervals, 1):
         if interval.app not in keys:
             raise refused(f"interval {n} belongs to an app the export does not list")
@@ -293,6 +435,10 @@ def check_snapshot(snapshot: Snapshot) -> Snapshot:
             # driftcheck never writes one longer (its range queries rely on that)
             raise refused(f"interval {n} lasts longer than {_MAX_SPAN_TEXT}, which no interval "
                           "driftcheck keeps ever does")
+    if not (isinstance(snapshot.intervals, IntervalColumns) and snapshot.intervals.apart_checked):
+        overlap = first_overlap(snapshot.intervals)
+        if overlap is not None:
+            raise refused(overlap.sentence())
     for n, record in enumerate(snapshot.goals, 1):
         if record.goal.app is not None and record.goal.app not in keys:
             raise refused(f"goal {n} belongs to an app the export does not list")
@@ -314,6 +460,20 @@ def check_snapshot(snapshot: Snapshot) -> Snapshot:
             raise refused(f"the 'note' of check-in {n} is empty, longer than {MAX_NOTE_LENGTH} "
                           "characters or holds characters that cannot be stored")
     return snapshot
+
+
+def too_many(what: str, limit: int) -> ImportRefused:
+    """The refusal of a file with more of `what` than a real history holds."""
+    return refused(f"the file holds more than {limit:,} {what}, more than twenty years of "
+                   "driftcheck ever gather")
+
+
+def _check_counts(apps: int, rules: int, intervals: int, goals: int, checkins: int) -> None:
+    for count, limit, what in ((apps, MAX_APPS, "apps"), (rules, MAX_RULES, "rules"),
+                               (intervals, MAX_INTERVALS, "intervals"),
+                               (goals, MAX_GOALS, "goals"), (checkins, MAX_CHECKINS, "check-ins")):
+        if count > limit:
+            raise too_many(what, limit)
 
 
 def _check_app(app: AppRecord, n: int) -> None:

@@ -5,8 +5,9 @@ A spreadsheet opens one table at a time, so the CSV export is a zip of `apps.csv
 (key and a JSON value) and `manifest.json` (the JSON export's header and the list of tables).
 An empty cell is "none"; true and false are written as such; times as in the JSON export.
 
-`document_from_tables` turns the tables back into the JSON document's shape, so both formats
-are checked by the same `widget.core.portable_read.snapshot_from_document`.
+`collect_tables` reads the tables back row by row into the same `Collector` the JSON export
+goes through (`widget.core.portable_read`), so both formats are checked by the same rules, and
+neither is ever held whole: apps first (a few), then their rules, then the rest.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ import csv
 import io
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
-from widget.core.portable import HEADER, MAX_ROWS, refused
-from widget.core.portable_read import check_format
+from widget.core.portable import HEADER, MAX_APPS, MAX_RULES, PREFERENCES, refused, too_many
+from widget.core.portable_read import Collector, check_format
 
 MANIFEST = "manifest.json"
 ENCODING = "csv"
@@ -108,50 +109,73 @@ def read_manifest(text: str | bytes) -> dict[str, object]:
     return manifest
 
 
-def document_from_tables(manifest: Mapping[str, object], tables: Mapping[str, str]
-                         ) -> dict[str, object]:
-    """The JSON document's shape from a checked manifest and every CSV text."""
+def collect_tables(manifest: Mapping[str, object],
+                   open_table: Callable[[str], Iterable[str]], collector: Collector) -> None:
+    """Every table, row by row, into `collector`; `open_table(name)` gives a table's lines
+    (with their line endings, as a file opened with newline="")."""
     notes = manifest["notes_included"] is True
-    document: dict[str, object] = {key: manifest[key] for key in HEADER}
-    read = {name: _read_table(name, tables[name], _columns(name, notes)) for name in COLUMNS}
-    for name, section in _SECTION.items():
-        document[section] = read[name]
+    for key in HEADER:
+        collector.field(key, manifest[key])
+    apps: list[dict[str, object]] = []
     by_key: dict[object, list[object]] = {}
-    for app in read["apps.csv"]:
+    for n, app in _table_rows("apps.csv", open_table, notes):
+        if n > MAX_APPS:
+            raise too_many("apps", MAX_APPS)
         app["rules"] = by_key.setdefault(app["id"], [])
-    for n, rule in enumerate(read["rules.csv"], 1):
+        apps.append(app)
+    for n, rule in _table_rows("rules.csv", open_table, notes):
+        if n > MAX_RULES:
+            raise too_many("rules", MAX_RULES)
         owner = by_key.get(rule.pop("app"))
         if owner is None:
             raise refused(f"rule {n} of rules.csv belongs to an app the export does not list")
         owner.append(rule)
+    for name, section in _SECTION.items():
+        collector.section(section)
+        if section == "apps":
+            for app in apps:
+                collector.row("apps", app)
+            continue
+        for _n, row in _table_rows(name, open_table, notes):
+            collector.row(section, row)
     settings: dict[str, object] = {}
-    for n, row in enumerate(read["settings.csv"], 1):
+    for n, row in _table_rows("settings.csv", open_table, notes):
         if row["key"] in settings:
             raise refused(f"row {n} of settings.csv repeats a setting before it")
+        if n > len(PREFERENCES):
+            raise refused("settings.csv has more rows than driftcheck has settings")
         settings[str(row["key"])] = row["value"]
-    document["settings"] = settings
-    return document
+    collector.field("settings", settings)
 
 
-def _read_table(name: str, text: str, columns: Sequence[str]) -> list[dict[str, object]]:
+def _table_rows(name: str, open_table: Callable[[str], Iterable[str]], notes: bool
+                ) -> Iterator[tuple[int, dict[str, object]]]:
+    columns = _columns(name, notes)
     try:
-        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        reader = csv.reader(open_table(name), strict=True)
         header = next(reader, None)
         if header != list(columns):
             raise refused(f"the first line of {name} does not name the columns driftcheck "
                           "writes")
-        rows = []
         for n, cells in enumerate(reader, 1):
-            if n > MAX_ROWS:
-                raise refused(f"{name} has more than {MAX_ROWS:,} rows")
             if len(cells) != len(columns):
                 raise refused(f"row {n} of {name} does not have {len(columns)} cells")
-            rows.append({column: _value(cell, COLUMNS[name][column], f"row {n} of {name}",
-                                        column)
-                         for column, cell in zip(columns, cells, strict=True)})
+            yield n, {column: _value(cell, COLUMNS[name][column], f"row {n} of {name}", column)
+                      for column, cell in zip(columns, cells, strict=True)}
     except csv.Error:
         raise refused(f"{name} is not a readable CSV table") from None
-    return rows
+
+
+def table_lines(name: str, text: io.TextIOBase, longest: int = 1024 * 1024) -> Iterator[str]:
+    """The lines of one table read from `text`, none longer than `longest` characters (a
+    quoted cell may span lines; a note is at most 20,000 characters)."""
+    try:
+        while line := text.readline(longest):
+            if len(line) >= longest and not line.endswith(("\n", "\r")):
+                raise refused(f"{name} has a line longer than any export of driftcheck writes")
+            yield line
+    except UnicodeDecodeError:
+        raise refused(f"{name} in the zip is not UTF-8 text") from None
 
 
 def _value(cell: str, kind: int, where: str, column: str) -> object:

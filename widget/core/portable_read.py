@@ -19,23 +19,29 @@ from widget.core.portable import (
     HEADER,
     MAX_KEY_LENGTH,
     MAX_NOTE_LENGTH,
-    MAX_ROWS,
+    MAX_RULES,
     MAX_RULES_PER_APP,
     MAX_WEEK_SECONDS,
     PREFERENCES,
+    ROW_LIMITS,
     SECTIONS,
     AppRecord,
     CheckinRecord,
     GoalRecord,
     ImportRefused,
+    IntervalColumns,
     IntervalRecord,
+    OverlapWatch,
     Snapshot,
     check_snapshot,
     iso_to_ms,
     refused,
     time_of_day,
+    too_many,
     usable_setting,
 )
+
+ROW_SECTIONS = ("apps", "intervals", "goals", "checkins")
 
 
 class _Fields:
@@ -118,8 +124,6 @@ class _Fields:
         value = self.data.get(name)
         if not isinstance(value, list):
             raise refused(f"the '{name}' of {self.where} is not a list")
-        if len(value) > MAX_ROWS:
-            raise refused(f"the '{name}' of {self.where} has more than {MAX_ROWS:,} entries")
         return value
 
 
@@ -158,19 +162,105 @@ def check_header(document: object) -> _Fields:
 
 def snapshot_from_document(document: object) -> Snapshot:
     """Every field of an untrusted document checked and converted; ImportRefused otherwise."""
-    header = check_header(document)
-    notes = header.flag("notes_included")
-    apps = tuple(_app(item, n) for n, item in enumerate(header.rows("apps"), 1))
-    intervals = tuple(_interval(item, n) for n, item in enumerate(header.rows("intervals"), 1))
-    goals = tuple(_goal(item, n) for n, item in enumerate(header.rows("goals"), 1))
-    checkins = tuple(_checkin(item, n, notes)
-                     for n, item in enumerate(header.rows("checkins"), 1))
-    settings = header.data["settings"]
-    if not isinstance(settings, dict):
-        raise refused("the settings of the export are not an object with named fields")
-    snapshot = Snapshot(apps, intervals, goals, checkins, _settings(settings), notes)
-    check_snapshot(snapshot)
-    return snapshot
+    collector = Collector()
+    if not isinstance(document, dict):
+        raise collector.not_an_export()
+    for key, value in document.items():
+        collector.field(key, value)
+    return collector.finish()
+
+
+class Collector:
+    """A snapshot built from an export's fields and rows as they come, each checked at once.
+
+    Rows are counted as they arrive and refused at the first past `ROW_LIMITS` (and
+    `MAX_RULES` for the rules of every app together); intervals are kept as columns and
+    checked for overlaps as they come. The header may come in any order, before or after the
+    rows (a JSON file whose keys a tool sorted); what needs all of it is checked in `finish`.
+    """
+
+    def __init__(self) -> None:
+        self._fields: dict[str, object] = {}
+        self._counts = dict.fromkeys(ROW_SECTIONS, 0)
+        self._rules = 0
+        self._apps: list[AppRecord] = []
+        self._intervals = IntervalColumns()
+        self._watch = OverlapWatch()
+        self._goals: list[GoalRecord] = []
+        self._checkins: list[CheckinRecord] = []
+        self._noted: int | None = None  # the first check-in with a 'note' field
+
+    def not_an_export(self) -> ImportRefused:
+        try:
+            check_format(None)
+        except ImportRefused as error:
+            return error
+        raise AssertionError("check_format(None) refuses")  # pragma: no cover
+
+    def field(self, key: str, value: object) -> None:
+        """A top-level field: a header field, the settings, or a whole section's rows."""
+        if key not in (*HEADER, *SECTIONS):
+            raise refused("the export has a field driftcheck does not know")
+        if key in ROW_SECTIONS and isinstance(value, list):
+            self.section(key)
+            for item in value:
+                self.row(key, item)
+            return
+        self._fields[key] = value
+        if key in ("format", "version") and "format" in self._fields:
+            check_format({k: self._fields.get(k) for k in ("format", "version")}
+                         if "version" in self._fields else
+                         {"format": self._fields["format"], "version": FORMAT_VERSION})
+
+    def section(self, key: str) -> None:
+        """A section's rows begin (given one by one to `row`)."""
+        self._fields[key] = []
+
+    def row(self, section: str, item: object) -> None:
+        n = self._counts[section] = self._counts[section] + 1
+        if n > ROW_LIMITS[section]:
+            raise too_many("check-ins" if section == "checkins" else section,
+                           ROW_LIMITS[section])
+        if section == "apps":
+            app = _app(item, n)
+            self._rules += len(app.rules)
+            if self._rules > MAX_RULES:
+                raise too_many("rules", MAX_RULES)
+            self._apps.append(app)
+        elif section == "intervals":
+            interval = _interval(item, n)
+            overlap = self._watch.see(n, interval)
+            if overlap is not None:
+                raise refused(overlap.sentence())
+            self._intervals.append(interval)
+        elif section == "goals":
+            self._goals.append(_goal(item, n))
+        else:
+            notes = self._fields.get("notes_included")
+            if notes is False or notes is True:
+                self._checkins.append(_checkin(item, n, notes))
+                return
+            if self._noted is None and isinstance(item, dict) and "note" in item:
+                self._noted = n
+            self._checkins.append(_checkin(item, n, True))
+
+    def finish(self) -> Snapshot:
+        """The snapshot, once the header and the rules across sections are checked."""
+        header = check_header(self._fields)
+        notes = header.flag("notes_included")
+        if not notes and self._noted is not None:
+            raise refused(f"check-in {self._noted} carries a note though the export says "
+                          "notes are left out")
+        for name in ROW_SECTIONS:
+            header.rows(name)  # a section given as something else than a list
+        settings = header.data["settings"]
+        if not isinstance(settings, dict):
+            raise refused("the settings of the export are not an object with named fields")
+        self._intervals.apart_checked = self._watch.in_order
+        snapshot = Snapshot(tuple(self._apps), self._intervals, tuple(self._goals),
+                            tuple(self._checkins), _settings(settings), notes)
+        check_snapshot(snapshot)
+        return snapshot
 
 
 def _app(item: object, n: int) -> AppRecord:
