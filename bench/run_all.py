@@ -69,6 +69,8 @@ BENCHES = [
     Bench("bench_startup.py", [], ["--runs", "3"], (0.3, 0.4), "start-up time to the tray"),
     Bench("bench_accuracy.py", [], [], (2.3, 2.3), "time attributed to the right app"),
     Bench("bench_faults.py", [], ["--rounds", "10"], (0.7, 3.0), "kill -9 of the tracker"),
+    Bench("bench_import_refusal.py", [], [], (2.5, 2.5),
+          "import: peak memory refusing crafted files, accepting twenty years"),
 ]
 
 
