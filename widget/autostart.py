@@ -10,14 +10,43 @@ from __future__ import annotations
 import os
 import plistlib
 import sys
+import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
+
+from widget.errors import DriftcheckError
 
 DESKTOP_NAME = "driftcheck.desktop"
 RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
 RUN_VALUE = "driftcheck"
 AGENT_LABEL = "org.driftcheck"
+
+
+# What no entry may carry: control characters (a line break would start a new key of the
+# desktop file, as `Hidden=true` or another `Exec=`), lone surrogates (bytes that were not
+# UTF-8, which none of the three formats can hold), line and paragraph separators, and the
+# invisible format characters (bidirectional overrides, zero widths) that make a path read
+# as another. Letters beyond ASCII are carried: GLib, KDE and desktop-file-validate take UTF-8.
+_UNCARRIABLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+class AutostartRefused(DriftcheckError):
+    """The command that starts driftcheck holds a character the entry cannot carry."""
+
+
+def check_carriable(values: Sequence[str], also: str = "") -> None:
+    """Refuse, in one sentence, a command any of whose `values` holds a character no
+    start-at-login entry can carry (or one of `also`, what one platform cannot quote)."""
+    for value in values:
+        for char in value:
+            if char in also or unicodedata.category(char) in _UNCARRIABLE_CATEGORIES:
+                shown = char.encode("unicode_escape", "backslashreplace").decode("ascii")
+                raise AutostartRefused(
+                    "driftcheck cannot start at login from where it is installed, because "
+                    f"that folder's name holds a character ({shown}) a start-at-login entry "
+                    "cannot carry, so please install it in a folder with a plain name or "
+                    "start it yourself.")
 
 
 class Writer(Protocol):
@@ -36,11 +65,21 @@ class FileWriter:
             return None
 
     def write(self, name: str, data: bytes) -> None:
+        """Through a file made new (O_EXCL, O_NOFOLLOW: a link left at the temporary name
+        is removed, never followed), then renamed over the entry."""
         path = Path(name)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        tmp.unlink(missing_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0),
+                     0o600)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
 
     def remove(self, name: str) -> None:
         Path(name).unlink(missing_ok=True)
@@ -108,24 +147,31 @@ def desktop_exec(command: Sequence[str]) -> str:
 
 
 def desktop_entry(command: Sequence[str]) -> str:
-    return "\n".join([
-        "[Desktop Entry]",
-        "Type=Application",
-        "Name=driftcheck",
-        "Comment=A private mirror of the time you spend with AI companions",
-        f"Exec={desktop_exec(command)}",
-        "Terminal=false",
-        "X-GNOME-Autostart-enabled=true",
-        "",
-    ])
+    """The XDG autostart file; every value is checked, the fixed ones too."""
+    values = {
+        "Type": "Application",
+        "Name": "driftcheck",
+        "Comment": "A private mirror of the time you spend with AI companions",
+        "Exec": desktop_exec(command),
+        "Terminal": "false",
+        "X-GNOME-Autostart-enabled": "true",
+    }
+    check_carriable([*command, *values.values()])
+    return "\n".join(["[Desktop Entry]", *(f"{k}={v}" for k, v in values.items()), ""])
 
 
 def launch_agent(command: Sequence[str]) -> bytes:
+    """The LaunchAgent's plist, made by plistlib (XML 1.0 cannot hold control characters:
+    plistlib would raise ValueError, so they are refused first, in words)."""
+    check_carriable(command)
     return plistlib.dumps({"Label": AGENT_LABEL, "ProgramArguments": list(command),
                            "RunAtLoad": True, "ProcessType": "Interactive"})
 
 
 def _windows_command(command: Sequence[str]) -> str:
+    """The Run value's command line; a `"` could not be quoted (nor is it in a Windows
+    path), so it is refused with the rest."""
+    check_carriable(command, also='"')
     return " ".join(f'"{arg}"' if " " in arg else arg for arg in command)
 
 

@@ -3,6 +3,7 @@ LaunchAgent through a fake writer (unverified on those systems)."""
 
 from __future__ import annotations
 
+import os
 import plistlib
 import shutil
 import subprocess
@@ -13,6 +14,8 @@ import pytest
 
 from widget.autostart import (
     RUN_VALUE,
+    AutostartRefused,
+    desktop_entry,
     desktop_exec,
     is_start_at_login,
     launch_command,
@@ -116,3 +119,88 @@ def test_macos_uses_a_launch_agent() -> None:
     assert is_start_at_login("darwin", env, fake)
     set_start_at_login(False, "darwin", env, fake)
     assert not is_start_at_login("darwin", env, fake)
+
+
+# --- what an entry cannot carry (issue 11, finding 7) -----------------------------------------
+
+UNCARRIABLE = ["\n", "\r", "\x1b[2J", "\t", "\x00", "\x7f", "\u2028", "\u2029", "\u202e",
+               "\u200b", "\udcff"]
+
+
+@pytest.mark.parametrize("platform", ["linux", "win32", "darwin"])
+@pytest.mark.parametrize("char", UNCARRIABLE, ids=ascii)
+def test_a_command_an_entry_cannot_carry_is_refused_and_nothing_is_written(
+        platform: str, char: str, tmp_path: Path) -> None:
+    fake = FakeWriter()
+    env = {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    command = [f"/opt/drift{char}check/bin/driftcheck", "--data-dir", "/d"]
+    with pytest.raises(AutostartRefused) as refused:
+        set_start_at_login(True, platform, env, fake, command=command)
+    assert fake.entries == {}
+    sentence = str(refused.value)
+    assert sentence.count(". ") == 0 and sentence.endswith(".")
+    assert sentence.isprintable() and sentence.isascii(), sentence
+    assert "start it yourself" in sentence
+    # And for real on Linux: no file, not even the temporary one.
+    if platform == "linux":
+        with pytest.raises(AutostartRefused):
+            set_start_at_login(True, platform, env, command=command)
+        assert not (tmp_path / "config" / "autostart").exists()
+
+
+def test_the_refusal_is_also_in_the_argument_after_the_program(tmp_path: Path) -> None:
+    env = {"XDG_CONFIG_HOME": str(tmp_path)}
+    with pytest.raises(AutostartRefused):
+        set_start_at_login(True, "linux", env, command=["/usr/bin/driftcheck", "a\nHidden=true"])
+    assert not (tmp_path / "autostart").exists()
+
+
+def test_a_refused_command_leaves_the_entry_already_there(tmp_path: Path) -> None:
+    env = {"XDG_CONFIG_HOME": str(tmp_path)}
+    set_start_at_login(True, "linux", env, command=COMMAND)
+    before = (tmp_path / "autostart" / "driftcheck.desktop").read_bytes()
+    with pytest.raises(AutostartRefused):
+        set_start_at_login(True, "linux", env, command=["/opt/x\r/driftcheck"])
+    assert (tmp_path / "autostart" / "driftcheck.desktop").read_bytes() == before
+
+
+def test_every_value_of_the_desktop_entry_is_checked() -> None:
+    with pytest.raises(AutostartRefused):
+        desktop_entry(["/usr/bin/driftcheck\nTerminal=true"])
+    for line in desktop_entry(["/usr/bin/driftcheck"]).splitlines():
+        assert line.isprintable() and "\u202e" not in line
+
+
+def test_windows_refuses_a_quote_it_could_not_carry() -> None:
+    with pytest.raises(AutostartRefused):
+        set_start_at_login(True, "win32", {}, FakeWriter(),
+                           command=['C:\\a" b\\driftcheck.exe'])
+
+
+@pytest.mark.skipif(shutil.which("desktop-file-validate") is None,
+                    reason="desktop-file-validate not installed (apt: desktop-file-utils)")
+def test_a_path_with_letters_beyond_ascii_still_starts_at_login(tmp_path: Path) -> None:
+    """UTF-8 text is carried (GLib and desktop-file-validate accept it), so a home folder
+    named José keeps its start at login."""
+    env = {"XDG_CONFIG_HOME": str(tmp_path)}
+    set_start_at_login(True, "linux", env, command=["/home/José/.local/bin/driftcheck"])
+    entry = tmp_path / "autostart" / "driftcheck.desktop"
+    assert "Exec=/home/José/.local/bin/driftcheck\n" in entry.read_text(encoding="utf-8")
+    out = subprocess.run(["desktop-file-validate", str(entry)], capture_output=True, text=True)
+    assert out.returncode == 0 and not out.stdout.strip(), out.stdout + out.stderr
+
+
+def test_a_planted_link_at_the_temporary_name_is_not_followed(tmp_path: Path) -> None:
+    """The entry is written through a file made new (O_EXCL, O_NOFOLLOW), so a link left at
+    driftcheck.desktop.tmp cannot make it write over the file the link points at."""
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "config")}
+    folder = tmp_path / "config" / "autostart"
+    folder.mkdir(parents=True)
+    precious = tmp_path / "notes.txt"
+    precious.write_text("mine\n")
+    (folder / "driftcheck.desktop.tmp").symlink_to(precious)
+    set_start_at_login(True, "linux", env, command=COMMAND)
+    assert precious.read_text() == "mine\n"
+    entry = folder / "driftcheck.desktop"
+    assert not entry.is_symlink() and entry.read_text().startswith("[Desktop Entry]\n")
+    assert not os.path.lexists(folder / "driftcheck.desktop.tmp")

@@ -518,7 +518,7 @@ class TrayController(QObject):
             self.presence.refresh()
 
     def _settings_saved(self) -> None:
-        from widget.autostart import set_start_at_login
+        from widget.autostart import AutostartRefused, set_start_at_login
 
         if self._ended:
             return
@@ -527,6 +527,14 @@ class TrayController(QObject):
             set_start_at_login(bool(self.store.get_setting("start_at_login")))
         except OSError as exc:
             log.warning("could not change start at login (%s)", type(exc).__name__)
+        except AutostartRefused as refused:
+            from PySide6.QtWidgets import QMessageBox
+
+            from widget.ui.form import window_title
+
+            log.warning("start at login refused: %s", refused)
+            self._open(QMessageBox(QMessageBox.Icon.Information, window_title("Start at login"),
+                                   str(refused)))
         if self.presence is not None:
             self.presence.refresh()
 
