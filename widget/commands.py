@@ -16,7 +16,7 @@ from widget.core.format import duration, durations_with_total
 from widget.core.model import Measure
 from widget.core.options import SPECS, Options, check_option, say_option
 from widget.errors import StoreError, UsageError
-from widget.paths import default_data_dir, ensure_private_dir
+from widget.paths import DataFolderRefused, default_data_dir, ensure_private_dir
 
 if TYPE_CHECKING:
     from widget.core.dashboard import DashboardData
@@ -47,13 +47,24 @@ def prepare_data_dir(args: argparse.Namespace, log_to_stderr: bool = True) -> Pa
     os.umask(0o077)  # files SQLite makes later (-wal, -shm) are born owner-only
     path = data_dir(args)
     level = args.log_level or os.environ.get("DRIFTCHECK_LOG_LEVEL", "info")
+    from widget.cli import printable
+
     try:
         directory = ensure_private_dir(path)
         setup_logging(directory, level, stderr=log_to_stderr)  # a read-only folder fails here
+    except DataFolderRefused as refused:
+        raise StoreError(f"The data folder {printable(str(path))} cannot be used: "
+                         f"{refused.strerror}.") from None
     except OSError as exc:
-        raise StoreError(f"The data folder {path} cannot be used ({exc.strerror or exc}); "
-                         "choose another with --data-dir.") from None
+        raise StoreError(f"The data folder {printable(str(path))} cannot be used "
+                         f"({exc.strerror or exc}); choose another with --data-dir.") from None
+    _PASSED.add(directory)
     return directory
+
+
+# Data folders that passed `prepare_data_dir` in this process: the only ones `tell_set_aside`
+# reads (and removes) notes from.
+_PASSED: set[Path] = set()
 
 
 def open_store(args: argparse.Namespace, log_to_stderr: bool = True) -> Store:
@@ -66,9 +77,14 @@ def open_store(args: argparse.Namespace, log_to_stderr: bool = True) -> Store:
 
 
 def tell_set_aside(folder: Path) -> None:
-    """Say once, on stderr, that a damaged database was set aside (widget/store/recovery.py)."""
+    """Say once, on stderr, that a damaged database was set aside (widget/store/recovery.py).
+
+    Only in a folder that passed `prepare_data_dir` in this run: a refused one (someone
+    else's, open to others) is not ours to remove notes from, nor are the names in it."""
     from widget.store.recovery import take_notices
 
+    if folder not in _PASSED:
+        return
     for sentence in take_notices(folder):
         print(f"driftcheck: {sentence}", file=sys.stderr)
 

@@ -36,13 +36,28 @@ class _LogFile(logging.handlers.RotatingFileHandler):
     def handleError(self, record: logging.LogRecord) -> None:
         pass
 
+    def _open(self):  # type: ignore[no-untyped-def]
+        """Opened (and reopened after a rotation) without following a link, owner-only."""
+        fd = os.open(self.baseFilename, _LOG_FLAGS, 0o600)
+        return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
+
+
+_LOG_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
+              | getattr(os, "O_CLOEXEC", 0))
+
 
 def setup_logging(data_dir: Path, level: str = "info", stderr: bool = True) -> Path:
-    """Send the program's log to `data_dir/driftcheck.log` (mode 0600, rotated at 1 MB)."""
+    """Send the program's log to `data_dir/driftcheck.log` (mode 0600, rotated at 1 MB).
+
+    The file is opened without following a link (ELOOP for a planted one, which the data
+    folder's check refuses before this) and made 0600 through its descriptor."""
     path = data_dir / LOG_NAME
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    os.close(fd)
-    os.chmod(path, 0o600)
+    fd = os.open(path, _LOG_FLAGS, 0o600)
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)

@@ -64,22 +64,186 @@ def data_dir_argument(text: str) -> Path:
     return Path(text)
 
 
-def ensure_private_dir(path: Path) -> Path:
-    """Create `path` (and its parents) if missing and make sure only its owner may enter it.
+class DataFolderRefused(PermissionError):
+    """A data folder driftcheck will not use; `strerror` is the reason, in words for the
+    person ("it is a symbolic link; ...")."""
 
-    Only `path` itself is made private: parents (such as ~/.local/share) keep the modes the
-    umask gives them, and existing parents are left alone.
+    def __init__(self, reason: str) -> None:
+        super().__init__(errno.EPERM, reason)
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_OPEN_DIR = os.O_RDONLY | _DIRECTORY | _NOFOLLOW | _CLOEXEC
+SYMLINK_REASON = ("it is a symbolic link, and driftcheck keeps your data only in a real "
+                  "folder; give the path of the folder itself")
+SHARED_REASON = "it is shared with others; give driftcheck a folder of its own"
+WRITABLE_REASON = ("it can be changed by other people on this computer, so driftcheck will not "
+                   "keep your data there; choose a folder only you can write (or make this "
+                   "one yours alone with `chmod 700`)")
+HOLDER_REASON = ("the folder {holder} that holds it can be changed by other people on this "
+                 "computer, so driftcheck will not keep your data there; choose a folder "
+                 "inside one only you (or the system) can write, such as your home")
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create `path` if missing, check that it is a private folder of this user's, and return
+    it (`open_private_dir`, with the descriptor closed again)."""
+    fd = open_private_dir(path)
+    if fd >= 0:
+        os.close(fd)
+    return path
+
+
+def open_private_dir(path: Path) -> int:
+    """Create `path` (and its parents) if missing, check it, and return a descriptor of it
+    (`O_DIRECTORY | O_NOFOLLOW`; -1 where there are no such descriptors, Windows).
+
+    The checks are made on the descriptor itself (fstat), so what is checked is what is used:
+    - every folder that holds `path`, from `/` down, is walked by descriptor and must be
+      writable by nobody but this user and the system (a sticky folder such as /tmp is fine:
+      there nobody may rename another's entry), so that the path cannot be pointed elsewhere
+      after the check, which matters because SQLite opens its files by path;
+    - `path` itself must not be a symbolic link, must be this user's, not sticky, and not
+      writable by group or others (refused as it is, never chmodded: the person made it so);
+      a folder others may only read is made 0700, the one change made to a folder that
+      exists;
+    - no entry in it may belong to someone else, and none of driftcheck's own names may be a
+      symbolic link (`widget.traces.is_ours`).
+    Each refusal is a `DataFolderRefused` with its reason in words; an ELOOP or EACCES on the
+    way is one too.
     """
-    path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
-    if _IS_POSIX:
-        info = path.stat()
+    if not _IS_POSIX:
+        path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+        return -1
+    path = Path(os.path.abspath(path))
+    if _is_link(path):  # said first, as it is the plainest; the descriptor decides
+        raise DataFolderRefused(SYMLINK_REASON)
+    parent = Path(os.path.realpath(path.parent))  # links above the folder resolved once
+    parent.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    try:
+        holder = _walk_to(parent)
+    except OSError as error:
+        raise _refusal(error) from None
+    try:
+        created = True
+        try:
+            os.mkdir(path.name, PRIVATE_DIR_MODE, dir_fd=holder)
+        except FileExistsError:
+            created = False
+        try:
+            fd = os.open(path.name, _OPEN_DIR, dir_fd=holder)
+        except OSError as error:
+            # O_DIRECTORY | O_NOFOLLOW on a link: ELOOP, or ENOTDIR on Linux
+            if error.errno in (errno.ELOOP, errno.ENOTDIR) and _is_link(path.name, holder):
+                raise DataFolderRefused(SYMLINK_REASON) from None
+            raise _refusal(error) from None
+    finally:
+        os.close(holder)
+    try:
+        _check_folder(fd, created)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _is_link(path: Path | str, dir_fd: int | None = None) -> bool:
+    try:
+        return stat.S_ISLNK(os.stat(path, dir_fd=dir_fd, follow_symlinks=False).st_mode)
+    except OSError:
+        return False
+
+
+def _walk_to(folder: Path) -> int:
+    """A descriptor of `folder` (a resolved absolute path), reached one folder at a time from
+    `/` without following links, each one checked to be writable only by us or the system."""
+    fd = os.open("/", _OPEN_DIR)
+    try:
+        where = Path("/")
+        for part in folder.parts[1:]:
+            _check_holder(fd, where)
+            child = os.open(part, _OPEN_DIR, dir_fd=fd)
+            os.close(fd)
+            fd, where = child, where / part
+        _check_holder(fd, where)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _check_holder(fd: int, where: Path) -> None:
+    info = os.fstat(fd)
+    if info.st_uid not in (0, os.getuid()) or (
+            _others_can_write(info) and not info.st_mode & stat.S_ISVTX):
+        raise DataFolderRefused(HOLDER_REASON.format(holder=_say(where)))
+
+
+def _others_can_write(info: os.stat_result) -> bool:
+    """Write bits for others, or for a group with anyone in it but us (a home 0775 under a
+    group of one's own, as some systems make them, is still only ours)."""
+    if info.st_mode & stat.S_IWOTH:
+        return True
+    if not info.st_mode & stat.S_IWGRP:
+        return False
+    import grp
+
+    try:
+        group = grp.getgrgid(info.st_gid)
+    except KeyError:
+        return True
+    me = os.getuid()
+    import pwd
+
+    try:
+        name = pwd.getpwuid(me).pw_name
+    except KeyError:
+        return True
+    return info.st_gid != os.getgid() or any(member != name for member in group.gr_mem)
+
+
+def _check_folder(fd: int, created: bool) -> None:
+    info = os.fstat(fd)
+    if info.st_mode & stat.S_ISVTX or info.st_uid != os.getuid():
         # A shared folder such as /tmp (sticky) or someone else's is never made ours: closing
         # it to its other users would break their programs.
-        if info.st_mode & stat.S_ISVTX or info.st_uid != os.getuid():
-            raise PermissionError(errno.EPERM, "it is shared with others; give driftcheck a "
-                                               "folder of its own")
-        _tighten(path, PRIVATE_DIR_MODE)
-    return path
+        raise DataFolderRefused(SHARED_REASON)
+    if _others_can_write(info) and not created:
+        raise DataFolderRefused(WRITABLE_REASON)
+    from widget.traces import is_ours  # traces names every file of ours (it imports commands)
+
+    for entry in os.scandir(fd):
+        found = os.stat(entry.name, dir_fd=fd, follow_symlinks=False)
+        if found.st_uid != os.getuid():
+            raise DataFolderRefused(
+                f"it holds {_say(entry.name)}, which belongs to someone else, so driftcheck "
+                "will not use this folder; move that away, or choose another folder")
+        if stat.S_ISLNK(found.st_mode) and is_ours(entry.name):
+            raise DataFolderRefused(
+                f"it holds {_say(entry.name)} as a symbolic link where driftcheck keeps a "
+                "file of its own, so driftcheck will not use this folder; remove that link, "
+                "or choose another folder")
+    if stat.S_IMODE(info.st_mode) != PRIVATE_DIR_MODE:
+        os.fchmod(fd, PRIVATE_DIR_MODE)  # only reading was open to others (or the umask's)
+
+
+def _refusal(error: OSError) -> OSError:
+    if isinstance(error, DataFolderRefused):
+        return error
+    if error.errno == errno.ELOOP:
+        return DataFolderRefused(SYMLINK_REASON)
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return DataFolderRefused("driftcheck may not open it (permission denied); choose a "
+                                 "folder of your own")
+    return error
+
+
+def _say(text: object) -> str:
+    from widget.cli import printable  # the one way the command line shows a name
+
+    return printable(str(text))
 
 
 def private_file(path: Path) -> None:
@@ -87,7 +251,7 @@ def private_file(path: Path) -> None:
     try:
         # O_EXCL: a new file is born 0600 (less the umask); an existing one is never opened
         # for writing here, so its bytes cannot change.
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE_MODE)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | _NOFOLLOW, PRIVATE_FILE_MODE)
     except FileExistsError:
         pass
     else:
@@ -121,6 +285,13 @@ def private_umask() -> Iterator[None]:
 
 
 def _tighten(path: Path, mode: int) -> None:
-    current = stat.S_IMODE(path.stat().st_mode)
-    if current != mode:
+    """chmod `path`, never through a link (ELOOP for one): a link planted in the folder never
+    makes us chmod what it points to. Checked by lstat, then chmod by path, not through a
+    descriptor of our own: closing one would drop every POSIX lock this process holds on the
+    file, SQLite's included. Nobody else can swap the entry in between, as the folder passed
+    `open_private_dir` (only we may write it)."""
+    info = os.lstat(path)
+    if stat.S_ISLNK(info.st_mode):
+        raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), str(path))
+    if stat.S_IMODE(info.st_mode) != mode:
         os.chmod(path, mode)

@@ -25,6 +25,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QSocketNotifier, Signal
 
+# A link planted as the lock or the FIFO is never followed (ELOOP); the data folder's check
+# (widget.paths.open_private_dir) refuses a folder holding one before this runs.
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 LOCK_NAME = "driftcheck.lock"
 FIFO_NAME = "driftcheck.fifo"
 ALREADY_RUNNING = ("driftcheck is already running; its window should now be in front of you "
@@ -76,7 +79,7 @@ class SingleInstance(QObject):
     def acquire(self) -> bool:
         """True when this process is now the one driftcheck (no Qt needed yet); False when
         another holds the lock."""
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o600)
         try:
             _lock(fd)
         except OSError as exc:
@@ -88,18 +91,22 @@ class SingleInstance(QObject):
         if hasattr(os, "mkfifo"):
             with contextlib.suppress(FileNotFoundError):
                 self.fifo_path.unlink()  # a FIFO left by a process that died; the lock is ours
-            os.mkfifo(self.fifo_path, 0o600)
-            os.chmod(self.fifo_path, 0o600)
+            os.mkfifo(self.fifo_path, 0o600)  # mkfifo never follows a link
+            fd_mode = os.open(self.fifo_path, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW)
+            try:
+                os.fchmod(fd_mode, 0o600)
+            finally:
+                os.close(fd_mode)
         return True
 
     def listen(self) -> None:
         """Start hearing "show" from later launches (needs the Qt application to exist)."""
         if self._lock_fd is None or not hasattr(os, "mkfifo"):
             return
-        self._read_fd = os.open(self.fifo_path, os.O_RDONLY | os.O_NONBLOCK)
+        self._read_fd = os.open(self.fifo_path, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW)
         # Our own idle writer: without one, the FIFO reads as end-of-file after each visitor
         # leaves and the notifier would fire without end.
-        self._keep_fd = os.open(self.fifo_path, os.O_WRONLY | os.O_NONBLOCK)
+        self._keep_fd = os.open(self.fifo_path, os.O_WRONLY | os.O_NONBLOCK | _NOFOLLOW)
         self._notifier = QSocketNotifier(self._read_fd, QSocketNotifier.Type.Read, self)
         self._notifier.activated.connect(self._read)
 
@@ -123,7 +130,7 @@ class SingleInstance(QObject):
         """Whether another process holds the lock (a driftcheck runs on this data folder),
         without taking it for good and without making the FIFO."""
         try:
-            fd = os.open(self.lock_path, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
+            fd = os.open(self.lock_path, os.O_RDWR | _NOFOLLOW)
         except FileNotFoundError:
             return False  # no lock file: nobody has run here yet
         try:
@@ -151,9 +158,9 @@ class SingleInstance(QObject):
         deadline = time.monotonic() + wait
         while True:
             try:
-                if not stat.S_ISFIFO(os.stat(self.fifo_path).st_mode):
+                if not stat.S_ISFIFO(os.lstat(self.fifo_path).st_mode):
                     return False
-                fd = os.open(self.fifo_path, os.O_WRONLY | os.O_NONBLOCK)
+                fd = os.open(self.fifo_path, os.O_WRONLY | os.O_NONBLOCK | _NOFOLLOW)
             except OSError as exc:  # ENXIO: nobody reads yet; ENOENT: no FIFO yet
                 if exc.errno not in (errno.ENXIO, errno.ENOENT) or time.monotonic() >= deadline:
                     return False

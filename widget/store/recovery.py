@@ -123,13 +123,16 @@ def set_aside_if_damaged(path: Path, now: Callable[[], datetime] | None = None) 
 def take_notices(folder: Path) -> list[str]:
     """A sentence for each damaged database set aside in `folder` that the person has not
     been told about yet; each is given once (its note is removed as it is read)."""
+    from widget.cli import printable  # every name said as the rest of the CLI says it
+
     told = []
     for note in sorted(folder.glob(f"*{CORRUPT_INFIX}*{NOTICE_SUFFIX}")):
         try:
             note.unlink()
         except OSError:
             continue  # another driftcheck took it first, or the folder is read-only
-        told.append(NOTICE.format(folder=folder, name=note.name[:-len(NOTICE_SUFFIX)]))
+        told.append(NOTICE.format(folder=printable(str(folder)),
+                                  name=printable(note.name[:-len(NOTICE_SUFFIX)])))
     return told
 
 
