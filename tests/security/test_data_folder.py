@@ -7,6 +7,7 @@ refusal is one sentence (never "something unexpected").
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import stat
@@ -204,3 +205,38 @@ def test_a_notice_in_a_private_folder_is_said_through_printable(
     assert "\x1b" not in result.stderr
     assert "\\x1b[2J" in result.stderr
     assert not note.exists()
+
+
+def test_the_tray_never_follows_a_lock_or_fifo_link(tmp_path: Path) -> None:
+    """Finding 2, the tray's own opens: even in a folder not checked first, a link as the lock
+    is never created through or locked (O_NOFOLLOW), and the FIFO is never made through one."""
+    pytest.importorskip("PySide6")
+    from widget.single_instance import SingleInstance
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "driftcheck.lock").symlink_to(elsewhere / "chosen")
+    with pytest.raises(OSError) as raised:
+        SingleInstance(folder).acquire()
+    assert raised.value.errno == errno.ELOOP
+    assert os.listdir(elsewhere) == []
+
+
+def test_a_folder_open_to_others_writing_is_refused_as_it_is(tmp_path: Path) -> None:
+    """Finding 2: a pre-existing 0777 folder is refused in one sentence and left 0777 (the
+    person made it so); one only others may read (0755) is made 0700, as before."""
+    from widget.paths import DataFolderRefused, ensure_private_dir
+
+    open_folder = tmp_path / "open"
+    open_folder.mkdir()
+    open_folder.chmod(0o777)
+    with pytest.raises(DataFolderRefused, match="can be changed by other people"):
+        ensure_private_dir(open_folder)
+    assert stat.S_IMODE(open_folder.stat().st_mode) == 0o777
+    readable = tmp_path / "readable"
+    readable.mkdir()
+    readable.chmod(0o755)
+    ensure_private_dir(readable)
+    assert stat.S_IMODE(readable.stat().st_mode) == 0o700
