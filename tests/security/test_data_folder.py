@@ -20,6 +20,7 @@ import pytest
 from tests.security.conftest import SYSTEM_PYTHON, LocalUser, LocalUsers, Runtime
 
 RACE_RUNS = 25  # victim's `status` runs while the attacker swaps the link without pause
+TRACK_RUNS = 3  # and `track` runs (each refused at once; one that ran on is stopped at a cap)
 
 
 def _fresh(path: Path, user: LocalUser, mode: int) -> Path:
@@ -100,6 +101,7 @@ def test_a_swapped_symlink_never_puts_the_victims_data_in_the_attackers_folder(
     try:
         outcomes = [dc_runtime.driftcheck(victim, "--data-dir", str(link), "status")
                     for _ in range(RACE_RUNS)]
+        outcomes += [_track(dc_runtime, victim, link) for _ in range(TRACK_RUNS)]
     finally:
         swapper.kill()
         swapper.wait()
