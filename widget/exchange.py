@@ -19,10 +19,8 @@ import codecs
 import io
 import json
 import lzma
-import os
 import struct
 import sys
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -50,6 +48,7 @@ from widget.core.portable_csv import (
 )
 from widget.core.portable_json import read_document
 from widget.core.portable_read import Collector
+from widget.owner_only import write_owner_only
 from widget.paths import PRIVATE_FILE_MODE
 from widget.store.codec import SCHEMA_VERSION
 from widget.store.portable import history_counts, keep_copy, read_snapshot, write_snapshot
@@ -141,26 +140,14 @@ def _compact(value: object) -> str:
 def write_private(target: Path, data: bytes) -> None:
     """Write `data` to `target` as an owner-only file, atomically: a temporary file in the
     same folder, flushed to disk, then renamed over `target`."""
-    directory = target.parent
     if target.exists() and not target.is_file():
         # A FIFO or a device (as root, /dev/null): the rename below would replace it.
         raise ExportRefused(f"{target} is not a regular file; please give the export a file "
                             "name, like driftcheck.json.")
     try:
-        fd, temporary = tempfile.mkstemp(prefix=EXPORT_TEMP_PREFIX, suffix=EXPORT_TEMP_SUFFIX,
-                                         dir=directory)
+        # Through the descriptor, renamed only while the name is still that file (see there).
+        write_owner_only(target, data, prefix=EXPORT_TEMP_PREFIX, suffix=EXPORT_TEMP_SUFFIX)
     except OSError as error:
-        raise ExportRefused(f"The export could not be written in {directory} "
-                            f"({_why(error)}).") from None
-    try:
-        with os.fdopen(fd, "wb") as out:
-            os.fchmod(out.fileno(), PRIVATE_FILE_MODE)
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, target)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
         raise ExportRefused(f"The export could not be written to {target} "
                             f"({_why(error)}).") from None
 

@@ -17,13 +17,11 @@ resolution, so text stays text and lines stay lines.
 from __future__ import annotations
 
 import html
-import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 from PySide6.QtCharts import QChart
-from PySide6.QtCore import QMarginsF, QPoint, QRectF, QSizeF, Qt
+from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, QPoint, QRectF, QSizeF, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -38,6 +36,7 @@ from PySide6.QtWidgets import QGraphicsScene, QWidget
 from widget.core.checkin import ANSWERS
 from widget.core.dashboard import DashboardData, week_caption, week_comparison
 from widget.core.format import duration, durations_with_total
+from widget.owner_only import write_owner_only
 from widget.ui import charts
 from widget.ui.app_table import AppTableModel, say_change
 from widget.ui.dashboard import checkin_caption, explanation, week_title, weeks_caption
@@ -57,23 +56,19 @@ def write_report_pdf(data: DashboardData, path: Path, *, now: datetime | None = 
     """Write the report of `data`'s week to `path` (owner-only, replaced whole); the number
     of pages written. Needs a QApplication (the charts and the heat map are widgets' kin)."""
     path = Path(path)
-    # Born owner-only (mkstemp: 0600, a new name never there before, no link followed): the
-    # report is as private as the database it comes from.
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    temp = Path(name)
-    try:
-        pages = _paint(data, temp, now or datetime.now(UTC))
-        os.chmod(temp, 0o600)
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    # Drawn in memory (a few hundred KB), then written through the descriptor of a file born
+    # owner-only (widget.owner_only): never reopened by name, where a link swapped in by
+    # someone who can write the folder would take the report elsewhere.
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    pages = _paint(data, buffer, now or datetime.now(UTC))
+    buffer.close()
+    write_owner_only(path, bytes(buffer.data().data()), prefix=f".{path.name}.")
     return pages
 
 
-def _paint(data: DashboardData, file: Path, now: datetime) -> int:
-    writer = QPdfWriter(str(file))
+def _paint(data: DashboardData, device: QIODevice, now: datetime) -> int:
+    writer = QPdfWriter(device)
     writer.setResolution(RESOLUTION)
     writer.setTitle(f"driftcheck: week {data.week}")
     writer.setCreator("driftcheck")
