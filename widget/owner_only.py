@@ -33,16 +33,30 @@ def write_owner_only(target: Path, data: bytes, prefix: str, suffix: str = ".tmp
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
-            made = os.fstat(out.fileno())
-            named = os.lstat(temporary)
-            if (named.st_dev, named.st_ino) != (made.st_dev, made.st_ino):
+            if not _still_named(out.fileno(), temporary):
                 out.truncate(0)  # wherever our file went, it keeps none of `data`
-                raise TemporarySwapped(errno.EEXIST, "another program replaced its temporary "
-                                       "file while it was being written")
-        os.replace(temporary, target)
+                raise _swapped()
+        try:
+            os.replace(temporary, target)
+        except FileNotFoundError:  # moved away between the check and the rename
+            raise _swapped() from None
     except BaseException:
         _remove(temporary)
         raise
+
+
+def _still_named(fd: int, temporary: str) -> bool:
+    made = os.fstat(fd)
+    try:
+        named = os.lstat(temporary)
+    except FileNotFoundError:
+        return False
+    return (named.st_dev, named.st_ino) == (made.st_dev, made.st_ino)
+
+
+def _swapped() -> TemporarySwapped:
+    return TemporarySwapped(errno.EEXIST, "another program replaced its temporary file while "
+                            "it was being written")
 
 
 def _remove(temporary: str) -> None:
