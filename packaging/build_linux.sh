@@ -10,6 +10,9 @@
 # that pip and PyInstaller leave no build/ or *.egg-info behind in the tree. Only DIST
 # (default dist/, git-ignored) is written: dist/driftcheck is replaced.
 #
+# Every package is installed at the version packaging/constraints.txt names (the versions the
+# test suite passed with); CONSTRAINTS=/other/file chooses others.
+#
 # Then packaging/smoke_linux.sh runs the result: --version, doctor, track under Xvfb and the
 # tray app under Xvfb with trayer (tests/system-deps.sh installs those tools).
 set -euo pipefail
@@ -18,6 +21,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DIST=${DIST:-$ROOT/dist}
 PYTHON=${PYTHON:-python3}
 PYINSTALLER_SPEC=${PYINSTALLER_SPEC:-pyinstaller>=6.10,<7}
+CONSTRAINTS=${CONSTRAINTS:-$ROOT/packaging/constraints.txt}
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/driftcheck-build.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
@@ -36,8 +40,9 @@ fi
 
 echo "build: throwaway venv with PyInstaller and driftcheck's dependencies"
 "$PYTHON" -m venv "$WORK/venv"
-"$WORK/venv/bin/python" -m pip install --quiet --upgrade pip
-"$WORK/venv/bin/python" -m pip install --quiet "$PYINSTALLER_SPEC" "$WORK/src"
+"$WORK/venv/bin/python" -m pip install --quiet --upgrade -c "$CONSTRAINTS" pip
+"$WORK/venv/bin/python" -m pip install --quiet -c "$CONSTRAINTS" --build-constraint "$CONSTRAINTS" \
+  "$PYINSTALLER_SPEC" "$WORK/src"
 installed=$(date +%s)
 
 echo "build: PyInstaller"

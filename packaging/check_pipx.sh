@@ -10,11 +10,15 @@
 # without PYTHONPATH: `driftcheck --version`, `doctor`, `apps catalog` (the catalog read from
 # the installed package), `apps add`, `status --json`.
 #
+# pipx, driftcheck and every dependency are installed at the versions packaging/constraints.txt
+# names (the versions the test suite passed with); CONSTRAINTS=/other/file chooses others.
+#
 # Not part of `make test` or CI: it downloads driftcheck's dependencies (~1 minute here).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PYTHON=${PYTHON:-python3}
+CONSTRAINTS=${CONSTRAINTS:-$ROOT/packaging/constraints.txt}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/driftcheck-pipx.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 started=$(date +%s)
@@ -30,9 +34,13 @@ else
 fi
 
 "$PYTHON" -m venv "$WORK/pipx-venv"
-"$WORK/pipx-venv/bin/python" -m pip install --quiet pipx
+"$WORK/pipx-venv/bin/python" -m pip install --quiet -c "$CONSTRAINTS" pipx
 export PIPX_HOME="$WORK/pipx" PIPX_BIN_DIR="$WORK/bin" PIPX_MAN_DIR="$WORK/man"
-"$WORK/pipx-venv/bin/pipx" install --python "$PYTHON" "$WORK/src"
+# Through pip's environment rather than --pip-args: pipx first runs the pip bundled with
+# Python (23 here), which knows -c but not --build-constraint; PIP_BUILD_CONSTRAINT is for
+# the pip it then installs, which no longer takes build pins from PIP_CONSTRAINT.
+PIP_CONSTRAINT="$CONSTRAINTS" PIP_BUILD_CONSTRAINT="$CONSTRAINTS" \
+  "$WORK/pipx-venv/bin/pipx" install --python "$PYTHON" "$WORK/src"
 rm -rf "$WORK/src"  # the installed program must not need it
 
 cd "$WORK"
@@ -61,5 +69,12 @@ case "$where" in
   "$PIPX_HOME"/*) echo "pipx check ok: widget imported from $where" ;;
   *) fail "widget was imported from $where, not from the pipx venv" ;;
 esac
+versions=$("$WORK/pipx-venv/bin/pipx" runpip driftcheck freeze --all \
+  | grep -v '^driftcheck' | LC_ALL=C sort)
+pinned=$(grep -v '^#' "$CONSTRAINTS" | grep . | LC_ALL=C sort)
+off=$(LC_ALL=C comm -23 <(echo "$versions") <(echo "$pinned") | tr '\n' ' ')
+[ -z "$off" ] || fail "installed at versions packaging/constraints.txt does not name: $off"
+echo "pipx check ok: all $(echo "$versions" | grep -c .) packages at their versions in" \
+  "packaging/constraints.txt"
 echo "pipx check: all passed in $(($(date +%s) - started)) s" \
   "(venv $(du -sh "$PIPX_HOME/venvs/driftcheck" | cut -f1))"
