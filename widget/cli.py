@@ -11,12 +11,12 @@ import os
 import re
 import sys
 import traceback
-import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn, TextIO
 
 from widget import __version__
+from widget.core.rules import unsafe_at
 from widget.errors import DriftcheckError
 
 EXIT_ERROR = 1
@@ -25,22 +25,37 @@ EXIT_UNEXPECTED = 70
 FIRST_YEAR, LAST_YEAR = 1970, 2999  # weeks a report can be asked for
 
 
-# Characters that would break the one sentence on stderr into lines, or let a value quoted
-# back from the command line steer the terminal: control characters (escape sequences among
-# them), lone surrogates (bytes that were not UTF-8), line and paragraph separators, and the
-# bidirectional overrides that reorder what is shown.
-_UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
 def printable(text: str) -> str:
-    """`text` with every character that could break a one-line message or steer a terminal
-    written as an escape (`\\n`, `\\x1b`, `\\udcff`)."""
+    """`text` with every character that could break a one-line message, steer a terminal or
+    hide itself written as an escape (`\\n`, `\\x1b`, `\\u202e`, `\\udcff`): control characters
+    (escape sequences among them), lone surrogates (bytes that were not UTF-8), line and
+    paragraph separators, and invisible format characters such as the bidirectional overrides
+    that reorder what is shown; the same characters an app name may not hold
+    (`widget.core.rules.unsafe_at`), so an emoji's zero-width joiner stays as it is."""
     return "".join(
         char.encode("unicode_escape", "backslashreplace").decode("ascii")
-        if char in _BIDI_CONTROLS or unicodedata.category(char) in _UNPRINTABLE_CATEGORIES
-        else char
-        for char in text)
+        if unsafe_at(text, i) else char
+        for i, char in enumerate(text))
+
+
+class EscapingOutput:
+    """A text stream (stdout or stderr) that writes through `printable` every character that
+    could steer the terminal or hide itself, whatever printed it: an app's name or a note in
+    `apps list`, `status`, `report`, `goals` or a refusal comes out as `\\u202e`, never as the
+    character. Line breaks and tabs of driftcheck's own layout pass; in JSON the escapes read
+    as the same strings. Bytes written to `.buffer` (a zip export) are not text and pass."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        lines = text.split("\n")
+        self._stream.write("\n".join("\t".join(printable(part) for part in line.split("\t"))
+                                     for line in lines))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def _undecodable_argument(args: argparse.Namespace) -> str | None:
@@ -334,6 +349,15 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = EscapingOutput(out), EscapingOutput(err)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = parse_arguments(argv)
     try:
         from widget import commands

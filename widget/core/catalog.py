@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from widget.core.model import Rule, RuleKind, TrackedApp
-from widget.core.rules import describe_rules, title_words, validate_pattern
+from widget.core.rules import (
+    UNSAFE_IN_NAME,
+    describe_rules,
+    has_unsafe_characters,
+    title_words,
+    validate_pattern,
+)
 from widget.errors import InvalidRule, UnknownApp
 
 PLATFORMS = ("linux", "windows", "macos")
@@ -201,8 +207,8 @@ def custom_app(
         raise InvalidRule("Please give the app a name.")
     if len(name) > MAX_NAME_LENGTH:
         raise InvalidRule(f"App names can be at most {MAX_NAME_LENGTH} characters.")
-    if any(unicodedata.category(char) in ("Cc", "Cs") for char in name):
-        raise InvalidRule("App names cannot contain tabs, line breaks or other control characters.")
+    if has_unsafe_characters(name):
+        raise InvalidRule(UNSAFE_IN_NAME)
     rules: dict[Rule, None] = {}  # keeps order, drops repeats
     for kind, patterns in ((RuleKind.PROCESS, processes), (RuleKind.TITLE, titles)):
         for pattern in patterns:

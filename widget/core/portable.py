@@ -15,7 +15,6 @@ before it is written if it could not be imported again). Reading an untrusted do
 from __future__ import annotations
 
 import re
-import unicodedata
 from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from widget.core.goals import Goal, check_goal, check_goals, parse_time_of_day
 from widget.core.intervals import MAX_SPAN
 from widget.core.model import Measure, Rule
 from widget.core.options import SPECS, check_option
-from widget.core.rules import validate_pattern
+from widget.core.rules import has_unsafe_characters, validate_pattern
 from widget.errors import DriftcheckError, InvalidGoal, InvalidRule, UsageError
 
 _MAX_SPAN_MS = int(MAX_SPAN.total_seconds() * 1000)
@@ -480,9 +479,9 @@ def _check_app(app: AppRecord, n: int) -> None:
     if not _KEY.match(app.key) or len(app.key) > MAX_KEY_LENGTH:
         raise refused(f"the id of app {n} is not lowercase letters, digits and dashes")
     if not app.name.strip() or len(app.name) > MAX_NAME_LENGTH \
-            or any(unicodedata.category(char) == "Cc" for char in app.name):
+            or has_unsafe_characters(app.name):
         raise refused(f"the name of app {n} is empty, longer than {MAX_NAME_LENGTH} characters "
-                      "or holds control characters")
+                      "or holds control or invisible formatting characters")
     seen: set[Rule] = set()
     for m, rule in enumerate(app.rules, 1):
         try:

@@ -25,12 +25,45 @@ MIN_LITERAL_CHARACTERS = 2
 MAX_TITLE_CHARACTERS = 1024
 
 _GLOB_CHARACTERS = frozenset("*?[")
-_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cs"})  # control characters, lone surrogates
+# What a name or a pattern may not hold: control characters (escape sequences among them), lone
+# surrogates (bytes that were not UTF-8), line and paragraph separators, and the invisible format
+# characters (bidirectional overrides that reorder what is shown, zero-width spaces, soft hyphens),
+# which let two names that look the same differ, or one steer how the text around it is shown.
+# The one format character kept is the zero-width joiner inside an emoji sequence ("👩‍💻").
+_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp", "Cf"})
+ZERO_WIDTH_JOINER = "\u200d"
+_EMOJI_CATEGORIES = frozenset({"So", "Sk", "Mn"})  # pictographs, skin tones, VS16 (U+FE0F)
 _NOUNS = {
     RuleKind.PROCESS: "process name",
     RuleKind.TITLE: "title pattern",
     RuleKind.BUNDLE: "app id",
 }
+
+
+def unsafe_at(text: str, i: int) -> bool:
+    """Whether `text[i]` is a character a name or a pattern may not hold (see
+    _FORBIDDEN_CATEGORIES); a zero-width joiner between two emoji parts is not."""
+    char = text[i]
+    if unicodedata.category(char) not in _FORBIDDEN_CATEGORIES:
+        return False
+    return not (char == ZERO_WIDTH_JOINER and 0 < i < len(text) - 1
+                and unicodedata.category(text[i - 1]) in _EMOJI_CATEGORIES
+                and unicodedata.category(text[i + 1]) == "So")
+
+
+def unsafe_characters(text: str) -> list[str]:
+    """The characters of `text` a name or a pattern may not hold, in order."""
+    return [char for i, char in enumerate(text) if unsafe_at(text, i)]
+
+
+def has_unsafe_characters(text: str) -> bool:
+    return bool(unsafe_characters(text))
+
+
+UNSAFE_IN_NAME = ("App names cannot contain tabs, line breaks, control characters or invisible "
+                  "formatting characters (such as direction marks or zero-width spaces).")
+UNSAFE_IN_PATTERN = ("Patterns cannot contain tabs, line breaks, control characters or invisible "
+                     "formatting characters (such as direction marks or zero-width spaces).")
 
 
 def is_glob(pattern: str) -> bool:
@@ -83,8 +116,8 @@ def validate_pattern(kind: RuleKind, pattern: str) -> str:
     pattern = pattern.strip()
     if not pattern:
         raise InvalidRule(f"That {_NOUNS[kind]} is empty.")
-    if any(unicodedata.category(char) in _FORBIDDEN_CATEGORIES for char in pattern):
-        raise InvalidRule("Patterns cannot contain tabs, line breaks or other control characters.")
+    if has_unsafe_characters(pattern):
+        raise InvalidRule(UNSAFE_IN_PATTERN)
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise InvalidRule(f"Patterns can be at most {MAX_PATTERN_LENGTH} characters.")
     wildcards, literals = _count_glob_parts(pattern)
