@@ -24,7 +24,7 @@ import sys
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, BinaryIO
@@ -35,6 +35,8 @@ from widget.core.portable import (
     ImportRefused,
     Snapshot,
     check_snapshot,
+    counted_once,
+    first_overlap,
     refused,
     to_document,
 )
@@ -341,6 +343,14 @@ def run_export(db_path: Path, fmt: str, output: Path | None, include_notes: bool
         raise ExportRefused(f"{output.name} is a name driftcheck keeps for its own files in "
                             "this folder; please choose another one for the export.")
     snapshot = read_snapshot(db_path, include_notes)
+    if first_overlap(snapshot.intervals) is not None:
+        intervals, trimmed = counted_once(snapshot.intervals)
+        snapshot = replace(snapshot, intervals=tuple(intervals))
+        some = f"{trimmed} intervals that overlapped" if trimmed != 1 else \
+            "1 interval that overlapped"
+        print(f"driftcheck: {some} another of the same app (from an older version) "
+              f"{'were' if trimmed != 1 else 'was'} trimmed in the export, so no moment counts "
+              "twice; the database is unchanged.", file=sys.stderr)
     data = export_bytes(snapshot, fmt, SCHEMA_VERSION, datetime.now(UTC))
     if output is None:
         write_stdout(data, fmt)

@@ -90,10 +90,11 @@ def test_first_overlap_rules() -> None:
     assert found is not None and (found.earlier, found.later) == (1, 2)  # the first, in order
 
 
-def test_an_export_of_a_database_with_an_overlap_is_refused_in_one_sentence(  # type: ignore[no-untyped-def]
+def test_an_export_of_a_database_with_an_overlap_counts_each_moment_once(  # type: ignore[no-untyped-def]
         run, tmp_path: Path) -> None:
-    """Export keeps to the import's rules, so what it writes always comes back: a database
-    that holds an overlap (none is written since the tracking lock) says so instead."""
+    """A database that holds an overlap (none is written since the tracking lock) can still be
+    exported: the shared time is kept once, it says so in one sentence, and the file imports
+    back (nothing lost, and never counted twice)."""
     from datetime import UTC, datetime, timedelta
 
     from widget.commands import DB_NAME
@@ -103,19 +104,32 @@ def test_an_export_of_a_database_with_an_overlap_is_refused_in_one_sentence(  # 
     data = tmp_path / "data"
     data.mkdir(mode=0o700)
     store = Store.open(data / DB_NAME)
+    start = datetime(2026, 3, 2, 18, tzinfo=UTC)
     try:
         store.add_app(TrackedApp("replika", "Replika", (Rule(RuleKind.PROCESS, "replika"),)))
-        start = datetime(2026, 3, 2, 18, tzinfo=UTC)
-        for _ in range(2):
-            store.insert_interval(Interval("replika", start, start + timedelta(minutes=50),
+        for minutes in (50, 50, 70):  # the same 50 min twice, then 20 min more on the end
+            store.insert_interval(Interval("replika", start, start + timedelta(minutes=minutes),
                                            Measure.FOREGROUND))
     finally:
         store.close()
     out = tmp_path / "export.json"
     result = run("export", "-o", str(out), data_dir=data)
-    assert result.code == 1 and not out.exists()
+    assert result.code == 0, result.err
     one_sentence(result.err)
-    assert "intervals 1 and 2 of the same app" in result.err
+    assert "2 intervals that overlapped" in result.err
+    rows = [json.loads(line.strip().rstrip(","))
+            for line in out.read_text(encoding="utf-8").splitlines() if '"start"' in line]
+    assert len(rows) == 2, rows  # 18:00-18:50 and 18:50-19:10
+    fresh = tmp_path / "fresh"
+    fresh.mkdir(mode=0o700)
+    back = run("import", str(out), data_dir=fresh)
+    assert back.code == 0, back.err
+    store = Store.open(fresh / DB_NAME)
+    try:
+        kept = store.intervals_overlapping(start - timedelta(hours=1), start + timedelta(hours=3))
+    finally:
+        store.close()
+    assert sum((i.end - i.start).total_seconds() for i in kept) == 70 * 60
 
 
 # --- finding 6: memory ----------------------------------------------------------------------------

@@ -231,6 +231,29 @@ class OverlapWatch:
         return None
 
 
+def counted_once(intervals: Sequence[IntervalRecord]) -> tuple[list[IntervalRecord], int]:
+    """The intervals with the time two of the same app share given to the earlier one alone
+    (the later starts where the earlier ended; one left with no time is dropped), in order of
+    their start, and how many were trimmed or dropped. The tracker never writes overlaps; a
+    database from before the tracking lock may hold some, and an export of it must still be
+    one that import takes back."""
+    ordered = sorted(intervals, key=lambda r: (r.start_ms, r.end_ms))
+    furthest: dict[str, int] = {}
+    kept: list[IntervalRecord] = []
+    trimmed = 0
+    for record in ordered:
+        end = furthest.get(record.app)
+        if end is not None and record.start_ms < end and record.end_ms > record.start_ms:
+            trimmed += 1
+            if record.end_ms <= end:
+                continue
+            record = IntervalRecord(record.app, end, record.end_ms, record.measure)
+        if record.end_ms > record.start_ms:
+            furthest[record.app] = max(end or record.end_ms, record.end_ms)
+        kept.append(record)
+    return kept, trimmed
+
+
 def first_overlap(intervals: Sequence[IntervalRecord]) -> Overlap | None:
     """The first overlap between two intervals of the same app: in the file's order when each
     app's rows come by their start (one pass, nothing kept but a row per app), otherwise the
