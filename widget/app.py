@@ -30,7 +30,7 @@ def import_before_qt(env: dict[str, str] | None = None, platform: str = sys.plat
     that nothing else is first imported after Qt while the app starts and tracks.
     """
     # the dashboard message, the drift check, the log, the tracker
-    from widget import dashboard_cli, dashboard_data, logs, tracking  # noqa: F401
+    from widget import dashboard_cli, dashboard_data, logs, traces, tracking  # noqa: F401
     from widget.core import alerts, checkin, today, usage  # noqa: F401 - the controller's
     from widget.probes.choose import import_probe_module
 

@@ -336,6 +336,16 @@ def _text(data: bytes, name: str) -> str:
 # --- the two commands -------------------------------------------------------------------------
 
 
+def _say_trimmed(trimmed: int) -> None:
+    """Once the export is written: that overlapping intervals were kept once, if any were."""
+    if not trimmed:
+        return
+    some = f"{trimmed} intervals that overlapped" if trimmed != 1 else "1 interval that overlapped"
+    print(f"driftcheck: {some} another of the same app (from an older version) "
+          f"{'were' if trimmed != 1 else 'was'} trimmed in the export, so no moment counts "
+          "twice; the database is unchanged.", file=sys.stderr)
+
+
 def run_export(db_path: Path, fmt: str, output: Path | None, include_notes: bool) -> int:
     """Export the database at `db_path` to `output`, or to stdout when None."""
     if output is not None and is_ours(output.name) \
@@ -343,19 +353,17 @@ def run_export(db_path: Path, fmt: str, output: Path | None, include_notes: bool
         raise ExportRefused(f"{output.name} is a name driftcheck keeps for its own files in "
                             "this folder; please choose another one for the export.")
     snapshot = read_snapshot(db_path, include_notes)
+    trimmed = 0
     if first_overlap(snapshot.intervals) is not None:
         intervals, trimmed = counted_once(snapshot.intervals)
         snapshot = replace(snapshot, intervals=tuple(intervals))
-        some = f"{trimmed} intervals that overlapped" if trimmed != 1 else \
-            "1 interval that overlapped"
-        print(f"driftcheck: {some} another of the same app (from an older version) "
-              f"{'were' if trimmed != 1 else 'was'} trimmed in the export, so no moment counts "
-              "twice; the database is unchanged.", file=sys.stderr)
     data = export_bytes(snapshot, fmt, SCHEMA_VERSION, datetime.now(UTC))
     if output is None:
         write_stdout(data, fmt)
+        _say_trimmed(trimmed)
         return 0
     write_private(output, data)
+    _say_trimmed(trimmed)
     notes = "with your check-in notes" if include_notes else \
         "without check-in notes (--include-notes adds them)"
     print(f"Exported {Counts.of(snapshot)} to {output}, {notes}; only you can read the file.")
