@@ -136,7 +136,7 @@ def day_of(kept: KeptCheckin, tz: tzinfo) -> date:
 
 
 def history(args: argparse.Namespace) -> int:
-    from widget.cli import printable
+    from widget.core.text import printable
     from widget.localzone import local_zone
 
     tz = local_zone()
@@ -188,7 +188,7 @@ def _as_json(k: KeptCheckin, tz: tzinfo, notes: bool) -> dict[str, object]:
 def find(kept: list[KeptCheckin], which: str, today: date, tz: tzinfo) -> KeptCheckin:
     """The one answered check-in `which` names: a date ("2026-12-04", "today", "yesterday")
     or the number `history` shows; UsageError with a sentence otherwise."""
-    from widget.cli import printable
+    from widget.core.text import printable
 
     text = which.strip().lower()
     weekday, _, rest = text.partition(" ")

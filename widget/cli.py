@@ -16,26 +16,13 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from widget import __version__
-from widget.core.rules import unsafe_at
+from widget.core.text import printable as printable  # the one way a name is shown
 from widget.errors import DriftcheckError
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_UNEXPECTED = 70
 FIRST_YEAR, LAST_YEAR = 1970, 2999  # weeks a report can be asked for
-
-
-def printable(text: str) -> str:
-    """`text` with every character that could break a one-line message, steer a terminal or
-    hide itself written as an escape (`\\n`, `\\x1b`, `\\u202e`, `\\udcff`): control characters
-    (escape sequences among them), lone surrogates (bytes that were not UTF-8), line and
-    paragraph separators, and invisible format characters such as the bidirectional overrides
-    that reorder what is shown; the same characters an app name may not hold
-    (`widget.core.rules.unsafe_at`), so an emoji's zero-width joiner stays as it is."""
-    return "".join(
-        char.encode("unicode_escape", "backslashreplace").decode("ascii")
-        if unsafe_at(text, i) else char
-        for i, char in enumerate(text))
 
 
 class EscapingOutput:

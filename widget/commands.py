@@ -17,6 +17,7 @@ from widget.core.model import Measure
 from widget.core.options import SPECS, Options, check_option, say_option
 from widget.errors import StoreError, UsageError
 from widget.paths import DataFolderRefused, default_data_dir, ensure_private_dir
+from widget.traces import DB_NAME as DB_NAME  # where callers have always found it
 
 if TYPE_CHECKING:
     from widget.core.dashboard import DashboardData
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DB_NAME = "driftcheck.sqlite3"
 
 
 def data_dir(args: argparse.Namespace) -> Path:
@@ -34,7 +34,7 @@ def data_dir(args: argparse.Namespace) -> Path:
     try:
         return Path(path).expanduser()
     except RuntimeError:  # "~someone" for a user this system does not know
-        from widget.cli import printable
+        from widget.core.text import printable
 
         raise UsageError(f"The data folder {printable(str(path))} starts with a home folder "
                          "this computer does not know; give the whole path.") from None
@@ -47,7 +47,7 @@ def prepare_data_dir(args: argparse.Namespace, log_to_stderr: bool = True) -> Pa
     os.umask(0o077)  # files SQLite makes later (-wal, -shm) are born owner-only
     path = data_dir(args)
     level = args.log_level or os.environ.get("DRIFTCHECK_LOG_LEVEL", "info")
-    from widget.cli import printable
+    from widget.core.text import printable
 
     try:
         directory = ensure_private_dir(path)

@@ -212,7 +212,7 @@ def _check_folder(fd: int, created: bool) -> None:
         raise DataFolderRefused(SHARED_REASON)
     if _others_can_write(info) and not created:
         raise DataFolderRefused(WRITABLE_REASON)
-    from widget.traces import is_ours  # traces names every file of ours (it imports commands)
+    from widget.traces import is_ours  # traces names every file of ours
 
     for entry in os.scandir(fd):
         found = os.stat(entry.name, dir_fd=fd, follow_symlinks=False)
@@ -241,7 +241,7 @@ def _refusal(error: OSError) -> OSError:
 
 
 def _say(text: object) -> str:
-    from widget.cli import printable  # the one way the command line shows a name
+    from widget.core.text import printable  # the one way the command line shows a name
 
     return printable(str(text))
 

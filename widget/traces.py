@@ -18,9 +18,9 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from widget.commands import DB_NAME
 from widget.logs import LOG_NAME
 
+DB_NAME = "driftcheck.sqlite3"
 # The single-instance lock and FIFO (widget.single_instance, which loads Qt; a test keeps
 # these names equal to its own).
 LOCK_NAME = "driftcheck.lock"

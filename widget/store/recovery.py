@@ -123,7 +123,7 @@ def set_aside_if_damaged(path: Path, now: Callable[[], datetime] | None = None) 
 def take_notices(folder: Path) -> list[str]:
     """A sentence for each damaged database set aside in `folder` that the person has not
     been told about yet; each is given once (its note is removed as it is read)."""
-    from widget.cli import printable  # every name said as the rest of the CLI says it
+    from widget.core.text import printable  # every name said as the rest of the CLI says it
 
     told = []
     for note in sorted(folder.glob(f"*{CORRUPT_INFIX}*{NOTICE_SUFFIX}")):
