@@ -1,13 +1,18 @@
-"""Shared test settings: real-display tests skip loudly, and fail under REQUIRE_X11=1."""
+"""Shared test settings and fixtures: real-display tests skip loudly, and fail under
+REQUIRE_X11=1 (tests/helpers/skips.py); the fake clock, the scripted probe and a loose umask for
+every test that wants them (tests/helpers)."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import settings
 
-REQUIRE_X11 = os.environ.get("REQUIRE_X11") == "1"
+from tests.helpers import fs
+from tests.helpers.fakes import FakeClock, ScriptedProbe
+from tests.helpers.skips import REQUIRE_X11
 
 # CI (REQUIRE_X11=1) runs the property tests with a fixed seed, so a landing never depends on
 # what a random search happened to find that day; runs elsewhere keep exploring, and what
@@ -17,11 +22,24 @@ if REQUIRE_X11 or os.environ.get("HYPOTHESIS_PROFILE") == "ci":
     settings.load_profile("ci")
 
 
-def skip_or_fail(reason: str) -> None:
-    """Skip a real-display test, naming what is missing; in CI (REQUIRE_X11=1) fail instead."""
-    if REQUIRE_X11:
-        pytest.fail(f"REQUIRE_X11=1 but {reason}", pytrace=False)
-    pytest.skip(f"REAL-DISPLAY TEST SKIPPED: {reason} (`make test` as root installs it)")
+@pytest.fixture
+def fake_clock() -> FakeClock:
+    """Wall and monotonic time at tests.helpers.fakes.T0, moved only by the test."""
+    return FakeClock()
+
+
+@pytest.fixture
+def scripted_probe() -> ScriptedProbe:
+    """A probe with nothing in front, no idle time and an unlocked screen, until the test says."""
+    return ScriptedProbe()
+
+
+@pytest.fixture
+def loose_umask() -> Iterator[None]:
+    """A typical desktop umask (022) for the test, so a private mode can only come from the code
+    under test."""
+    with fs.loose_umask():
+        yield
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import skip_or_fail
 from tests.e2e.xsession import XSession, missing_tools, start_session, stop_processes
+from tests.helpers.skips import skip_or_fail
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 

@@ -1,7 +1,7 @@
 """The dashboard on a real X screen (Xvfb + openbox), at 1280x800 and 1366x768: its frame,
 measured from outside with xwininfo and the window manager's _NET_FRAME_EXTENTS, lies inside
 the screen, and the top part (this week's total, the drift in words, the self-check) is inside
-the visible viewport without scrolling (the shared probe, tests/ui/dashboard_fit.py). And
+the visible viewport without scrolling (the shared probe, tests/helpers/dashboard_fit.py). And
 `driftcheck dashboard`: on its own (no tray app: a window of its own, closed with Ctrl+W, and
 the command ends), and with a real tray app running (the running app opens its own dashboard,
 the command leaves at once)."""
@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import skip_or_fail
 from tests.e2e.xsession import (
     XSession,
     end_process,
@@ -27,7 +26,8 @@ from tests.e2e.xsession import (
     stop_processes,
     wait_for,
 )
-from tests.ui.dashboard_fit import PROBE, check_fit, demo_folder, inside
+from tests.helpers.dashboard_fit import PROBE, check_fit, demo_folder, inside
+from tests.helpers.skips import skip_or_fail
 from widget.core.usage import iso_week
 from widget.dashboard_cli import OPENED_IN_TRAY
 from widget.ui.dashboard import TITLE

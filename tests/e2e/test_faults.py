@@ -24,12 +24,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import skip_or_fail
 from tests.e2e import kill_rounds
 from tests.e2e.test_app_single_instance import app_env, prepare
 from tests.e2e.test_notify_dunst import NotificationDesktop
 from tests.e2e.test_notify_dunst import desktop as desktop  # the fixture
 from tests.e2e.xsession import ActivePerson, XSession, end_process, wait_for
+from tests.helpers.skips import skip_or_fail
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]
 

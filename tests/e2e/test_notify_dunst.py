@@ -21,8 +21,8 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
-from tests.conftest import skip_or_fail
 from tests.e2e.xsession import XSession, stop_processes, wait_for
+from tests.helpers.skips import skip_or_fail
 from widget.notify import DBusNotifier, InWindowNotifier, Notifier, choose_notifier
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]

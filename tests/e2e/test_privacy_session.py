@@ -51,7 +51,6 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.conftest import skip_or_fail
 from tests.e2e.test_notify_dunst import NotificationDesktop, _notify_call
 from tests.e2e.test_notify_dunst import desktop as desktop  # the fixture
 from tests.e2e.test_tray_x11 import geometry, pixels, ring_pixels
@@ -64,6 +63,7 @@ from tests.e2e.xsession import (
     program_pid,
     wait_for,
 )
+from tests.helpers.skips import skip_or_fail
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]
 

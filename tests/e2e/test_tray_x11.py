@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import skip_or_fail
 from tests.e2e.xsession import XSession, end_process, wait_for
+from tests.helpers.skips import skip_or_fail
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]
 

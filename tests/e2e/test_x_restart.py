@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import skip_or_fail
 from tests.e2e.test_track_x11 import Tracker, focus_for
 from tests.e2e.xsession import (
     ActivePerson,
@@ -26,6 +25,7 @@ from tests.e2e.xsession import (
     stop_processes,
     wait_for,
 )
+from tests.helpers.skips import skip_or_fail
 
 REPO = Path(__file__).resolve().parents[2]
 

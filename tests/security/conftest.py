@@ -31,35 +31,20 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REQUIRE_X11
+from tests.helpers.local_users import SYSTEM_PYTHON, LocalUser, LocalUsers, Runtime
+from tests.helpers.skips import REQUIRE_X11
 
-SYSTEM_PYTHON = Path("/usr/bin/python3")
 VICTIM = "dc-victim"
 ATTACKER = "dc-attacker"
 REPO = Path(__file__).resolve().parents[2]
 # What `python -m widget` needs short of the tray (top-level names in site-packages).
 _LIBRARIES = ("sqlalchemy", "psutil", "apscheduler", "tzlocal", "Xlib", "six.py", "jeepney",
               "typing_extensions.py")
-
-
-@dataclass(frozen=True)
-class LocalUser:
-    name: str
-    uid: int
-    gid: int
-    home: Path
-
-
-@dataclass(frozen=True)
-class LocalUsers:
-    victim: LocalUser
-    attacker: LocalUser
 
 
 def need_root(what: str) -> None:
@@ -89,41 +74,6 @@ def _user(name: str) -> LocalUser:
 def local_users() -> LocalUsers:
     need_root("a real attack by one local user on another")
     return LocalUsers(victim=_user(VICTIM), attacker=_user(ATTACKER))
-
-
-@dataclass(frozen=True)
-class Runtime:
-    """A Python every local user can run driftcheck with (see the module's docstring)."""
-
-    root: Path
-
-    def env(self, user: LocalUser, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-        env = {"HOME": str(user.home), "USER": user.name, "LOGNAME": user.name,
-               "PATH": "/usr/bin:/bin", "PYTHONPATH": str(self.root), "LANG": "C.UTF-8",
-               "PYTHONDONTWRITEBYTECODE": "1", "TZ": "UTC"}
-        env.update(extra or {})
-        return env
-
-    def popen(self, user: LocalUser, argv: Sequence[str], env: Mapping[str, str] | None = None,
-              **kwargs: object) -> subprocess.Popen[str]:
-        return subprocess.Popen(  # type: ignore[call-overload, no-any-return]
-            list(argv), user=user.uid, group=user.gid, extra_groups=[],
-            env=self.env(user, env), cwd=user.home, text=True, **kwargs)
-
-    def run(self, user: LocalUser, argv: Sequence[str], env: Mapping[str, str] | None = None,
-            timeout: float = 60, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(list(argv), user=user.uid, group=user.gid, extra_groups=[],
-                              env=self.env(user, env), cwd=user.home, text=True,
-                              capture_output=True, timeout=timeout, input=stdin, check=False)
-
-    def driftcheck(self, user: LocalUser, *args: str, env: Mapping[str, str] | None = None,
-                   timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        return self.run(user, [str(SYSTEM_PYTHON), "-m", "widget", *args], env, timeout)
-
-    def python(self, user: LocalUser, code: str, *args: str,
-               env: Mapping[str, str] | None = None,
-               timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        return self.run(user, [str(SYSTEM_PYTHON), "-c", code, *args], env, timeout)
 
 
 def _site_packages() -> Path:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.security.conftest import SYSTEM_PYTHON, LocalUser, LocalUsers, Runtime
+from tests.helpers.local_users import SYSTEM_PYTHON, LocalUser, LocalUsers, Runtime
 
 RACE_RUNS = 25  # victim's `status` runs while the attacker swaps the link without pause
 TRACK_RUNS = 3  # and `track` runs (each refused at once; one that ran on is stopped at a cap)

@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from tests.security.conftest import LocalUsers, Runtime
+from tests.helpers.local_users import LocalUsers, Runtime
 
 RUNS = 6  # the victim's exports; here the attacker won the window in every one of them
 

@@ -26,6 +26,12 @@ except ImportError as exc:
 
 
 @pytest.fixture
+def qt_problem() -> str | None:
+    """Why Qt's widgets cannot load here (None when they can)."""
+    return QT_PROBLEM
+
+
+@pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     opened = Store.open(tmp_path / "db.sqlite3")
     try:

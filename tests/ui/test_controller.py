@@ -14,6 +14,7 @@ import pytest
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication
 
+from tests.helpers.fakes import FakeClock
 from widget.core.checkin import Checkin
 from widget.core.goals import Goal, GoalKind
 from widget.core.model import Interval, Rule, RuleKind, TrackedApp
@@ -38,17 +39,6 @@ WEDNESDAY = datetime(2026, 11, 25, 14, 0, tzinfo=BERLIN).astimezone(UTC)
 SUNDAY_EVENING = datetime(2026, 11, 29, 19, 5, tzinfo=BERLIN).astimezone(UTC)
 APP = "kobold"
 APP_NAME = "KoboldCpp"
-
-
-class Clock:
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def __call__(self) -> datetime:
-        return self.at
-
-    def advance(self, **kw: float) -> None:
-        self.at += timedelta(**kw)
 
 
 class FakeNotifier(QObject):
@@ -93,7 +83,7 @@ class FakeTracker:
 class Running:
     """One run of the tray app's controller on `store` (a restart makes another)."""
 
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: Store, clock: FakeClock) -> None:
         self.store = store
         self.clock = clock
         self.tracker = FakeTracker()
@@ -130,7 +120,7 @@ def runs(qapp: QApplication) -> Iterator[list[Running]]:
         run.stop()
 
 
-def start(runs: list[Running], store: Store, clock: Clock) -> Running:
+def start(runs: list[Running], store: Store, clock: FakeClock) -> Running:
     run = Running(store, clock)
     runs.append(run)
     return run
@@ -166,7 +156,7 @@ def fired(store: Store) -> list[str]:
 
 def test_near_a_daily_goal_one_discreet_heads_up_and_snooze_brings_it_back(
         store: Store, runs: list[Running]) -> None:
-    clock = Clock(WEDNESDAY)
+    clock = FakeClock(WEDNESDAY)
     settled(store, WEDNESDAY - timedelta(days=1))
     store.replace_goals([Goal(GoalKind.DAILY, None, 45 * 60)])
     used(store, datetime(2026, 11, 25, 10, 0, tzinfo=BERLIN), 40)
@@ -220,7 +210,7 @@ def test_near_a_daily_goal_one_discreet_heads_up_and_snooze_brings_it_back(
 
 def test_with_discreet_mode_off_the_message_names_the_app(store: Store,
                                                           runs: list[Running]) -> None:
-    clock = Clock(WEDNESDAY)
+    clock = FakeClock(WEDNESDAY)
     settled(store, WEDNESDAY - timedelta(days=1))
     store.set_setting("discreet", False)
     store.replace_goals([Goal(GoalKind.DAILY, APP, 45 * 60)])
@@ -233,7 +223,7 @@ def test_with_discreet_mode_off_the_message_names_the_app(store: Store,
 
 def test_the_next_day_brings_a_new_alert_and_forgets_the_old_ones(store: Store,
                                                                  runs: list[Running]) -> None:
-    clock = Clock(WEDNESDAY)
+    clock = FakeClock(WEDNESDAY)
     settled(store, WEDNESDAY - timedelta(days=1))
     store.replace_goals([Goal(GoalKind.DAILY, None, 45 * 60)])
     used(store, datetime(2026, 11, 25, 10, 0, tzinfo=BERLIN), 40)
@@ -249,7 +239,7 @@ def test_the_next_day_brings_a_new_alert_and_forgets_the_old_ones(store: Store,
 
 
 def test_a_message_clicked_opens_the_compact_widget(store: Store, runs: list[Running]) -> None:
-    clock = Clock(WEDNESDAY)
+    clock = FakeClock(WEDNESDAY)
     settled(store, WEDNESDAY - timedelta(days=1))
     run = start(runs, store, clock)
     run.notifier.action.emit("near|daily:*|2026-11-25", "default")
@@ -258,7 +248,7 @@ def test_a_message_clicked_opens_the_compact_widget(store: Store, runs: list[Run
 
 def test_changes_from_the_tracker_are_looked_at_at_most_every_10_s(
         store: Store, runs: list[Running]) -> None:
-    clock = Clock(WEDNESDAY)
+    clock = FakeClock(WEDNESDAY)
     settled(store, WEDNESDAY - timedelta(days=1))
     store.replace_goals([Goal(GoalKind.DAILY, None, 45 * 60)])
     run = start(runs, store, clock)
@@ -277,7 +267,7 @@ def test_changes_from_the_tracker_are_looked_at_at_most_every_10_s(
 
 def test_the_weekly_check_in_comes_once_and_not_now_means_tomorrow(
         store: Store, runs: list[Running]) -> None:
-    clock = Clock(SUNDAY_EVENING - timedelta(hours=1))
+    clock = FakeClock(SUNDAY_EVENING - timedelta(hours=1))
     settled(store, SUNDAY_EVENING - timedelta(days=7, minutes=4))
     run = start(runs, store, clock)
     run.controller.evaluate()
@@ -308,7 +298,7 @@ def test_the_weekly_check_in_comes_once_and_not_now_means_tomorrow(
 
 def test_snooze_on_the_check_in_asks_again_in_15_minutes(store: Store,
                                                          runs: list[Running]) -> None:
-    clock = Clock(SUNDAY_EVENING)
+    clock = FakeClock(SUNDAY_EVENING)
     settled(store, SUNDAY_EVENING - timedelta(days=7))
     run = start(runs, store, clock)
     run.controller.evaluate()
@@ -325,7 +315,7 @@ def test_clicking_the_check_in_message_opens_the_question(store: Store,
                                                           runs: list[Running]) -> None:
     from widget.ui.checkin_dialog import CheckinDialog
 
-    clock = Clock(SUNDAY_EVENING)
+    clock = FakeClock(SUNDAY_EVENING)
     settled(store, SUNDAY_EVENING - timedelta(days=7))
     run = start(runs, store, clock)
     run.controller.evaluate()
@@ -342,7 +332,7 @@ def test_clicking_the_check_in_message_opens_the_question(store: Store,
 
 def test_first_run_lets_the_first_evening_pass_without_a_question(
         store: Store, runs: list[Running]) -> None:
-    clock = Clock(SUNDAY_EVENING - timedelta(hours=2))  # installed on Sunday at 17:05
+    clock = FakeClock(SUNDAY_EVENING - timedelta(hours=2))  # installed on Sunday at 17:05
     assert store.get_setting("checkin.last_asked") is None
     run = start(runs, store, clock)
     run.controller.first_run()
@@ -359,14 +349,14 @@ def test_first_run_lets_the_first_evening_pass_without_a_question(
 def test_first_run_keeps_an_earlier_last_asked(store: Store, runs: list[Running]) -> None:
     before = SUNDAY_EVENING - timedelta(days=7)
     settled(store, before)
-    run = start(runs, store, Clock(SUNDAY_EVENING))
+    run = start(runs, store, FakeClock(SUNDAY_EVENING))
     run.controller.first_run()
     assert instant_from_setting(store.get_setting("checkin.last_asked")) == before
     assert run.controller._dialogs == [], "no welcome once it was done"
 
 
 def test_what_is_chosen_in_the_check_in_is_kept(store: Store, runs: list[Running]) -> None:
-    clock = Clock(SUNDAY_EVENING)
+    clock = FakeClock(SUNDAY_EVENING)
     settled(store, SUNDAY_EVENING - timedelta(days=7))
     run = start(runs, store, clock)
     asked = SUNDAY_EVENING
@@ -399,7 +389,7 @@ def test_what_is_chosen_in_the_check_in_is_kept(store: Store, runs: list[Running
 def test_a_check_in_missed_while_off_comes_once_at_the_next_start(
         store: Store, runs: list[Running]) -> None:
     settled(store, SUNDAY_EVENING - timedelta(days=21))  # three Sundays missed
-    clock = Clock(SUNDAY_EVENING + timedelta(days=2))  # Tuesday evening
+    clock = FakeClock(SUNDAY_EVENING + timedelta(days=2))  # Tuesday evening
     run = start(runs, store, clock)
     run.controller.restore_pause()
     run.controller.first_run()
@@ -414,7 +404,7 @@ def test_a_check_in_missed_while_off_comes_once_at_the_next_start(
 
 def test_a_pause_holds_across_a_restart_and_ends_by_itself(store: Store,
                                                            runs: list[Running]) -> None:
-    clock = Clock(WEDNESDAY)
+    clock = FakeClock(WEDNESDAY)
     settled(store, WEDNESDAY)
     run = start(runs, store, clock)
     until = WEDNESDAY + timedelta(hours=1)
@@ -445,7 +435,7 @@ def test_a_pause_holds_across_a_restart_and_ends_by_itself(store: Store,
 
 def test_a_pause_that_ended_while_off_is_not_restored(store: Store,
                                                       runs: list[Running]) -> None:
-    clock = Clock(WEDNESDAY)
+    clock = FakeClock(WEDNESDAY)
     run = start(runs, store, clock)
     run.controller.pause(WEDNESDAY + timedelta(minutes=15))
     assert run.tracker.calls == ["pause"]
@@ -457,7 +447,7 @@ def test_a_pause_that_ended_while_off_is_not_restored(store: Store,
 
 
 def test_resume_from_the_menu(store: Store, runs: list[Running]) -> None:
-    clock = Clock(WEDNESDAY)
+    clock = FakeClock(WEDNESDAY)
     run = start(runs, store, clock)
     run.presence.pause_for(timedelta(minutes=15))
     run.presence.resume()
@@ -469,7 +459,7 @@ def test_resume_from_the_menu(store: Store, runs: list[Running]) -> None:
 
 
 def test_after_a_week_of_watching_one_suggestion(store: Store, runs: list[Running]) -> None:
-    clock = Clock(WEDNESDAY)
+    clock = FakeClock(WEDNESDAY)
     settled(store, WEDNESDAY)
     store.set_setting("watch_first_since", "2026-11-17")  # 8 days before
     for day in range(17, 25):
@@ -501,7 +491,7 @@ def test_after_a_week_of_watching_one_suggestion(store: Store, runs: list[Runnin
 
 def test_a_week_of_watching_not_over_yet_says_nothing(store: Store,
                                                       runs: list[Running]) -> None:
-    clock = Clock(WEDNESDAY)
+    clock = FakeClock(WEDNESDAY)
     settled(store, WEDNESDAY)
     store.set_setting("watch_first_since", "2026-11-20")
     used(store, datetime(2026, 11, 21, 20, 0, tzinfo=BERLIN), 50)
@@ -516,7 +506,7 @@ def test_a_week_of_watching_not_over_yet_says_nothing(store: Store,
 
 def test_a_second_launch_brings_a_minimized_window_back(store: Store,
                                                         runs: list[Running]) -> None:
-    run = start(runs, store, Clock(WEDNESDAY))
+    run = start(runs, store, FakeClock(WEDNESDAY))
     run.presence.show()  # offscreen has no tray: the small window
     compact = run.presence.compact
     assert compact is not None and compact.isWindow() and compact.isVisible()
@@ -542,7 +532,7 @@ def test_a_drift_brings_one_extra_check_in_that_week(store: Store,
                                                      runs: list[Running]) -> None:
     drifting_weeks(store)
     settled(store, datetime(2026, 11, 22, 19, 0, tzinfo=BERLIN).astimezone(UTC))
-    run = start(runs, store, Clock(WEDNESDAY))
+    run = start(runs, store, FakeClock(WEDNESDAY))
     run.controller.evaluate()
     assert run.notifier.ids() == [CHECKIN_ID]
     text = run.notifier.calls[0][2]
@@ -574,17 +564,17 @@ def test_no_extra_check_in_without_drift_or_when_switched_off(store: Store,
     tuesday = datetime(2026, 11, 24, 20, 0, tzinfo=BERLIN)
     for weeks_ago in range(1, 9):  # the same two hours every week: no drift
         used(store, tuesday - timedelta(weeks=weeks_ago), 120)
-    run = start(runs, store, Clock(WEDNESDAY))
+    run = start(runs, store, FakeClock(WEDNESDAY))
     run.controller.evaluate()
     assert run.notifier.calls == []
 
     drifting_weeks(store)
     store.set_setting("checkin.on_drift", False)
-    again = start(runs, store, Clock(WEDNESDAY))
+    again = start(runs, store, FakeClock(WEDNESDAY))
     again.controller.evaluate()
     assert again.notifier.calls == []
     store.set_setting("checkin.on_drift", True)
-    third = start(runs, store, Clock(WEDNESDAY))
+    third = start(runs, store, FakeClock(WEDNESDAY))
     third.controller.evaluate()
     assert third.notifier.ids() == [CHECKIN_ID]
 
@@ -603,14 +593,14 @@ def test_the_tray_s_drift_is_the_dashboard_s_after_a_break(store: Store,
             used(store, tuesday - timedelta(weeks=weeks_ago, hours=part + 1), 60)
     dashboard = load_dashboard(store, None, WEDNESDAY, BERLIN, 4)
     assert dashboard.report.drift is not None, "the dashboard marks the drift"
-    run = start(runs, store, Clock(WEDNESDAY))
+    run = start(runs, store, FakeClock(WEDNESDAY))
     run.controller.evaluate()
     assert run.notifier.ids() == [CHECKIN_ID], "and the tray offers its check-in"
 
 
 def test_no_notifications_today_holds_them_until_the_new_day(store: Store,
                                                              runs: list[Running]) -> None:
-    clock = Clock(WEDNESDAY)
+    clock = FakeClock(WEDNESDAY)
     settled(store, WEDNESDAY - timedelta(days=1))
     store.replace_goals([Goal(GoalKind.DAILY, None, 45 * 60)])
     used(store, datetime(2026, 11, 25, 10, 0, tzinfo=BERLIN), 40)
@@ -635,7 +625,7 @@ def test_a_week_ended_is_summed_up_once_in_one_calm_line(store: Store,
         used(store, datetime(2026, 11, 17, 20, 0, tzinfo=BERLIN) - timedelta(weeks=weeks_ago - 1),
              120)
     used(store, datetime(2026, 11, 17, 20, 0, tzinfo=BERLIN), 200)  # last week: 3 h 20 min
-    run = start(runs, store, Clock(WEDNESDAY))
+    run = start(runs, store, FakeClock(WEDNESDAY))
     run.controller.evaluate()
     assert run.notifier.ids() == [SUMMARY_ID]
     text = run.notifier.calls[0][2]
@@ -643,7 +633,7 @@ def test_a_week_ended_is_summed_up_once_in_one_calm_line(store: Store,
                     "(2 h).")
     assert APP_NAME not in text, "discreet: no app named"
     run.controller.evaluate()
-    again = start(runs, store, Clock(WEDNESDAY + timedelta(hours=2)))  # a restart that week
+    again = start(runs, store, FakeClock(WEDNESDAY + timedelta(hours=2)))  # a restart that week
     again.controller.evaluate()
     assert run.notifier.ids() == [SUMMARY_ID] and again.notifier.ids() == [], "once a week"
     opened: list[bool] = []
@@ -656,7 +646,7 @@ def test_the_weekly_summary_can_be_switched_off(store: Store, runs: list[Running
     store.set_setting("first_run_done", True)
     store.set_setting("summary.weekly", False)
     used(store, datetime(2026, 11, 17, 20, 0, tzinfo=BERLIN), 200)
-    run = start(runs, store, Clock(WEDNESDAY))
+    run = start(runs, store, FakeClock(WEDNESDAY))
     run.controller.evaluate()
     assert SUMMARY_ID not in run.notifier.ids()
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ui.dashboard_fit import PROBE, check_fit, demo_folder
+from tests.helpers.dashboard_fit import PROBE, check_fit, demo_folder
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import skip_or_fail
+from tests.helpers.skips import skip_or_fail
 from widget.core.checkin import ANSWERS, Checkin
 from widget.core.format import duration
 from widget.core.usage import iso_week

@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 
+from tests.helpers.fakes import FakeClock
 from widget.core.today import AppRow, TodayView
 from widget.ui.tray import (
     MemorySettings,
@@ -29,14 +30,6 @@ pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSi
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOON = datetime(2026, 11, 26, 14, 0, tzinfo=BERLIN).astimezone(UTC)  # 14:00 in Berlin
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.at = NOON
-
-    def __call__(self) -> datetime:
-        return self.at
 
 
 class Actions:
@@ -81,8 +74,8 @@ class Today:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    return FakeClock(NOON)
 
 
 @pytest.fixture
@@ -116,7 +109,7 @@ def with_tray(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 @pytest.fixture
-def make(qtbot: QtBot, clock: Clock, actions: Actions, today: Today,
+def make(qtbot: QtBot, clock: FakeClock, actions: Actions, today: Today,
          settings: MemorySettings) -> Iterator[type[TrayPresence]]:
     made: list[TrayPresence] = []
 
@@ -193,7 +186,7 @@ def test_menu_entries_reach_the_app(make, actions: Actions) -> None:  # type: ig
     assert [c[0] for c in actions.calls] == ["check_in", "apps_goals", "settings", "quit"]
 
 
-def test_a_pause_says_until_when_and_ends_by_itself(make, clock: Clock,  # type: ignore[no-untyped-def]
+def test_a_pause_says_until_when_and_ends_by_itself(make, clock: FakeClock,  # type: ignore[no-untyped-def]
                                                      actions: Actions) -> None:
     presence = make()
     action(presence.pause_menu, "15 minutes").trigger()
@@ -216,7 +209,7 @@ def test_a_pause_says_until_when_and_ends_by_itself(make, clock: Clock,  # type:
 
 
 def test_a_pause_the_computer_slept_through_ends_at_the_next_look(  # type: ignore[no-untyped-def]
-        make, clock: Clock, actions: Actions) -> None:
+        make, clock: FakeClock, actions: Actions) -> None:
     presence = make()
     action(presence.pause_menu, "1 hour").trigger()
     assert presence.pause_menu.title() == "Paused until 15:00"
@@ -395,7 +388,7 @@ def test_without_actions_the_menu_is_quit_alone(make, qtbot: QtBot,  # type: ign
 
 
 def test_after_midnight_the_new_day_pause_says_its_exact_time(  # type: ignore[no-untyped-def]
-        make, clock: Clock, actions: Actions) -> None:
+        make, clock: FakeClock, actions: Actions) -> None:
     # 02:21 on the 27th: the new day begins at 04:00 the same night. The item said "Until
     # tomorrow" and paused for 1 h 39 min; now it says when it ends.
     clock.at = datetime(2026, 11, 27, 2, 21, tzinfo=BERLIN).astimezone(UTC)

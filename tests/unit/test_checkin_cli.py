@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.cli import stored_checkins
 from widget.commands import DB_NAME
 from widget.core.checkin import QUESTION, Checkin
 from widget.localzone import local_zone
@@ -22,14 +23,6 @@ def _keep(data: Path, *checkins: Checkin) -> list[int]:
     store = Store.open(data / DB_NAME)
     try:
         return [store.add_checkin(c) for c in checkins]
-    finally:
-        store.close()
-
-
-def _kept(data: Path) -> list[Checkin]:
-    store = Store.open(data / DB_NAME)
-    try:
-        return store.list_checkins()
     finally:
         store.close()
 
@@ -56,14 +49,14 @@ def test_without_a_terminal_it_says_how_to_answer_in_one_sentence(run, data: Pat
     assert len(lines) == 1
     assert "`driftcheck checkin` in a terminal" in lines[0]
     assert "--answer N" in lines[0]
-    assert not (data / DB_NAME).exists() or _kept(data) == []
+    assert not (data / DB_NAME).exists() or stored_checkins(data) == []
 
 
 def test_answer_given_as_an_option_is_kept_with_its_note(run, data: Path) -> None:  # type: ignore[no-untyped-def]
     result = run("checkin", "--answer", "2", "--note", "  saw a friend  ")
     assert result.code == 0, result.err
     assert "Thank you for checking in" in result.out
-    [kept] = _kept(data)
+    [kept] = stored_checkins(data)
     assert (kept.answer, kept.note) == (2, "saw a friend")
 
 
@@ -78,7 +71,7 @@ def test_on_a_terminal_it_asks_the_question_with_numbered_answers(  # type: igno
     assert "  0  Not sure" in result.out
     assert 'Enter for "Not now"' in result.out
     assert "Thank you for checking in" in result.out
-    [kept] = _kept(data)
+    [kept] = stored_checkins(data)
     assert (kept.answer, kept.note) == (4, "quiet week")
 
 
@@ -90,7 +83,7 @@ def test_enter_or_ctrl_d_is_not_now_and_keeps_nothing(  # type: ignore[no-untype
     assert result.code == 0, result.err
     assert "Not now, then; nothing was kept" in result.out
     assert "Thank you" not in result.out
-    assert not (data / DB_NAME).exists() or _kept(data) == []
+    assert not (data / DB_NAME).exists() or stored_checkins(data) == []
 
 
 def test_a_number_not_offered_is_asked_again(  # type: ignore[no-untyped-def]
@@ -99,7 +92,7 @@ def test_a_number_not_offered_is_asked_again(  # type: ignore[no-untyped-def]
     result = run("checkin")
     assert result.code == 0, result.err
     assert result.out.count("That is not one of the numbers above") == 2
-    [kept] = _kept(data)
+    [kept] = stored_checkins(data)
     assert (kept.answer, kept.note) == (0, None)
 
 
@@ -149,19 +142,19 @@ def test_change_by_date_sets_the_answer_and_keeps_the_note(run, data: Path) -> N
     result = run("checkin", "change", _day(NOON), "2")
     assert result.code == 0, result.err
     assert "now says: Mostly adds" in result.out
-    assert _kept(data) == [Checkin(NOON, NOON, 2, "kept note", 3600)]
+    assert stored_checkins(data) == [Checkin(NOON, NOON, 2, "kept note", 3600)]
     run("checkin", "change", _day(NOON), "3", "--note", "second thoughts")
-    assert _kept(data)[0].note == "second thoughts"
+    assert stored_checkins(data)[0].note == "second thoughts"
     run("checkin", "change", _day(NOON), "3", "--no-note")
-    assert _kept(data)[0].note is None
+    assert stored_checkins(data)[0].note is None
 
 
 def test_today_names_todays_checkin(run, data: Path) -> None:  # type: ignore[no-untyped-def]
     assert run("checkin", "--answer", "5").code == 0
     assert run("checkin", "change", "today", "1").code == 0
-    assert [c.answer for c in _kept(data)] == [1]
+    assert [c.answer for c in stored_checkins(data)] == [1]
     assert run("checkin", "delete", "today").code == 0
-    assert _kept(data) == []
+    assert stored_checkins(data) == []
 
 
 def test_delete_by_date_removes_that_one_only(run, data: Path) -> None:  # type: ignore[no-untyped-def]
@@ -170,7 +163,7 @@ def test_delete_by_date_removes_that_one_only(run, data: Path) -> None:  # type:
     result = run("checkin", "delete", _day(NOON))
     assert result.code == 0, result.err
     assert "Deleted the check-in of" in result.out
-    assert _kept(data) == [Checkin(later, later, 2)]
+    assert stored_checkins(data) == [Checkin(later, later, 2)]
 
 
 def test_two_on_one_day_are_told_apart_by_number(run, data: Path) -> None:  # type: ignore[no-untyped-def]
@@ -179,9 +172,9 @@ def test_two_on_one_day_are_told_apart_by_number(run, data: Path) -> None:  # ty
     result = run("checkin", "delete", _day(NOON))
     assert result.code == 1
     assert f"numbered {first} (" in result.err and f"{second} (" in result.err
-    assert len(_kept(data)) == 2  # nothing deleted on a guess
+    assert len(stored_checkins(data)) == 2  # nothing deleted on a guess
     assert run("checkin", "delete", str(second)).code == 0
-    assert [c.answer for c in _kept(data)] == [4]
+    assert [c.answer for c in stored_checkins(data)] == [4]
 
 
 @pytest.mark.parametrize("which", ["2026-02-30", "someday", "2026-W48", "9" * 5000, "0"])
@@ -191,7 +184,7 @@ def test_a_day_or_number_that_names_nothing_is_one_sentence(run, data: Path, whi
     assert result.code == 1
     assert len(result.err.strip().splitlines()) == 1
     assert "something unexpected" not in result.err
-    assert len(_kept(data)) == 1
+    assert len(stored_checkins(data)) == 1
 
 
 def test_the_help_says_how_a_checkin_is_named(run) -> None:  # type: ignore[no-untyped-def]
@@ -205,4 +198,4 @@ def test_the_date_may_be_typed_as_history_shows_it(run, data: Path) -> None:  # 
     shown = NOON.astimezone(local_zone()).strftime("%a %Y-%m-%d")
     assert shown in run("checkin", "history").out
     assert run("checkin", "change", shown, "1").code == 0
-    assert [c.answer for c in _kept(data)] == [1]
+    assert [c.answer for c in stored_checkins(data)] == [1]

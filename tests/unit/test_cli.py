@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.helpers.cli import one_error_line
 from widget import __version__
 from widget.cli import main
 from widget.commands import DB_NAME
@@ -26,15 +27,6 @@ from widget.localzone import local_zone
 from widget.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def one_error_line(err: str) -> str:
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("driftcheck: "), err
-    assert "Traceback" not in err
-    assert "usage:" not in err
-    return lines[0]
 
 
 def stored_apps(data: Path) -> list[str]:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.cli import one_error_line, stored_checkins
 from widget.commands import DB_NAME
-from widget.core.checkin import Checkin
 from widget.core.days import local_day
 from widget.core.model import Interval
 from widget.core.options import Options, instant_from_setting
@@ -20,25 +20,10 @@ from widget.logs import LOG_NAME
 from widget.store import Store
 
 
-def one_error_line(err: str) -> str:
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("driftcheck: ") and "Traceback" not in err, err
-    return lines[0]
-
-
 def goals_json(run) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
     listed = run("goals", "list", "--json")
     assert listed.code == 0, listed.err
     return json.loads(listed.out)  # type: ignore[no-any-return]
-
-
-def stored_checkins(data: Path) -> list[Checkin]:
-    store = Store.open(data / DB_NAME)
-    try:
-        return store.list_checkins()
-    finally:
-        store.close()
 
 
 # --- goals --------------------------------------------------------------------------------

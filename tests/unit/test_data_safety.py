@@ -11,16 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.cli import one_sentence
 from widget.commands import DB_NAME
 from widget.paths import DATA_DIR_ENV, default_data_dir
-
-
-def one_sentence(err: str) -> str:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("driftcheck: ") and lines[0].endswith("."), err
-    assert "Traceback" not in err and "unexpected" not in err, err
-    return lines[0]
 
 
 def _rows(folder: Path) -> list[tuple[object, ...]]:

@@ -8,44 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from widget.core.model import Foreground, Measure
+from tests.helpers.fakes import ScriptedProbe
+from widget.core.model import Measure
 from widget.doctor import diagnose, render
-from widget.probes.base import FocusCallback, ProbeInfo
+from widget.probes.base import ProbeInfo
 from widget.probes.fallback import APPROXIMATE_NOTE, NO_IDLE_NOTE
 
 NO_DISPLAY: dict[str, str] = {}
 
 
-class FakeProbe:
-    def __init__(self, info: ProbeInfo, idle: float | None = 3.0) -> None:
-        self._info = info
-        self._idle = idle
-        self.name = info.name
-        self.measure = info.measure
-
-    def foreground(self) -> Foreground | None:
-        return None
-
-    def idle_seconds(self) -> float | None:
-        return self._idle
-
-    def locked(self) -> bool | None:
-        return None
-
-    def info(self) -> ProbeInfo:
-        return self._info
-
-    def watch_focus(self, callback: FocusCallback) -> bool:
-        return False
-
-    def close(self) -> None:
-        pass
-
-
 def _with_probe(monkeypatch: pytest.MonkeyPatch, info: ProbeInfo,
                 idle: float | None = 3.0) -> None:
-    def choose(*_args: object, **_kwargs: object) -> FakeProbe:
-        return FakeProbe(info, idle)
+    def choose(*_args: object, **_kwargs: object) -> ScriptedProbe:
+        return ScriptedProbe(info=info, idle=idle, locked=None)
 
     monkeypatch.setattr("widget.probes.choose.choose_probe", choose)
 

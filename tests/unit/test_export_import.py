@@ -4,14 +4,10 @@ refused with one sentence and the database unchanged."""
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import io
 import json
-import logging
 import os
 import sqlite3
-import stat
 import sys
 import zipfile
 from datetime import UTC, datetime, timedelta
@@ -20,9 +16,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.unit.conftest import Result
+from tests.helpers.cli import (
+    SEEDED_NOTE,
+    Result,
+    call,
+    one_sentence,
+    seed_history,
+    table_digests,
+)
+from tests.helpers.fs import mode
 from widget import exchange
-from widget.cli import main
 from widget.commands import DB_NAME
 from widget.core.days import local_day
 from widget.core.options import DEFAULTS, SPECS
@@ -30,44 +33,11 @@ from widget.core.portable import NOT_EXPORTED, PREFERENCES, ImportRefused
 from widget.core.usage import iso_week
 from widget.store.db import Store
 
-NOTE = "a private sentence about a hard week"
-TABLES = ("tracked_apps", "match_rules", "intervals", "goals", "checkins", "settings")
-
 
 @pytest.fixture(autouse=True)
 def _zone(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("TZ", "Europe/Berlin")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-
-
-def table_digests(folder: Path) -> dict[str, str]:
-    """sha256 of each table's rows in row order: equal digests, byte-identical content."""
-    with sqlite3.connect(folder / DB_NAME) as conn:
-        return {table: hashlib.sha256(repr(conn.execute(
-            f"SELECT * FROM {table} ORDER BY rowid").fetchall()).encode()).hexdigest()
-            for table in TABLES}
-
-
-def seed(run, folder: Path, seed: int = 3) -> None:  # type: ignore[no-untyped-def]
-    """History with every kind of row: demo weeks, an app of one's own, a removed app that
-    keeps its history, goals for all apps and for one, check-ins with a note, preferences."""
-    for argv in (("demo-data", "--weeks", "6", "--seed", str(seed)),
-                 ("apps", "add", "--name", "My bot", "--process", "mybot*", "--title",
-                  "My Bot -", "--any-window"),
-                 ("goals", "set", "--app", "replika", "--daily", "30m", "--session", "1h"),
-                 ("checkin", "--answer", "4", "--note", NOTE),
-                 ("checkin", "--answer", "0"),
-                 ("apps", "remove", "sillytavern"),
-                 ("settings", "sample_interval", "7")):
-        result = run(*argv, data_dir=folder)
-        assert result.code == 0, (argv, result.err)
-    store = Store.open(folder / DB_NAME)
-    try:
-        store.set_setting("checkin.time", "20:30")
-        store.set_setting("discreet", False)
-        store.set_setting("alerts.snoozed", {"x": "2026-01-01T00:00:00+00:00"})  # transient
-    finally:
-        store.close()
 
 
 def weeks_back(n: int) -> list[str]:
@@ -101,18 +71,11 @@ def views(run, folder: Path) -> dict[str, object]:  # type: ignore[no-untyped-de
     return seen
 
 
-def one_sentence(err: str) -> None:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("driftcheck: ") and lines[0].endswith("."), err
-    assert "Traceback" not in err and "unexpected" not in err, err
-
-
 @pytest.mark.parametrize("fmt", ["json", "csv"])
 def test_export_wipe_import_gives_back_the_same_reports(run, tmp_path: Path, fmt: str  # type: ignore[no-untyped-def]
                                                         ) -> None:
     folder = tmp_path / "data"
-    seed(run, folder)
+    seed_history(run, folder)
     before = views(run, folder)
     file = tmp_path / f"export.{'zip' if fmt == 'csv' else 'json'}"
     made = run("export", "--format", fmt, "-o", str(file), "--include-notes", data_dir=folder)
@@ -124,7 +87,7 @@ def test_export_wipe_import_gives_back_the_same_reports(run, tmp_path: Path, fmt
     assert "Imported 4 apps" in brought.out
     after = views(run, folder)
     assert after == before
-    assert any(c.note == NOTE for c in after["checkins"])  # type: ignore[attr-defined]
+    assert any(c.note == SEEDED_NOTE for c in after["checkins"])  # type: ignore[attr-defined]
     total = sum(r["total_s"] for k, r in before.items() if k.startswith("report"))  # type: ignore[index]
     assert total > 0
     # Transient state stays behind; the rhythm goes on from the newest answered check-in.
@@ -140,14 +103,14 @@ def test_export_wipe_import_gives_back_the_same_reports(run, tmp_path: Path, fmt
 @pytest.mark.parametrize("fmt", ["json", "csv"])
 def test_notes_travel_only_when_asked_for(run, tmp_path: Path, fmt: str) -> None:  # type: ignore[no-untyped-def]
     folder = tmp_path / "data"
-    seed(run, folder)
+    seed_history(run, folder)
     plain, noted = tmp_path / "plain", tmp_path / "noted"
     assert run("export", "--format", fmt, "-o", str(plain), data_dir=folder).code == 0
     assert run("export", "--format", fmt, "-o", str(noted), "--include-notes",
                data_dir=folder).code == 0
     for file, with_notes in ((plain, False), (noted, True)):
         text = _all_text(file)
-        assert (NOTE in text) is with_notes
+        assert (SEEDED_NOTE in text) is with_notes
         assert f'"notes_included": {"true" if with_notes else "false"}' in text
         if fmt == "json":
             checkins = json.loads(text)["checkins"]
@@ -184,7 +147,7 @@ def _member(file: Path, name: str) -> str:
 def test_exported_files_are_owner_only_and_leave_no_temporary_file(run, tmp_path: Path,  # type: ignore[no-untyped-def]
                                                                    fmt: str) -> None:
     folder = tmp_path / "data"
-    seed(run, folder)
+    seed_history(run, folder)
     out = tmp_path / "out"
     out.mkdir()
     target = out / "mine"
@@ -192,13 +155,13 @@ def test_exported_files_are_owner_only_and_leave_no_temporary_file(run, tmp_path
     os.chmod(target, 0o644)
     os.umask(0o022)
     assert run("export", "--format", fmt, "-o", str(target), data_dir=folder).code == 0
-    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert mode(target) == 0o600
     assert [p.name for p in out.iterdir()] == ["mine"]
 
 
 def test_an_export_never_lands_on_the_database(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     folder = tmp_path / "data"
-    seed(run, folder)
+    seed_history(run, folder)
     digests = table_digests(folder)
     result = run("export", "-o", str(folder / DB_NAME), data_dir=folder)
     assert result.code == 1 and "another one" in result.err
@@ -209,7 +172,7 @@ def test_an_export_never_lands_on_the_database(run, tmp_path: Path) -> None:  # 
 def test_json_goes_to_stdout_and_a_zip_never_to_a_terminal(run, tmp_path: Path,  # type: ignore[no-untyped-def]
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / "data"
-    seed(run, folder)
+    seed_history(run, folder)
     result = run("export", data_dir=folder)
     assert result.code == 0, result.err
     document = json.loads(result.out)
@@ -223,8 +186,8 @@ def test_json_goes_to_stdout_and_a_zip_never_to_a_terminal(run, tmp_path: Path, 
 
 def test_import_refuses_a_folder_with_history_unless_replace(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     source, target = tmp_path / "source", tmp_path / "target"
-    seed(run, source, seed=3)
-    seed(run, target, seed=4)
+    seed_history(run, source, seed=3)
+    seed_history(run, target, seed=4)
     file = tmp_path / "export.json"
     assert run("export", "-o", str(file), "--include-notes", data_dir=source).code == 0
     digests = table_digests(target)
@@ -236,7 +199,7 @@ def test_import_refuses_a_folder_with_history_unless_replace(run, tmp_path: Path
     assert replaced.code == 0, replaced.err
     copies = sorted(target.glob(f"{DB_NAME}.before-import-*"))
     assert len(copies) == 1 and copies[0].name in replaced.out
-    assert stat.S_IMODE(copies[0].stat().st_mode) == 0o600
+    assert mode(copies[0]) == 0o600
     assert table_digests(target) != digests
     assert views(run, target) == views(run, source)
     # The copy is the database as it was, whole.
@@ -262,28 +225,6 @@ def test_every_setting_is_either_carried_or_left_behind_on_purpose() -> None:
 # --- bad files --------------------------------------------------------------------------------
 
 
-def call(*argv: str) -> Result:
-    """The command line in-process, for module-wide fixtures and hypothesis (which cannot use
-    the function-scoped `run`): output captured, log handlers closed, umask restored."""
-    out, err = io.StringIO(), io.StringIO()
-    umask = os.umask(0o022)
-    os.umask(umask)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = main(list(argv))
-            except SystemExit as stop:
-                code = stop.code if isinstance(stop.code, int) else 1
-    finally:
-        os.umask(umask)
-        root = logging.getLogger()
-        for handler in list(root.handlers):
-            if isinstance(handler, logging.FileHandler):
-                root.removeHandler(handler)
-                handler.close()
-    return Result(code, out.getvalue(), err.getvalue())
-
-
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     """A valid export of one history in both formats, and the database of another."""
@@ -294,8 +235,8 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TZ", "Europe/Berlin")
-        seed(run_in, root / "source", seed=3)
-        seed(run_in, root / "target", seed=4)
+        seed_history(run_in, root / "source", seed=3)
+        seed_history(run_in, root / "target", seed=4)
         files = {}
         for fmt in ("json", "csv"):
             file = root / f"valid.{fmt}"

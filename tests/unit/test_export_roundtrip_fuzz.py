@@ -18,7 +18,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.unit.test_export_import import call, one_sentence
+from tests.helpers.cli import call, one_sentence
 from widget.commands import DB_NAME
 from widget.core.catalog import custom_app
 from widget.core.checkin import MAX_NOTE_LENGTH, Checkin

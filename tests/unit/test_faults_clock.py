@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.test_sampler import ScriptedProbe
+from tests.helpers.fakes import FakeClock, ScriptedProbe
 from widget.core.model import Interval, Rule, RuleKind, TrackedApp
 from widget.core.options import Options
 from widget.store import Store
@@ -23,26 +23,8 @@ from widget.store.resident import ResidentStore, open_for_tracking
 from widget.tracking import Tracker
 
 T0 = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+MONO0 = 1000.0
 INTERVAL = 5.0
-
-
-class JumpingClock:
-    """Wall and monotonic time moved by the test, together or apart."""
-
-    def __init__(self) -> None:
-        self.mono_s = 1000.0
-        self.wall_at = T0
-
-    def advance(self, seconds: float, *, wall_extra: float = 0.0,
-                mono_stands: bool = False) -> None:
-        self.mono_s += 0.0 if mono_stands else seconds
-        self.wall_at += timedelta(seconds=seconds + wall_extra)
-
-    def wall(self) -> datetime:
-        return self.wall_at
-
-    def mono(self) -> float:
-        return self.mono_s
 
 
 @pytest.fixture
@@ -61,9 +43,9 @@ def stored(store: ResidentStore) -> list[Interval]:
 
 
 def test_clock_jumps_a_stopped_process_and_a_suspend_count_each_used_second_once(
-        store: ResidentStore) -> None:
-    clock = JumpingClock()
-    probe = ScriptedProbe()
+        store: ResidentStore, scripted_probe: ScriptedProbe) -> None:
+    clock = FakeClock(T0, MONO0)
+    probe = scripted_probe
     tracker = Tracker(store, Options(sample_interval=INTERVAL, idle_after=180), clock=clock,
                       probe=probe, platform="linux", env={})
     probe.show("Replika")
@@ -100,11 +82,12 @@ def test_clock_jumps_a_stopped_process_and_a_suspend_count_each_used_second_once
         "every used second once; the stopped and suspended time not at all"
 
 
-def test_a_real_suspend_where_the_monotonic_clock_stands_still(store: ResidentStore) -> None:
+def test_a_real_suspend_where_the_monotonic_clock_stands_still(
+        store: ResidentStore, scripted_probe: ScriptedProbe) -> None:
     """On Linux CLOCK_MONOTONIC does not advance during suspend: after resuming, the first
     sample sees a few seconds of monotonic time and an hour of wall time."""
-    clock = JumpingClock()
-    probe = ScriptedProbe()
+    clock = FakeClock(T0, MONO0)
+    probe = scripted_probe
     tracker = Tracker(store, Options(sample_interval=INTERVAL, idle_after=180), clock=clock,
                       probe=probe, platform="linux", env={})
     probe.show("Replika")
@@ -124,9 +107,9 @@ def test_a_real_suspend_where_the_monotonic_clock_stands_still(store: ResidentSt
 
 
 def test_the_apps_reload_reads_only_when_another_connection_wrote(
-        store: ResidentStore) -> None:
-    clock = JumpingClock()
-    probe = ScriptedProbe()
+        store: ResidentStore, scripted_probe: ScriptedProbe) -> None:
+    clock = FakeClock(T0, MONO0)
+    probe = scripted_probe
     tracker = Tracker(store, Options(sample_interval=INTERVAL, idle_after=180), clock=clock,
                       probe=probe, platform="linux", env={})
     reads: list[int] = []

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.data.imports import make_imports
-from tests.unit.test_export_import import one_sentence, seed, table_digests
+from tests.helpers.cli import one_sentence, seed_history, table_digests
 from widget import exchange
 from widget.core import portable
 from widget.core.model import Measure
@@ -27,7 +27,7 @@ FILES = Path(make_imports.__file__).parent
 def folder(run, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
     """A data folder with a history of its own, which a refused import must leave alone."""
     data = tmp_path / "data"
-    seed(run, data)
+    seed_history(run, data)
     return data
 
 

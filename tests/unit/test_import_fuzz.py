@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.unit.test_export_import import call, one_sentence, table_digests
+from tests.helpers.cli import call, one_sentence, table_digests
 from widget.commands import DB_NAME
 from widget.core.checkin import Checkin
 from widget.core.goals import Goal, GoalKind

@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import stat
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import CheckConstraint, Connection, UniqueConstraint, create_engine, inspect
 
+from tests.helpers.fs import mode
 from widget.core.model import Interval, Measure, Rule, RuleKind, TrackedApp
 from widget.errors import StoreError
 from widget.store import Store, migrations, models
@@ -23,19 +22,6 @@ from widget.store.migrations import LATEST_VERSION, MIGRATIONS, migrate, read_ve
 
 T0_MS = 1_741_600_800_000  # 2025-03-10 10:00 UTC
 T0 = datetime(2025, 3, 10, 10, 0, tzinfo=UTC)
-
-
-def mode(path: Path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
-
-
-@pytest.fixture
-def loose_umask() -> Iterator[None]:
-    previous = os.umask(0o022)
-    try:
-        yield
-    finally:
-        os.umask(previous)
 
 
 def make_v1_file(path: Path, intervals: int = 1000) -> None:

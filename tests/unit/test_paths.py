@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.helpers.fs import mode
 from widget.paths import (
     default_data_dir,
     ensure_private_dir,
@@ -19,20 +18,6 @@ from widget.paths import (
 )
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX-only")
-
-
-def mode(path: Path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
-
-
-@pytest.fixture
-def loose_umask() -> Iterator[None]:
-    """A typical desktop umask, so a private mode can only come from the code under test."""
-    previous = os.umask(0o022)
-    try:
-        yield
-    finally:
-        os.umask(previous)
 
 
 def test_env_override_wins_on_every_platform() -> None:

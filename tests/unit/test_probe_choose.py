@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import stat
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.helpers.fakes import ScriptedProbe
 from widget.core.model import Foreground, Measure
 from widget.errors import ProbeError
 from widget.probes import fallback, macos, windows
@@ -38,15 +40,10 @@ def no_session_bus(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
-class FakeX11Probe:
-    name = "x11"
-    measure = Measure.FOREGROUND
-
-
 @pytest.fixture
 def x11_module(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
     module = types.ModuleType("widget.probes.x11")
-    module.X11Probe = FakeX11Probe  # type: ignore[attr-defined]
+    module.X11Probe = functools.partial(ScriptedProbe, "x11")  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "widget.probes.x11", module)
     return module
 
@@ -62,7 +59,7 @@ def swaymsg_on_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 def test_x11_session_gets_the_x11_probe(x11_module: types.ModuleType) -> None:
     probe = choose_probe({"DISPLAY": ":0"}, "linux", wanted)
-    assert isinstance(probe, FakeX11Probe)
+    assert isinstance(probe, ScriptedProbe) and probe.name == "x11"
 
 
 def test_x11_that_cannot_start_falls_back_to_processes(

@@ -9,88 +9,25 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from tests.helpers.fakes import MONO0, PRIVATE_TITLE, T0, FakeClock, ScriptedProbe
 from widget.core.intervals import IntervalBuilder
-from widget.core.model import Foreground, Interval, Measure, Rule, RuleKind, TrackedApp
+from widget.core.model import Interval, Rule, RuleKind, TrackedApp
 from widget.core.rules import Matcher
 from widget.errors import ProbeError
-from widget.probes.base import FocusCallback, ProbeInfo
 from widget.sampler import Sampler
 from widget.store import Store
 
-T0 = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
-MONO0 = 5000.0
 INTERVAL = 5.0  # seconds between ticks; a gap is anything over twice this
-TITLE = "zq81-PRIVATE-TITLE-kestrel"  # must never leave memory
+TITLE = PRIVATE_TITLE  # in every scripted window's title: must never leave memory
 
 REPLIKA = TrackedApp("replika", "Replika", (Rule(RuleKind.PROCESS, "Replika"),))
 KINDROID = TrackedApp("kindroid", "Kindroid", (Rule(RuleKind.PROCESS, "Kindroid"),))
-
-
-class FakeClock:
-    """Wall and monotonic time that move only when the test says so."""
-
-    def __init__(self) -> None:
-        self.elapsed = 0.0
-
-    def advance_to(self, seconds: float) -> None:
-        assert seconds >= self.elapsed
-        self.elapsed = seconds
-
-    def wall(self) -> datetime:
-        return T0 + timedelta(seconds=self.elapsed)
-
-    def mono(self) -> float:
-        return MONO0 + self.elapsed
-
-
-class ScriptedProbe:
-    """A probe whose answers the test sets; `fail_with` makes the next readings raise."""
-
-    name = "scripted"
-    measure = Measure.FOREGROUND
-
-    def __init__(self) -> None:
-        self.process: str | None = None
-        self.idle = 0.0
-        self.is_locked = False
-        self.fail_with: Callable[[], BaseException] | None = None
-        self.fail_in = "foreground"
-
-    def show(self, process: str | None) -> None:
-        self.process = process
-
-    def _maybe_fail(self, where: str) -> None:
-        if self.fail_with is not None and self.fail_in == where:
-            raise self.fail_with()
-
-    def foreground(self) -> Foreground | None:
-        self._maybe_fail("foreground")
-        if self.process is None:
-            return None
-        return Foreground(self.process, pid=4242, title=f"{TITLE} - {self.process}")
-
-    def idle_seconds(self) -> float | None:
-        self._maybe_fail("idle")
-        return self.idle
-
-    def locked(self) -> bool | None:
-        self._maybe_fail("locked")
-        return self.is_locked
-
-    def info(self) -> ProbeInfo:
-        return ProbeInfo(self.name, self.measure, "scripted", None, focus_events=True)
-
-    def watch_focus(self, callback: FocusCallback) -> bool:
-        return False
-
-    def close(self) -> None:
-        pass
 
 
 class FlakyStore:
@@ -127,7 +64,7 @@ class Rig:
         self.store = Store.open(path)
         self.store.add_app(REPLIKA)
         self.store.add_app(KINDROID)
-        self.clock = FakeClock()
+        self.clock = FakeClock(T0, MONO0)
         self.probe = ScriptedProbe()
         self.changes = 0
         matcher = Matcher([REPLIKA, KINDROID], frozenset())

@@ -3,8 +3,8 @@ where it landed: the screen's available area, the window's frame, the scroll are
 viewport and the top part's widgets (this week's total and its caption, the drift in words,
 "How is this worked out?", the self-check), all in global screen pixels.
 
-    QT_QPA_PLATFORM=offscreen:configfile=SCREEN.json python tests/ui/dashboard_fit.py DATA
-    DISPLAY=:99 python tests/ui/dashboard_fit.py DATA
+    QT_QPA_PLATFORM=offscreen:configfile=SCREEN.json python tests/helpers/dashboard_fit.py DATA
+    DISPLAY=:99 python tests/helpers/dashboard_fit.py DATA
 
 Used by tests/ui/test_dashboard_fit.py (offscreen, a screen of a given size) and
 tests/e2e/test_dashboard_x11.py (a real Xvfb screen and window manager), with the demo folder
