@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QSystemTrayIcon
 
+from widget.core.text import escape_markup
+
 if TYPE_CHECKING:
     from widget.notify_dbus import ServiceSignal
 
@@ -72,6 +74,8 @@ class NotificationBackend(Protocol):
 
     def service_present(self) -> bool: ...
 
+    def capabilities(self) -> list[str]: ...
+
     def notify(self, app_name: str, replaces_id: int, title: str, body: str,
                actions: tuple[str, ...], hints: dict[str, tuple[str, Any]],
                expire_timeout: int = -1) -> int: ...
@@ -88,6 +92,12 @@ def _open_session_service(on_signal: Callable[[ServiceSignal], None]) -> Notific
     from widget.notify_dbus import NotificationService
 
     return NotificationService(on_signal)
+
+
+def literal_markup(text: str) -> str:
+    """`text` as notification-body markup that shows as written (an app's name can hold `<`
+    or `&`; the summary is never markup, the body is where the daemon says "body-markup")."""
+    return escape_markup(text)
 
 
 def _error_name(exc: BaseException) -> str:
@@ -120,6 +130,7 @@ class DBusNotifier(Notifier):
         self._closed = False
         self._alert_of: dict[int, str] = {}
         self._id_of: dict[str, int] = {}
+        self._markup: bool | None = None  # the daemon reads bodies as markup (asked once)
         self._arrived.connect(self._on_arrived)
         self._backend = self._open_backend(self._from_daemon)
 
@@ -139,7 +150,10 @@ class DBusNotifier(Notifier):
             return False
         replaces = self._id_of.get(alert_id, 0)
         try:
-            daemon_id = backend.notify(APP_NAME, replaces, title, body, actions_for(alert_id),
+            if self._markup is None:
+                self._markup = "body-markup" in backend.capabilities()
+            shown = literal_markup(body) if self._markup else body
+            daemon_id = backend.notify(APP_NAME, replaces, title, shown, actions_for(alert_id),
                                        HINTS, -1)
         except Exception as exc:
             self._failed("showing a notification", exc)
@@ -173,6 +187,7 @@ class DBusNotifier(Notifier):
 
     def _drop_backend(self) -> None:
         backend, self._backend = self._backend, None
+        self._markup = None  # the next daemon may be another one
         # Ids from a lost connection mean nothing any more: their signals went with it.
         self._alert_of.clear()
         self._id_of.clear()

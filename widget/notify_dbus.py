@@ -114,6 +114,13 @@ class NotificationService:
             return True
         return SERVICE in self._bus.ListActivatableNames()[0]
 
+    def capabilities(self) -> list[str]:
+        """What the daemon can do (`GetCapabilities`): "body-markup" says it reads the body
+        as markup, so a `<` in an app's name would start a tag there."""
+        reply = self._router.send_and_get_reply(
+            new_method_call(NOTIFICATIONS, "GetCapabilities"), timeout=self._timeout)
+        return [str(cap) for cap in _unwrap(reply)[0]]
+
     def notify(self, app_name: str, replaces_id: int, title: str, body: str,
                actions: Sequence[str], hints: Mapping[str, tuple[str, Any]],
                expire_timeout: int = -1) -> int:

@@ -127,7 +127,9 @@ def desktop(tmp_path: Path, xsession: XSession,
         dmenu.write_text(DMENU.format(offered=offered))
         dmenu.chmod(0o755)
         dunstrc = tmp_path / "dunstrc"
-        dunstrc.write_text(f"[global]\n    dmenu = {dmenu}\n")
+        # markup = full, as many desktops ship it: dunst then says "body-markup" and draws a
+        # body's tags (1.9's own default is markup = no).
+        dunstrc.write_text(f"[global]\n    dmenu = {dmenu}\n    markup = full\n")
         procs.append(subprocess.Popen(["dunst", "-config", str(dunstrc)], env=env,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         # Our dunst must own the name before anything calls it, or the bus would start
@@ -227,3 +229,21 @@ def test_without_a_daemon_notify_says_no_and_close_lets_go(
         assert chosen.notify(ALERT, TITLE, BODY) and shown == [(TITLE, BODY)]
     finally:
         subprocess.run(["kill", pid], check=False, timeout=10)
+
+
+def test_a_name_in_the_body_reaches_dunst_as_written_not_as_markup(
+        desktop: NotificationDesktop, event_loop_app: QCoreApplication) -> None:
+    """dunst set to read bodies as markup says "body-markup": an app named like a tag is sent
+    escaped, so dunst shows the name as written instead of drawing it bold and red."""
+    named = "<b style='color:red'>BIG</b> & co: 80% of today's goal. e2e-77c2"
+    notifier = DBusNotifier()
+    try:
+        assert notifier.notify(ALERT, TITLE, named)
+        call = wait_for(lambda: _notify_call(desktop.monitored()) if
+                        "int32 -1" in _notify_call(desktop.monitored()) else "", 15,
+                        "dbus-monitor to see Notify")
+        assert ("string \"&lt;b style='color:red'&gt;BIG&lt;/b&gt; &amp; co: 80% of "
+                "today's goal. e2e-77c2\"") in call
+        assert "member=GetCapabilities" in desktop.monitored()
+    finally:
+        notifier.close()

@@ -720,7 +720,7 @@ def test_the_bars_tooltips_say_durations_as_everywhere(qtbot: QtBot,
     day = max(range(7), key=lambda d: len(list(data.report.per_day.values())[d]))
     apps = list(data.report.per_day.values())[day]
     parts, total = durations_with_total(list(apps.values()))
-    tips = [charts.day_tip(data, day, data.report.names[k]) for k in apps]
+    tips = [charts.day_tip(data, day, k) for k in apps]
     for key, part, tip in zip(apps, parts, tips, strict=True):
         assert tip.endswith(f": {data.report.names[key]} {part} of the day's {total}"), tip
     assert charts.week_tip(data, 11).startswith(f"Week of 23 Nov: "

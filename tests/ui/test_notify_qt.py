@@ -47,6 +47,9 @@ class ThreadedService:
     def service_present(self) -> bool:
         return True
 
+    def capabilities(self) -> list[str]:
+        return ["actions", "body"]
+
     def notify(self, app_name: str, replaces_id: int, title: str, body: str,
                actions: tuple[str, ...], hints: dict[str, tuple[str, Any]],
                expire_timeout: int = -1) -> int:

@@ -44,9 +44,15 @@ class FakeService:
         self.fail_with: Exception | None = None
         self.closed = False
         self.withdrawn: list[int] = []
+        self.caps = ["actions", "body"]
+        self.asked_caps = 0
 
     def service_present(self) -> bool:
         return self.present
+
+    def capabilities(self) -> list[str]:
+        self.asked_caps += 1
+        return self.caps
 
     def notify(self, app_name: str, replaces_id: int, title: str, body: str,
                actions: tuple[str, ...], hints: dict[str, tuple[str, Any]],
@@ -79,11 +85,13 @@ class Opener:
         self.present = present
         self.refuse = refuse
         self.opened: list[FakeService] = []
+        self.caps = ["actions", "body"]  # what the daemons it opens can do
 
     def __call__(self, on_signal: Callable[[ServiceSignal], None]) -> FakeService:
         if self.refuse:
             raise ConnectionRefusedError("no bus")
         service = FakeService(on_signal, self.present)
+        service.caps = self.caps
         self.opened.append(service)
         return service
 
@@ -194,6 +202,42 @@ def test_a_broken_connection_is_reopened_on_the_next_message() -> None:
     assert notifier.notify("near|all|2026-11-27", TITLE, BODY) is True
     assert len(opener.opened) == 2
     assert opener.last.calls[0]["replaces_id"] == 0
+
+
+NAMED = "<b style='color:red'>BIG</b> & R&amp;D: 80% of your goal"
+
+
+def test_a_daemon_that_reads_markup_gets_the_body_escaped_and_is_asked_once() -> None:
+    opener = Opener()
+    notifier = DBusNotifier(opener)
+    opener.last.caps = ["actions", "body", "body-markup"]
+    assert notifier.notify("near|all|2026-11-27", TITLE, NAMED)
+    assert notifier.notify("near|all|2026-11-28", "<i>title</i>", NAMED)
+    calls = opener.last.calls
+    assert calls[0]["body"] == ("&lt;b style='color:red'&gt;BIG&lt;/b&gt; &amp; R&amp;amp;D: "
+                                "80% of your goal")
+    assert calls[1]["title"] == "<i>title</i>", "the summary is never markup"
+    assert opener.last.asked_caps == 1
+
+
+def test_a_daemon_without_markup_gets_the_body_as_written() -> None:
+    opener = Opener()
+    notifier = DBusNotifier(opener)
+    assert notifier.notify("near|all|2026-11-27", TITLE, NAMED)
+    assert opener.last.calls[0]["body"] == NAMED
+
+
+def test_a_new_connection_asks_its_daemon_again() -> None:
+    opener = Opener()
+    notifier = DBusNotifier(opener)
+    assert notifier.notify("near|all|2026-11-27", TITLE, NAMED)
+    assert opener.last.calls[-1]["body"] == NAMED
+    opener.last.fail_with = BrokenPipeError()
+    assert not notifier.notify("near|all|2026-11-27", TITLE, NAMED)
+    opener.caps = ["body-markup"]  # the next daemon reads markup
+    assert notifier.notify("near|all|2026-11-27", TITLE, NAMED)
+    assert len(opener.opened) == 2 and opener.last.asked_caps == 1
+    assert opener.last.calls[-1]["body"].startswith("&lt;b style")
 
 
 def test_available_follows_the_daemon() -> None:

@@ -1,5 +1,6 @@
-"""How driftcheck shows a text it did not write (an app's name, a note, a file name) on one
-line of a terminal: with every character that could steer the terminal or hide itself escaped."""
+"""How driftcheck shows a text it did not write (an app's name, a note, a file name): on one
+line of a terminal, with every character that could steer the terminal or hide itself escaped;
+where markup is read (a chart's legend, a notification's body), with every tag escaped."""
 
 from __future__ import annotations
 
@@ -17,3 +18,9 @@ def printable(text: str) -> str:
         char.encode("unicode_escape", "backslashreplace").decode("ascii")
         if unsafe_at(text, i) else char
         for i, char in enumerate(text))
+
+
+def escape_markup(text: str) -> str:
+    """`text` as HTML-like markup that shows as written: `&`, `<` and `>` as entities. (Not
+    `html.escape`: importing `html` loads its table of 2,000 entities into the tray.)"""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 from widget.core.checkin import ANSWERS, KeptCheckin
 from widget.errors import DriftcheckError
 from widget.ui.form import error_label, hint, window_title
+from widget.ui.plain import plain_label
 
 ANSWER_ORDER = (1, 2, 3, 4, 5, 0)
 EMPTY = "No answers kept yet. They appear here after a check-in."
@@ -54,7 +54,7 @@ class AnswersDialog(QDialog):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.empty = QLabel(EMPTY)
+        self.empty = plain_label(EMPTY)
         self.show_notes = QCheckBox("Show my notes")
         self.show_notes.toggled.connect(self._notes_toggled)
         self.answer = QComboBox()
@@ -66,7 +66,7 @@ class AnswersDialog(QDialog):
         self.confirm = QWidget()
         confirm_row = QHBoxLayout(self.confirm)
         confirm_row.setContentsMargins(0, 0, 0, 0)
-        confirm_row.addWidget(QLabel("Delete this answer for good?"))
+        confirm_row.addWidget(plain_label("Delete this answer for good?"))
         self.confirm_button = QPushButton("Delete it")
         self.keep_button = QPushButton("Keep it")
         confirm_row.addStretch(1)

@@ -47,9 +47,11 @@ from widget.core.rules import CountCheck, Matcher, compile_glob, is_glob, valida
 from widget.errors import InvalidRule
 from widget.ui.count_check import CountCheckBox
 from widget.ui.form import error_label, hint
+from widget.ui.plain import plain_tooltip
 
 KEY_ROLE = Qt.ItemDataRole.UserRole  # the app key an item stands for
 APP_ROLE = Qt.ItemDataRole.UserRole + 1  # an own app not yet stored
+WORDS_ROLE = Qt.ItemDataRole.UserRole + 2  # how the app is recognised here, as plain words
 
 _PLAUSIBLE = re.compile(r"[A-Za-z][\w .+-]{1,63}\Z")
 # Shells, system services and desktop plumbing: running, but never what a person "opens".
@@ -218,6 +220,12 @@ def _check_now(apps: list[TrackedApp]) -> CountCheck:
     return check_now(apps)
 
 
+
+def explain(item: QListWidgetItem, words: str) -> None:
+    """How the item's app is recognised here: its tooltip, and the words under the list."""
+    item.setData(WORDS_ROLE, words)
+    item.setToolTip(plain_tooltip(words))
+
 class AppPicker(QWidget):
     """The app lists and the "Add your own" fields, with `load()` and `save()`."""
 
@@ -340,10 +348,10 @@ class AppPicker(QWidget):
         for app in tracked:
             if app.source != "catalog":
                 item = self._add_item(f"{app.name} (your own)", app.key, checked=True)
-                item.setToolTip(self._words(app))
+                explain(item, self._words(app))
         for entry in sorted(self._catalog.entries, key=lambda e: e.name.lower()):
             item = self._add_item(entry.name, entry.id, checked=entry.id in self._tracked)
-            item.setToolTip(self._words(entry_to_app(entry, self._platform)))
+            explain(item, self._words(entry_to_app(entry, self._platform)))
         self._syncing = False
         self.load_running()
         self._filter(self.search.text())
@@ -543,7 +551,7 @@ class AppPicker(QWidget):
         if item is None:
             self.how.setText("Choose an app to see how driftcheck recognises it here.")
             return
-        self.how.setText(f"{item.text()}: {item.toolTip()}")
+        self.how.setText(f"{item.text()}: {item.data(WORDS_ROLE) or ''}")
 
     def _app_ticked(self, item: QListWidgetItem) -> None:
         """A catalog app ticked or unticked: the same app among "Running now" follows."""

@@ -33,6 +33,7 @@ from widget.core.checkin import ANSWERS
 from widget.core.dashboard import USUAL_RANGE, DashboardData, WeekPoint
 from widget.core.format import about, duration, durations_with_total
 from widget.core.report import week_monday
+from widget.ui.plain import as_html
 from widget.ui.theme import Palette
 
 HOUR = 3600.0
@@ -40,6 +41,7 @@ MINUTE = 60.0
 # The answers' own scale, in their own words: a place on it is how the time felt, not how
 # much of it there was (the hours are on the twelve-week chart, never on this one).
 ANSWER_AXIS = {1: "Adds to my life", 3: "In between", 5: "Replacing connection"}
+APP_KEY_PREFIX = "app:"  # a bar set's object name: the app it stands for
 NICE_STEPS = (1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600)  # whole minutes or whole hours
 
 
@@ -134,8 +136,11 @@ def _axes(chart: QChart, palette: Palette, labels: Sequence[str], y: QAbstractAx
     return x
 
 
-def _bar_set(name: str, values: Sequence[float], color: QColor) -> QBarSet:
-    bars = QBarSet(name)
+def _bar_set(name: str, values: Sequence[float], color: QColor, app: str = "") -> QBarSet:
+    """A set of bars named `name` in the legend (literally: a legend renders rich text), of
+    the app `app` when it is one (see `app_of`)."""
+    bars = QBarSet(as_html(name))
+    bars.setObjectName(APP_KEY_PREFIX + app if app else "")
     bars.append(list(values))
     bars.setBrush(QBrush(color))
     bars.setPen(QPen(color))
@@ -171,7 +176,7 @@ def day_chart(data: DashboardData, palette: Palette) -> QChart:
     for key in report.per_app:
         stacks.append(_bar_set(report.names.get(key, key),
                                [report.per_day[d].get(key, 0.0) / unit for d in days],
-                               colors[key]))
+                               colors[key], app=key))
     _attach(chart, stacks, x, y)
     if goal:
         pen = QPen(palette.goal, 2, Qt.PenStyle.DashLine)
@@ -191,7 +196,13 @@ def describe_days(data: DashboardData) -> str:
     return f"Time per day of this week, stacked by app: {days}.{goal}"
 
 
-def day_tip(data: DashboardData, index: int, name: str) -> str:
+def app_of(bars: QBarSet) -> str:
+    """The key of the app whose bars these are ("" for a set of no one app)."""
+    name = bars.objectName()
+    return name.removeprefix(APP_KEY_PREFIX) if name.startswith(APP_KEY_PREFIX) else ""
+
+
+def day_tip(data: DashboardData, index: int, app: str) -> str:
     """A bar's tooltip in the day chart: 'Tue 17: Character.AI 58 min of the day's 1 h 26 min'
     (the app's part said in its day's unit, so the parts add up to the day)."""
     report = data.report
@@ -199,8 +210,9 @@ def day_tip(data: DashboardData, index: int, name: str) -> str:
     apps = report.per_day[day]
     keys = list(apps)
     parts, total = durations_with_total([apps[k] for k in keys])
-    said = {report.names.get(k, k): part for k, part in zip(keys, parts, strict=True)}
-    return f"{day_label(day)}: {name} {said.get(name, duration(0))} of the day's {total}"
+    said = dict(zip(keys, parts, strict=True))
+    name = report.names.get(app, app)
+    return f"{day_label(day)}: {name} {said.get(app, duration(0))} of the day's {total}"
 
 
 def week_tip(data: DashboardData, index: int) -> str:

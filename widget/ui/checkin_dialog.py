@@ -30,6 +30,7 @@ from widget.core.checkin import ANSWERS, QUESTION, Checkin, check_note
 from widget.core.format import duration
 from widget.errors import DriftcheckError
 from widget.ui.form import make_quiet, window_title
+from widget.ui.plain import plain_label
 
 Choice = Literal["saved", "not-now", "skip-week"]
 NOTE_PLACEHOLDER = "Only for you; it stays on this device"
@@ -64,7 +65,7 @@ class CheckinDialog(QDialog):
         self.choice: Choice | None = None
         self.setWindowTitle(window_title("Check-in"))
 
-        question = QLabel(QUESTION)
+        question = plain_label(QUESTION)
         question.setWordWrap(True)
         font = question.font()
         font.setPointSizeF(font.pointSizeF() * 1.2)
@@ -89,7 +90,7 @@ class CheckinDialog(QDialog):
         self.note.setAccessibleName("Private note")
         self.note.setTabChangesFocus(True)
         self.note.setFixedHeight(self.note.fontMetrics().lineSpacing() * 4 + 12)
-        note_label = QLabel("A note, if you like")
+        note_label = plain_label("A note, if you like")
         note_label.setBuddy(self.note)
 
         self.save_button = QPushButton("Save")
@@ -109,13 +110,13 @@ class CheckinDialog(QDialog):
         layout.setSpacing(10)
         self.why_label: QLabel | None = None
         if why:  # what brought this check-in, when it is not the usual moment
-            self.why_label = QLabel(why)
+            self.why_label = plain_label(why)
             self.why_label.setWordWrap(True)
             self.why_label.setObjectName("why")
             make_quiet(self.why_label)
             layout.addWidget(self.why_label)
         layout.addWidget(question)
-        hint = QLabel("There is no right answer; it is only for you.")
+        hint = plain_label("There is no right answer; it is only for you.")
         hint.setWordWrap(True)
         make_quiet(hint)
         layout.addWidget(hint)
@@ -123,27 +124,27 @@ class CheckinDialog(QDialog):
         layout.addWidget(note_label)
         layout.addWidget(self.note)
         if week_seconds is not None:
-            week = QLabel(f"Time with your tracked apps this week so far: "
+            week = plain_label(f"Time with your tracked apps this week so far: "
                           f"{duration(week_seconds)}.")
             week.setWordWrap(True)
             make_quiet(week)
             layout.addWidget(week)
         self.reflection_label: QLabel | None = None
         if reflection:
-            self.reflection_label = QLabel(reflection)
+            self.reflection_label = plain_label(reflection)
             self.reflection_label.setWordWrap(True)
             self.reflection_label.setAccessibleName("Something to think about")
             make_quiet(self.reflection_label)
             self.reflection_label.setTextFormat(Qt.TextFormat.PlainText)
             layout.addWidget(self.reflection_label)
-        self.error = QLabel()
+        self.error = plain_label()
         self.error.setWordWrap(True)
         self.error.setVisible(False)
         layout.addWidget(self.error)
 
         self.thanks_page = QWidget()
         thanks_layout = QVBoxLayout(self.thanks_page)
-        self.thanks_label = QLabel(THANKS)
+        self.thanks_label = plain_label(THANKS)
         self.thanks_label.setWordWrap(True)
         self.thanks_label.setFont(font)
         thanks_layout.addStretch(1)

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QLabel,
     QMenu,
     QProgressBar,
     QPushButton,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 from widget.core.format import duration, used_of
 from widget.core.today import TodayView, shown_apps
 from widget.notify import OPEN_LABELS, SNOOZE_LABEL
+from widget.ui.plain import plain_label, plain_tooltip
 
 BAR_STYLE = ("QProgressBar { border: 1px solid palette(mid); border-radius: 3px; "
              "background: palette(base); max-height: 8px; }"
@@ -71,7 +71,7 @@ class CompactWidget(QWidget):
         layout.setContentsMargins(12, 10, 12, 10)
 
         head = QHBoxLayout()
-        self.today_label = QLabel("Today")
+        self.today_label = plain_label("Today")
         font = self.today_label.font()
         font.setBold(True)
         self.today_label.setFont(font)
@@ -86,7 +86,7 @@ class CompactWidget(QWidget):
             self.menu_button.setMenu(menu)
             head.addWidget(self.menu_button)
         layout.addLayout(head)
-        self.paused_label = QLabel()
+        self.paused_label = plain_label()
         self.paused_label.hide()
         layout.addWidget(self.paused_label)
 
@@ -95,7 +95,7 @@ class CompactWidget(QWidget):
         self.empty = QWidget()  # no apps tracked: the way forward, not a dead end
         empty_box = QVBoxLayout(self.empty)
         empty_box.setContentsMargins(0, 4, 0, 4)
-        self.empty_label = QLabel(EMPTY_TEXT)
+        self.empty_label = plain_label(EMPTY_TEXT)
         self.empty_label.setWordWrap(True)
         self.choose_apps_button = QPushButton(CHOOSE_APPS)
         self.choose_apps_button.clicked.connect(self.choose_apps_requested.emit)
@@ -109,17 +109,17 @@ class CompactWidget(QWidget):
         self._rows = QGridLayout()
         self._rows.setColumnStretch(1, 1)
         layout.addLayout(self._rows)
-        self.week_label = QLabel()
+        self.week_label = plain_label()
         layout.addWidget(self.week_label)
         self.week_bar = goal_bar("bar-week")
         layout.addWidget(self.week_bar)
-        self.approx_label = QLabel("Some of today's time is approximate: counted while the app "
-                                   "was open and you were at the computer.")
+        self.approx_label = plain_label("Some of today's time is approximate: counted while "
+                                        "the app was open and you were at the computer.")
         self.approx_label.setWordWrap(True)
         self.approx_label.hide()
         layout.addWidget(self.approx_label)
 
-        self.note_label = QLabel(NO_TRAY_NOTE)
+        self.note_label = plain_label(NO_TRAY_NOTE)
         self.note_label.setWordWrap(True)
         self.note_label.hide()
         layout.addWidget(self.note_label)
@@ -127,9 +127,9 @@ class CompactWidget(QWidget):
         self.message = QFrame()
         self.message.setFrameShape(QFrame.Shape.StyledPanel)
         box = QVBoxLayout(self.message)
-        self.message_title = QLabel()
+        self.message_title = plain_label()
         self.message_title.setFont(font)
-        self.message_body = QLabel()
+        self.message_body = plain_label()
         self.message_body.setWordWrap(True)
         box.addWidget(self.message_title)
         box.addWidget(self.message_body)
@@ -173,11 +173,11 @@ class CompactWidget(QWidget):
         self.empty.setVisible(not view.apps)
         for i, (row, shown) in enumerate(rows):
             goal = row.goal_seconds
-            self._rows.addWidget(QLabel(row.name), i, 0)
+            self._rows.addWidget(plain_label(row.name), i, 0)
             bar = goal_bar(f"bar-{row.key}")
             fill_bar(bar, row.seconds, goal, "today", shown=shown)
             self._rows.addWidget(bar, i, 1)
-            amount = QLabel(used_of(shown, goal))
+            amount = plain_label(used_of(shown, goal))
             amount.setObjectName(f"amount-{row.key}")
             amount.setAlignment(Qt.AlignmentFlag.AlignRight)
             self._rows.addWidget(amount, i, 2)
@@ -247,4 +247,4 @@ def fill_bar(bar: QProgressBar, seconds: float, goal: int | None, period: str, *
     bar.setRange(0, max(1, goal))
     bar.setValue(min(int(seconds), goal))
     said = duration(seconds if shown is None else shown)
-    bar.setToolTip(f"{said} of your {duration(goal)} goal for {period}")
+    bar.setToolTip(plain_tooltip(f"{said} of your {duration(goal)} goal for {period}"))

@@ -35,6 +35,7 @@ from widget.core.usage import UsageNow, usage_now, usage_window
 from widget.errors import DriftcheckError
 from widget.store.resident import ResidentStore
 from widget.tracking import Tracker
+from widget.ui.plain import plain_box
 from widget.ui.tray import TrayPresence
 
 if TYPE_CHECKING:
@@ -201,16 +202,17 @@ class TrayController(QObject):
         data_dir = self.store.path.parent
         busy = wipe.others_using(data_dir)
         if busy is not None:
-            self._say_last(QMessageBox(QMessageBox.Icon.Information,
-                                       window_title("Delete everything"),
-                                       busy.replace("`", "")))  # a window, not a terminal
+            self._say_last(plain_box(QMessageBox(
+                QMessageBox.Icon.Information, window_title("Delete everything"),
+                busy.replace("`", ""))))  # a window, not a terminal
             return
         log.info("deleting everything, as asked in Settings", extra={"event": "wipe"})
         self._end_writing()
         _removed, failed = wipe.wipe_for_running_app(data_dir)  # the log is closed now
-        box = QMessageBox(QMessageBox.Icon.Information,
-                          window_title("Delete everything" if failed else "Everything deleted"),
-                          wipe.farewell_text(data_dir, failed))
+        box = plain_box(QMessageBox(  # it names the folder, which could hold anything
+            QMessageBox.Icon.Information,
+            window_title("Delete everything" if failed else "Everything deleted"),
+            wipe.farewell_text(data_dir, failed)))
         box.finished.connect(lambda _code: QApplication.quit())
         self._say_last(box)
 
@@ -533,8 +535,8 @@ class TrayController(QObject):
             from widget.ui.form import window_title
 
             log.warning("start at login refused: %s", refused)
-            self._open(QMessageBox(QMessageBox.Icon.Information, window_title("Start at login"),
-                                   str(refused)))
+            self._open(plain_box(QMessageBox(QMessageBox.Icon.Information,
+                                             window_title("Start at login"), str(refused))))
         if self.presence is not None:
             self.presence.refresh()
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from widget.core.rules import CountCheck, count_check_words
 from widget.errors import DriftcheckError
 from widget.ui.form import hint
+from widget.ui.plain import plain_label
 
 COUNTDOWN_S = 5
 
@@ -36,7 +37,7 @@ class CountCheckBox(QGroupBox):
         self.not_now = QPushButton("Not now")
         self.not_now.setAutoDefault(False)
         self.not_now.setVisible(False)
-        self.answer = QLabel()
+        self.answer = plain_label()
         self.answer.setWordWrap(True)
         self.answer.setAccessibleName("What the check found")
         self.answer.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -65,6 +65,7 @@ from widget.ui import charts
 from widget.ui.app_table import AppTableModel, app_table
 from widget.ui.form import window_title
 from widget.ui.heatmap import HeatMap
+from widget.ui.plain import plain_box, plain_label, plain_tooltip
 from widget.ui.theme import Palette, Theme, is_dark, make_palette, window_palette
 
 Source = Callable[[str | None], DashboardData]
@@ -162,7 +163,7 @@ def fitted_geometry(available: QRect, preferred: QSize = PREFERRED) -> QRect:
 
 def _label(text: str = "", *, name: str = "", wrap: bool = True, scale: float = 1.0,
            bold: bool = False) -> QLabel:
-    label = QLabel(text)
+    label = plain_label(text)
     label.setWordWrap(wrap)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     if name:
@@ -298,7 +299,7 @@ class DashboardWindow(QWidget):
         button = QPushButton(text)
         readable = " or ".join(QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText)
                                for k in keys)
-        button.setToolTip(f"{what} ({readable})")
+        button.setToolTip(plain_tooltip(f"{what} ({readable})"))
         button.setAccessibleName(what)
         button.setAccessibleDescription(f"Keys: {readable}")
         # The bound method itself, never a lambda around it: a lambda held by a child would
@@ -397,9 +398,9 @@ class DashboardWindow(QWidget):
         """'How is this worked out?': the method, in a small window of its own."""
         box = self.method_box
         if box is None:
-            box = QMessageBox(QMessageBox.Icon.NoIcon, window_title("How it is worked out"),
-                              how_worked_out(),
-                              QMessageBox.StandardButton.Close, self)
+            box = plain_box(QMessageBox(QMessageBox.Icon.NoIcon,
+                                        window_title("How it is worked out"), how_worked_out(),
+                                        QMessageBox.StandardButton.Close, self))
             box.setObjectName("method")
             self.method_box = box
         box.open()
@@ -532,8 +533,8 @@ class DashboardWindow(QWidget):
 
     def _day_hovered(self, status: bool, index: int, bar_set: QBarSet) -> None:
         """A bar of the day chart under the pointer: its app's time of that day."""
-        self._tip(self.day_view, status, lambda data: charts.day_tip(data, index,
-                                                                     bar_set.label()))
+        key = charts.app_of(bar_set)
+        self._tip(self.day_view, status, lambda data: charts.day_tip(data, index, key))
 
     def _week_hovered(self, status: bool, index: int, _bar_set: QBarSet) -> None:
         """A bar of the twelve weeks under the pointer: that week's time."""
@@ -544,7 +545,7 @@ class DashboardWindow(QWidget):
         if not status or self.data is None:
             QToolTip.hideText()
             return
-        QToolTip.showText(QCursor.pos(), text(self.data), view)
+        QToolTip.showText(QCursor.pos(), plain_tooltip(text(self.data)), view)
 
     def _set_empty(self, apps_tracked: bool) -> None:
         """The empty page: nothing counted yet, or no app chosen (then "Choose apps...")."""

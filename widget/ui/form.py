@@ -6,6 +6,8 @@ from __future__ import annotations
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel
 
+from widget.ui.plain import plain_label
+
 ERROR_STYLE = "color: #b3541e;"  # a warm orange-brown, readable on light and dark themes
 APP_TITLE = "driftcheck"
 
@@ -26,14 +28,14 @@ def make_quiet(label: QLabel) -> QLabel:
 
 def hint(text: str) -> QLabel:
     """A word-wrapped, quiet explanation."""
-    label = QLabel(text)
+    label = plain_label(text)
     label.setWordWrap(True)
     return make_quiet(label)
 
 
 def error_label() -> QLabel:
     """An empty, word-wrapped label that shows a validation message next to its field."""
-    label = QLabel()
+    label = plain_label()
     label.setStyleSheet(ERROR_STYLE)
     label.setWordWrap(True)
     label.setVisible(False)

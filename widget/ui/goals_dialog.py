@@ -34,6 +34,7 @@ from widget.core.model import TrackedApp
 from widget.errors import DriftcheckError, InvalidGoal
 from widget.localzone import local_zone
 from widget.ui.form import error_label, make_quiet, window_title
+from widget.ui.plain import plain_label
 
 ALL_APPS_LABEL = "All tracked apps"
 QUIET_HINT = ("Hours you would rather keep for yourself and others. Time in these hours is "
@@ -117,7 +118,7 @@ class GoalsForm(QWidget):
         self.set_goals.setAccessibleName("Set goals now")
         self.watch_first = QRadioButton("Watch for a week first")
         self.watch_first.setAccessibleName("Watch for a week first")
-        self.watch_note = watch_note = QLabel()
+        self.watch_note = watch_note = plain_label()
         modes = QButtonGroup(self)
         modes.addButton(self.set_goals)
         modes.addButton(self.watch_first)
@@ -153,9 +154,9 @@ class GoalsForm(QWidget):
         quiet_times = QWidget()
         quiet_row = QHBoxLayout(quiet_times)
         quiet_row.setContentsMargins(0, 0, 0, 0)
-        quiet_row.addWidget(QLabel("from"))
+        quiet_row.addWidget(plain_label("from"))
         quiet_row.addWidget(self.quiet_start)
-        quiet_row.addWidget(QLabel("until"))
+        quiet_row.addWidget(plain_label("until"))
         quiet_row.addWidget(self.quiet_end)
         quiet_row.addStretch(1)
         quiet_errors = QHBoxLayout()
@@ -166,7 +167,7 @@ class GoalsForm(QWidget):
         grid = QGridLayout(self.fields)
         grid.setContentsMargins(24, 0, 0, 0)
         grid.setColumnStretch(1, 1)
-        scope_label = QLabel("Goals for")
+        scope_label = plain_label("Goals for")
         scope_label.setBuddy(self.scope)
         grid.addWidget(scope_label, 0, 0)
         grid.addWidget(self.scope, 0, 1)
@@ -183,7 +184,7 @@ class GoalsForm(QWidget):
             grid.addWidget(box, row, 0)
             grid.addWidget(field, row, 1)
             row += 1
-            hint_label = QLabel(hint)
+            hint_label = plain_label(hint)
             hint_label.setWordWrap(True)
             make_quiet(hint_label)
             grid.addWidget(hint_label, row, 1)
@@ -196,7 +197,7 @@ class GoalsForm(QWidget):
                 row += 1
             box.toggled.connect(field.setEnabled)
             field.setEnabled(False)
-        note = QLabel("Each goal is optional. You can change them any time.")
+        note = plain_label("Each goal is optional. You can change them any time.")
         note.setWordWrap(True)
         make_quiet(note)
         grid.addWidget(note, row, 0, 1, 2)
@@ -353,7 +354,7 @@ class GoalsDialog(QDialog):
                  tz: tzinfo | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(window_title("Goals"))
-        intro = QLabel("Goals you set for yourself. driftcheck only lets you know, gently, "
+        intro = plain_label("Goals you set for yourself. driftcheck only lets you know, gently, "
                        "when you get near one.")
         intro.setWordWrap(True)
         self.form = GoalsForm(store, now, tz)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 from widget.core.alerts import say_clock
 from widget.core.dashboard import HourGrid
 from widget.core.format import duration
+from widget.ui.plain import plain_tooltip
 from widget.ui.theme import Palette, heat_color
 
 _MOVES = {Qt.Key.Key_Left: (0, -1), Qt.Key.Key_Right: (0, 1), Qt.Key.Key_Up: (-1, 0),
@@ -201,7 +202,7 @@ class HeatMap(QWidget):
         self.cursor_cell = (row, column)
         text = self.cell_text(row, column)
         self.setAccessibleDescription(text)
-        self.setToolTip(text)
+        self.setToolTip(plain_tooltip(text))
         self.cell_changed.emit(text)
         self.update()
 
@@ -226,7 +227,7 @@ class HeatMap(QWidget):
         if isinstance(event, QHelpEvent) and event.type() == QHelpEvent.Type.ToolTip:
             cell = self._cell_at(event.pos())
             if cell is not None:
-                QToolTip.showText(event.globalPos(), self.cell_text(*cell), self)
+                QToolTip.showText(event.globalPos(), plain_tooltip(self.cell_text(*cell)), self)
             else:
                 QToolTip.hideText()
             return True

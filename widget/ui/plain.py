@@ -3,16 +3,21 @@
 An app's name comes from the person, from an import or (later) from a sync folder, so it may
 hold anything, `<b style='color:red'>BIG</b>` included. A QLabel, a tooltip, a message box and a
 chart's legend all guess whether a text is rich text (Qt.mightBeRichText) and, if it looks so,
-render it: every one of them that can show a name or a note goes through this module.
+render it. So every QLabel driftcheck makes is plain text (`plain_label`), but for the one
+named RICH_TEXT_LABEL that holds only our own words; every tooltip, message box and legend that
+can show a name, a note, a path or a window title goes through this module
+(tests/ui/test_plain_text.py walks every window with such names to keep it so).
 """
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import Qt as GuiQt  # Qt.mightBeRichText lives in QtGui
 from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
+
+from widget.core.text import escape_markup
+
+RICH_TEXT_LABEL = "rich-text-of-our-own"
 
 
 def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
@@ -37,7 +42,7 @@ def plain_box(box: QMessageBox) -> QMessageBox:
 def as_html(text: str) -> str:
     """`text` as rich text that shows literally (for the places that only take rich text:
     a chart's legend and a tooltip that looks like rich text)."""
-    return html.escape(text, quote=False).replace("\n", "<br>")
+    return escape_markup(text).replace("\n", "<br>")
 
 
 def plain_tooltip(text: str) -> str:

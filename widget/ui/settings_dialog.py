@@ -43,6 +43,7 @@ from widget.core.options import (
 )
 from widget.errors import DriftcheckError, UsageError
 from widget.ui.form import error_label, hint, window_title
+from widget.ui.plain import plain_box
 
 LONG_SESSION_S = 3600  # as widget.ui.controller: without a session goal of the person's own
 RHYTHMS = (("weekly", "Once a week"), ("daily", "Every day"),
@@ -287,8 +288,8 @@ class TrackingPage(QWidget):
 def delete_confirmation(parent: QWidget | None) -> QMessageBox:
     """The question before "Delete everything": what goes, that it cannot be undone, that an
     export can come first. Cancel is the default button, and Esc is Cancel."""
-    box = QMessageBox(QMessageBox.Icon.Warning, window_title("Delete everything"),
-                      DELETE_QUESTION, QMessageBox.StandardButton.NoButton, parent)
+    box = plain_box(QMessageBox(QMessageBox.Icon.Warning, window_title("Delete everything"),
+                                DELETE_QUESTION, QMessageBox.StandardButton.NoButton, parent))
     box.setInformativeText(DELETE_DETAILS)
     box.addButton("Delete everything", QMessageBox.ButtonRole.DestructiveRole)
     cancel = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)

@@ -26,6 +26,7 @@ from widget.localzone import local_zone
 from widget.store.resident import ResidentStore
 from widget.ui.compact import CompactWidget, paused_text
 from widget.ui.icon import RingLook, ring_icon, ring_look
+from widget.ui.plain import plain_tooltip
 
 Now = Callable[[], datetime]
 
@@ -421,7 +422,7 @@ class TrayPresence(QObject):
                 self.compact.setWindowIcon(self.icon)
         if self.tray is not None:
             discreet = bool(self._settings.get("discreet", True))
-            self.tray.setToolTip(tooltip_text(view, now, self._tz, discreet))
+            self.tray.setToolTip(plain_tooltip(tooltip_text(view, now, self._tz, discreet)))
         if self._actions is not None:
             paused = self.paused_until is not None
             self.pause_menu.setTitle(paused_text(self.paused_until, now, self._tz)

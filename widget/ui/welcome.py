@@ -20,7 +20,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QLabel,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -32,6 +31,7 @@ from widget.errors import DriftcheckError
 from widget.ui.app_picker import AppPicker, AppStore, RunningApp, running_process_names
 from widget.ui.form import window_title
 from widget.ui.goals_dialog import GoalsForm, GoalStore
+from widget.ui.plain import RICH_TEXT_LABEL, plain_label
 
 FIRST_RUN_SETTING = "first_run_done"
 DEFERRED_SETTING = "welcome.deferred"  # "Not now" once, with no apps chosen: shown once more
@@ -87,7 +87,8 @@ class WelcomeDialog(QDialog):
         self.goals_saved = False
         self.setWindowTitle(window_title("Welcome" if first_run else "Apps and goals"))
 
-        intro = QLabel(WELCOME_TEXT)
+        intro = plain_label(WELCOME_TEXT)
+        intro.setObjectName(RICH_TEXT_LABEL)  # our own words, with paragraphs; nothing else
         intro.setTextFormat(Qt.TextFormat.RichText)
         intro.setWordWrap(True)
         intro.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
@@ -99,7 +100,7 @@ class WelcomeDialog(QDialog):
         self.picker = AppPicker(store, catalog, platform, running)
         self.apps_page = QWidget()
         apps_layout = QVBoxLayout(self.apps_page)
-        apps_label = QLabel(APPS_TEXT if first_run else APPS_LATER_TEXT)
+        apps_label = plain_label(APPS_TEXT if first_run else APPS_LATER_TEXT)
         apps_label.setWordWrap(True)
         apps_layout.addWidget(apps_label)
         apps_layout.addWidget(self.picker, 1)
@@ -107,7 +108,7 @@ class WelcomeDialog(QDialog):
         self.goals = GoalsForm(store, now, tz)
         self.goals_page = QWidget()
         goals_layout = QVBoxLayout(self.goals_page)
-        goals_label = QLabel(GOALS_TEXT if first_run else GOALS_LATER_TEXT)
+        goals_label = plain_label(GOALS_TEXT if first_run else GOALS_LATER_TEXT)
         goals_label.setWordWrap(True)
         goals_layout.addWidget(goals_label)
         goals_layout.addWidget(self.goals)
