@@ -19,8 +19,11 @@ import pytest
 
 from tests.helpers.skips import skip_or_fail
 from widget.core.checkin import ANSWERS, Checkin
+from widget.core.days import local_day
 from widget.core.format import duration
+from widget.core.options import Options
 from widget.core.usage import iso_week
+from widget.localzone import local_zone
 from widget.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
@@ -72,7 +75,10 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def last_week() -> str:
-    return iso_week((datetime.now(UTC) - timedelta(days=7)).date())
+    """The week before the one driftcheck's day is in now: its day begins at 04:00, so at
+    02:00 on a Monday the week that began the Monday before is still in progress."""
+    today = local_day(datetime.now(UTC), local_zone(), Options().day_start_hour)
+    return iso_week(today - timedelta(days=7))
 
 
 def test_the_pdf_has_two_pages_with_the_week_total_and_no_note(demo: Path,
