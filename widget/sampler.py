@@ -12,27 +12,19 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Protocol
+from datetime import timedelta
 
 from widget.clock import Clock
 from widget.core.intervals import Change, Closed, Extended, IntervalBuilder, Observation, Opened
 from widget.core.model import Foreground, Interval
 from widget.errors import DriftcheckError, ProbeError, RowGone, UnknownApp
 from widget.probes.base import Probe
+from widget.store.api import IntervalWriter
 
 log = logging.getLogger(__name__)
 
 _WORKS_AGAIN = {"probe": "the probe answers again",
                 "store": "the database takes writes again; what waited in memory is saved"}
-
-
-class IntervalSink(Protocol):
-    """What the sampler needs of the store."""
-
-    def insert_interval(self, iv: Interval) -> int: ...
-    def update_interval_end(self, row_id: int, end: datetime) -> None: ...
-    def delete_interval(self, row_id: int) -> None: ...
 
 
 @dataclass
@@ -52,7 +44,7 @@ class SamplerStats:
 
 class Sampler:
     def __init__(self, probe: Probe, match: Callable[[Foreground], str | None],
-                 builder: IntervalBuilder, sink: IntervalSink, clock: Clock,
+                 builder: IntervalBuilder, sink: IntervalWriter, clock: Clock,
                  on_change: Callable[[], None] | None = None) -> None:
         self._probe = probe
         self._match = match

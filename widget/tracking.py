@@ -9,29 +9,22 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Mapping
-from typing import Protocol
 
 from widget.catalog_data import current_platform, load_catalog
 from widget.clock import Clock, SystemClock
 from widget.core.intervals import IntervalBuilder
-from widget.core.model import Foreground, TrackedApp
+from widget.core.model import Foreground
 from widget.core.options import Options
 from widget.core.rules import Matcher
 from widget.probes.base import Probe
 from widget.probes.choose import choose_probe
-from widget.sampler import IntervalSink, Sampler
+from widget.sampler import Sampler
 from widget.scheduling import Schedule
+from widget.store.api import TrackerStore
 
 log = logging.getLogger(__name__)
 
 APPS_RELOAD_S = 15.0  # `driftcheck apps add` in another terminal takes effect this soon
-
-
-class TrackerStore(IntervalSink, Protocol):
-    """What the tracker needs of a store: `Store`, or the lean `ResidentStore`."""
-
-    def list_apps(self) -> list[TrackedApp]: ...
-    def set_setting(self, key: str, value: object) -> None: ...
 
 
 class Tracker:
@@ -89,9 +82,8 @@ class Tracker:
                  "on" if focus else "off", extra={"event": "started", "probe": info.name})
 
     def _reload_safely(self) -> None:
-        changed = getattr(self.store, "changed_by_others", None)
         try:
-            if changed is None or changed():  # no read (not even of the WAL index) otherwise
+            if self.store.changed_by_others():  # no read (not even of the WAL index) otherwise
                 self.reload_apps()
         except Exception as exc:
             log.warning("could not reload tracked apps (%s)", type(exc).__name__)

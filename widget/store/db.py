@@ -7,6 +7,9 @@ up, the same way in both directions).
 The tracker's hot path is `insert_interval` once per session and `update_interval_end`
 every few seconds: each is one Core statement in one transaction. The file uses 1 KiB pages
 so that rewriting the open interval's end appends about one page to the WAL.
+
+`Store` keeps the contract written in `widget.store.api` (`StoreContract`, as the lean
+`ResidentStore` does) and alone changes apps and goals (`AppEditor`, `GoalEditor`).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     URL,
@@ -41,6 +44,7 @@ from widget.core.model import Interval, TrackedApp
 from widget.errors import RowGone, StoreError, UnknownApp
 from widget.paths import ensure_private_dir, make_private, private_file
 from widget.store import migrations, recovery
+from widget.store.changes import ChangeWatch
 from widget.store.codec import (
     MEASURE_TO_DB,
     apply_pragmas,
@@ -65,6 +69,9 @@ from widget.store.models import (
     TrackedAppRow,
 )
 
+if TYPE_CHECKING:
+    from widget.store.api import AppEditor, GoalEditor, StoreContract
+
 _apps = Base.metadata.tables[TrackedAppRow.__tablename__]
 _rules = Base.metadata.tables[MatchRuleRow.__tablename__]
 _intervals = Base.metadata.tables[IntervalRow.__tablename__]
@@ -85,6 +92,14 @@ _UPDATE_END = (
     .values(end_ms=bindparam("end_ms"))
 )
 _DELETE_INTERVAL = delete(_intervals).where(_intervals.c.id == bindparam("row_id"))
+# A rollup: the milliseconds of use inside one window [lo, hi), summed by SQLite; the start
+# index bounds it (from_ms: lo less the longest interval the tracker writes).
+_SECONDS_IN = select(
+    func.coalesce(func.sum(func.min(_intervals.c.end_ms, bindparam("hi"))
+                           - func.max(_intervals.c.start_ms, bindparam("lo"))), 0)
+).where(_intervals.c.start_ms >= bindparam("from_ms"), _intervals.c.start_ms < bindparam("hi"),
+        _intervals.c.end_ms > bindparam("lo"))
+_FIRST_USE = select(func.min(_intervals.c.start_ms))  # one step down the start index
 
 
 def _utc_now() -> datetime:
@@ -100,6 +115,7 @@ class Store:
         self._engine = engine
         self._clock = clock
         self._app_ids: dict[str, int] = {}
+        self._changes = ChangeWatch(path)
         self._closed = False
 
     @classmethod
@@ -148,6 +164,11 @@ class Store:
         """The database file and its -wal and -shm companions that exist right now."""
         companions = [self.path.with_name(self.path.name + suffix) for suffix in ("-wal", "-shm")]
         return [self.path, *(p for p in companions if p.exists())]
+
+    def changed_by_others(self) -> bool:
+        """Whether another connection may have written since this was last asked; this
+        store's own writes (through any of its pooled connections) do not count."""
+        return self._changes.changed_by_others()
 
     def integrity_ok(self) -> bool:
         with self._read() as conn:
@@ -273,6 +294,29 @@ class Store:
         with self._read() as conn:
             rows = conn.execute(query).all()
         return intervals_from_rows(rows)
+
+    def seconds_in(self, windows: Sequence[tuple[datetime, datetime]],
+                   max_span: timedelta = MAX_SPAN) -> list[float]:
+        """Seconds of use of all apps inside each [start, end) window, summed by SQLite
+        (0.0 for an empty one), in one read transaction."""
+        totals = []
+        with self._read() as conn:
+            for start, end in windows:
+                lo, hi = to_ms(start), to_ms(end)
+                if hi <= lo:
+                    totals.append(0.0)
+                    continue
+                ms = conn.execute(_SECONDS_IN, {"lo": lo, "hi": hi,
+                                                "from_ms": lo - span_ms(max_span)}).scalar_one()
+                totals.append(ms / 1000)
+        return totals
+
+    def first_use(self) -> datetime | None:
+        """When the earliest stored interval began (removed apps' history included), or None
+        with no history at all."""
+        with self._read() as conn:
+            first = conn.execute(_FIRST_USE).scalar_one()
+        return None if first is None else from_ms(int(first))
 
     def interval_count(self) -> int:
         with self._read() as conn:
@@ -427,8 +471,10 @@ class Store:
     def _write(self) -> Iterator[Connection]:
         with _store_errors(self.path), self._engine.connect() as conn:
             conn.execution_options(driftcheck_write=True)
-            with conn.begin():
+            with conn.begin():  # BEGIN IMMEDIATE: nobody else writes until the commit
+                before = self._changes.before_write()
                 yield conn
+            self._changes.own_commit(before)
 
     def _make_files_private(self) -> None:
         for file in self.files():
@@ -466,3 +512,8 @@ def _reason(error: BaseException) -> str:
     if isinstance(error, OSError) and error.strerror:
         return error.strerror.lower()
     return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+if TYPE_CHECKING:
+    def _keeps_the_contract(store: Store) -> tuple[StoreContract, AppEditor, GoalEditor]:
+        return store, store, store  # mypy checks every method of them against this store

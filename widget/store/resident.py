@@ -6,17 +6,19 @@ alone is 25-45 MB of it. What they do every few seconds or minutes is a handful 
 settings and a check-in), so they use this. Creating and upgrading the file, the command line
 and the dialogs that change apps and goals go through `Store` (SQLAlchemy), which the tray
 loads only when such a dialog is opened; `open_for_tracking` creates or upgrades through it.
+Both keep the contract written in `widget.store.api` (`StoreContract`), which says what each
+method returns and when.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
 import threading
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from widget.core.checkin import Checkin, KeptCheckin
 from widget.core.goals import Goal
@@ -25,6 +27,7 @@ from widget.core.model import Interval, TrackedApp
 from widget.errors import RowGone, StoreError, UnknownApp
 from widget.paths import ensure_private_dir, make_private
 from widget.store import recovery
+from widget.store.changes import ChangeWatch, Stamp
 from widget.store.codec import (
     MEASURE_TO_DB,
     SCHEMA_VERSION,
@@ -41,8 +44,13 @@ from widget.store.codec import (
     to_ms,
 )
 
+if TYPE_CHECKING:
+    from widget.store.api import StoreContract
+
 _APPS = ("SELECT id, key, name, source, any_window_titles FROM tracked_apps "
          "WHERE removed_ms IS NULL ORDER BY added_ms, id")
+_APPS_REMOVED_TOO = ("SELECT id, key, name, source, any_window_titles FROM tracked_apps "
+                     "ORDER BY added_ms, id")
 _RULES = "SELECT app_id, kind, pattern FROM match_rules ORDER BY id"
 _APP_ID = "SELECT id FROM tracked_apps WHERE key = ?"
 _INSERT = "INSERT INTO intervals (app_id, start_ms, end_ms, measure) VALUES (?, ?, ?, ?)"
@@ -75,30 +83,21 @@ _SET = ("INSERT INTO settings (key, value) VALUES (?, ?) "
 
 
 class ResidentStore:
-    """One connection, one lock, short transactions. Thread-safe."""
+    """One connection, one lock, short transactions. Thread-safe. Keeps `StoreContract`."""
 
     def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
         self.path = path
         self._db = connection
         self._lock = threading.Lock()
         self._app_ids: dict[str, int] = {}
-        self._seen: _Stamp = None  # the files as this store last knew them; None: unknown
+        self._changes = ChangeWatch(path)
         self._closed = False
 
     def changed_by_others(self) -> bool:
-        """Whether another connection (`driftcheck apps add`, a dialog, an import) may have
-        written since this was last asked; this store's own writes do not count.
-
-        Told by the database and WAL files' size, time and inode, without reading the
-        database: a read after a write moves SQLite's read mark in the `-shm` file, which is a
-        disk write the tracker must not make while nothing tracked is in front.
-        """
-        with self._lock:
-            now = _stamp(self.path)
-            if now is not None and now == self._seen:
-                return False
-            self._seen = now
-            return True
+        """Whether another connection may have written since this was last asked; this
+        store's own writes do not count (`widget.store.changes` says how, without a read)."""
+        with self._lock:  # not between one of our commits and its note in `_changes`
+            return self._changes.changed_by_others()
 
     @classmethod
     def open(cls, path: Path) -> ResidentStore:
@@ -134,9 +133,10 @@ class ResidentStore:
                 recovery.release(self.path)
             self._db.close()
 
-    def list_apps(self) -> list[TrackedApp]:
+    def list_apps(self, include_removed: bool = False) -> list[TrackedApp]:
         with self._lock, self._transaction():
-            return apps_from_rows(self._db.execute(_APPS).fetchall(),
+            apps = self._db.execute(_APPS_REMOVED_TOO if include_removed else _APPS)
+            return apps_from_rows(apps.fetchall(),
                                   self._db.execute(_RULES).fetchall())
 
     def app_names(self) -> dict[str, str]:
@@ -254,41 +254,17 @@ class ResidentStore:
         return app_id
 
     def _transaction(self) -> _Transaction:
-        return _Transaction(self._db, self.path, self)
-
-    def _own_commit(self, before: _Stamp) -> None:
-        """After a commit of ours: the files as they are now are known, unless another
-        connection had written before it (then `changed_by_others` must still say so)."""
-        if before is not None and before == self._seen:
-            self._seen = _stamp(self.path)
-
-
-_Stamp = tuple[tuple[int, int, int] | None, ...] | None
-
-
-def _stamp(path: Path) -> _Stamp:
-    """(size, mtime, inode) of the database and its WAL; None when it cannot be told."""
-    found: list[tuple[int, int, int] | None] = []
-    for file in (path, path.with_name(path.name + "-wal")):
-        try:
-            info = os.stat(file)
-        except FileNotFoundError:
-            found.append(None)
-        except OSError:
-            return None
-        else:
-            found.append((info.st_size, info.st_mtime_ns, info.st_ino))
-    return tuple(found)
+        return _Transaction(self._db, self.path, self._changes)
 
 
 class _Transaction:
     """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK; sqlite3 errors become StoreError."""
 
-    def __init__(self, db: sqlite3.Connection, path: Path, store: ResidentStore) -> None:
+    def __init__(self, db: sqlite3.Connection, path: Path, changes: ChangeWatch) -> None:
         self._db = db
         self._path = path
-        self._store = store
-        self._before: _Stamp = None
+        self._changes = changes
+        self._before: Stamp = None
 
     def __enter__(self) -> None:
         try:
@@ -296,13 +272,13 @@ class _Transaction:
         except sqlite3.Error as error:
             raise StoreError(f"The driftcheck database at {self._path} could not be written "
                              f"({error}).") from error
-        self._before = _stamp(self._path)  # under the write lock: nobody else writes now
+        self._before = self._changes.before_write()  # under the write lock: nobody else writes
 
     def __exit__(self, kind: object, error: object, tb: object) -> None:
         if error is None:
             try:
                 self._db.execute("COMMIT")
-                self._store._own_commit(self._before)
+                self._changes.own_commit(self._before)
                 return
             except sqlite3.Error as commit_error:
                 # A full disk may have rolled it back already; a second error would hide
@@ -330,3 +306,7 @@ def open_for_tracking(path: Path) -> ResidentStore:
 
         Store.open(path).close()  # creates, upgrades, or raises a sentence for the person
         return ResidentStore.open(path)
+
+if TYPE_CHECKING:
+    def _keeps_the_contract(store: ResidentStore) -> StoreContract:
+        return store  # mypy checks every method of the contract against this store
