@@ -101,12 +101,16 @@ class ResidentStore:
 
     @classmethod
     def open(cls, path: Path) -> ResidentStore:
-        """Open an existing database at the current schema version; StoreError otherwise."""
+        """Open an existing, undamaged database at the current schema version; StoreError
+        otherwise (`open_for_tracking` first creates, upgrades or sets aside what needs it)."""
+        ensure_private_dir(path.parent)
+        _check_as_it_is(path)
+        return cls._connect(path)
+
+    @classmethod
+    def _connect(cls, path: Path) -> ResidentStore:
+        """Open the file `_check_as_it_is` (or `Store.open`) found ready, and hold it."""
         try:
-            ensure_private_dir(path.parent)
-            if not path.exists():
-                raise StoreError(f"There is no driftcheck database at {path} yet.")
-            recovery.examine(path)  # DamagedStore: open_for_tracking sets it aside
             connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             try:
                 (version,) = connection.execute("PRAGMA user_version").fetchone()
@@ -296,16 +300,35 @@ class _Transaction:
                              f"({error}).") from error
 
 
-def open_for_tracking(path: Path) -> ResidentStore:
-    """The tracker's store. A missing or older file is first created or upgraded through the
-    full `Store` (which loads SQLAlchemy once, for that run only)."""
+def _check_as_it_is(path: Path) -> None:
+    """Refuse, read-only, a file this store cannot open as it is: missing, damaged
+    (DamagedStore), unreadable, or at another schema version (older or newer): StoreError."""
+    if not path.exists():
+        raise StoreError(f"There is no driftcheck database at {path} yet.")
     try:
-        return ResidentStore.open(path)
+        version = recovery.examine(path)
+    except sqlite3.Error as error:
+        raise StoreError(f"The driftcheck database at {path} could not be opened "
+                         f"({error}).") from error
+    if version != SCHEMA_VERSION:
+        raise StoreError(f"The database at {path} is at schema {version}, "
+                         f"not {SCHEMA_VERSION}.")
+
+
+def open_for_tracking(path: Path) -> ResidentStore:
+    """The tracker's store. A file the lean store cannot open as it is goes through the full
+    `Store` first (which loads SQLAlchemy once, for that run only): a missing one is created,
+    a damaged one set aside and started afresh, an older one upgraded; a newer or unreadable
+    one is refused there, with a sentence for the person. Then it is opened, once."""
+    ensure_private_dir(path.parent)
+    try:
+        _check_as_it_is(path)
     except StoreError:
         from widget.store.db import Store
 
-        Store.open(path).close()  # creates, upgrades, or raises a sentence for the person
-        return ResidentStore.open(path)
+        Store.open(path).close()
+    return ResidentStore._connect(path)
+
 
 if TYPE_CHECKING:
     def _keeps_the_contract(store: ResidentStore) -> StoreContract:
