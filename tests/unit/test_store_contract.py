@@ -1,0 +1,292 @@
+"""The contract of `widget.store.api`, run over both stores: `Store` (SQLAlchemy) and the lean
+`ResidentStore`, each on a real database file.
+
+`other` is a second connection to the same file, a `Store`: what `driftcheck apps add`, a
+dialog or an import writes through while the tracker or the tray holds theirs. Changing apps
+and goals is `Store`'s alone (`AppEditor`, `GoalEditor`), so the tests write those through
+`other` and read them through the store under test. Looking back at check-ins, changing and
+deleting them: tests/unit/test_checkin_store.py, over both stores too.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from widget.core.checkin import Checkin
+from widget.core.goals import Goal, GoalKind
+from widget.core.model import Interval, Measure, Rule, RuleKind, TrackedApp
+from widget.errors import RowGone, StoreError, UnknownApp
+from widget.store.api import StoreContract
+from widget.store.db import Store
+from widget.store.resident import ResidentStore
+
+T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+REPLIKA = TrackedApp("replika", "Replika",
+                     (Rule(RuleKind.PROCESS, "Replika"), Rule(RuleKind.TITLE, "replika.com")))
+CHARACTER = TrackedApp("character-ai", "Character.AI", (Rule(RuleKind.TITLE, "character.ai"),),
+                       any_window_titles=True)
+
+
+def at(minutes: float) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+@pytest.fixture(params=["Store", "ResidentStore"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreContract]:
+    path = tmp_path / "data" / "driftcheck.sqlite3"
+    Store.open(path).close()  # created (and upgraded) as `open_for_tracking` would
+    opened: StoreContract = Store.open(path) if request.param == "Store" \
+        else ResidentStore.open(path)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def other(store: StoreContract) -> Iterator[Store]:
+    """Another connection to the same file, as another process would hold."""
+    editor = Store.open(store.path)
+    editor.add_app(REPLIKA)
+    editor.add_app(CHARACTER)
+    yield editor
+    editor.close()
+
+
+# --- apps -----------------------------------------------------------------------------------
+
+
+def test_apps_are_listed_in_the_order_added_with_their_rules_and_names(
+        store: StoreContract, other: Store) -> None:
+    assert store.list_apps() == [REPLIKA, CHARACTER]
+    assert store.app_names() == {"replika": "Replika", "character-ai": "Character.AI"}
+
+
+def test_a_removed_app_leaves_the_list_but_keeps_its_name_and_history(
+        store: StoreContract, other: Store) -> None:
+    store.insert_interval(Interval("replika", at(0), at(5)))
+    other.remove_app("replika")
+    assert store.list_apps() == [CHARACTER]
+    assert store.list_apps(include_removed=True) == [REPLIKA, CHARACTER]
+    assert store.app_names()["replika"] == "Replika"
+    assert [iv.app for iv in store.intervals_overlapping(at(0), at(10))] == ["replika"]
+    # Brought back with new rules: its first place, its rules as given, duplicates once.
+    bundle = Rule(RuleKind.BUNDLE, "ai.replika.*")
+    other.add_app(TrackedApp("replika", "Replika (desktop)", (bundle, bundle), source="custom"))
+    assert store.list_apps() == [
+        TrackedApp("replika", "Replika (desktop)", (bundle,), source="custom"), CHARACTER]
+    assert store.app_names()["replika"] == "Replika (desktop)"
+
+
+# --- intervals ------------------------------------------------------------------------------
+
+
+def test_an_interval_is_inserted_extended_and_deleted(store: StoreContract,
+                                                      other: Store) -> None:
+    row = store.insert_interval(Interval("character-ai", at(0), at(0), Measure.APPROXIMATE))
+    store.update_interval_end(row, T0 + timedelta(seconds=12.3456))  # to the millisecond
+    written = [Interval("character-ai", at(0), T0 + timedelta(seconds=12.346),
+                        Measure.APPROXIMATE)]
+    assert store.intervals_overlapping(at(-5), at(5)) == written
+    assert other.intervals_overlapping(at(-5), at(5)) == written, "one file, one truth"
+    store.delete_interval(row)
+    assert store.intervals_overlapping(at(-5), at(5)) == []
+    store.delete_interval(row)  # a row already gone is no error
+    with pytest.raises(RowGone):
+        store.update_interval_end(row, at(1))
+
+
+def test_an_unknown_app_is_refused_and_a_removed_one_still_counts(store: StoreContract,
+                                                                  other: Store) -> None:
+    with pytest.raises(UnknownApp):
+        store.insert_interval(Interval("nobody", at(0), at(1)))
+    assert other.interval_count() == 0, "the refused insert left nothing half-written"
+    other.remove_app("replika")
+    store.insert_interval(Interval("replika", at(0), at(1)))  # the last minutes before removal
+    assert other.interval_count() == 1
+
+
+def test_an_end_before_the_start_is_refused(store: StoreContract, other: Store) -> None:
+    row = store.insert_interval(Interval("replika", at(10), at(10)))
+    with pytest.raises(StoreError):
+        store.update_interval_end(row, at(9))
+    assert store.intervals_overlapping(at(0), at(20))[0].end == at(10)
+
+
+def test_intervals_overlapping_returns_exactly_the_overlaps(store: StoreContract,
+                                                            other: Store) -> None:
+    inside = {
+        "spans the start": Interval("replika", at(-10), at(10)),
+        "inside": Interval("replika", at(20), at(30)),
+        "other app": Interval("character-ai", at(40), at(45)),
+        "spans the end": Interval("replika", at(50), at(70)),
+        "other app across the start": Interval("character-ai", at(-1), at(59)),
+    }
+    outside = {
+        "touches the start": Interval("replika", at(-30), at(0)),
+        "touches the end": Interval("replika", at(60), at(80)),
+        "well before": Interval("replika", at(-120), at(-90)),
+        "zero length at the start": Interval("replika", at(0), at(0)),
+    }
+    for iv in [*outside.values(), *inside.values()]:
+        store.insert_interval(iv)
+
+    found = store.intervals_overlapping(at(0), at(60), max_span=timedelta(hours=1))
+
+    assert found == sorted(inside.values(), key=lambda iv: iv.start)
+    assert all(iv.start.tzinfo is UTC and iv.end.tzinfo is UTC for iv in found)
+
+
+def test_intervals_longer_than_max_span_fall_outside_the_contract(store: StoreContract,
+                                                                  other: Store) -> None:
+    store.insert_interval(Interval("replika", at(-120), at(30)))
+    assert store.intervals_overlapping(at(0), at(60), max_span=timedelta(hours=1)) == []
+    assert len(store.intervals_overlapping(at(0), at(60), max_span=timedelta(hours=3))) == 1
+
+
+def test_aware_datetimes_of_any_zone_come_back_in_utc(store: StoreContract,
+                                                      other: Store) -> None:
+    paris = timezone(timedelta(hours=1))
+    store.insert_interval(Interval("replika", at(0).astimezone(paris), at(5).astimezone(paris)))
+    (found,) = store.intervals_overlapping(at(-1), at(1))
+    assert (found.start, found.end) == (at(0), at(5))
+    assert found.start.tzinfo is UTC
+
+
+def test_seconds_in_sums_each_window_s_share_of_every_app(store: StoreContract,
+                                                          other: Store) -> None:
+    for iv in (Interval("replika", at(-10), at(10)),  # 10 minutes inside the first window
+               Interval("character-ai", at(5), at(7.5)),  # overlapping another app's: both
+               Interval("replika", at(50), at(70)),  # across the two windows
+               Interval("replika", at(119), at(119)),  # nothing
+               Interval("replika", at(200), at(201))):  # after both
+        store.insert_interval(iv)
+    windows = [(at(0), at(60)), (at(60), at(120)), (at(60), at(60)), (at(60), at(55))]
+    assert store.seconds_in(windows) == [(10 + 2.5 + 10) * 60, 10 * 60, 0.0, 0.0]
+    assert store.seconds_in([]) == []
+    # Bounded by the start index as intervals_overlapping is.
+    store.insert_interval(Interval("replika", at(-300), at(200)))
+    assert store.seconds_in([(at(120), at(180))], max_span=timedelta(hours=1)) == [0.0]
+    assert store.seconds_in([(at(120), at(180))], max_span=timedelta(hours=9)) == [3600.0]
+
+
+def test_first_use_is_the_earliest_start_removed_apps_included(store: StoreContract,
+                                                               other: Store) -> None:
+    assert store.first_use() is None
+    store.insert_interval(Interval("character-ai", at(30), at(40)))
+    store.insert_interval(Interval("replika", at(-90), at(-80)))
+    assert store.first_use() == at(-90)
+    other.remove_app("replika")
+    assert store.first_use() == at(-90)
+
+
+# --- seeing others' writes --------------------------------------------------------------------
+
+
+def _shm(path: Path) -> bytes:
+    return path.with_name(path.name + "-shm").read_bytes()
+
+
+def test_own_writes_are_not_changes_by_others_and_asking_reads_nothing(
+        store: StoreContract, other: Store) -> None:
+    assert store.changed_by_others(), "nothing known yet: look"
+    assert not store.changed_by_others()
+    row = store.insert_interval(Interval("replika", at(0), at(0.1)))
+    store.update_interval_end(row, at(0.2))
+    store.set_setting("tracker.mode", "foreground")
+    store.add_checkin(Checkin(asked=at(1)))
+    shm = _shm(store.path)
+    assert not store.changed_by_others(), "the store's own writes are not news"
+    assert _shm(store.path) == shm, "asking wrote nothing to the WAL index"
+
+
+def test_another_connection_writing_is_seen_once(store: StoreContract, other: Store) -> None:
+    store.changed_by_others()
+    store.insert_interval(Interval("replika", at(0), at(0.1)))
+    assert not store.changed_by_others()
+    other.add_app(TrackedApp("nomi", "Nomi", (Rule(RuleKind.PROCESS, "nomi"),)))
+    assert store.changed_by_others(), "`apps add` from a terminal is seen"
+    assert not store.changed_by_others()
+    # Written by another, then by this store before it asked: still seen.
+    other.remove_app("nomi")
+    store.insert_interval(Interval("replika", at(1), at(1.1)))
+    assert store.changed_by_others()
+    assert not store.changed_by_others()
+
+
+# --- goals, settings, check-ins ---------------------------------------------------------------
+
+
+def test_goals_are_listed_in_the_order_set_those_of_removed_apps_included(
+        store: StoreContract, other: Store) -> None:
+    assert store.list_goals() == []
+    goals = [Goal(GoalKind.DAILY, None, 45 * 60),
+             Goal(GoalKind.QUIET_HOURS, None, None, 23 * 60, 6 * 60),
+             Goal(GoalKind.SESSION, "character-ai", 3600)]
+    other.replace_goals(goals)
+    other.remove_app("character-ai")
+    assert store.list_goals() == goals
+
+
+def test_settings_round_trip_as_json_between_connections(store: StoreContract,
+                                                         other: Store) -> None:
+    assert store.get_setting("theme") is None and store.all_settings() == {}
+    values: dict[str, object] = {
+        "theme": "dark",
+        "sample_seconds": 5,
+        "ratio": 0.5,
+        "paused": False,
+        "apps_order": ["replika", "character-ai"],
+        "quiet": {"start": 1320, "end": 420, "note": "ünïcode"},
+        "nothing": None,
+    }
+    for key, value in values.items():
+        store.set_setting(key, value)
+    store.set_setting("theme", "light")
+    other.set_setting("idle_after", 240)
+    values |= {"theme": "light", "idle_after": 240}
+    assert store.get_setting("quiet") == values["quiet"]
+    assert store.get_setting("paused") is False
+    assert store.all_settings() == values == other.all_settings()
+
+
+def test_a_value_json_cannot_hold_is_refused(store: StoreContract) -> None:
+    with pytest.raises(TypeError):
+        store.set_setting("when", datetime.now(UTC))
+    assert store.get_setting("when") is None
+
+
+def test_check_ins_are_kept_and_listed_since_a_moment_oldest_first(store: StoreContract,
+                                                                   other: Store) -> None:
+    answered = Checkin(asked=at(0), answered=at(1), answer=2, note="mine", week_seconds=3600)
+    skipped = Checkin(asked=at(-7 * 24 * 60))
+    later = Checkin(asked=at(60), answered=at(60), answer=4)
+    ids = [store.add_checkin(c) for c in (answered, skipped, later)]
+    assert len(set(ids)) == 3
+    assert store.list_checkins() == [skipped, answered, later]
+    assert store.list_checkins(since=at(0)) == [answered, later], "at or after"
+    assert store.list_checkins(since=at(61)) == []
+    assert other.list_checkins() == store.list_checkins()
+    assert [k.id for k in store.checkin_history()] == [ids[1], ids[0], ids[2]]
+
+
+# --- the contract itself ---------------------------------------------------------------------
+
+
+def test_closing_twice_does_nothing_more(store: StoreContract) -> None:
+    store.close()
+    store.close()
+
+
+def test_the_contract_loads_neither_sqlalchemy_nor_sqlite3() -> None:
+    """The tray and the tracker import it: a Protocol must not cost them a driver."""
+    code = ("import sys, widget.store.api; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('sqlalchemy', 'sqlite3', '_sqlite3', 'PySide6')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.strip() == "[]"
