@@ -31,8 +31,9 @@ def import_before_qt(env: dict[str, str] | None = None, platform: str = sys.plat
     """
     # the dashboard message, the drift check, the log, the tracker
     from widget import dashboard_cli, dashboard_data, logs, traces, tracking  # noqa: F401
-    from widget.core import alerts, checkin, today, usage  # noqa: F401 - the controller's
+    from widget.core import alerts, checkin, settings, today, usage  # noqa: F401
     from widget.probes.choose import import_probe_module
+    from widget.services import reminders  # noqa: F401 - the controller's
 
     if platform == "linux":
         # Without jeepney the lock check and D-Bus notifications give way later, as before.
@@ -128,7 +129,7 @@ def run_tray(args: argparse.Namespace) -> int:
     from widget.ui.controller import TrayController
     from widget.ui.display_loss import DISPLAY_LOST, DisplayWatch
     from widget.ui.icon import RingLook, ring_icon
-    from widget.ui.tray import StoreSettings, TodayService, TrayPresence
+    from widget.ui.tray import TodayService, TrayPresence
     # Even so, PySide6's hook reads every module named by an import statement after Qt, also
     # those long imported (typing, datetime...): let go of those lines now, before the app
     # allocates the rest of what it keeps, which then reuses the space (-0.9 MB, measured).
@@ -149,7 +150,7 @@ def run_tray(args: argparse.Namespace) -> int:
     tz = local_zone()
     tracker = Tracker(store, options, app_run_loop=True)
     controller = TrayController(store, tracker, options, tz=tz)
-    presence = TrayPresence(TodayService(store, options, tz=tz), controller, StoreSettings(store),
+    presence = TrayPresence(TodayService(store, options, tz=tz), controller, store,
                             tz=tz, day_start_hour=options.day_start_hour, dashboard=True)
     tracker.sampler.set_on_change(presence.changed.emit)
     presence.changed.connect(controller.tracker_changed)

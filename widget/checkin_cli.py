@@ -101,7 +101,8 @@ def ask(args: argparse.Namespace, note: str | None = None) -> int:
 
 def save_answer(args: argparse.Namespace, answer: int, note: str | None) -> None:
     """Keep an answer given now, with this week's time, and let the tray's schedule know."""
-    from widget.core.options import Options, instant_to_setting
+    from widget.core import settings as S
+    from widget.core.options import Options
     from widget.core.usage import usage_now, usage_window
     from widget.localzone import local_zone
 
@@ -115,8 +116,8 @@ def save_answer(args: argparse.Namespace, answer: int, note: str | None) -> None
         usage = usage_now(store.intervals_overlapping(*window), now, tz, options.day_start_hour)
         store.add_checkin(Checkin(asked=now, answered=now, answer=answer, note=note,
                                   week_seconds=int(usage.week_total)))
-        store.set_setting("checkin.last_asked", instant_to_setting(now))
-        store.set_setting("checkin.not_before", None)
+        S.put(store, S.CHECKIN_LAST_ASKED, now)
+        S.put(store, S.CHECKIN_NOT_BEFORE, None)
     finally:
         store.close()
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from widget.core import settings as S
 from widget.core.catalog import entry_to_app
 from widget.core.format import duration, durations_with_total
 from widget.core.model import Measure
@@ -128,7 +129,6 @@ def apps(args: argparse.Namespace) -> int:
 
 def status(args: argparse.Namespace) -> int:
     from widget.core.days import day_window, local_day
-    from widget.core.options import instant_from_setting
     from widget.core.standing import goal_standings, paused_words
     from widget.core.status import today_status
     from widget.core.usage import usage_now, usage_window
@@ -144,15 +144,16 @@ def status(args: argparse.Namespace) -> int:
         window = day_window(day, tz, options.day_start_hour)
         tracked = store.list_apps()
         names = store.app_names()
-        mode_known = settings.get("tracker.mode") is not None  # set once a tracker has run
-        mode = Measure(str(settings.get("tracker.mode", Measure.FOREGROUND.value)))
+        known_mode = S.value_of(settings, S.TRACKER_MODE)  # set once a tracker has run
+        mode_known = known_mode is not None
+        mode = Measure(known_mode or Measure.FOREGROUND.value)
         week = store.intervals_overlapping(*usage_window(now, tz, options.day_start_hour))
         result = today_status(week, day=day, window=window,
                               tracked=[a.key for a in tracked], names=names, tracker_mode=mode)
         standings = goal_standings(store.list_goals(),
                                    usage_now(week, now, tz, options.day_start_hour),
                                    week, names, tz, options.day_start_hour)
-        paused_until = instant_from_setting(settings.get("tracker.paused_until"))
+        paused_until = S.value_of(settings, S.TRACKER_PAUSED_UNTIL)
     finally:
         store.close()
     paused = paused_words(paused_until, now, tz)
@@ -443,7 +444,7 @@ def demo_data(args: argparse.Namespace) -> int:
         for interval in intervals:
             store.insert_interval(interval)
         store.replace_goals(list(DEMO_GOALS))
-        store.set_setting("first_run_done", True)
+        S.put(store, S.FIRST_RUN_DONE, True)
     finally:
         store.close()
     if set_aside is not None:

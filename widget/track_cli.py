@@ -50,8 +50,8 @@ def track(args: argparse.Namespace) -> int:
 
 
 def _track(args: argparse.Namespace, store: ResidentStore) -> int:
+    from widget.core import settings as S
     from widget.core.days import seconds_by_app
-    from widget.core.options import instant_from_setting
     from widget.core.standing import paused_words
     from widget.localzone import local_zone
     from widget.tracking import Tracker
@@ -80,7 +80,7 @@ def _track(args: argparse.Namespace, store: ResidentStore) -> int:
               "`driftcheck apps catalog` lists the ones driftcheck knows.", file=sys.stderr)
     began, clock_began = datetime.now(UTC), time.monotonic()
     # A pause chosen in the tray app holds here too, so that `status` stays true.
-    paused_until = instant_from_setting(store.get_setting("tracker.paused_until"))
+    paused_until = S.get(store, S.TRACKER_PAUSED_UNTIL)
     paused = paused_words(paused_until, began, local_zone())
     if paused:
         tracker.pause()

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 
 from widget.catalog_data import current_platform, load_catalog
 from widget.clock import Clock, SystemClock
+from widget.core import settings as S
 from widget.core.intervals import IntervalBuilder
 from widget.core.model import Foreground
 from widget.core.options import Options
@@ -70,8 +71,8 @@ class Tracker:
 
     def start(self) -> None:
         info = self.probe.info()
-        self.store.set_setting("tracker.mode", info.measure.value)
-        self.store.set_setting("tracker.probe", info.name)
+        S.put(self.store, S.TRACKER_MODE, info.measure.value)
+        S.put(self.store, S.TRACKER_PROBE, info.name)
         focus = self.probe.watch_focus(self.sampler.focus_changed)
         self.sampler.tick()
         self._schedule.every(self.options.sample_interval, self.sampler.tick, "sample")

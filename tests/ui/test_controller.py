@@ -19,15 +19,10 @@ from widget.core.checkin import Checkin
 from widget.core.goals import Goal, GoalKind
 from widget.core.model import Interval, Rule, RuleKind, TrackedApp
 from widget.core.options import Options, instant_from_setting, instant_to_setting
+from widget.services.reminders import CHECKIN_ID, SUMMARY_ID, WATCH_ID, week_summary_text
 from widget.store.db import Store
-from widget.ui.controller import (
-    CHECKIN_ID,
-    SUMMARY_ID,
-    WATCH_ID,
-    TrayController,
-    week_summary_text,
-)
-from widget.ui.tray import StoreSettings, TodayService, TrayPresence
+from widget.ui.controller import TrayController
+from widget.ui.tray import TodayService, TrayPresence
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints",
                                        "This plugin does not support raise")
@@ -91,7 +86,7 @@ class Running:
         self.controller = TrayController(store, self.tracker, Options(),  # type: ignore[arg-type]
                                          tz=BERLIN, now=clock)
         self.presence = TrayPresence(TodayService(store, Options(), now=clock, tz=BERLIN),
-                                     self.controller, StoreSettings(store), now=clock, tz=BERLIN)
+                                     self.controller, store, now=clock, tz=BERLIN)
         self.controller.attach(self.presence, self.notifier)
 
     def stop(self) -> None:

@@ -13,8 +13,8 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from widget.notify import actions_for, choose_notifier, window_alert
+from widget.services.reminders import CHECKIN_ID, SUMMARY_ID
 from widget.ui.compact import CompactWidget
-from widget.ui.controller import CHECKIN_ID, SUMMARY_ID
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 UI = Path(__file__).resolve().parents[2] / "widget" / "ui"

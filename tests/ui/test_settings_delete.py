@@ -23,7 +23,7 @@ from widget.logs import setup_logging
 from widget.store import Store
 from widget.ui.controller import TrayController
 from widget.ui.settings_dialog import DELETE_DETAILS, DELETE_QUESTION, SettingsDialog
-from widget.ui.tray import StoreSettings, TodayService, TrayPresence
+from widget.ui.tray import TodayService, TrayPresence
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints",
                                        "This plugin does not support raise")
@@ -189,7 +189,7 @@ def test_the_app_stops_removes_every_trace_says_so_and_quits(  # type: ignore[no
     tracker, notifier = FakeTracker(), FakeNotifier()
     controller = TrayController(store, tracker, Options(), tz=BERLIN)  # type: ignore[arg-type]
     presence = TrayPresence(TodayService(store, Options(), tz=BERLIN), controller,
-                            StoreSettings(store), tz=BERLIN)
+                            store, tz=BERLIN)
     order: list[str] = []
 
     def end_writing() -> None:  # as widget.app's
@@ -246,7 +246,7 @@ def test_with_another_program_holding_the_database_nothing_stops_and_it_is_named
     ended: list[bool] = []
     controller = TrayController(store, FakeTracker(), Options(), tz=BERLIN)  # type: ignore[arg-type]
     presence = TrayPresence(TodayService(store, Options(), tz=BERLIN), controller,
-                            StoreSettings(store), tz=BERLIN)
+                            store, tz=BERLIN)
     controller.attach(presence, FakeNotifier(), lambda: ended.append(True))
     try:
         controller.delete_everything()

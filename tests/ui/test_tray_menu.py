@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 
 from tests.helpers.fakes import FakeClock
+from widget.core import settings as S
 from widget.core.today import AppRow, TodayView
 from widget.ui.tray import (
     MemorySettings,
@@ -251,7 +252,7 @@ def test_the_tooltip_names_no_app_in_discreet_mode(  # type: ignore[no-untyped-d
     presence.show()
     assert presence.tray is not None
     assert "Replika" not in presence.tray.toolTip()  # discreet is the default
-    settings.set("discreet", False)
+    S.put(settings, S.DISCREET, False)
     presence.refresh()
     assert presence.tray.toolTip() == "Today 38 min of 45 min\nReplika 38 min"
 
@@ -338,14 +339,14 @@ def test_without_a_tray_a_small_window_says_once_why(make, settings: MemorySetti
     first.close()
     second = without_tray_window(make())
     assert not second.note_label.isVisible()  # said once is enough
-    assert settings.get("ui.no_tray_told") is True
+    assert S.get(settings, S.UI_NO_TRAY_TOLD) is True
 
 
 def test_the_window_remembers_its_place(make, settings: MemorySettings) -> None:  # type: ignore[no-untyped-def]
     first = without_tray_window(make())
     first.move(130, 170)
     first.close()
-    assert isinstance(settings.get("ui.window_geometry"), str)
+    assert isinstance(S.get(settings, S.UI_WINDOW_GEOMETRY), str)
     second = without_tray_window(make())
     assert (second.x(), second.y()) == (130, 170)
 
@@ -432,4 +433,4 @@ def test_after_the_first_run_where_it_lives_is_said_once(  # type: ignore[no-unt
     assert presence.say_where_it_lives() is not None
     assert presence.say_where_it_lives() is None
     assert len(said) == 1 and said[0].startswith("driftcheck now lives in")
-    assert settings.get("ui.where_told") is True
+    assert S.get(settings, S.UI_WHERE_TOLD) is True

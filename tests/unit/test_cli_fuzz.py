@@ -38,7 +38,7 @@ from hypothesis import strategies as st
 
 from widget.cli import build_parser, main
 from widget.commands import DB_NAME
-from widget.core.options import DEFAULTS, SPECS
+from widget.core.settings import SETTINGS
 from widget.logs import LOG_NAME
 
 # --- the commands, as the parser knows them ----------------------------------------------------
@@ -129,7 +129,7 @@ IDS = ("replika", "Replika", "nomi", "kindroid", "nonexistent", "custom-mine", "
 PATTERNS = ("*", "**", "?", "[", "[]", "[!]", "a", "*a*a*a*a*a*a*a*a*a*b", "ab" * 101,
             "kobold*", "\\", "(((", ".*", "[[]ab", "My Bot -", "  ", "a\tb")
 NAMES = ("My bot", "x" * 80, "x" * 81, "   ", "tab\there", "\U0001f642 friend", "Replika")
-KEYS = (*SPECS, *DEFAULTS, "colour", "SAMPLE_INTERVAL", "sample-interval", "__class__")
+KEYS = (*SETTINGS, "colour", "SAMPLE_INTERVAL", "sample-interval", "__class__")
 # Files and folders, always relative to the folder the command runs in (never a real
 # device: `export -o /dev/null` as root would be a test that damages the machine).
 PATHS = ("missing/folder/file", ".", "..", "", "a-folder", "a-fifo", "a-file/below",

@@ -28,8 +28,8 @@ from tests.helpers.fs import mode
 from widget import exchange
 from widget.commands import DB_NAME
 from widget.core.days import local_day
-from widget.core.options import DEFAULTS, SPECS
 from widget.core.portable import NOT_EXPORTED, PREFERENCES, ImportRefused
+from widget.core.settings import SETTINGS
 from widget.core.usage import iso_week
 from widget.store.db import Store
 
@@ -217,7 +217,7 @@ def test_import_refuses_a_folder_with_history_unless_replace(run, tmp_path: Path
 
 
 def test_every_setting_is_either_carried_or_left_behind_on_purpose() -> None:
-    known = set(SPECS) | set(DEFAULTS)
+    known = set(SETTINGS)
     assert set(PREFERENCES) | set(NOT_EXPORTED) == known
     assert not set(PREFERENCES) & set(NOT_EXPORTED)
 

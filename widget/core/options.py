@@ -1,14 +1,13 @@
 """Every option's default and range, in one place.
 
-Numbers with a range live in `SPECS` (and `Options`, which the tracker reads); every other
-setting's default lives in `DEFAULTS`. Settings are stored as JSON by `Store.set_setting`;
-instants as ISO 8601 UTC strings (`instant_to_setting` / `instant_from_setting`).
+Numbers with a range live in `SPECS` (and `Options`, which the tracker reads); every setting,
+these among them, is declared with its type and default in `widget.core.settings`. Settings
+are stored as JSON by `Store.set_setting`; instants as ISO 8601 UTC strings
+(`instant_to_setting` / `instant_from_setting`).
 """
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 
@@ -45,32 +44,6 @@ SPECS: dict[str, OptionSpec] = {
 # What a value of each kind looks like, for the sentence that refuses one.
 _LIKE = {"length": "a length of time, like 3m or 180s", "share": "a share of a goal, like 80%",
          "hour": "an hour of the day, like 4"}
-
-# Settings that are not a number in a range. Stored under these keys, read through `setting`.
-DEFAULTS: dict[str, object] = {
-    "discreet": True,  # notifications name no app
-    "checkin.rhythm": "weekly",  # "weekly" | "daily" | "after_long_session" | "off"
-    "checkin.weekday": 6,  # 0 = Monday .. 6 = Sunday
-    "checkin.time": "19:00",  # local time of day
-    "checkin.reflections": True,  # offer one of the article's other reflections
-    "checkin.not_before": None,  # ISO UTC: "Not now" / "Skip this week" moved it here
-    "checkin.last_asked": None,  # ISO UTC: the last check-in the person settled
-    "checkin.on_drift": True,  # once in a week when the drift signal stands, ask too
-    "checkin.drift_week": None,  # ISO week ("2026-W48") whose drift check-in was offered
-    "alerts.fired": [],  # ids of alerts already shown (widget.core.alerts)
-    "alerts.snoozed": {},  # alert id -> ISO UTC until when it waits
-    "summary.weekly": True,  # a calm line about last week, once, when a week has ended
-    "summary.said_week": None,  # ISO week ("2026-W48") whose summary was said
-    "alerts.quiet_until": None,  # ISO UTC: "No notifications today" in Settings, until then
-    "watch_first_since": None,  # ISO date: "Watch for a week first" began
-    "start_at_login": False,
-    "ui.window_geometry": None,  # base64 of QWidget.saveGeometry()
-    "ui.no_tray_told": False,  # the no-tray explanation was shown once
-    "ui.where_told": False,  # after the first run, where driftcheck lives was said once
-    "welcome.deferred": False,  # "Not now" on a first run with no apps: the welcome once more
-    "first_run_done": False,
-}
-
 
 @dataclass(frozen=True, slots=True)
 class Options:
@@ -145,14 +118,6 @@ def say_option(key: str, value: float) -> str:
     if kind == "share":
         return f"{value * 100:.0f}%"
     return f"{value:g}"
-
-
-def setting(settings: Mapping[str, object], key: str) -> object:
-    """The stored value of a `DEFAULTS` key, or (a copy of) its default when unset or null."""
-    if key not in DEFAULTS:
-        raise KeyError(key)
-    value = settings.get(key)
-    return copy.deepcopy(DEFAULTS[key]) if value is None else value
 
 
 def instant_to_setting(moment: datetime) -> str:

@@ -16,18 +16,18 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from widget.core.checkin import ANSWERS, Rhythm
+from widget.core.checkin import ANSWERS
 from widget.core.checkin import MAX_NOTE_LENGTH as MAX_NOTE_LENGTH  # the reader's too
 from widget.core.goals import Goal, check_goal, check_goals, parse_time_of_day
 from widget.core.intervals import MAX_SPAN
 from widget.core.model import Measure, Rule
-from widget.core.options import SPECS, check_option
 from widget.core.rules import has_unsafe_characters, validate_pattern
-from widget.errors import DriftcheckError, InvalidGoal, InvalidRule, UsageError
+from widget.core.settings import DEVICE, PREFERENCE, SETTINGS
+from widget.errors import DriftcheckError, InvalidGoal, InvalidRule
 
 _MAX_SPAN_MS = int(MAX_SPAN.total_seconds() * 1000)
 _MAX_SPAN_TEXT = "an hour" if timedelta(hours=1) == MAX_SPAN else str(MAX_SPAN)
@@ -49,32 +49,15 @@ MAX_NAME_LENGTH = 80  # as for apps of one's own (widget.core.catalog)
 MAX_KEY_LENGTH = 100
 MAX_WEEK_SECONDS = 2**31 - 1
 
-# The settings that are the person's choices and travel with an export.
-PREFERENCES: tuple[str, ...] = (
-    *SPECS, "discreet", "checkin.rhythm", "checkin.weekday", "checkin.time",
-    "checkin.reflections", "checkin.on_drift", "summary.weekly",
-)
-# Settings that stay behind, and why (a test keeps this and `PREFERENCES` covering every known
-# setting, so a new one needs a decision).
-NOT_EXPORTED: Mapping[str, str] = {
-    "checkin.not_before": "a 'Not now' or 'Skip this week' in flight",
-    "checkin.last_asked": "import derives it again from the check-ins",
-    "checkin.drift_week": "bookkeeping of one week's extra check-in",
-    "alerts.fired": "bookkeeping of notifications already shown",
-    "alerts.snoozed": "snoozes in flight",
-    "watch_first_since": "a first-run step in flight",
-    "start_at_login": "belongs to this device's autostart entry",
-    "ui.window_geometry": "belongs to this device's screen",
-    "ui.no_tray_told": "belongs to this device's desktop",
-    "first_run_done": "import sets it: whoever brings history has been through the first run",
-    "summary.said_week": "bookkeeping of weekly summaries already shown",
-    "alerts.quiet_until": "a 'No notifications today' in flight",
-    "ui.where_told": "belongs to this device's desktop",
-    "welcome.deferred": "a first-run step in flight",
-}
+# Which settings travel with an export is declared with each (widget.core.settings).
+PREFERENCES: tuple[str, ...] = tuple(key for key, s in SETTINGS.items() if s.travels == PREFERENCE)
 # Kept by an import that replaces everything: they describe this device, not the history.
-DEVICE_SETTINGS: tuple[str, ...] = ("start_at_login", "ui.window_geometry", "ui.no_tray_told",
-                                     "ui.where_told")
+DEVICE_SETTINGS: tuple[str, ...] = tuple(key for key, s in SETTINGS.items()
+                                         if s.travels == DEVICE)
+# Settings that stay behind, and why.
+NOT_EXPORTED: Mapping[str, str] = {
+    key: "belongs to this device" if s.travels == DEVICE else s.travels
+    for key, s in SETTINGS.items() if s.travels != PREFERENCE}
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EARLIEST_MS = 0  # a computer whose clock was reset starts in 1970
@@ -370,18 +353,6 @@ def to_document(snapshot: Snapshot, exported_ms: int, schema_version: int) -> di
 # --- settings ---------------------------------------------------------------------------------
 
 
-def _bool_setting(value: object) -> bool:
-    return isinstance(value, bool)
-
-
-def _rhythm_setting(value: object) -> bool:
-    return isinstance(value, str) and value in {r.value for r in Rhythm}
-
-
-def _weekday_setting(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 6
-
-
 def time_of_day(value: object) -> bool:
     """Whether `value` is a time of day written as `HH:MM`, as goals and the check-in keep it."""
     if not isinstance(value, str) or not _CLOCK.match(value):
@@ -393,36 +364,11 @@ def time_of_day(value: object) -> bool:
     return True
 
 
-def _option_setting(key: str) -> Callable[[object], bool]:
-    def check(value: object) -> bool:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return False
-        try:
-            check_option(key, value)
-        except UsageError:
-            return False
-        return True
-
-    return check
-
-
-_SETTING_RULES: dict[str, Callable[[object], bool]] = {
-    **{key: _option_setting(key) for key in SPECS},
-    "discreet": _bool_setting,
-    "checkin.rhythm": _rhythm_setting,
-    "checkin.weekday": _weekday_setting,
-    "checkin.time": time_of_day,
-    "checkin.reflections": _bool_setting,
-    "checkin.on_drift": _bool_setting,
-    "summary.weekly": _bool_setting,
-}
-
-
 def usable_setting(key: str, value: object) -> bool:
     """Whether `value` is one driftcheck would use for the preference `key` (False for a key
     that is not a preference)."""
-    rule = _SETTING_RULES.get(key)
-    return rule is not None and rule(value)
+    setting = SETTINGS.get(key)
+    return setting is not None and setting.travels == PREFERENCE and setting.usable(value)
 
 
 def exported_settings(stored: Mapping[str, object]) -> dict[str, object]:

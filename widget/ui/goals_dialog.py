@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from widget.core import settings as S
 from widget.core.goals import Goal, GoalKind, check_goal, check_goals
 from widget.core.model import TrackedApp
 from widget.errors import DriftcheckError, InvalidGoal
@@ -39,7 +40,6 @@ from widget.ui.plain import plain_label
 ALL_APPS_LABEL = "All tracked apps"
 QUIET_HINT = ("Hours you would rather keep for yourself and others. Time in these hours is "
               "shown apart, and counts toward a notification.")
-WATCH_FIRST_SETTING = "watch_first_since"
 
 Scope = str | None  # an app key, or None for all tracked apps together
 
@@ -248,7 +248,7 @@ class GoalsForm(QWidget):
         self.scope.blockSignals(False)
         self._scope = None
         self._show_scope(None)
-        watching = self._store.get_setting(WATCH_FIRST_SETTING) is not None
+        watching = S.get(self._store, S.WATCH_FIRST_SINCE) is not None
         (self.watch_first if watching and not self._pending else self.set_goals).setChecked(True)
         # With goals set, "Watch for a week first" is a first-run question: not asked again
         # (clearing every goal and saving brings it back).
@@ -276,8 +276,7 @@ class GoalsForm(QWidget):
         if self.watch_first.isChecked():
             try:
                 self._store.replace_goals([])
-                self._store.set_setting(WATCH_FIRST_SETTING,
-                                        self._now().astimezone(self._tz).date().isoformat())
+                S.put(self._store, S.WATCH_FIRST_SINCE, self._now().astimezone(self._tz).date())
             except DriftcheckError as error:
                 show_error(self.errors["general"], str(error))
                 return False
@@ -296,8 +295,8 @@ class GoalsForm(QWidget):
         try:
             check_goals(everything)
             self._store.replace_goals(everything)
-            if self._store.get_setting(WATCH_FIRST_SETTING) is not None:
-                self._store.set_setting(WATCH_FIRST_SETTING, None)
+            if S.get(self._store, S.WATCH_FIRST_SINCE) is not None:
+                S.put(self._store, S.WATCH_FIRST_SINCE, None)
         except DriftcheckError as error:
             show_error(self.errors["general"], str(error))
             return False

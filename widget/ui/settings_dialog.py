@@ -33,25 +33,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from widget.core import settings as S
 from widget.core.format import duration
-from widget.core.options import (
-    DEFAULTS,
-    SPECS,
-    check_option,
-    instant_from_setting,
-    instant_to_setting,
-)
+from widget.core.options import SPECS, check_option
 from widget.errors import DriftcheckError, UsageError
+from widget.services.reminders import LONG_SESSION_S
 from widget.ui.form import error_label, hint, window_title
 from widget.ui.plain import plain_box
 
-LONG_SESSION_S = 3600  # as widget.ui.controller: without a session goal of the person's own
 RHYTHMS = (("weekly", "Once a week"), ("daily", "Every day"),
            ("after_long_session",
             f"After a long session ({duration(LONG_SESSION_S)}, or your session goal)"),
            ("off", "Off"))
 ARTICLE = "Artificial Intelligence and Intimacy: Desire in the Age of the Machine"
-QUIET_TODAY = "alerts.quiet_until"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 DELETE_QUESTION = "Delete everything driftcheck keeps on this device?"
 DELETE_DETAILS = ("This removes your apps and goals, the time counted, your check-ins and "
@@ -63,16 +57,6 @@ DELETE_DETAILS = ("This removes your apps and goals, the time counted, your chec
 class SettingsStore(Protocol):
     def get_setting(self, key: str) -> object | None: ...
     def set_setting(self, key: str, value: object) -> None: ...
-
-
-def _value(store: SettingsStore, key: str) -> object:
-    """The stored value of `key`, or its one default (widget.core.options)."""
-    stored = store.get_setting(key)
-    if stored is not None:
-        return stored
-    if key in SPECS:
-        return SPECS[key].default
-    return DEFAULTS.get(key)
 
 
 def _form(page: QWidget) -> QFormLayout:
@@ -100,12 +84,13 @@ class NumberField:
         self.spin.valueChanged.connect(lambda _v: self.error.setVisible(False))
 
     def load(self, store: SettingsStore) -> None:
-        raw = _value(store, self.key)
-        try:
-            shown = round(float(raw) / self.scale)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            shown = round(SPECS[self.key].default / self.scale)
-        self.spin.setValue(shown)
+        self.spin.setValue(round(S.get(store, S.SETTINGS[self.key]) / self.scale))
+
+    def save(self, store: SettingsStore) -> None:
+        """Keep the value shown (`validate` has checked it)."""
+        value = self.checked()
+        if value is not None:
+            S.put(store, S.SETTINGS[self.key], value)
 
     def checked(self) -> float | int | None:
         """The value to store, or None after showing why it cannot be stored."""
@@ -153,10 +138,10 @@ class NotificationsPage(QWidget):
         self.new_day: Callable[[], datetime] | None = None  # when today ends (the tray's)
 
     def load(self) -> None:
-        self.discreet.setChecked(bool(_value(self._store, "discreet")))
+        self.discreet.setChecked(S.get(self._store, S.DISCREET))
         self.near.load(self._store)
-        self.summary.setChecked(bool(_value(self._store, "summary.weekly")))
-        until = instant_from_setting(self._store.get_setting(QUIET_TODAY))
+        self.summary.setChecked(S.get(self._store, S.SUMMARY_WEEKLY))
+        until = S.get(self._store, S.ALERTS_QUIET_UNTIL)
         self.quiet_today.setChecked(until is not None and self.new_day is not None
                                     and until >= self.new_day())
         self.quiet_today.setEnabled(self.new_day is not None)
@@ -165,12 +150,12 @@ class NotificationsPage(QWidget):
         return self.near.checked() is not None
 
     def save(self) -> None:
-        self._store.set_setting("discreet", self.discreet.isChecked())
-        self._store.set_setting("near_share", self.near.checked())
-        self._store.set_setting("summary.weekly", self.summary.isChecked())
+        S.put(self._store, S.DISCREET, self.discreet.isChecked())
+        self.near.save(self._store)
+        S.put(self._store, S.SUMMARY_WEEKLY, self.summary.isChecked())
         if self.new_day is not None:
-            self._store.set_setting(QUIET_TODAY, instant_to_setting(self.new_day())
-                                    if self.quiet_today.isChecked() else None)
+            S.put(self._store, S.ALERTS_QUIET_UNTIL,
+                  self.new_day() if self.quiet_today.isChecked() else None)
 
 
 class CheckinPage(QWidget):
@@ -215,25 +200,22 @@ class CheckinPage(QWidget):
 
     def load(self) -> None:
         self.rhythm.setCurrentIndex(max(0, self.rhythm.findData(
-            _value(self._store, "checkin.rhythm"))))
-        weekday = _value(self._store, "checkin.weekday")
-        self.weekday.setCurrentIndex(weekday if isinstance(weekday, int)
-                                     and 0 <= weekday <= 6 else 6)
-        time = QTime.fromString(str(_value(self._store, "checkin.time")), "HH:mm")
-        self.time.setTime(time if time.isValid() else QTime(19, 0))
-        self.reflections.setChecked(bool(_value(self._store, "checkin.reflections")))
-        self.on_drift.setChecked(bool(_value(self._store, "checkin.on_drift")))
+            S.get(self._store, S.CHECKIN_RHYTHM))))
+        self.weekday.setCurrentIndex(S.get(self._store, S.CHECKIN_WEEKDAY))
+        self.time.setTime(QTime.fromString(S.get(self._store, S.CHECKIN_TIME), "HH:mm"))
+        self.reflections.setChecked(S.get(self._store, S.CHECKIN_REFLECTIONS))
+        self.on_drift.setChecked(S.get(self._store, S.CHECKIN_ON_DRIFT))
         self._rhythm_changed()
 
     def validate(self) -> bool:
         return True
 
     def save(self) -> None:
-        self._store.set_setting("checkin.rhythm", self.rhythm.currentData())
-        self._store.set_setting("checkin.weekday", self.weekday.currentData())
-        self._store.set_setting("checkin.time", self.time.time().toString("HH:mm"))
-        self._store.set_setting("checkin.reflections", self.reflections.isChecked())
-        self._store.set_setting("checkin.on_drift", self.on_drift.isChecked())
+        S.put(self._store, S.CHECKIN_RHYTHM, str(self.rhythm.currentData()))
+        S.put(self._store, S.CHECKIN_WEEKDAY, int(self.weekday.currentData()))
+        S.put(self._store, S.CHECKIN_TIME, self.time.time().toString("HH:mm"))
+        S.put(self._store, S.CHECKIN_REFLECTIONS, self.reflections.isChecked())
+        S.put(self._store, S.CHECKIN_ON_DRIFT, self.on_drift.isChecked())
 
     def _rhythm_changed(self, _index: int = 0) -> None:
         rhythm = self.rhythm.currentData()
@@ -274,15 +256,15 @@ class TrackingPage(QWidget):
     def load(self) -> None:
         for field in self.fields():
             field.load(self._store)
-        self.start_at_login.setChecked(bool(_value(self._store, "start_at_login")))
+        self.start_at_login.setChecked(S.get(self._store, S.START_AT_LOGIN))
 
     def validate(self) -> bool:
         return all([field.checked() is not None for field in self.fields()])
 
     def save(self) -> None:
         for field in self.fields():
-            self._store.set_setting(field.key, field.checked())
-        self._store.set_setting("start_at_login", self.start_at_login.isChecked())
+            field.save(self._store)
+        S.put(self._store, S.START_AT_LOGIN, self.start_at_login.isChecked())
 
 
 def delete_confirmation(parent: QWidget | None) -> QMessageBox:

@@ -17,10 +17,12 @@ from PySide6.QtCore import QByteArray, QObject, QPoint, QRect, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
+from widget.core import settings as S
 from widget.core.format import used_of
 from widget.core.goals import Goal
 from widget.core.model import Measure
 from widget.core.options import Options
+from widget.core.settings import SettingsStore
 from widget.core.today import TodayView, next_day_start, shown_apps, today_view, week_window
 from widget.localzone import local_zone
 from widget.store.resident import ResidentStore
@@ -46,35 +48,16 @@ class TrayActions(Protocol):
     def quit(self) -> None: ...
 
 
-class Settings(Protocol):
-    def get(self, key: str, default: object = None) -> object: ...
-    def set(self, key: str, value: object) -> None: ...
-
-
-class StoreSettings:
-    """`Settings` over the store's JSON settings."""
-
-    def __init__(self, store: ResidentStore) -> None:
-        self._store = store
-
-    def get(self, key: str, default: object = None) -> object:
-        value = self._store.get_setting(key)
-        return default if value is None else value
-
-    def set(self, key: str, value: object) -> None:
-        self._store.set_setting(key, value)
-
-
 class MemorySettings:
-    """`Settings` kept in memory (tests, or a store that cannot be written)."""
+    """Settings kept in memory (tests, or a store that cannot be written)."""
 
     def __init__(self, values: dict[str, object] | None = None) -> None:
         self.values = dict(values or {})
 
-    def get(self, key: str, default: object = None) -> object:
-        return self.values.get(key, default)
+    def get_setting(self, key: str) -> object | None:
+        return self.values.get(key)
 
-    def set(self, key: str, value: object) -> None:
+    def set_setting(self, key: str, value: object) -> None:
         self.values[key] = value
 
 
@@ -96,7 +79,7 @@ class TodayService:
         now = self._now()
         hour = self._options.day_start_hour
         start, _ = week_window(now, self._tz, hour)
-        mode = str(self._store.get_setting("tracker.mode") or Measure.FOREGROUND.value)
+        mode = S.get(self._store, S.TRACKER_MODE) or Measure.FOREGROUND.value
         return today_view(self._store.intervals_overlapping(start, now), self.goals(),
                           self._store.app_names(), now, self._tz, hour,
                           tracked=[a.key for a in self._store.list_apps()],
@@ -166,13 +149,13 @@ class TrayPresence(QObject):
     message_action = Signal(str, str)  # (alert_id, "snooze" | "not-now") from the widget
 
     def __init__(self, view: Callable[[], TodayView], actions: TrayActions | None = None,
-                 settings: Settings | None = None, *, now: Now = _utc_now,
+                 settings: SettingsStore | None = None, *, now: Now = _utc_now,
                  tz: tzinfo | None = None, day_start_hour: int = Options().day_start_hour,
                  refresh_ms: int = 60_000, dashboard: bool = False) -> None:
         super().__init__()
         self._view = view
         self._actions = actions
-        self._settings: Settings = settings or MemorySettings()
+        self._settings: SettingsStore = settings or MemorySettings()
         self._now = now
         self._tz = tz or local_zone()
         self._day_start_hour = day_start_hour
@@ -290,10 +273,10 @@ class TrayPresence(QObject):
             return
         self.compact = self._make_compact(as_window=True)
         self._restore_place()
-        told = bool(self._settings.get("ui.no_tray_told", False))
+        told = S.get(self._settings, S.UI_NO_TRAY_TOLD)
         self.compact.show_note(not told)
         if not told:
-            self._settings.set("ui.no_tray_told", True)
+            S.put(self._settings, S.UI_NO_TRAY_TOLD, True)
         self.refresh()
         self.compact.show()
         app = QApplication.instance()
@@ -362,7 +345,7 @@ class TrayPresence(QObject):
     def say_where_it_lives(self) -> str | None:
         """Once ever (kept in "ui.where_told"): a bubble by the tray icon saying where
         driftcheck is now. Without a tray the window says so itself (its note)."""
-        if self._stopped or self.tray is None or self._settings.get("ui.where_told", False):
+        if self._stopped or self.tray is None or S.get(self._settings, S.UI_WHERE_TOLD):
             return None
         screen = QGuiApplication.screenAt(self.tray.geometry().center()) \
             or QGuiApplication.primaryScreen()
@@ -370,7 +353,7 @@ class TrayPresence(QObject):
         text = where_it_lives_text(where_on_screen(self.tray.geometry(), area))
         self.tray.showMessage("driftcheck", text, QSystemTrayIcon.MessageIcon.Information,
                               15_000)
-        self._settings.set("ui.where_told", True)
+        S.put(self._settings, S.UI_WHERE_TOLD, True)
         return text
 
     def show_message(self, alert_id: str, title: str, body: str) -> None:
@@ -382,7 +365,7 @@ class TrayPresence(QObject):
     # --- the window's place -----------------------------------------------------------------
 
     def _restore_place(self) -> None:
-        saved = self._settings.get("ui.window_geometry")
+        saved = S.get(self._settings, S.UI_WINDOW_GEOMETRY)
         if self.compact is None or not isinstance(saved, str):
             return
         try:
@@ -394,7 +377,7 @@ class TrayPresence(QObject):
     def save_place(self) -> None:
         if self.tray is None and self.compact is not None and not self._stopped:
             raw = bytes(self.compact.saveGeometry().data())
-            self._settings.set("ui.window_geometry", base64.b64encode(raw).decode("ascii"))
+            S.put(self._settings, S.UI_WINDOW_GEOMETRY, base64.b64encode(raw).decode("ascii"))
 
     # --- refreshing -------------------------------------------------------------------------
 
@@ -421,7 +404,7 @@ class TrayPresence(QObject):
             if self.compact is not None:
                 self.compact.setWindowIcon(self.icon)
         if self.tray is not None:
-            discreet = bool(self._settings.get("discreet", True))
+            discreet = S.get(self._settings, S.DISCREET)
             self.tray.setToolTip(plain_tooltip(tooltip_text(view, now, self._tz, discreet)))
         if self._actions is not None:
             paused = self.paused_until is not None

@@ -26,15 +26,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from widget.core import settings as S
 from widget.core.catalog import Catalog
 from widget.errors import DriftcheckError
 from widget.ui.app_picker import AppPicker, AppStore, RunningApp, running_process_names
 from widget.ui.form import window_title
 from widget.ui.goals_dialog import GoalsForm, GoalStore
 from widget.ui.plain import RICH_TEXT_LABEL, plain_label
-
-FIRST_RUN_SETTING = "first_run_done"
-DEFERRED_SETTING = "welcome.deferred"  # "Not now" once, with no apps chosen: shown once more
 
 WELCOME_TEXT = """
 <h2>Welcome to driftcheck</h2>
@@ -186,7 +184,7 @@ class WelcomeDialog(QDialog):
     def _store_first_run_done(self) -> None:
         # Closing must never fail; if the store refuses, the welcome shows again next time.
         with contextlib.suppress(DriftcheckError):
-            if self._store.list_apps() or self._store.get_setting(DEFERRED_SETTING):
-                self._store.set_setting(FIRST_RUN_SETTING, True)
+            if bool(self._store.list_apps()) or S.get(self._store, S.WELCOME_DEFERRED):
+                S.put(self._store, S.FIRST_RUN_DONE, True)
             else:
-                self._store.set_setting(DEFERRED_SETTING, True)
+                S.put(self._store, S.WELCOME_DEFERRED, True)
