@@ -142,8 +142,9 @@ class CheckinStore(CheckinReader, CheckinWriter, Protocol):
 
 
 class IntervalWriter(Protocol):
-    """What the sampler writes. It calls these from the tracker's scheduler thread (ticks)
-    and from the probe's focus thread (focus changes), never two at once (its own lock)."""
+    """What the sampler writes: from the tracker's scheduler thread (ticks), the probe's focus
+    thread (focus changes) and the thread that pauses or stops the tracker, never two at once
+    (the sampler's lock)."""
 
     def insert_interval(self, iv: Interval) -> int:
         """Store a new interval; returns its row id, for `update_interval_end`. UnknownApp when
