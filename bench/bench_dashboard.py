@@ -42,7 +42,7 @@ TARGET_OPEN_S = 0.500
 def dense_history(weeks: int, seed: int) -> list[tuple[str, datetime, datetime]]:
     """(app, start, end) of two years of heavy, switch-heavy use, oldest first."""
     import widget.demo as demo
-    from widget.core.days import local_day
+    from widget.core.calendar import local_day
 
     usual = demo.BASE_WEEK_S
     demo.BASE_WEEK_S = DENSE_WEEK_S  # the demo at a heavier pace, for this run only
@@ -155,8 +155,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
 
+    from widget.core.calendar import iso_week
     from widget.core.report import week_report
-    from widget.core.usage import iso_week
     from widget.dashboard_data import load_dashboard
     from widget.store.resident import ResidentStore
 

@@ -164,7 +164,7 @@ def write_history_before_today(data: Path, weeks: int) -> int:
     begins: today starts empty, so no goal message opens a window the run would measure."""
     import bench_dashboard
 
-    from widget.core.days import day_window, local_day
+    from widget.core.calendar import day_window, local_day
     from widget.localzone import local_zone
 
     tz = local_zone()

@@ -27,9 +27,9 @@ from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QApplication, QScrollArea
 
 from widget.catalog_data import load_catalog
+from widget.core.calendar import local_day
 from widget.core.catalog import entry_to_app
 from widget.core.checkin import Checkin
-from widget.core.days import local_day
 from widget.dashboard_data import load_dashboard
 from widget.demo import DEMO_APPS, DEMO_GOALS, demo_intervals
 from widget.store import Store

@@ -49,8 +49,8 @@ def seed(data: Path) -> None:
     this week; the welcome seen and the self-check just asked, so no dialog opens."""
     from widget.catalog_data import load_catalog
     from widget.core import alerts
+    from widget.core.calendar import day_window, local_day
     from widget.core.catalog import entry_to_app
-    from widget.core.days import day_window, local_day
     from widget.core.goals import Goal, GoalKind
     from widget.core.model import Interval
     from widget.core.options import Options, instant_to_setting

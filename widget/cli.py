@@ -90,8 +90,7 @@ def _seconds(low: float, high: float) -> Callable[[str], float]:
 
 
 def _iso_week(text: str) -> str:
-    from widget.core.report import week_monday
-    from widget.core.usage import iso_week
+    from widget.core.calendar import iso_week, week_monday
 
     try:
         monday = week_monday(text)

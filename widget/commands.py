@@ -128,7 +128,7 @@ def apps(args: argparse.Namespace) -> int:
 
 
 def status(args: argparse.Namespace) -> int:
-    from widget.core.days import day_window, local_day
+    from widget.core.calendar import day_window, local_day
     from widget.core.standing import goal_standings, paused_words
     from widget.core.status import today_status
     from widget.core.usage import usage_now, usage_window
@@ -383,7 +383,7 @@ def _report_pdf(data: DashboardData, target: Path) -> int:
 
 
 def _report_text(r: WeekReport) -> str:
-    from widget.core.report import week_monday
+    from widget.core.calendar import week_monday
     from widget.core.usage import SESSION_RULE
 
     monday = week_monday(r.week)
@@ -414,7 +414,7 @@ def _report_text(r: WeekReport) -> str:
 
 def demo_data(args: argparse.Namespace) -> int:
     from widget.catalog_data import current_platform, load_catalog
-    from widget.core.days import local_day
+    from widget.core.calendar import local_day
     from widget.demo import DEMO_APPS, DEMO_GOALS, demo_intervals
     from widget.localzone import local_zone
     from widget.store.db import Store

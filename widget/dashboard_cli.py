@@ -17,9 +17,7 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from widget.core.days import local_day
-from widget.core.report import week_monday
-from widget.core.usage import iso_week
+from widget.core.calendar import iso_week, local_day, week_monday
 from widget.errors import UsageError
 
 if TYPE_CHECKING:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo
 
+from widget.core.calendar import iso_week, local_day, week_monday, week_window
 from widget.core.dashboard import (
     FETCH_WEEKS,
     SHOWN_WEEKS,
@@ -20,10 +21,8 @@ from widget.core.dashboard import (
     dashboard_data,
     known_totals,
 )
-from widget.core.days import local_day
-from widget.core.report import drift_while_in_progress, week_monday
+from widget.core.report import drift_while_in_progress
 from widget.core.trend import DriftSignal
-from widget.core.usage import iso_week, week_window
 from widget.store.api import StoreReader
 
 

@@ -21,14 +21,13 @@ from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
 from widget.catalog_data import load_catalog
+from widget.core.calendar import iso_week, local_day, week_monday
 from widget.core.catalog import entry_to_app
 from widget.core.checkin import Checkin
 from widget.core.dashboard import NO_BASELINE, DashboardData
-from widget.core.days import local_day
 from widget.core.format import about, duration, durations_with_total
 from widget.core.model import Interval
-from widget.core.report import WeekReport, week_monday, week_report, weekly_totals
-from widget.core.usage import iso_week
+from widget.core.report import WeekReport, week_report, weekly_totals
 from widget.dashboard_data import load_dashboard
 from widget.demo import DEMO_APPS, DEMO_GOALS, demo_intervals
 from widget.store import Store

@@ -18,11 +18,10 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.skips import skip_or_fail
+from widget.core.calendar import iso_week, local_day
 from widget.core.checkin import ANSWERS, Checkin
-from widget.core.days import local_day
 from widget.core.format import duration
 from widget.core.options import Options
-from widget.core.usage import iso_week
 from widget.localzone import local_zone
 from widget.store import Store
 

@@ -21,7 +21,7 @@ from tests.helpers.cli import one_error_line
 from widget import __version__
 from widget.cli import main
 from widget.commands import DB_NAME
-from widget.core.days import day_window, local_day
+from widget.core.calendar import day_window, local_day
 from widget.core.model import Interval, Measure
 from widget.localzone import local_zone
 from widget.store import Store

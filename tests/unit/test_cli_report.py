@@ -12,11 +12,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from widget.commands import DB_NAME
-from widget.core.days import local_day
+from widget.core.calendar import iso_week, local_day
 from widget.core.intervals import MAX_SPAN
 from widget.core.report import weekly_totals
 from widget.core.trend import drift_signal
-from widget.core.usage import iso_week
 from widget.demo import demo_intervals
 
 REPORT_KEYS = {"week", "start", "end", "complete", "total_s", "apps", "days",

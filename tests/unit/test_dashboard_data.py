@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from widget.commands import DB_NAME
+from widget.core.calendar import iso_week, week_monday, week_window
 from widget.core.checkin import Checkin
 from widget.core.dashboard import (
     FETCH_WEEKS,
@@ -26,9 +27,8 @@ from widget.core.dashboard import (
 from widget.core.goals import Goal, GoalKind
 from widget.core.intervals import MAX_SPAN, clip
 from widget.core.model import Interval, Rule, RuleKind, TrackedApp
-from widget.core.report import daily_totals, week_monday, week_report, weekly_totals
+from widget.core.report import daily_totals, week_report, weekly_totals
 from widget.core.trend import DriftRule
-from widget.core.usage import iso_week, week_window
 from widget.dashboard_data import load_dashboard
 from widget.store import Store
 from widget.store.resident import ResidentStore
@@ -494,7 +494,7 @@ def slow_weekly_totals(intervals: list[Interval], weeks: list[str], day_start_ho
 
 def slow_daily_totals(intervals: list[Interval], first: date, last: date, day_start_hour: int
                       ) -> dict[date, dict[str, float]]:
-    from widget.core.days import day_window
+    from widget.core.calendar import day_window
 
     totals: dict[date, dict[str, float]] = {}
     day = first

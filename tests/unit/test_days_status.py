@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from widget.core.days import day_window, local_day, seconds_by_app
+from widget.core.calendar import day_window, local_day
+from widget.core.days import seconds_by_app
 from widget.core.model import Interval, Measure
 from widget.core.options import SPECS, Options, check_option
 from widget.core.status import today_status

@@ -27,10 +27,9 @@ from tests.helpers.cli import (
 from tests.helpers.fs import mode
 from widget import exchange
 from widget.commands import DB_NAME
-from widget.core.days import local_day
+from widget.core.calendar import iso_week, local_day
 from widget.core.portable import NOT_EXPORTED, PREFERENCES, ImportRefused
 from widget.core.settings import SETTINGS
-from widget.core.usage import iso_week
 from widget.store.db import Store
 
 

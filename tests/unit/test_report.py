@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from widget.core.calendar import week_monday
 from widget.core.goals import Goal, GoalKind
 from widget.core.model import Interval
 from widget.core.report import (
@@ -20,7 +21,6 @@ from widget.core.report import (
     session_stats,
     sessions_of,
     streak_within_goal,
-    week_monday,
     week_report,
     weekly_totals,
 )

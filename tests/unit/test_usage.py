@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from widget.core.calendar import iso_week, week_window
 from widget.core.model import Interval
-from widget.core.usage import iso_week, usage_now, usage_window, week_window
+from widget.core.usage import usage_now, usage_window
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

@@ -18,20 +18,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+from widget.core.calendar import iso_week, local_day, week_monday, week_window
 from widget.core.checkin import Checkin
-from widget.core.days import local_day
 from widget.core.format import about, duration
 from widget.core.goals import Goal, GoalKind
 from widget.core.intervals import clip
 from widget.core.model import Interval
-from widget.core.report import (
-    WeekReport,
-    clipped,
-    quiet_share,
-    week_monday,
-    week_report,
-    weekly_totals,
-)
+from widget.core.report import WeekReport, clipped, quiet_share, week_report, weekly_totals
 from widget.core.trend import (
     ALPHA,
     BASELINE_WEEKS,
@@ -44,7 +37,6 @@ from widget.core.trend import (
     _compared,
     theil_sen,
 )
-from widget.core.usage import iso_week, week_window
 
 SHOWN_WEEKS = 12
 FETCH_WEEKS = SHOWN_WEEKS + BASELINE_WEEKS  # what a loader reads: the 12 and the 4 before

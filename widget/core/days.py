@@ -1,34 +1,14 @@
-"""Local days and totals: turning stored UTC intervals into what a person means by "today".
-
-A local day starts at a configurable hour (default 04:00) so that late nights belong to the
-evening before. Days around daylight-saving changes are 23 or 25 hours long; the windows are
-computed through the time zone, never by adding 24 hours.
-"""
+"""Totals of a window: the seconds per app of stored UTC intervals inside [start, end), and
+which apps had approximate time there (the windows come from `widget.core.calendar`)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import datetime
 
 from widget.core.intervals import clip
 from widget.core.model import Interval, Measure
-
-
-def local_day(at: datetime, tz: tzinfo, day_start_hour: int) -> date:
-    """The local day an aware instant belongs to."""
-    local = at.astimezone(tz)
-    day = local.date()
-    if local.time() < time(day_start_hour):
-        day -= timedelta(days=1)
-    return day
-
-
-def day_window(day: date, tz: tzinfo, day_start_hour: int) -> tuple[datetime, datetime]:
-    """[start, end) of a local day as aware UTC datetimes."""
-    start = datetime.combine(day, time(day_start_hour), tzinfo=tz)
-    end = datetime.combine(day + timedelta(days=1), time(day_start_hour), tzinfo=tz)
-    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def seconds_by_app(intervals: Iterable[Interval], start: datetime, end: datetime

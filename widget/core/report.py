@@ -8,7 +8,6 @@ daylight-saving changes are measured through the time zone, never as 24 hours.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import pairwise
 from typing import Any
 
-from widget.core.days import day_window
+from widget.core.calendar import day_window, iso_week, week_monday, week_window
 from widget.core.goals import Goal, GoalKind
 from widget.core.intervals import clip
 from widget.core.model import Interval
@@ -29,20 +28,7 @@ from widget.core.trend import (
     median,
     week_in_words,
 )
-from widget.core.usage import Session, iso_week, sessions_of, week_window
-
-_ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-
-
-def week_monday(week: str) -> date:
-    """The Monday of an ISO week written "2026-W48"; ValueError for anything else."""
-    found = _ISO_WEEK.match(week.strip())
-    if found is None:
-        raise ValueError(f"'{week}' is not an ISO week; try 2026-W48.")
-    try:
-        return date.fromisocalendar(int(found[1]), int(found[2]), 1)
-    except ValueError:
-        raise ValueError(f"'{week}' is not a week of that year.") from None
+from widget.core.usage import Session, sessions_of
 
 
 def _shift_week(week: str, weeks: int) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
-from widget.core.days import day_window
+from widget.core.calendar import day_window
 from widget.core.format import duration, percent_of, used_of
 from widget.core.goals import Goal, GoalKind
 from widget.core.model import Interval

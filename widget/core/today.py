@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 
-from widget.core.days import approximate_apps, day_window, local_day, seconds_by_app
+from widget.core.calendar import day_window, local_day, monday_of
+from widget.core.days import approximate_apps, seconds_by_app
 from widget.core.format import apportion
 from widget.core.goals import Goal, GoalKind
 from widget.core.model import Interval
@@ -50,11 +51,6 @@ class TodayView:
             self.total_seconds >= (self.daily_goal_seconds or 0)
 
 
-def week_start(day: date) -> date:
-    """Monday of the ISO week of a local day."""
-    return day - timedelta(days=day.weekday())
-
-
 def _goal_total(goals: Sequence[Goal], kind: GoalKind) -> int | None:
     """The all-apps goal of `kind`, else the sum of the per-app ones, else None."""
     of_kind = [g for g in goals if g.kind is kind and g.limit_seconds]
@@ -75,7 +71,7 @@ def today_view(intervals: Iterable[Interval], goals: Sequence[Goal], names: Mapp
     intervals = list(intervals)
     day = local_day(now, tz, day_start_hour)
     day_start, day_end = day_window(day, tz, day_start_hour)
-    week_begin = day_window(week_start(day), tz, day_start_hour)[0]
+    week_begin = day_window(monday_of(day), tz, day_start_hour)[0]
     today = seconds_by_app(intervals, day_start, day_end)
     week = seconds_by_app(intervals, week_begin, day_end)
     per_app = {g.app: g.limit_seconds for g in goals
@@ -93,18 +89,6 @@ def today_view(intervals: Iterable[Interval], goals: Sequence[Goal], names: Mapp
         paused_until=paused_until,
         approximate=approximate,
     )
-
-
-def week_window(now: datetime, tz: tzinfo, day_start_hour: int) -> tuple[datetime, datetime]:
-    """[Monday's day start, today's day end) in UTC: what `today_view` needs read."""
-    day = local_day(now, tz, day_start_hour)
-    return (day_window(week_start(day), tz, day_start_hour)[0],
-            day_window(day, tz, day_start_hour)[1])
-
-
-def next_day_start(now: datetime, tz: tzinfo, day_start_hour: int) -> datetime:
-    """When tomorrow begins (the end of today's local day), in UTC: "until tomorrow"."""
-    return day_window(local_day(now, tz, day_start_hour), tz, day_start_hour)[1]
 
 
 def shown_apps(view: TodayView) -> tuple[list[tuple[AppRow, int]], int]:

@@ -17,7 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
-from widget.core.days import day_window, local_day, seconds_by_app
+from widget.core.calendar import day_window, iso_week, local_day, week_window
+from widget.core.days import seconds_by_app
 from widget.core.model import Interval
 
 SESSION_GAP_S = 300.0
@@ -86,19 +87,6 @@ class UsageNow:
 
     def in_use_for(self, app: str | None) -> bool:
         return bool(self.in_use) if app is None else app in self.in_use
-
-
-def iso_week(day: date) -> str:
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def week_window(day: date, tz: tzinfo, day_start_hour: int) -> tuple[datetime, datetime]:
-    """[start, end) in aware UTC of the ISO week holding local day `day`."""
-    monday = day - timedelta(days=day.weekday())
-    start, _ = day_window(monday, tz, day_start_hour)
-    end, _ = day_window(monday + timedelta(days=7), tz, day_start_hour)
-    return start, end
 
 
 def usage_window(now: datetime, tz: tzinfo, day_start_hour: int) -> tuple[datetime, datetime]:

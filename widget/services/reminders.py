@@ -20,6 +20,7 @@ from typing import Protocol
 
 from widget.core import alerts as core_alerts
 from widget.core import settings as S
+from widget.core.calendar import day_window, iso_week, week_monday
 from widget.core.checkin import (
     Checkin,
     checkin_due,
@@ -28,12 +29,10 @@ from widget.core.checkin import (
     skip_week_until,
     week_index,
 )
-from widget.core.days import day_window
 from widget.core.format import duration
 from widget.core.goals import Goal, GoalKind, parse_time_of_day, suggest_goals, watch_is_over
 from widget.core.options import Options
-from widget.core.report import week_monday
-from widget.core.usage import UsageNow, iso_week, usage_now, usage_window
+from widget.core.usage import UsageNow, usage_now, usage_window
 from widget.store.api import CheckinWriter, SettingsStore, StoreReader
 
 log = logging.getLogger(__name__)

@@ -29,10 +29,10 @@ from PySide6.QtCharts import (
 from PySide6.QtCore import QMargins, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPen
 
+from widget.core.calendar import week_monday
 from widget.core.checkin import ANSWERS
 from widget.core.dashboard import USUAL_RANGE, DashboardData, WeekPoint
 from widget.core.format import about, duration, durations_with_total
-from widget.core.report import week_monday
 from widget.ui.plain import as_html
 from widget.ui.theme import Palette
 

@@ -100,7 +100,7 @@ class TrayController(QObject):
         self._open(dialog)
 
     def open_settings(self) -> None:
-        from widget.core.today import next_day_start
+        from widget.core.calendar import next_day_start
         from widget.ui.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(self.store, data_dir=self.store.path.parent,

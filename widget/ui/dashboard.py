@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from widget.core.calendar import week_monday
 from widget.core.dashboard import (
     HOW_WORKED_OUT,
     NO_BASELINE,
@@ -59,7 +60,6 @@ from widget.core.dashboard import (
     week_comparison,
 )
 from widget.core.format import duration
-from widget.core.report import week_monday
 from widget.errors import DriftcheckError
 from widget.ui import charts
 from widget.ui.app_table import AppTableModel, app_table

@@ -18,12 +18,13 @@ from PySide6.QtGui import QAction, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
 from widget.core import settings as S
+from widget.core.calendar import next_day_start, week_so_far
 from widget.core.format import used_of
 from widget.core.goals import Goal
 from widget.core.model import Measure
 from widget.core.options import Options
 from widget.core.settings import SettingsStore
-from widget.core.today import TodayView, next_day_start, shown_apps, today_view, week_window
+from widget.core.today import TodayView, shown_apps, today_view
 from widget.localzone import local_zone
 from widget.store.resident import ResidentStore
 from widget.ui.compact import CompactWidget, paused_text
@@ -78,7 +79,7 @@ class TodayService:
     def __call__(self) -> TodayView:
         now = self._now()
         hour = self._options.day_start_hour
-        start, _ = week_window(now, self._tz, hour)
+        start, _ = week_so_far(now, self._tz, hour)
         mode = S.get(self._store, S.TRACKER_MODE) or Measure.FOREGROUND.value
         return today_view(self._store.intervals_overlapping(start, now), self.goals(),
                           self._store.app_names(), now, self._tz, hour,
