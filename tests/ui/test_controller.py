@@ -1,7 +1,10 @@
-"""The tray app's controller with a fake clock, a real store and a recording notifier: goal
-alerts come once, Snooze brings them back after 15 minutes, the weekly self-check comes on its
-evening (not on the first one), "Not now" moves it to tomorrow, a pause survives a restart,
-and a week of watching ends in one suggestion."""
+"""The tray app's controller with a fake clock, a real store and a recording notifier: it
+evaluates the reminders once a minute (and on the tracker's changes, at most every 10 s),
+carries the desktop's answers to them and opens what they ask for (today's small window, the
+check-in, the suggested goals, the dashboard), opens the welcome on the first run, restores a
+pause after a restart, and once closed does nothing more. What the reminders decide (which
+notification, when, and what an answer changes) is tested without Qt in
+tests/unit/test_reminders.py."""
 
 from __future__ import annotations
 
@@ -13,15 +16,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
 from tests.helpers.fakes import FakeClock
-from widget.core.checkin import Checkin
+from widget.core import settings as S
 from widget.core.goals import Goal, GoalKind
 from widget.core.model import Interval, Rule, RuleKind, TrackedApp
 from widget.core.options import Options, instant_from_setting, instant_to_setting
-from widget.services.reminders import CHECKIN_ID, SUMMARY_ID, WATCH_ID, week_summary_text
+from widget.services.reminders import CHECKIN_ID, SUMMARY_ID, WATCH_ID
 from widget.store.db import Store
-from widget.ui.controller import TrayController
+from widget.ui.controller import EVALUATE_EVERY_MS, TrayController
 from widget.ui.tray import TodayService, TrayPresence
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints",
@@ -140,97 +144,37 @@ def snoozed(store: Store) -> dict[str, datetime]:
     return {k: v for k, v in ((k, instant_from_setting(v)) for k, v in raw.items()) if v}
 
 
-def fired(store: Store) -> list[str]:
-    raw = store.get_setting("alerts.fired") or []
-    assert isinstance(raw, list)
-    return raw
+# --- the minute's evaluation and the desktop's answers ---------------------------------------
 
 
-# --- goal alerts ----------------------------------------------------------------------------
+def test_the_reminders_are_evaluated_once_a_minute(store: Store, runs: list[Running],
+                                                   qtbot: QtBot) -> None:
+    settled(store, SUNDAY_EVENING - timedelta(days=7))
+    run = start(runs, store, FakeClock(SUNDAY_EVENING))
+    timer = run.controller._timer
+    assert timer.isActive() and timer.interval() == EVALUATE_EVERY_MS == 60_000
+    assert run.notifier.calls == [], "nothing before the first minute"
+    timer.setInterval(1)  # the minute, shortened: the timer itself evaluates
+    qtbot.waitUntil(lambda: run.notifier.ids() == [CHECKIN_ID])
 
 
-def test_near_a_daily_goal_one_discreet_heads_up_and_snooze_brings_it_back(
-        store: Store, runs: list[Running]) -> None:
+def test_the_desktop_s_answers_reach_the_reminders(store: Store, runs: list[Running]) -> None:
     clock = FakeClock(WEDNESDAY)
     settled(store, WEDNESDAY - timedelta(days=1))
     store.replace_goals([Goal(GoalKind.DAILY, None, 45 * 60)])
     used(store, datetime(2026, 11, 25, 10, 0, tzinfo=BERLIN), 40)
     run = start(runs, store, clock)
-
     run.controller.evaluate()
-    run.controller.evaluate()
-    assert len(run.notifier.calls) == 1, run.notifier.calls
-    alert_id, title, body = run.notifier.calls[0]
-    assert alert_id == "near|daily:*|2026-11-25"
-    assert "88% of today's goal" in body and "40 min of 45 min" in body
-    for text in (title, body):
-        assert APP_NAME not in text and APP not in text.lower()
-        assert "AI companion" not in text and "companion" not in text.lower()
-    assert fired(store) == [alert_id]
+    alert_id = "near|daily:*|2026-11-25"
+    assert run.notifier.ids() == [alert_id]
 
     # "Snooze 15 min" in the notification.
     clock.advance(minutes=1)
     run.notifier.action.emit(alert_id, "snooze")
-    assert alert_id not in fired(store)
     assert snoozed(store) == {alert_id: clock.at + timedelta(minutes=15)}
-
-    clock.advance(minutes=10)
+    clock.advance(minutes=16)
     run.controller.evaluate()
-    assert len(run.notifier.calls) == 1, "a snoozed heads-up waits its 15 minutes"
-
-    clock.advance(minutes=6)
-    run.controller.evaluate()
-    run.controller.evaluate()
-    assert run.notifier.ids() == [alert_id, alert_id], "it comes back once, after the snooze"
-    assert fired(store) == [alert_id] and alert_id not in snoozed(store)
-
-    # The goal is reached: one message saying so, once.
-    used(store, datetime(2026, 11, 25, 14, 0, tzinfo=BERLIN), 5)
-    clock.advance(minutes=1)
-    run.controller.evaluate()
-    run.controller.evaluate()
-    assert run.notifier.ids() == [alert_id, alert_id, "reached|daily:*|2026-11-25"]
-    reached = run.notifier.calls[-1][2]
-    assert "reached today's goal of 45 min" in reached
-    assert APP_NAME not in reached and "companion" not in reached.lower()
-
-    # "Not now" keeps it quiet for the rest of the day, even across a restart.
-    run.notifier.action.emit("reached|daily:*|2026-11-25", "not-now")
-    clock.advance(hours=2)
-    run.stop()
-    again = start(runs, store, clock)
-    again.controller.evaluate()
-    assert again.notifier.calls == []
-
-
-def test_with_discreet_mode_off_the_message_names_the_app(store: Store,
-                                                          runs: list[Running]) -> None:
-    clock = FakeClock(WEDNESDAY)
-    settled(store, WEDNESDAY - timedelta(days=1))
-    store.set_setting("discreet", False)
-    store.replace_goals([Goal(GoalKind.DAILY, APP, 45 * 60)])
-    used(store, datetime(2026, 11, 25, 10, 0, tzinfo=BERLIN), 40)
-    run = start(runs, store, clock)
-    run.controller.evaluate()
-    assert run.notifier.ids() == [f"near|daily:{APP}|2026-11-25"]
-    assert APP_NAME in run.notifier.calls[0][2]
-
-
-def test_the_next_day_brings_a_new_alert_and_forgets_the_old_ones(store: Store,
-                                                                 runs: list[Running]) -> None:
-    clock = FakeClock(WEDNESDAY)
-    settled(store, WEDNESDAY - timedelta(days=1))
-    store.replace_goals([Goal(GoalKind.DAILY, None, 45 * 60)])
-    used(store, datetime(2026, 11, 25, 10, 0, tzinfo=BERLIN), 40)
-    run = start(runs, store, clock)
-    run.controller.evaluate()
-    used(store, datetime(2026, 11, 26, 10, 0, tzinfo=BERLIN), 40)
-    clock.at = datetime(2026, 11, 26, 12, 0, tzinfo=BERLIN).astimezone(UTC)
-    run.controller.evaluate()
-    assert run.notifier.ids() == ["near|daily:*|2026-11-25", "near|daily:*|2026-11-26"]
-    clock.at = datetime(2026, 11, 28, 12, 0, tzinfo=BERLIN).astimezone(UTC)
-    run.controller.evaluate()
-    assert fired(store) == [], "ids of days gone by are pruned"
+    assert run.notifier.ids() == [alert_id, alert_id]
 
 
 def test_a_message_clicked_opens_the_compact_widget(store: Store, runs: list[Running]) -> None:
@@ -260,52 +204,6 @@ def test_changes_from_the_tracker_are_looked_at_at_most_every_10_s(
 # --- the weekly self-check -----------------------------------------------------------------
 
 
-def test_the_weekly_check_in_comes_once_and_not_now_means_tomorrow(
-        store: Store, runs: list[Running]) -> None:
-    clock = FakeClock(SUNDAY_EVENING - timedelta(hours=1))
-    settled(store, SUNDAY_EVENING - timedelta(days=7, minutes=4))
-    run = start(runs, store, clock)
-    run.controller.evaluate()
-    assert run.notifier.calls == [], "18:05 on Sunday: not yet"
-
-    clock.at = SUNDAY_EVENING
-    run.controller.evaluate()
-    run.controller.evaluate()
-    assert run.notifier.ids() == [CHECKIN_ID]
-    text = " ".join(run.notifier.calls[0][1:])
-    assert "companion" not in text.lower()
-
-    clock.advance(minutes=2)
-    run.notifier.action.emit(CHECKIN_ID, "not-now")
-    tomorrow = datetime(2026, 11, 30, 19, 7, tzinfo=BERLIN).astimezone(UTC)
-    assert instant_from_setting(store.get_setting("checkin.not_before")) == tomorrow
-    clock.advance(hours=3)
-    run.controller.evaluate()
-    assert run.notifier.ids() == [CHECKIN_ID], "nothing more tonight"
-
-    clock.at = tomorrow - timedelta(minutes=5)
-    run.controller.evaluate()
-    assert run.notifier.ids() == [CHECKIN_ID]
-    clock.at = tomorrow + timedelta(minutes=1)
-    run.controller.evaluate()
-    assert run.notifier.ids() == [CHECKIN_ID, CHECKIN_ID], "asked again the next evening"
-
-
-def test_snooze_on_the_check_in_asks_again_in_15_minutes(store: Store,
-                                                         runs: list[Running]) -> None:
-    clock = FakeClock(SUNDAY_EVENING)
-    settled(store, SUNDAY_EVENING - timedelta(days=7))
-    run = start(runs, store, clock)
-    run.controller.evaluate()
-    run.notifier.action.emit(CHECKIN_ID, "snooze")
-    clock.advance(minutes=14)
-    run.controller.evaluate()
-    assert run.notifier.ids() == [CHECKIN_ID]
-    clock.advance(minutes=2)
-    run.controller.evaluate()
-    assert run.notifier.ids() == [CHECKIN_ID, CHECKIN_ID]
-
-
 def test_clicking_the_check_in_message_opens_the_question(store: Store,
                                                           runs: list[Running]) -> None:
     from widget.ui.checkin_dialog import CheckinDialog
@@ -325,73 +223,22 @@ def test_clicking_the_check_in_message_opens_the_question(store: Store,
     assert run.controller._dialogs == []
 
 
-def test_first_run_lets_the_first_evening_pass_without_a_question(
-        store: Store, runs: list[Running]) -> None:
+def test_the_welcome_opens_on_the_first_run_only(store: Store, runs: list[Running]) -> None:
+    from widget.ui.welcome import WelcomeDialog
+
     clock = FakeClock(SUNDAY_EVENING - timedelta(hours=2))  # installed on Sunday at 17:05
-    assert store.get_setting("checkin.last_asked") is None
     run = start(runs, store, clock)
     run.controller.first_run()
-    assert instant_from_setting(store.get_setting("checkin.last_asked")) == clock.at
-    assert run.controller._dialogs, "the welcome opens on the first run"
-    clock.at = SUNDAY_EVENING
-    run.controller.evaluate()
-    assert CHECKIN_ID not in run.notifier.ids()
-    clock.at = SUNDAY_EVENING + timedelta(days=7)
-    run.controller.evaluate()
-    assert run.notifier.ids() == [CHECKIN_ID], "a week later it comes"
+    assert [type(d) for d in run.controller._dialogs] == [WelcomeDialog]
+    assert S.get(store, S.CHECKIN_LAST_ASKED) == clock.at, "the rhythm counts from here"
+    run.stop()
 
-
-def test_first_run_keeps_an_earlier_last_asked(store: Store, runs: list[Running]) -> None:
     before = SUNDAY_EVENING - timedelta(days=7)
     settled(store, before)
-    run = start(runs, store, FakeClock(SUNDAY_EVENING))
-    run.controller.first_run()
-    assert instant_from_setting(store.get_setting("checkin.last_asked")) == before
-    assert run.controller._dialogs == [], "no welcome once it was done"
-
-
-def test_what_is_chosen_in_the_check_in_is_kept(store: Store, runs: list[Running]) -> None:
-    clock = FakeClock(SUNDAY_EVENING)
-    settled(store, SUNDAY_EVENING - timedelta(days=7))
-    run = start(runs, store, clock)
-    asked = SUNDAY_EVENING
-
-    run.controller._checkin_chosen("not-now", asked)
-    assert instant_from_setting(store.get_setting("checkin.not_before")) == \
-        asked + timedelta(days=1)
-    assert instant_from_setting(store.get_setting("checkin.last_asked")) == \
-        asked - timedelta(days=7), "not now leaves last_asked alone"
-
-    clock.advance(minutes=3)
-    run.controller._checkin_chosen("skip-week", asked)
-    next_sunday = datetime(2026, 12, 6, 19, 0, tzinfo=BERLIN).astimezone(UTC)
-    assert instant_from_setting(store.get_setting("checkin.not_before")) == next_sunday
-    skipped = store.list_checkins()
-    assert len(skipped) == 1 and skipped[0].answer is None and skipped[0].asked == asked
-
-    store.add_checkin(Checkin(asked=asked, answered=clock.at, answer=2, week_seconds=600))
-    run.controller._checkin_chosen("saved", asked)
-    assert store.get_setting("checkin.not_before") is None
-    assert instant_from_setting(store.get_setting("checkin.last_asked")) == asked
-    clock.advance(hours=20)
-    run.controller.evaluate()
-    assert CHECKIN_ID not in run.notifier.ids(), "answered: not again the next day"
-    clock.at = next_sunday + timedelta(minutes=1)
-    run.controller.evaluate()
-    assert run.notifier.ids() == [CHECKIN_ID]
-
-
-def test_a_check_in_missed_while_off_comes_once_at_the_next_start(
-        store: Store, runs: list[Running]) -> None:
-    settled(store, SUNDAY_EVENING - timedelta(days=21))  # three Sundays missed
-    clock = FakeClock(SUNDAY_EVENING + timedelta(days=2))  # Tuesday evening
-    run = start(runs, store, clock)
-    run.controller.restore_pause()
-    run.controller.first_run()
-    run.controller.evaluate()
-    clock.advance(minutes=1)
-    run.controller.evaluate()
-    assert run.notifier.ids() == [CHECKIN_ID]
+    again = start(runs, store, FakeClock(SUNDAY_EVENING))
+    again.controller.first_run()
+    assert again.controller._dialogs == [], "no welcome once it was done"
+    assert S.get(store, S.CHECKIN_LAST_ASKED) == before
 
 
 # --- pausing --------------------------------------------------------------------------------
@@ -453,7 +300,10 @@ def test_resume_from_the_menu(store: Store, runs: list[Running]) -> None:
 # --- watch for a week first -----------------------------------------------------------------
 
 
-def test_after_a_week_of_watching_one_suggestion(store: Store, runs: list[Running]) -> None:
+def test_the_week_of_watching_s_message_opens_the_suggested_goals(
+        store: Store, runs: list[Running]) -> None:
+    from widget.ui.goals_dialog import GoalsDialog
+
     clock = FakeClock(WEDNESDAY)
     settled(store, WEDNESDAY)
     store.set_setting("watch_first_since", "2026-11-17")  # 8 days before
@@ -461,39 +311,17 @@ def test_after_a_week_of_watching_one_suggestion(store: Store, runs: list[Runnin
         used(store, datetime(2026, 11, day, 20, 0, tzinfo=BERLIN), 50)
     run = start(runs, store, clock)
     run.controller.evaluate()
-    run.controller.evaluate()
     assert run.notifier.ids() == [WATCH_ID]
-    body = run.notifier.calls[0][2]
-    assert "about 1 h" in body and "companion" not in body.lower()
-
-    run.stop()
-    clock.advance(days=1)
-    again = start(runs, store, clock)
-    again.controller.evaluate()
-    assert again.notifier.calls == [], "never twice, not even after a restart"
 
     # Clicking it opens the goals with the week's suggestion filled in, not yet saved.
-    again.notifier.action.emit(WATCH_ID, "default")
-    from widget.ui.goals_dialog import GoalsDialog
-
-    dialog = next(d for d in again.controller._dialogs if isinstance(d, GoalsDialog))
+    clock.advance(days=1)
+    run.notifier.action.emit(WATCH_ID, "default")
+    dialog = next(d for d in run.controller._dialogs if isinstance(d, GoalsDialog))
     assert dialog.form.daily_on.isChecked() and dialog.form.daily.seconds() == 60 * 60
     assert dialog.form.weekly_on.isChecked()
     assert store.list_goals() == []
     assert dialog.save()
     assert {g.kind.value for g in store.list_goals()} == {"daily", "weekly"}
-
-
-def test_a_week_of_watching_not_over_yet_says_nothing(store: Store,
-                                                      runs: list[Running]) -> None:
-    clock = FakeClock(WEDNESDAY)
-    settled(store, WEDNESDAY)
-    store.set_setting("watch_first_since", "2026-11-20")
-    used(store, datetime(2026, 11, 21, 20, 0, tzinfo=BERLIN), 50)
-    run = start(runs, store, clock)
-    run.controller.evaluate()
-    assert run.notifier.calls == []
-    assert not store.get_setting("watch.suggested")
 
 
 # --- a second launch ------------------------------------------------------------------------
@@ -523,18 +351,14 @@ def drifting_weeks(store: Store) -> None:
         used(store, tuesday - timedelta(weeks=weeks_ago), 120 + 30 * (8 - weeks_ago))
 
 
-def test_a_drift_brings_one_extra_check_in_that_week(store: Store,
-                                                     runs: list[Running]) -> None:
+def test_the_drift_s_check_in_says_what_brought_it(store: Store, runs: list[Running]) -> None:
+    from widget.ui.checkin_dialog import CheckinDialog
+
     drifting_weeks(store)
     settled(store, datetime(2026, 11, 22, 19, 0, tzinfo=BERLIN).astimezone(UTC))
     run = start(runs, store, FakeClock(WEDNESDAY))
     run.controller.evaluate()
     assert run.notifier.ids() == [CHECKIN_ID]
-    text = run.notifier.calls[0][2]
-    assert "rising" in text and "companion" not in text.lower()
-    assert store.get_setting("checkin.drift_week") == "2026-W48"
-
-    from widget.ui.checkin_dialog import CheckinDialog
 
     run.notifier.action.emit(CHECKIN_ID, "default")  # opened: it says what brought it
     dialog = next(d for d in run.controller._dialogs if isinstance(d, CheckinDialog))
@@ -542,111 +366,51 @@ def test_a_drift_brings_one_extra_check_in_that_week(store: Store,
     dialog.answer_buttons[2].setChecked(True)
     dialog.save_button.click()
     dialog.close_button.click()  # the thanks, closed
+    assert len(store.list_checkins()) == 1
+    assert instant_from_setting(store.get_setting("checkin.last_asked")) == WEDNESDAY
     run.controller.check_in()  # a later "Check in now" that week is an ordinary one
     again = next(d for d in run.controller._dialogs if isinstance(d, CheckinDialog))
     assert again.why_label is None
     again.reject()
 
-    run.clock.advance(days=1, minutes=5)  # "Not now" came and went: only the week's one
-    store.set_setting("checkin.not_before", None)
-    run.controller.evaluate()
-    assert run.notifier.ids() == [CHECKIN_ID], "one extra check-in in a week, not more"
-
-
-def test_no_extra_check_in_without_drift_or_when_switched_off(store: Store,
-                                                              runs: list[Running]) -> None:
-    settled(store, datetime(2026, 11, 22, 19, 0, tzinfo=BERLIN).astimezone(UTC))
-    tuesday = datetime(2026, 11, 24, 20, 0, tzinfo=BERLIN)
-    for weeks_ago in range(1, 9):  # the same two hours every week: no drift
-        used(store, tuesday - timedelta(weeks=weeks_ago), 120)
-    run = start(runs, store, FakeClock(WEDNESDAY))
-    run.controller.evaluate()
-    assert run.notifier.calls == []
-
-    drifting_weeks(store)
-    store.set_setting("checkin.on_drift", False)
-    again = start(runs, store, FakeClock(WEDNESDAY))
-    again.controller.evaluate()
-    assert again.notifier.calls == []
-    store.set_setting("checkin.on_drift", True)
-    third = start(runs, store, FakeClock(WEDNESDAY))
-    third.controller.evaluate()
-    assert third.notifier.ids() == [CHECKIN_ID]
-
-
-def test_the_tray_s_drift_is_the_dashboard_s_after_a_break(store: Store,
-                                                            runs: list[Running]) -> None:
-    """Used ten weeks ago, then three weeks of nothing, then rising: the weeks of nothing are
-    part of the history (not before it), for the tray as for the dashboard."""
-    from widget.dashboard_data import load_dashboard
-
-    settled(store, datetime(2026, 11, 22, 19, 0, tzinfo=BERLIN).astimezone(UTC))
-    tuesday = datetime(2026, 11, 24, 20, 0, tzinfo=BERLIN)
-    used(store, tuesday - timedelta(weeks=10), 60)
-    for weeks_ago, hours in zip(range(5, 0, -1), (4, 3, 4, 4, 5), strict=True):
-        for part in range(hours):  # an hour at most per interval, as the tracker writes
-            used(store, tuesday - timedelta(weeks=weeks_ago, hours=part + 1), 60)
-    dashboard = load_dashboard(store, None, WEDNESDAY, BERLIN, 4)
-    assert dashboard.report.drift is not None, "the dashboard marks the drift"
-    run = start(runs, store, FakeClock(WEDNESDAY))
-    run.controller.evaluate()
-    assert run.notifier.ids() == [CHECKIN_ID], "and the tray offers its check-in"
-
-
-def test_no_notifications_today_holds_them_until_the_new_day(store: Store,
-                                                             runs: list[Running]) -> None:
-    clock = FakeClock(WEDNESDAY)
-    settled(store, WEDNESDAY - timedelta(days=1))
-    store.replace_goals([Goal(GoalKind.DAILY, None, 45 * 60)])
-    used(store, datetime(2026, 11, 25, 10, 0, tzinfo=BERLIN), 40)
-    new_day = datetime(2026, 11, 26, 4, 0, tzinfo=BERLIN).astimezone(UTC)
-    store.set_setting("alerts.quiet_until", instant_to_setting(new_day))  # chosen in Settings
-    run = start(runs, store, clock)
-    run.controller.evaluate()
-    assert run.notifier.calls == [], "the person asked for a quiet day"
-    store.set_setting("alerts.quiet_until", None)
-    run.controller.evaluate()
-    assert len(run.notifier.calls) == 1, "not lost: said once the quiet is over"
-
 
 # --- the weekly summary ---------------------------------------------------------------------
 
 
-def test_a_week_ended_is_summed_up_once_in_one_calm_line(store: Store,
-                                                         runs: list[Running]) -> None:
-    store.set_setting("first_run_done", True)
-    store.set_setting("checkin.last_asked", instant_to_setting(WEDNESDAY))
-    for weeks_ago in range(2, 6):  # the usual week: 2 hours
-        used(store, datetime(2026, 11, 17, 20, 0, tzinfo=BERLIN) - timedelta(weeks=weeks_ago - 1),
-             120)
-    used(store, datetime(2026, 11, 17, 20, 0, tzinfo=BERLIN), 200)  # last week: 3 h 20 min
+def test_the_summary_s_click_opens_the_dashboard(store: Store, runs: list[Running]) -> None:
     run = start(runs, store, FakeClock(WEDNESDAY))
-    run.controller.evaluate()
-    assert run.notifier.ids() == [SUMMARY_ID]
-    text = run.notifier.calls[0][2]
-    assert text == ("Last week: 3 h 20 min with your tracked apps, more than your usual week "
-                    "(2 h).")
-    assert APP_NAME not in text, "discreet: no app named"
-    run.controller.evaluate()
-    again = start(runs, store, FakeClock(WEDNESDAY + timedelta(hours=2)))  # a restart that week
-    again.controller.evaluate()
-    assert run.notifier.ids() == [SUMMARY_ID] and again.notifier.ids() == [], "once a week"
     opened: list[bool] = []
     run.controller.open_dashboard = lambda: opened.append(True)  # type: ignore[method-assign]
+    run.notifier.action.emit(SUMMARY_ID, "not-now")
+    assert opened == []
     run.notifier.action.emit(SUMMARY_ID, "default")  # "Open dashboard"
     assert opened == [True]
 
 
-def test_the_weekly_summary_can_be_switched_off(store: Store, runs: list[Running]) -> None:
-    store.set_setting("first_run_done", True)
-    store.set_setting("summary.weekly", False)
-    used(store, datetime(2026, 11, 17, 20, 0, tzinfo=BERLIN), 200)
-    run = start(runs, store, FakeClock(WEDNESDAY))
+# --- the end ---------------------------------------------------------------------------------
+
+
+def test_once_closed_it_evaluates_nothing_and_carries_out_nothing(
+        store: Store, runs: list[Running]) -> None:
+    """Quit (or Delete everything): the windows close unsaved, and neither the timer, the
+    tracker nor a late answer on the desktop brings anything back."""
+    from widget.ui.checkin_dialog import CheckinDialog
+
+    settled(store, SUNDAY_EVENING - timedelta(days=7))
+    clock = FakeClock(SUNDAY_EVENING)
+    run = start(runs, store, clock)
+    run.controller.check_in()
+    dialog = next(d for d in run.controller._dialogs if isinstance(d, CheckinDialog))
+    run.controller.close()
+    assert not dialog.isVisible()
+    assert store.get_setting("checkin.not_before") is None, "closed, not answered 'Not now'"
+    assert not run.controller._timer.isActive()
+
+    clock.advance(seconds=30)
     run.controller.evaluate()
-    assert SUMMARY_ID not in run.notifier.ids()
-
-
-def test_the_summary_line_compares_with_the_usual_week() -> None:
-    assert week_summary_text(3600, []) == "Last week: 1 h with your tracked apps."
-    assert "about your usual week" in week_summary_text(3600, [3500, 3700, 0])
-    assert "less than your usual week" in week_summary_text(1800, [3600, 3600])
+    run.controller.tracker_changed()
+    run.notifier.action.emit(CHECKIN_ID, "default")
+    run.notifier.action.emit(CHECKIN_ID, "snooze")
+    assert run.notifier.calls == []
+    assert [d for d in run.controller._dialogs if d.isVisible()] == []  # type: ignore[attr-defined]
+    assert store.get_setting("checkin.not_before") is None
