@@ -87,3 +87,25 @@ def test_apportioned_parts_always_sum_to_the_shown_total(parts: list[float]) -> 
 ])
 def test_about_rounds_to_a_figure_said_in_a_sentence(seconds: float, said: str) -> None:
     assert about(seconds) == said
+
+
+
+def test_a_moment_is_said_with_its_day_when_that_is_not_today() -> None:
+    """One way for the tray, the widget and `status`: a pause that ends in two days names
+    that day (the widget once said "tomorrow" for any other day)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from widget.core.format import when_said
+    from widget.core.standing import paused_words
+
+    berlin = ZoneInfo("Europe/Berlin")
+    now = datetime(2026, 12, 3, 22, 0, tzinfo=berlin)
+    assert when_said(datetime(2026, 12, 3, 23, 15, tzinfo=berlin), now, berlin) == "23:15"
+    assert when_said(datetime(2026, 12, 4, 4, 0, tzinfo=berlin), now, berlin) \
+        == "tomorrow, 04:00"
+    assert when_said(datetime(2026, 12, 5, 9, 0, tzinfo=berlin), now, berlin) \
+        == "Sat 05 Dec, 09:00"
+    later = datetime(2026, 12, 5, 9, 0, tzinfo=berlin)
+    assert paused_words(later, now, berlin) == ("Tracking is paused until Sat 05 Dec, 09:00, "
+                                                "as you chose; nothing counts until then.")

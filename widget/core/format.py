@@ -1,5 +1,5 @@
-"""How driftcheck says a duration: one formatter for the tray, the widget, notifications,
-`status`, `report`, the dashboard and the PDF.
+"""How driftcheck says a duration, a moment, a day and a week: one formatter for the tray,
+the widget, notifications, `status`, `report`, the dashboard and the PDF.
 
 The rules, in the order a reader meets them:
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from datetime import date, datetime, timedelta, tzinfo
 
 #: From this many seconds on, durations are said to the minute.
 MINUTES_FROM = 600
@@ -118,3 +119,37 @@ def about(seconds: float) -> str:
         return duration(value)
     step = 300 if value < 3600 else 1800 if value < 36000 else 3600
     return duration(max(step, round(value / step) * step))
+
+
+# --- moments, days and weeks --------------------------------------------------------------
+
+
+def when_said(moment: datetime, now: datetime, tz: tzinfo) -> str:
+    """A moment by the clock, with its day when that is not today: '16:30',
+    'tomorrow, 04:00', 'Sat 05 Dec, 09:00' (local time)."""
+    local, today = moment.astimezone(tz), now.astimezone(tz).date()
+    if local.date() == today:
+        return f"{local:%H:%M}"
+    if local.date() == today + timedelta(days=1):
+        return f"tomorrow, {local:%H:%M}"
+    return f"{local:%a %d %b}, {local:%H:%M}"
+
+
+def day_label(day: date) -> str:
+    """A day of a week's chart: 'Tue 17'."""
+    return f"{day:%a} {day.day}"
+
+
+def week_label(monday: date) -> str:
+    """A week by its Monday, as people say it: '23 Nov'."""
+    return f"{monday.day} {monday:%b}"
+
+
+def week_span(monday: date, sunday: date) -> str:
+    """'23 \u2013 29 November 2026' (the months named when the week spans two, the years when
+    it spans two)."""
+    if monday.month == sunday.month and monday.year == sunday.year:
+        return f"{monday.day} \u2013 {sunday.day} {sunday:%B %Y}"
+    if monday.year == sunday.year:
+        return f"{monday.day} {monday:%B} \u2013 {sunday.day} {sunday:%B %Y}"
+    return f"{monday.day} {monday:%B %Y} \u2013 {sunday.day} {sunday:%B %Y}"

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 
 from widget.core.calendar import day_window
-from widget.core.format import duration, percent_of, used_of
+from widget.core.format import duration, percent_of, used_of, when_said
 from widget.core.goals import Goal, GoalKind
 from widget.core.model import Interval
 from widget.core.usage import UsageNow
@@ -101,14 +101,8 @@ def paused_words(until: datetime | None, now: datetime, tz: tzinfo) -> str | Non
     that ends on another day names it ("until tomorrow, 04:00", "until Sat 05 Dec, 09:00")."""
     if until is None or until <= now:
         return None
-    end, today = until.astimezone(tz), now.astimezone(tz).date()
-    if end.date() == today:
-        when = f"{end:%H:%M}"
-    elif end.date() == today + timedelta(days=1):
-        when = f"tomorrow, {end:%H:%M}"
-    else:
-        when = f"{end:%a %d %b}, {end:%H:%M}"
-    return f"Tracking is paused until {when}, as you chose; nothing counts until then."
+    return (f"Tracking is paused until {when_said(until, now, tz)}, as you chose; nothing "
+            "counts until then.")
 
 
 def _clock(minute_of_day: int) -> str:

@@ -9,7 +9,6 @@ accessible description and for anyone who would rather read than look.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 
 from PySide6.QtCharts import (
     QAbstractAxis,
@@ -29,10 +28,11 @@ from PySide6.QtCharts import (
 from PySide6.QtCore import QMargins, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPen
 
+from widget.core import format as fmt
 from widget.core.calendar import week_monday
 from widget.core.checkin import ANSWERS
 from widget.core.dashboard import USUAL_RANGE, DashboardData, WeekPoint
-from widget.core.format import about, duration, durations_with_total
+from widget.core.format import about, day_label, duration, durations_with_total
 from widget.ui.plain import as_html
 from widget.ui.theme import Palette
 
@@ -47,12 +47,7 @@ NICE_STEPS = (1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600)  # whole minutes or wh
 
 def week_label(week: str) -> str:
     """A week by its Monday, as people say it: '23 Nov'."""
-    monday = week_monday(week)
-    return f"{monday.day} {monday:%b}"
-
-
-def day_label(day: date) -> str:
-    return f"{day:%a} {day.day}"
+    return fmt.week_label(week_monday(week))
 
 
 def _unit(top_s: float) -> tuple[str, float]:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from widget.core.format import duration, used_of
+from widget.core.format import duration, used_of, when_said
 from widget.core.today import TodayView, shown_apps
 from widget.notify import OPEN_LABELS, SNOOZE_LABEL
 from widget.ui.plain import plain_label, plain_tooltip
@@ -35,12 +35,8 @@ NO_TRAY_NOTE = ("Your desktop has no tray area, so driftcheck lives in this smal
 
 
 def paused_text(until: datetime, now: datetime, tz: tzinfo) -> str:
-    """'Paused until 14:30', or 'Paused until tomorrow, 04:00' when that is another day."""
-    local = until.astimezone(tz)
-    when = local.strftime("%H:%M")
-    if local.date() != now.astimezone(tz).date():
-        when = f"tomorrow, {when}"
-    return f"Paused until {when}"
+    """'Paused until 14:30', 'Paused until tomorrow, 04:00' (another day is named)."""
+    return f"Paused until {when_said(until, now, tz)}"
 
 
 EMPTY_TEXT = "No apps are counted yet. Choose the ones you would like driftcheck to notice."

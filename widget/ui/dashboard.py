@@ -59,7 +59,7 @@ from widget.core.dashboard import (
     week_caption,
     week_comparison,
 )
-from widget.core.format import duration
+from widget.core.format import duration, week_span
 from widget.errors import DriftcheckError
 from widget.ui import charts
 from widget.ui.app_table import AppTableModel, app_table
@@ -102,13 +102,7 @@ VIEW_STYLE = ("QChartView {{ border: 2px solid transparent; border-radius: 4px; 
 
 def week_title(data: DashboardData) -> str:
     """'23 - 29 November 2026' (the months named when the week spans two)."""
-    monday = week_monday(data.week)
-    sunday = list(data.report.per_day)[-1]
-    if monday.month == sunday.month:
-        return f"{monday.day} \u2013 {sunday.day} {sunday:%B %Y}"
-    if monday.year == sunday.year:
-        return f"{monday.day} {monday:%B} \u2013 {sunday.day} {sunday:%B %Y}"
-    return f"{monday.day} {monday:%B %Y} \u2013 {sunday.day} {sunday:%B %Y}"
+    return week_span(week_monday(data.week), list(data.report.per_day)[-1])
 
 
 def explanation(data: DashboardData) -> str:

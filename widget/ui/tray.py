@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
 from widget.core import settings as S
 from widget.core.calendar import next_day_start, week_so_far
-from widget.core.format import used_of
+from widget.core.format import used_of, when_said
 from widget.core.goals import Goal
 from widget.core.model import Measure
 from widget.core.options import Options
@@ -104,10 +104,7 @@ def tooltip_text(view: TodayView, now: datetime, tz: tzinfo, discreet: bool) -> 
 def until_text(end: datetime, now: datetime, tz: tzinfo) -> str:
     """The Pause item for the new day: 'Until tomorrow, 04:00', or 'Until 04:00' when the new
     day begins later tonight (after midnight, before the day start)."""
-    local = end.astimezone(tz)
-    when = local.strftime("%H:%M")
-    return f"Until tomorrow, {when}" if local.date() != now.astimezone(tz).date() \
-        else f"Until {when}"
+    return f"Until {when_said(end, now, tz)}"
 
 
 def where_on_screen(icon: QRect, screen: QRect) -> str | None:
