@@ -1,13 +1,28 @@
+"""The e2e fixtures: the X session (module-wide), a screenshot when a test fails, the tray
+(trayer), a session bus with a notification daemon (dunst), and driftcheck's commands run in
+that session. What they are made of lives in tests/e2e/desktop.py."""
+
 from __future__ import annotations
 
+import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.xsession import XSession, missing_tools, start_session, stop_processes
+from tests.e2e.desktop import (
+    NOTIFY_TOOLS,
+    TRAY_TOOLS,
+    NotificationDesktop,
+    XSession,
+    missing_tools,
+    notification_desktop,
+    running_trayer,
+    start_session,
+    stop_processes,
+)
+from tests.helpers.program import driftcheck_argv, program_env
 from tests.helpers.skips import skip_or_fail
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -36,8 +51,27 @@ def screen_on_failure(request: pytest.FixtureRequest, xsession: XSession) -> Ite
         xsession.screenshot(ARTIFACTS / f"{request.node.name}.png")
 
 
-def driftcheck_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "widget", *args]
+@pytest.fixture
+def trayer(xsession: XSession) -> Iterator[tuple[int, int, int, int]]:
+    """trayer as the X session's tray; its panel's x, y, width, height."""
+    missing = [tool for tool in TRAY_TOOLS if shutil.which(tool) is None]
+    if missing:
+        skip_or_fail(f"{', '.join(missing)} not installed (packages trayer, imagemagick)")
+    with running_trayer(xsession) as panel:
+        yield panel
+
+
+@pytest.fixture
+def desktop(tmp_path: Path, xsession: XSession,
+            monkeypatch: pytest.MonkeyPatch) -> Iterator[NotificationDesktop]:
+    """A private session bus on the X session with dunst as its notification daemon and
+    dbus-monitor recording; this process's DBUS_SESSION_BUS_ADDRESS points at it meanwhile."""
+    missing = [tool for tool in NOTIFY_TOOLS if shutil.which(tool) is None]
+    if missing:
+        skip_or_fail(f"{', '.join(missing)} not installed (packages dbus, dunst)")
+    with notification_desktop(xsession, tmp_path) as made:
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", made.address)
+        yield made
 
 
 @pytest.fixture
@@ -45,9 +79,7 @@ def run_driftcheck(xsession: XSession):  # type: ignore[no-untyped-def]
     """Run a driftcheck command to completion in the X session's environment."""
 
     def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        env = {**xsession.env, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-        env.pop("DRIFTCHECK_DATA_DIR", None)
-        return subprocess.run(driftcheck_cmd(*args), env=env, capture_output=True, text=True,
-                              timeout=60, check=check)
+        return subprocess.run(driftcheck_argv(*args), env=program_env(xsession.env),
+                              capture_output=True, text=True, timeout=60, check=check)
 
     return run

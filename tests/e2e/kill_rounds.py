@@ -20,20 +20,16 @@ ran: from its first stored start in the "starting" phase), less at most one samp
 from __future__ import annotations
 
 import itertools
-import os
 import random
-import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.e2e.xsession import ActivePerson, Window, XSession, wait_for
+from tests.e2e.desktop import ActivePerson, XSession
+from tests.helpers.program import Tracker
 
-REPO = Path(__file__).resolve().parents[2]
 DB = "driftcheck.sqlite3"
 APP = "koboldcpp"
 INTERVAL = 1.0  # seconds between samples: at most this much may be lost
@@ -85,41 +81,10 @@ def _overlaps(rows: list[tuple[int, int]]) -> int:
     return sum(1 for (_, end), (start, _) in itertools.pairwise(rows) if start < end)
 
 
-class _Tracker:
-    def __init__(self, xs: XSession, data: Path, err: Path) -> None:
-        env = {**xs.env, "PYTHONPATH": str(REPO)}
-        env.pop("DRIFTCHECK_DATA_DIR", None)
-        self.log = data / "driftcheck.log"
-        self._starts = self._started_count()
-        with err.open("ab") as sink:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "widget", "--data-dir", str(data), "track",
-                 "--interval", f"{INTERVAL:g}", "--idle-after", "30"],
-                env=env, stdout=subprocess.DEVNULL, stderr=sink)
-        self.spawned = time.monotonic()
-
-    def _started_count(self) -> int:
-        return self.log.read_text().count("tracking started") if self.log.exists() else 0
-
-    def wait_started(self) -> None:
-        wait_for(lambda: self._started_count() > self._starts or self.proc.poll() is not None,
-                 30, "the tracker to start", step=0.02)
-        if self.proc.poll() is not None:
-            raise AssertionError(f"the tracker exited with {self.proc.returncode}")
-
-    def kill(self) -> float:
-        """SIGKILL now; returns the wall time of the kill."""
-        at = time.time()
-        os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
-        return at
-
-
-def _activate(xs: XSession, window: Window) -> float:
-    """Bring `window` to the front; the monotonic moment it happened (the round trip's middle)."""
-    before = time.monotonic()
-    xs.activate(window)
-    return (before + time.monotonic()) / 2
+def start_tracker(xs: XSession, data: Path, err: Path) -> Tracker:
+    """The tracker with INTERVAL samples, spawned now and not waited for."""
+    return Tracker(xs, data, "--interval", f"{INTERVAL:g}", "--idle-after", "30", err=err,
+                   wait=False)
 
 
 def run_rounds(xs: XSession, data: Path, rounds: int, seed: int,
@@ -139,7 +104,7 @@ def run_rounds(xs: XSession, data: Path, rounds: int, seed: int,
             if phase == "starting":
                 xs.activate(tracked)
                 wait = rng.uniform(0.0, 1.5)
-                tracker = _Tracker(xs, data, err)
+                tracker = start_tracker(xs, data, err)
                 time.sleep(max(0.0, wait - (time.monotonic() - tracker.spawned)))
                 killed_wall = tracker.kill()
                 rows, check = read_db(db)
@@ -148,9 +113,9 @@ def run_rounds(xs: XSession, data: Path, rounds: int, seed: int,
                 focused = killed_wall - new[0][0] / 1000 if new else 0.0
             else:
                 xs.activate(other)
-                tracker = _Tracker(xs, data, err)
-                tracker.wait_started()
-                front = _activate(xs, tracked)
+                tracker = start_tracker(xs, data, err)
+                tracker.wait_started(step=0.02)
+                front = xs.activate(tracked)
                 if phase == "tracked":
                     wait = rng.uniform(0.1, 4.0)
                     time.sleep(wait)
@@ -161,7 +126,7 @@ def run_rounds(xs: XSession, data: Path, rounds: int, seed: int,
                     shown = rng.uniform(0.3, 2.5)
                     wait = rng.uniform(0.0, 1.5)
                     time.sleep(shown)
-                    away = _activate(xs, other)
+                    away = xs.activate(other)
                     time.sleep(wait)
                     tracker.kill()
                     focused = away - front

@@ -4,13 +4,12 @@ daily goal, the app's notification reaches the daemon (seen by `dbus-monitor`) w
 app, which keeps the alert snoozed in its database; SIGTERM then ends it cleanly.
 
 The bus, dunst (whose `dmenu` script picks the snooze line) and dbus-monitor come from the
-`desktop` fixture of test_notify_dunst.py.
+`desktop` fixture (tests/e2e/conftest.py).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import sqlite3
@@ -21,39 +20,33 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_notify_dunst import NotificationDesktop, _notify_call
-from tests.e2e.test_notify_dunst import desktop as desktop  # the fixture
-from tests.e2e.xsession import XSession, end_process, wait_for
+from tests.e2e.desktop import NotificationDesktop, XSession, end_process, wait_for
+from tests.helpers.program import (
+    ProgramLog,
+    driftcheck,
+    integrity_check,
+    program_env,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]
 
-REPO = Path(__file__).resolve().parents[2]
 DB = "driftcheck.sqlite3"
 APP_NAME = "KoboldCpp"
-
-
-def driftcheck(data: Path, *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "widget", "--data-dir", str(data), *args],
-                   env={**_env(), "PYTHONPATH": str(REPO)}, check=True, timeout=60,
-                   capture_output=True, text=True)
-
-
-def _env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k != "DRIFTCHECK_DATA_DIR"}
 
 
 def prepare(data: Path) -> str:
     """KoboldCpp tracked, a daily goal of 45 min for all apps, 40 minutes of use today; the
     welcome done and the self-check just settled, so only the goal speaks. Returns the id the
     near-goal alert has today."""
-    from widget.core.days import day_window, local_day
+    from widget.core.calendar import day_window, local_day
     from widget.core.model import Interval
     from widget.core.options import instant_to_setting
     from widget.localzone import local_zone
     from widget.store import Store
 
-    driftcheck(data, "apps", "add", "koboldcpp")
-    driftcheck(data, "goals", "set", "--daily", "45m")
+    for command in (["apps", "add", "koboldcpp"], ["goals", "set", "--daily", "45m"]):
+        done = driftcheck(data, *command)
+        assert done.returncode == 0, done.stderr
     tz = local_zone()
     now = datetime.now(UTC)
     hour = 4
@@ -88,20 +81,15 @@ def test_the_tray_app_notifies_through_dunst_and_honours_snooze(
         tmp_path: Path) -> None:
     data = tmp_path / "data"
     alert_id = prepare(data)
-    env = {**desktop.env, "PYTHONPATH": str(REPO)}
+    env = program_env(desktop.env)
     env.pop("QT_QPA_PLATFORM", None)
-    env.pop("DRIFTCHECK_DATA_DIR", None)
     log = tmp_path / "app-stderr.txt"
     with log.open("wb") as err:
         app = subprocess.Popen([sys.executable, "-m", "widget", "--data-dir", str(data)],
                                env=env, stdout=subprocess.DEVNULL, stderr=err)
     try:
-        def full_notify() -> str:
-            call = _notify_call(desktop.monitored())
-            return call if "int32 -1" in call else ""
-
         try:
-            call = wait_for(full_notify, 30, "the app's Notify on the bus", step=0.2)
+            call = wait_for(desktop.notify_call, 30, "the app's Notify on the bus", step=0.2)
         except TimeoutError:
             raise AssertionError(f"no Notify; app said:\n{log.read_text()}") from None
         body = re.search(r'string "(You [^"]*)"', call)
@@ -145,11 +133,7 @@ def test_the_tray_app_notifies_through_dunst_and_honours_snooze(
     finally:
         end_process(app, timeout=10)
 
-    assert '"event": "stopped"' in (data / "driftcheck.log").read_text(), \
+    assert ProgramLog(data).count("stopped") == 1, \
         "the tracker was stopped (its open interval closed), not killed"
     assert not (data / "driftcheck.fifo").exists(), "the single-instance FIFO was removed"
-    conn = sqlite3.connect(f"file:{data / DB}?mode=ro", uri=True)
-    try:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    finally:
-        conn.close()
+    assert integrity_check(data) == "ok"

@@ -12,36 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.xsession import XSession, end_process, wait_for
+from tests.e2e.desktop import XSession, end_process, wait_for
+from tests.helpers.program import app_env, settle_first_run
 from widget.single_instance import ALREADY_RUNNING
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def prepare(data: Path) -> None:
-    """The welcome done and the self-check just settled: the window is all there is."""
-    from datetime import UTC, datetime
-
-    from widget.core.options import instant_to_setting
-    from widget.store import Store
-
-    data.mkdir(mode=0o700, exist_ok=True)
-    store = Store.open(data / "driftcheck.sqlite3")
-    try:
-        store.set_setting("first_run_done", True)
-        store.set_setting("checkin.last_asked", instant_to_setting(datetime.now(UTC)))
-    finally:
-        store.close()
-
-
-def app_env(xs: XSession) -> dict[str, str]:
-    env = {**xs.env, "PYTHONPATH": str(REPO)}
-    for key in ("QT_QPA_PLATFORM", "DRIFTCHECK_DATA_DIR", "DBUS_SESSION_BUS_ADDRESS"):
-        env.pop(key, None)  # no session bus: nothing but the window to look at
-    return env
-
 
 def map_state(xs: XSession, wid: str) -> str:
     out = subprocess.run(["xwininfo", "-id", wid], env=xs.env, capture_output=True, text=True,
@@ -57,7 +32,7 @@ def test_a_second_launch_shows_the_running_one_and_leaves(screen_on_failure: XSe
                           capture_output=True, text=True, timeout=10).stdout.split()
     assert not busy, "no tray runs in this test: the app shows its small window"
     data = tmp_path / "data"
-    prepare(data)
+    settle_first_run(data)
     env = app_env(xs)
     log = tmp_path / "first-stderr.txt"
     with log.open("wb") as err:
@@ -65,10 +40,7 @@ def test_a_second_launch_shows_the_running_one_and_leaves(screen_on_failure: XSe
                                  env=env, stdout=subprocess.DEVNULL, stderr=err)
     try:
         def window() -> str | None:
-            out = subprocess.run(["xdotool", "search", "--onlyvisible", "--pid",
-                                  str(first.pid), "--name", "^driftcheck$"], env=xs.env,
-                                 capture_output=True, text=True, timeout=10)
-            ids = out.stdout.split()
+            ids = xs.visible("--pid", str(first.pid), "--name", "^driftcheck$")
             return ids[-1] if ids else None
 
         try:

@@ -14,7 +14,7 @@ import pytest
 # The dialog below draws offscreen; the probe it uses reads the real X server (xs.env).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from tests.e2e.xsession import XSession
+from tests.e2e.desktop import XSession
 from widget.ui.app_picker import running_process_names
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]

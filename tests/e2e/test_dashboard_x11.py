@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.xsession import (
+from tests.e2e.desktop import (
     XSession,
     end_process,
     missing_tools,
@@ -27,29 +27,21 @@ from tests.e2e.xsession import (
     wait_for,
 )
 from tests.helpers.dashboard_fit import PROBE, check_fit, demo_folder, inside
+from tests.helpers.program import ProgramLog, app_env, settle_first_run
 from tests.helpers.skips import skip_or_fail
-from widget.core.usage import iso_week
+from widget.core.calendar import iso_week
 from widget.dashboard_cli import OPENED_IN_TRAY
 from widget.ui.dashboard import TITLE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]
 
-REPO = Path(__file__).resolve().parents[2]
 SIZES = ("1280x800", "1366x768")
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = demo_folder(tmp_path_factory.mktemp("dashboard-x11"))
-    from widget.core.options import instant_to_setting
-    from widget.store import Store
-
-    store = Store.open(data / "driftcheck.sqlite3")
-    try:  # the welcome done and the self-check just settled: no dialog comes first
-        store.set_setting("first_run_done", True)
-        store.set_setting("checkin.last_asked", instant_to_setting(datetime.now(UTC)))
-    finally:
-        store.close()
+    settle_first_run(data)  # no dialog comes first
     return data
 
 
@@ -71,19 +63,9 @@ def screen(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         stop_processes(procs)
 
 
-def app_env(xs: XSession) -> dict[str, str]:
-    env = {**xs.env, "PYTHONPATH": str(REPO)}
-    for key in ("QT_QPA_PLATFORM", "DRIFTCHECK_DATA_DIR", "DBUS_SESSION_BUS_ADDRESS"):
-        env.pop(key, None)
-    return env
-
-
 def dashboard_window(xs: XSession, pid: int) -> str | None:
     # --all: xdotool otherwise takes any window of the pid *or* of the name
-    out = subprocess.run(["xdotool", "search", "--all", "--onlyvisible", "--pid", str(pid),
-                          "--name", "Dashboard$"], env=xs.env, capture_output=True, text=True,
-                         timeout=10)
-    ids = out.stdout.split()
+    ids = xs.visible("--all", "--pid", str(pid), "--name", "Dashboard$")
     return ids[-1] if ids else None
 
 
@@ -162,14 +144,9 @@ def test_the_dashboard_command_asks_the_running_tray_app(screen_on_failure: XSes
         tray = subprocess.Popen([sys.executable, "-m", "widget", "--data-dir", str(demo)],
                                 env=env, stdout=subprocess.DEVNULL, stderr=err)
     try:
-        def small_window() -> str | None:
-            out = subprocess.run(["xdotool", "search", "--onlyvisible", "--pid", str(tray.pid),
-                                  "--name", "^driftcheck$"], env=xs.env, capture_output=True,
-                                 text=True, timeout=10)
-            return out.stdout.split()[-1] if out.stdout.split() else None
-
         try:
-            wait_for(small_window, 30, "the running driftcheck's window", step=0.2)
+            wait_for(lambda: xs.visible("--pid", str(tray.pid), "--name", "^driftcheck$"), 30,
+                     "the running driftcheck's window", step=0.2)
         except TimeoutError:
             raise AssertionError(f"the tray app did not start: {log.read_text()}") from None
         assert dashboard_window(xs, tray.pid) is None, "no dashboard before it is asked for"
@@ -186,7 +163,7 @@ def test_the_dashboard_command_asks_the_running_tray_app(screen_on_failure: XSes
         frame = wait_for(lambda: framed(xs, wid), 15, "the window manager's frame")
         assert inside(frame, [0, 0, width, height]), frame
         wait_for(lambda: f"dashboard shown, asked from the terminal (week {last_week})"
-                 in (demo / "driftcheck.log").read_text(errors="replace"), 15,
+                 in ProgramLog(demo).text(), 15,
                  "the running app's log line, at the week asked for")
         assert tray.poll() is None, "the tray app keeps running"
     finally:

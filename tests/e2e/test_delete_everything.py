@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.xsession import XSession, end_process, wait_for
-from tests.helpers.skips import skip_or_fail
+from tests.e2e.desktop import XSession, end_process, tray_icon, wait_for
+from tests.helpers.program import ProgramLog, program_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]
 
@@ -33,9 +31,9 @@ ARTIFACTS = REPO / "tests" / "artifacts"
 def home_env(xs: XSession, home: Path) -> dict[str, str]:
     """The X session's environment with a HOME of the test's own and no data-folder override:
     the app keeps its data in the usual place, home/.local/share/driftcheck."""
-    env = {k: v for k, v in xs.env.items()
-           if k not in ("DRIFTCHECK_DATA_DIR", "XDG_DATA_HOME", "XDG_CONFIG_HOME")}
-    env.update(HOME=str(home), PYTHONPATH=str(REPO))
+    env = program_env(xs.env, HOME=str(home))
+    for key in ("XDG_DATA_HOME", "XDG_CONFIG_HOME"):
+        env.pop(key, None)
     return env
 
 
@@ -43,8 +41,8 @@ def seed(data: Path, env: dict[str, str]) -> Path:
     """A tracked app with 38 minutes today, a goal, a check-in with a note, settings, and the
     start-at-login entry; returns the entry's path."""
     from widget.autostart import autostart_location, set_start_at_login
+    from widget.core.calendar import day_window, local_day
     from widget.core.checkin import Checkin
-    from widget.core.days import day_window, local_day
     from widget.core.goals import Goal, GoalKind
     from widget.core.model import Interval, Rule, RuleKind, TrackedApp
     from widget.core.options import instant_to_setting
@@ -75,24 +73,6 @@ def seed(data: Path, env: dict[str, str]) -> Path:
     return entry
 
 
-def geometry(xs: XSession, wid: str) -> tuple[int, int, int, int]:
-    shell = xs.xdotool("getwindowgeometry", "--shell", wid)
-    values = dict(line.split("=", 1) for line in shell.splitlines() if "=" in line)
-    return int(values["X"]), int(values["Y"]), int(values["WIDTH"]), int(values["HEIGHT"])
-
-
-def ring_pixels(xs: XSession, shot: Path, x: int, y: int, w: int, h: int) -> int:
-    """Pixels with the ring's blue-green tint in a rectangle of the screen (trayer's own
-    background is a neutral grey)."""
-    xs.screenshot(shot)
-    out = subprocess.run(["convert", str(shot), "-crop", f"{w}x{h}+{x}+{y}", "+repage",
-                          "-depth", "8", "txt:-"], capture_output=True, text=True, timeout=30,
-                         check=True)
-    found = re.findall(r"^\d+,\d+: \((\d+),(\d+),(\d+)", out.stdout, re.MULTILINE)
-    return sum(1 for r, g, b in ((int(r), int(g), int(b)) for r, g, b in found)
-               if b - r > 15 and g - r > 10)
-
-
 def open_paths(pid: int) -> list[str]:
     """What process `pid` has open, as /proc shows it: a deleted file still held reads
     'PATH (deleted)' (psutil's open_files leaves those out)."""
@@ -105,15 +85,9 @@ def open_paths(pid: int) -> list[str]:
     return found
 
 
-def visible(xs: XSession, *criteria: str) -> list[str]:
-    out = subprocess.run(["xdotool", "search", "--onlyvisible", *criteria], env=xs.env,
-                         capture_output=True, text=True, timeout=10)
-    return out.stdout.split()
-
-
 def window_named(xs: XSession, ending: str, timeout: float = 30) -> str:
     """The visible window whose title ends with `ending` (titles are 'driftcheck — X')."""
-    ids: list[str] = wait_for(lambda: visible(xs, "--name", f"{re.escape(ending)}$"), timeout,
+    ids: list[str] = wait_for(lambda: xs.visible("--name", f"{re.escape(ending)}$"), timeout,
                               f"the window '{ending}'", step=0.2)
     return ids[-1]
 
@@ -124,23 +98,8 @@ def press(xs: XSession, wid: str, *keys: str) -> None:
     xs.xdotool("key", "--clearmodifiers", *keys)
 
 
-@pytest.fixture
-def trayer(xsession: XSession) -> Iterator[None]:
-    if shutil.which("trayer") is None or shutil.which("convert") is None:
-        skip_or_fail("trayer or ImageMagick (convert) not installed")
-    proc = subprocess.Popen(["trayer", "--edge", "top", "--align", "right", "--widthtype",
-                             "request", "--height", "32", "--SetDockType", "true",
-                             "--transparent", "false"], env=xsession.env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for(lambda: visible(xsession, "--class", "trayer"), 15, "trayer's panel")
-        yield
-    finally:
-        end_process(proc, timeout=10)
-
-
 def test_delete_everything_in_the_running_app_leaves_no_trace(
-        screen_on_failure: XSession, trayer: None, tmp_path: Path) -> None:
+        screen_on_failure: XSession, trayer: tuple[int, int, int, int], tmp_path: Path) -> None:
     from widget.traces import our_files
 
     xs = screen_on_failure
@@ -157,21 +116,14 @@ def test_delete_everything_in_the_running_app_leaves_no_trace(
         return stderr.read_text(errors="replace")
 
     try:
-        wait_for(lambda: '"event": "started"' in (data / "driftcheck.log").read_text()
-                 if (data / "driftcheck.log").exists() else False, 30, "the tracker to start")
+        ProgramLog(data).wait("started", proc=app)
         assert (data / "driftcheck.lock").exists() and (data / "driftcheck.fifo").exists()
 
-        def icon_area() -> tuple[int, int, int, int] | None:
-            for wid in visible(xs, "--class", "trayer"):  # trayer grows to fit its icons
-                x, y, w, h = geometry(xs, wid)
-                if w >= 16 and ring_pixels(xs, tmp_path / "s.png", x, y, w, h) >= 20:
-                    return x, y, w, h
-            return None
-
-        x, y, w, h = wait_for(icon_area, 30, "the ring in trayer", step=0.5)
-        before = set(visible(xs, "--pid", str(app.pid)))
+        x, y, w, h = wait_for(lambda: tray_icon(xs, tmp_path / "s.png"), 30,
+                              "the ring in trayer", step=0.5)
+        before = set(xs.visible("--pid", str(app.pid)))
         xs.xdotool("mousemove", str(x + w // 2), str(y + h // 2), "click", "3")
-        wait_for(lambda: set(visible(xs, "--pid", str(app.pid))) - before, 15, "the tray menu")
+        wait_for(lambda: set(xs.visible("--pid", str(app.pid))) - before, 15, "the tray menu")
         # From nothing selected, Up lands on the last entry (Quit), Up again on Settings...
         xs.xdotool("key", "Up", "Up", "Return")
         settings = window_named(xs, "Settings")

@@ -15,7 +15,6 @@ import errno
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -25,73 +24,24 @@ from pathlib import Path
 import pytest
 
 from tests.e2e import kill_rounds
-from tests.e2e.test_app_single_instance import app_env, prepare
-from tests.e2e.test_notify_dunst import NotificationDesktop
-from tests.e2e.test_notify_dunst import desktop as desktop  # the fixture
-from tests.e2e.xsession import ActivePerson, XSession, end_process, wait_for
+from tests.e2e.desktop import ActivePerson, NotificationDesktop, XSession, end_process, wait_for
+from tests.helpers.program import (
+    ProgramLog,
+    Tracker,
+    app_env,
+    driftcheck,
+    integrity_check,
+    program_env,
+    settle_first_run,
+    stored_seconds,
+)
 from tests.helpers.skips import skip_or_fail
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]
 
-REPO = Path(__file__).resolve().parents[2]
 DB = "driftcheck.sqlite3"
 KILL_ROUNDS = int(os.environ.get("DRIFTCHECK_KILL_ROUNDS", "10"))
 KILL_SEED = int(os.environ.get("DRIFTCHECK_KILL_SEED", str(kill_rounds.DEFAULT_SEED)))
-
-
-def env_for(xs: XSession | None = None) -> dict[str, str]:
-    base = dict(os.environ) if xs is None else xs.env
-    env = {**base, "PYTHONPATH": str(REPO)}
-    env.pop("DRIFTCHECK_DATA_DIR", None)
-    return env
-
-
-def driftcheck(data: Path, *args: str, env: dict[str, str] | None = None,
-               timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "widget", "--data-dir", str(data), *args],
-                          env=env or env_for(), capture_output=True, text=True, timeout=timeout)
-
-
-def stored_seconds(db: Path) -> float:
-    rows, _ = kill_rounds.read_db(db)
-    return sum(end - start for start, end in rows) / 1000
-
-
-def integrity(db: Path) -> str:
-    return kill_rounds.read_db(db)[1]
-
-
-class TrackerProcess:
-    """`driftcheck track --interval 1` with its stderr in a file off the data folder's disk."""
-
-    def __init__(self, xs: XSession, data: Path, err: Path) -> None:
-        self.err = err
-        self.log = data / "driftcheck.log"
-        starts = self.log.read_text().count("tracking started") if self.log.exists() else 0
-        with err.open("wb") as sink:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "widget", "--data-dir", str(data), "track",
-                 "--interval", "1", "--idle-after", "30"],
-                env=env_for(xs), stdout=subprocess.DEVNULL, stderr=sink)
-        wait_for(lambda: (self.log.exists() and self.log.read_text().count("tracking started")
-                          > starts) or self.proc.poll() is not None, 30, "the tracker to start")
-        assert self.proc.poll() is None, self.said()
-
-    def said(self) -> str:
-        return self.err.read_text(errors="replace")
-
-    def stop(self) -> None:
-        self.proc.send_signal(signal.SIGTERM)
-        assert self.proc.wait(timeout=30) == 0, self.said()
-
-    def end(self) -> None:
-        end_process(self.proc, timeout=10)
-
-
-def activate(xs: XSession, window) -> float:  # type: ignore[no-untyped-def]
-    before = time.monotonic()
-    xs.activate(window)
-    return (before + time.monotonic()) / 2
 
 
 # --- kill -9 --------------------------------------------------------------------------------
@@ -125,10 +75,11 @@ def test_a_stopped_tracker_counts_none_of_the_stopped_time(
     assert driftcheck(data, "apps", "add", kill_rounds.APP).returncode == 0
     tracked = xs.spawn(kill_rounds.APP, "KoboldCpp console")
     xs.activate(xs.spawn("notes", "Notes"))
-    tracker = TrackerProcess(xs, data, tmp_path / "stderr.txt")
+    tracker = Tracker(xs, data, "--interval", "1", "--idle-after", "30",
+                      err=tmp_path / "stderr.txt")
     try:
         with ActivePerson(xs):  # the person goes on using it all along
-            front = activate(xs, tracked)
+            front = xs.activate(tracked)
             time.sleep(2.5)
             os.kill(tracker.proc.pid, signal.SIGSTOP)
             before = time.monotonic() - front
@@ -140,13 +91,13 @@ def test_a_stopped_tracker_counts_none_of_the_stopped_time(
             after = time.monotonic() - continued
     finally:
         tracker.end()
-    counted = stored_seconds(data / DB)
+    counted = stored_seconds(data)
     print(f"\nin front {before:.2f} s, stopped {STOPPED_S:g} s, in front {after:.2f} s; "
           f"stored {counted:.2f} s")
     # At most one interval before the stop (closed at the last sample) and one after it (the
     # first sample after SIGCONT starts again) go uncounted; none of the stop counts.
     assert before + after - 2 * 1.0 - 0.3 <= counted <= before + after + 0.3
-    assert integrity(data / DB) == "ok"
+    assert integrity_check(data) == "ok"
     assert "Traceback" not in tracker.said()
 
 
@@ -195,22 +146,23 @@ def test_a_full_disk_keeps_the_time_in_memory_and_writes_it_when_space_returns(
     tracked = xs.spawn(kill_rounds.APP, "KoboldCpp console")
     other = xs.spawn("notes", "Notes")
     xs.activate(other)
-    tracker = TrackerProcess(xs, data, tmp_path / "stderr.txt")
+    tracker = Tracker(xs, data, "--interval", "1", "--idle-after", "30",
+                      err=tmp_path / "stderr.txt")
     db = data / DB
     try:
         with ActivePerson(xs):
-            front = activate(xs, tracked)
+            front = xs.activate(tracked)
             time.sleep(1.5)
             filler = fill(tiny_disk)
             wait_for(lambda: "could not be written" in tracker.said(), 15,
                      "the tracker to meet the full disk")
             time.sleep(1.5)
             # While the disk is full, one interval closes and another opens: both must wait.
-            first = activate(xs, other) - front
+            first = xs.activate(other) - front
             time.sleep(1.5)
-            back = activate(xs, tracked)
+            back = xs.activate(tracked)
             time.sleep(1.5)
-            behind = first + (time.monotonic() - back) - stored_seconds(db)
+            behind = first + (time.monotonic() - back) - stored_seconds(data)
             assert behind >= 2.5, f"the writes did not fail ({behind:.2f} s behind)"
             assert tracker.proc.poll() is None, "no crash"
             one = driftcheck(data, "goals", "set", "--daily", "45m")  # a one-shot command
@@ -219,10 +171,10 @@ def test_a_full_disk_keeps_the_time_in_memory_and_writes_it_when_space_returns(
             def in_front() -> float:
                 return first + time.monotonic() - back
 
-            wait_for(lambda: stored_seconds(db) >= in_front() - 1.0, 10,
+            wait_for(lambda: stored_seconds(data) >= in_front() - 1.0, 10,
                      "the kept time to be written")
             focused = in_front()
-            counted = stored_seconds(db)
+            counted = stored_seconds(data)
             tracker.stop()
     finally:
         tracker.end()
@@ -238,7 +190,7 @@ def test_a_full_disk_keeps_the_time_in_memory_and_writes_it_when_space_returns(
     assert one.stderr.splitlines() == [
         f"driftcheck: The driftcheck database at {db} could not be read or written "
         "(database or disk is full)."], one.stderr
-    assert integrity(db) == "ok"
+    assert integrity_check(data) == "ok"
 
 
 def test_a_read_only_data_folder_is_one_sentence_and_changes_nothing(
@@ -252,7 +204,7 @@ def test_a_read_only_data_folder_is_one_sentence_and_changes_nothing(
     files = {p: p.read_bytes() for p in tiny_disk.rglob("*") if p.is_file()}
     subprocess.run(["mount", "-o", "remount,ro", str(tiny_disk)], check=True, timeout=30)
 
-    env = {**env_for(), "QT_QPA_PLATFORM": "offscreen"}  # the tray app gets that far
+    env = program_env(QT_QPA_PLATFORM="offscreen")  # the tray app gets that far
     for folder in (data, damaged):
         for command in (["status"], ["apps", "add", "nomi"], ["track"], []):
             done = driftcheck(folder, *command, env=env)
@@ -275,7 +227,7 @@ def test_a_read_only_data_folder_is_one_sentence_and_changes_nothing(
 def test_the_tray_app_says_once_that_a_damaged_database_was_set_aside(
         desktop: NotificationDesktop, xsession: XSession, tmp_path: Path) -> None:
     data = tmp_path / "data"
-    prepare(data)
+    settle_first_run(data)
     with contextlib.suppress(FileNotFoundError):
         (data / f"{DB}-wal").unlink()
     (data / DB).write_bytes(random.Random(9).randbytes(20_000))
@@ -285,10 +237,7 @@ def test_the_tray_app_says_once_that_a_damaged_database_was_set_aside(
     def said_afresh() -> int:
         return desktop.monitored().count("driftcheck started afresh")
 
-    log = data / "driftcheck.log"
-
-    def started() -> int:
-        return log.read_text().count("tracking started") if log.exists() else 0
+    log = ProgramLog(data)
 
     for start in (1, 2):
         err = tmp_path / f"tray-{start}.txt"
@@ -296,7 +245,7 @@ def test_the_tray_app_says_once_that_a_damaged_database_was_set_aside(
             app = subprocess.Popen([sys.executable, "-m", "widget", "--data-dir", str(data)],
                                    env=env, stdout=subprocess.DEVNULL, stderr=sink)
         try:
-            wait_for(lambda n=start: started() >= n, 30, "the tray app to start", step=0.1)
+            log.wait("started", more_than=start - 1, proc=app, step=0.1)
             if start == 1:
                 wait_for(lambda: said_afresh() == 1, 20, "the notification")
             # What it says at a start, it says before its event loop runs, and SIGTERM ends it
@@ -314,6 +263,4 @@ def test_the_tray_app_says_once_that_a_damaged_database_was_set_aside(
     assert bodies and "so it was set aside as driftcheck.sqlite3.corrupt-" in bodies[0]
     [aside] = [p for p in data.glob(f"{DB}.corrupt-*") if p.name[-1] == "Z"]
     assert aside.stat().st_size == 20_000
-    conn = sqlite3.connect(f"file:{data / DB}?mode=ro", uri=True)
-    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    conn.close()
+    assert integrity_check(data) == "ok"

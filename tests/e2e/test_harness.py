@@ -12,7 +12,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.e2e.xsession import end_pid, end_process, program_pid, stop_processes
+from tests.e2e.desktop import end_pid, end_process, program_pid, stop_processes
 from tests.helpers.skips import skip_or_fail
 
 pytestmark = [pytest.mark.e2e]

@@ -4,7 +4,7 @@ folder searched for the window titles it saw, its modes read, and `wipe` checked
 nothing behind.
 
 The desktop: Xvfb + openbox, trayer as the tray, a private D-Bus session bus with dunst
-(the `desktop` fixture of test_notify_dunst.py) and dbus-monitor recording what crossed it.
+and dbus-monitor recording what crossed it (the fixtures of tests/e2e/conftest.py).
 Windows are real xterms with titles that hold a secret token made for this run: a companion
 of the person's own (its process, through a symlink, is `mira-companion`), a browser window
 (`firefox`) whose tab is character.ai's, an untracked window and an untracked browser tab.
@@ -51,24 +51,22 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.e2e.test_notify_dunst import NotificationDesktop, _notify_call
-from tests.e2e.test_notify_dunst import desktop as desktop  # the fixture
-from tests.e2e.test_tray_x11 import geometry, pixels, ring_pixels
-from tests.e2e.test_tray_x11 import trayer as trayer  # the fixture
-from tests.e2e.xsession import (
+from tests.e2e.desktop import (
     ActivePerson,
+    NotificationDesktop,
     XSession,
     end_pid,
     end_process,
     program_pid,
+    tray_icon,
     wait_for,
 )
+from tests.helpers.fs import mode
+from tests.helpers.program import AUDITED, ProgramLog, program_env, stored_seconds
 from tests.helpers.skips import skip_or_fail
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]
 
-REPO = Path(__file__).resolve().parents[2]
-AUDITED = Path(__file__).with_name("audited.py")
 DB = "driftcheck.sqlite3"
 STRACE = ["strace", "-f", "--seccomp-bpf", "-qq", "-e", "trace=socket,socketpair,connect,bind"]
 
@@ -203,7 +201,7 @@ def tools() -> None:
 def seed_earlier_use(data: Path, seconds: int) -> None:
     """`seconds` of Mira earlier today (a goal of one minute is then reached by the session's
     own tracking), the first run done and the self-check settled, so only the goal speaks."""
-    from widget.core.days import day_window, local_day
+    from widget.core.calendar import day_window, local_day
     from widget.core.model import Interval
     from widget.core.options import instant_to_setting
     from widget.localzone import local_zone
@@ -222,35 +220,6 @@ def seed_earlier_use(data: Path, seconds: int) -> None:
         store.close()
 
 
-def stored_seconds(data: Path, app: str) -> float:
-    """The time the store holds for `app`, read without writing anything."""
-    with contextlib.closing(sqlite3.connect(f"file:{data / DB}?mode=ro", uri=True,
-                                            timeout=5)) as conn:
-        (ms,) = conn.execute(
-            "SELECT coalesce(sum(i.end_ms - i.start_ms), 0) FROM intervals i "
-            "JOIN tracked_apps a ON a.id = i.app_id WHERE a.key = ?", (app,)).fetchone()
-    return float(ms) / 1000
-
-
-def tray_icon(xs: XSession, shot: Path) -> tuple[int, int, int, int] | None:
-    """Where the ring is drawn in trayer, once it is."""
-    out = subprocess.run(["xdotool", "search", "--onlyvisible", "--class", "trayer"],
-                         env=xs.env, capture_output=True, text=True, timeout=10)
-    for wid in out.stdout.split():
-        x, y, w, h = geometry(xs, wid)
-        if w >= 16 and ring_pixels(pixels(xs, shot, x, y, w, h)) >= 20:
-            return x, y, w, h
-    return None
-
-
-def visible_windows(xs: XSession, pid: int, name: str = "") -> list[str]:
-    args = ["xdotool", "search", "--onlyvisible", "--pid", str(pid)]
-    if name:
-        args += ["--name", name]
-    out = subprocess.run(args, env=xs.env, capture_output=True, text=True, timeout=10)
-    return out.stdout.split()
-
-
 def tray_pid(strace: subprocess.Popen[bytes]) -> int:
     """The tray app's own process: strace's child that runs audited.py (see program_pid)."""
     return program_pid(strace, [sys.executable, str(AUDITED)])
@@ -266,9 +235,8 @@ def test_a_whole_session_sends_nothing_keeps_no_title_and_wipe_leaves_nothing(
     for folder in (out, logs, config):
         folder.mkdir()
     # The usual data folder (XDG_DATA_HOME/driftcheck): the one start at login opens.
-    env = {**desktop.env, "PYTHONPATH": str(REPO), "XDG_CONFIG_HOME": str(config),
-           "XDG_DATA_HOME": str(tmp_path)}
-    for name in ("QT_QPA_PLATFORM", "DRIFTCHECK_DATA_DIR", "DRIFTCHECK_LOG_LEVEL"):
+    env = program_env(desktop.env, XDG_CONFIG_HOME=str(config), XDG_DATA_HOME=str(tmp_path))
+    for name in ("QT_QPA_PLATFORM", "DRIFTCHECK_LOG_LEVEL"):
         env.pop(name, None)
     dc = Audited(logs, data, env)
 
@@ -290,9 +258,7 @@ def test_a_whole_session_sends_nothing_keeps_no_title_and_wipe_leaves_nothing(
     pid = 0
     try:
         pid = tray_pid(tray)
-        log = data / "driftcheck.log"
-        wait_for(lambda: log.exists() and "tracking started" in log.read_text(), 30,
-                 "the tray app to start tracking")
+        ProgramLog(data).wait("started", proc=tray)
 
         # Real focus on every window, real input, until the goal's heads-up reaches dunst.
         # In front of a tracked window until the tracker has written time of it; in front of
@@ -308,12 +274,9 @@ def test_a_whole_session_sends_nothing_keeps_no_title_and_wipe_leaves_nothing(
                 time.sleep(2)  # a person's time in an untracked window, not a wait
             xs.activate(mira)
 
-            def notified() -> str:
-                call = _notify_call(desktop.monitored())
-                return call if "int32 -1" in call else ""
-
             try:
-                call = wait_for(notified, 40, "the goal notification on the bus", step=0.3)
+                call = wait_for(desktop.notify_call, 40, "the goal notification on the bus",
+                                step=0.3)
             except TimeoutError:
                 raise AssertionError(f"no notification; the app said:\n{tray_err.read_text()}"
                                      ) from None
@@ -327,13 +290,14 @@ def test_a_whole_session_sends_nothing_keeps_no_title_and_wipe_leaves_nothing(
         # The dashboard, from the tray's menu: Pause tracking, Check in now, Open dashboard.
         x, y, w, h = wait_for(lambda: tray_icon(xs, tmp_path / "shot.png"), 30,
                               "the ring in trayer", step=0.5)
-        before = set(visible_windows(xs, pid))
+        before = set(xs.visible("--pid", str(pid)))
         xs.xdotool("mousemove", str(x + w // 2), str(y + h // 2), "click", "3")
-        wait_for(lambda: set(visible_windows(xs, pid)) - before, 15, "the tray menu")
+        wait_for(lambda: set(xs.visible("--pid", str(pid))) - before, 15, "the tray menu")
         for _ in range(3):
             xs.xdotool("key", "Down")
         xs.xdotool("key", "Return")
-        wait_for(lambda: visible_windows(xs, pid, "Dashboard"), 30, "the dashboard window")
+        wait_for(lambda: xs.visible("--pid", str(pid), "--name", "Dashboard"), 30,
+                 "the dashboard window")
 
         assert tray.poll() is None and psutil.pid_exists(pid), \
             f"the tray app ended by itself: {tray_err.read_text()}"
@@ -342,7 +306,7 @@ def test_a_whole_session_sends_nothing_keeps_no_title_and_wipe_leaves_nothing(
     finally:  # never raises over the failure above, whatever already ended
         end_pid(pid)
         end_process(tray)
-    assert '"event": "stopped"' in (data / "driftcheck.log").read_text()
+    assert ProgramLog(data).count("stopped") >= 1, "the tray app stopped its tracker"
 
     # What was tracked: both tracked windows, and nothing of the two others.
     status = json.loads(dc.run("status", "status", "--json").stdout)
@@ -385,7 +349,7 @@ def test_a_whole_session_sends_nothing_keeps_no_title_and_wipe_leaves_nothing(
 
     # Owner-only: the data folder 0700, everything in it and every file driftcheck wrote 0600
     # (report.json is the test's own copy of stdout).
-    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    assert mode(data) == 0o700
     for path in files:
         if path.name != "report.json":
             assert stat.S_IMODE(path.lstat().st_mode) == 0o600, path.name

@@ -3,25 +3,19 @@ real input, checked through `driftcheck status --json`."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
-import sqlite3
-import stat
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.xsession import ActivePerson, Window, XSession, end_process, wait_for
+from tests.e2e.desktop import ActivePerson, XSession
+from tests.helpers.fs import mode
+from tests.helpers.program import Tracker, integrity_check
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]
-
-REPO = Path(__file__).resolve().parents[2]
-AUDITED = Path(__file__).with_name("audited.py")
 
 # Titles that must never reach the disk. The first matches the catalog's character.ai rule.
 CHAT_TITLE = "Secret chat 7f3a | character.ai — Mozilla Firefox"
@@ -30,50 +24,11 @@ RECIPES_TITLE = "Recipes for Sunday e41d — Mozilla Firefox"
 PRIVATE_WORDS = [b"Secret chat 7f3a", b"Secret notes 9b2c", b"Recipes for Sunday e41d"]
 
 
-class Tracker:
-    """`driftcheck track` in its own process, under the network audit hook."""
-
-    def __init__(self, xs: XSession, data: Path, *args: str) -> None:
-        self.data = data
-        self.audit_log = data.parent / f"{data.name}-audit.log"
-        log = data / "driftcheck.log"
-        starts = log.read_text().count("tracking started") if log.exists() else 0
-        env = {**xs.env, "PYTHONPATH": str(REPO), "DRIFTCHECK_AUDIT_LOG": str(self.audit_log)}
-        self.proc = subprocess.Popen(
-            [sys.executable, str(AUDITED), "--data-dir", str(data), "track", *args],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        wait_for(lambda: (log.exists() and log.read_text().count("tracking started") > starts)
-                 or self.proc.poll() is not None, 30, "the tracker to start")
-        if self.proc.poll() is not None:
-            raise AssertionError(f"tracker exited: {self.proc.communicate()}")
-
-    def stop(self) -> str:
-        self.proc.send_signal(signal.SIGTERM)
-        _, err = self.proc.communicate(timeout=30)
-        assert self.proc.returncode == 0, err
-        return err
-
-    def kill(self) -> None:
-        """Never raises (it is called from `finally`): the process may have ended already."""
-        with contextlib.suppress(OSError):
-            self.proc.kill()
-        end_process(self.proc, timeout=10)
-
-
 def status(run_driftcheck, data: Path) -> dict[str, float]:  # type: ignore[no-untyped-def]
     out = run_driftcheck("--data-dir", str(data), "status", "--json")
     report = json.loads(out.stdout)
     assert report["mode"] == "foreground"
     return {a["id"]: a["seconds"] for a in report["apps"]}
-
-
-def focus_for(xs: XSession, window: Window, seconds: float) -> float:
-    """Bring `window` to the front and keep it there; returns how long it really was."""
-    before = time.monotonic()
-    xs.activate(window)
-    switched = (before + time.monotonic()) / 2
-    time.sleep(seconds - (time.monotonic() - before))
-    return time.monotonic() - switched
 
 
 def test_tracked_time_follows_real_focus_and_stays_private(
@@ -90,14 +45,14 @@ def test_tracked_time_follows_real_focus_and_stays_private(
     friend = xs.spawn("evening-friend", "Evening friend")
     xs.activate(notes)
 
-    tracker = Tracker(xs, data, "--interval", "1", "--idle-after", "30")
+    tracker = Tracker(xs, data, "--interval", "1", "--idle-after", "30", audited=True)
     spans: list[tuple[str | None, float]] = []
     with ActivePerson(xs):
         for window, app, seconds in [(kobold, "koboldcpp", 6), (chat, "character-ai", 5),
                                      (notes, None, 4), (recipes, None, 3),
                                      (friend, "custom-evening-friend", 4),
                                      (kobold, "koboldcpp", 5)]:
-            spans.append((app, focus_for(xs, window, seconds)))
+            spans.append((app, xs.focus_for(window, seconds)))
         tracker.stop()
     expected: dict[str, float] = {}
     count: dict[str, int] = {}
@@ -120,8 +75,8 @@ def test_tracked_time_follows_real_focus_and_stays_private(
         content = path.read_bytes()
         for word in PRIVATE_WORDS:
             assert word not in content, f"a window title leaked into {path.name}"
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
-    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+        assert mode(path) == 0o600, path.name
+    assert mode(data) == 0o700
     assert not tracker.audit_log.exists() or tracker.audit_log.read_text() == ""
 
 
@@ -135,9 +90,9 @@ def test_idle_time_is_not_counted_and_kill_9_loses_at_most_one_interval(
     xs.activate(other)
 
     # Idle: 4 s of real input in front of the app, then 7 s of none; idle counts after 3 s.
-    tracker = Tracker(xs, data, "--interval", "1", "--idle-after", "3")
+    tracker = Tracker(xs, data, "--interval", "1", "--idle-after", "3", audited=True)
     with ActivePerson(xs) as person:
-        active = focus_for(xs, kobold, 4)
+        active = xs.focus_for(kobold, 4)
         person.pause()
         time.sleep(7)
     tracker.stop()
@@ -146,7 +101,7 @@ def test_idle_time_is_not_counted_and_kill_9_loses_at_most_one_interval(
     # kill -9 in the middle of a span: what was written up to the last sample survives.
     xs.activate(other)
     before = status(run_driftcheck, data)["koboldcpp"]
-    tracker = Tracker(xs, data, "--interval", "1", "--idle-after", "30")
+    tracker = Tracker(xs, data, "--interval", "1", "--idle-after", "30", audited=True)
     with ActivePerson(xs):
         xs.activate(kobold)
         started = time.monotonic()
@@ -156,9 +111,7 @@ def test_idle_time_is_not_counted_and_kill_9_loses_at_most_one_interval(
     tracker.proc.wait(timeout=10)
     counted = status(run_driftcheck, data)["koboldcpp"] - before
     assert focused - 1.0 - 0.3 <= counted <= focused + 0.3, (counted, focused)
-    db = sqlite3.connect(data / "driftcheck.sqlite3")
-    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    db.close()
+    assert integrity_check(data) == "ok"
 
 
 def test_doctor_sees_the_x11_probe_and_its_idle_source(

@@ -19,14 +19,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_tray_x11 import TrayApp, seed
-from tests.e2e.test_tray_x11 import trayer as trayer  # the fixture
-from tests.e2e.test_x_restart import stored_seconds
-from tests.e2e.xsession import ActivePerson, XSession, wait_for
+from tests.e2e.desktop import ActivePerson, XSession, wait_for
+from tests.helpers.program import (
+    REPO,
+    ProgramLog,
+    TrayApp,
+    driftcheck,
+    program_env,
+    seed_today,
+    stored_seconds,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]
-
-REPO = Path(__file__).resolve().parents[2]
 
 RECORDER = '''
 import os, sys
@@ -69,14 +73,13 @@ def test_the_tray_app_loads_no_tls_and_imports_only_qt_users_after_qt(
         xsession: XSession, trayer: tuple[int, int, int, int], tmp_path: Path) -> None:
     xs = xsession
     data = tmp_path / "data"
-    seed(data)
+    seed_today(data)
     site = tmp_path / "site"
     site.mkdir()
     (site / "sitecustomize.py").write_text(RECORDER)
     late = tmp_path / "late-imports.txt"
-    subprocess.run([sys.executable, "-m", "widget", "--data-dir", str(data), "settings",
-                    "sample_interval", "1"], env={**xs.env, "PYTHONPATH": str(REPO)},
-                   check=True, capture_output=True, timeout=60)
+    done = driftcheck(data, "settings", "sample_interval", "1", env=program_env(xs.env))
+    assert done.returncode == 0, done.stderr
     seeded = stored_seconds(data)
     replika = xs.spawn("Replika", "Replika")  # the seeded app's process, to be sampled
     xs.activate(xs.spawn("notes", "Notes"))
@@ -85,9 +88,7 @@ def test_the_tray_app_loads_no_tls_and_imports_only_qt_users_after_qt(
     try:
         # Tracking starts once the tray is built; the goals and the self-check are looked at
         # right after, and then samples of the tracked app in front are written.
-        log = data / "driftcheck.log"
-        wait_for(lambda: log.exists() and "tracking started" in log.read_text(), 30,
-                 "the start of tracking in the tray app's log")
+        ProgramLog(data).wait("started", proc=app.proc)
         with ActivePerson(xs):
             xs.activate(replika)
             wait_for(lambda: stored_seconds(data) >= seeded + 2 or app.proc.poll() is not None,

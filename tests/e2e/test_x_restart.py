@@ -5,9 +5,7 @@ closes with its time saved and one line, and tracks again once started on the ne
 from __future__ import annotations
 
 import json
-import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -15,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_track_x11 import Tracker, focus_for
-from tests.e2e.xsession import (
+from tests.e2e.desktop import (
     ActivePerson,
     XSession,
     end_process,
@@ -25,9 +22,16 @@ from tests.e2e.xsession import (
     stop_processes,
     wait_for,
 )
+from tests.helpers.program import (
+    ProgramLog,
+    Tracker,
+    app_env,
+    driftcheck,
+    integrity_check,
+    settle_first_run,
+    stored_seconds,
+)
 from tests.helpers.skips import skip_or_fail
-
-REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]
 
@@ -44,9 +48,9 @@ def test_tracker_survives_the_x_server_restarting(tmp_path: Path, run_driftcheck
         run_driftcheck("--data-dir", str(data), "apps", "add", "koboldcpp")
         window = xs.spawn("koboldcpp", "Secret before 51aa")
         notes = xs.spawn("notes", "Notes")  # openbox focuses a new window: not the tracked one
-        tracker = Tracker(xs, data, "--interval", "1", "--idle-after", "30")
+        tracker = Tracker(xs, data, "--interval", "1", "--idle-after", "30", audited=True)
         with ActivePerson(xs):
-            before = focus_for(xs, window, 3)
+            before = xs.focus_for(window, 3)
             xs.activate(notes)  # the span ends here, not whenever the windows close
         xs.close_windows()
         stop_processes(procs)  # the X server is gone
@@ -58,16 +62,16 @@ def test_tracker_survives_the_x_server_restarting(tmp_path: Path, run_driftcheck
         window = xs.spawn("koboldcpp", "Secret after 62bb")
         notes = xs.spawn("notes", "Notes")
         xs.activate(notes)
-        wait_for(lambda: "the probe answers again" in log.read_text(), 30,
-                 "the tracker to reach the new X server")  # it tries at most every 2 s
+        # "the probe answers again": it tries at most every 2 s.
+        ProgramLog(data).wait("probe_ok", proc=tracker.proc, timeout=30)
         with ActivePerson(xs):
-            after = focus_for(xs, window, 4)
+            after = xs.focus_for(window, 4)
             xs.activate(notes)
         tracker.stop()
         tracker = None
     finally:
         if tracker is not None:
-            tracker.kill()
+            tracker.end()
         xs.close_windows()
         stop_processes(procs)
 
@@ -89,34 +93,27 @@ def test_the_tray_app_closes_in_one_line_with_its_time_saved_and_tracks_again(
     Started again on the new display, it tracks on."""
     if missing_tools():
         skip_or_fail(f"{', '.join(missing_tools())} not installed")
-    from tests.e2e.test_app_single_instance import app_env, prepare
     from widget.ui.display_loss import DISPLAY_LOST
 
     data = tmp_path / "data"
-    prepare(data)
+    settle_first_run(data)
     cli = [sys.executable, "-m", "widget", "--data-dir", str(data)]
-    cli_env = {**os.environ, "PYTHONPATH": str(REPO)}
-    subprocess.run([*cli, "apps", "add", "koboldcpp"], env=cli_env, check=True, timeout=60,
-                   capture_output=True)
-    subprocess.run([*cli, "settings", "sample_interval", "20"], env=cli_env, check=True,
-                   timeout=60, capture_output=True)
-    log = data / "driftcheck.log"
+    for command in (["apps", "add", "koboldcpp"], ["settings", "sample_interval", "20"]):
+        done = driftcheck(data, *command)
+        assert done.returncode == 0, done.stderr
+    log = ProgramLog(data)
 
     def start_app(xs: XSession, err: Path) -> subprocess.Popen[bytes]:
-        starts = log.read_text().count("tracking started") if log.exists() else 0
+        starts = log.count("started")
         with err.open("wb") as sink:
             app = subprocess.Popen(cli, env=app_env(xs), stdout=subprocess.DEVNULL, stderr=sink)
-        wait_for(lambda: log.read_text().count("tracking started") > starts
-                 or app.poll() is not None, 30, "the tray app to start", step=0.1)
-        assert app.poll() is None, err.read_text()
-
-        def its_window() -> bool:  # with no tray it shows a window, which takes the focus
-            return bool(subprocess.run(
-                ["xdotool", "search", "--onlyvisible", "--pid", str(app.pid), "--name",
-                 "^driftcheck$"], env=xs.env, capture_output=True, text=True,
-                timeout=10).stdout.split())
-
-        wait_for(its_window, 30, "the tray app's window", step=0.2)
+        try:
+            log.wait("started", more_than=starts, proc=app, step=0.1)
+        except AssertionError as ended:
+            raise AssertionError(f"{ended}: {err.read_text()}") from None
+        # With no tray it shows a window, which takes the focus.
+        wait_for(lambda: xs.visible("--pid", str(app.pid), "--name", "^driftcheck$"), 30,
+                 "the tray app's window", step=0.2)
         return app
 
     xs, procs = start_session(tmp_path)
@@ -128,7 +125,7 @@ def test_the_tray_app_closes_in_one_line_with_its_time_saved_and_tracks_again(
         first_err = tmp_path / "first-stderr.txt"
         app = start_app(xs, first_err)
         with ActivePerson(xs):
-            before = focus_for(xs, window, 3)
+            before = xs.focus_for(window, 3)
         gone_from = time.monotonic()
         # The server first, with the window still in front: no focus change can close the
         # interval before the app does.
@@ -150,7 +147,7 @@ def test_the_tray_app_closes_in_one_line_with_its_time_saved_and_tracks_again(
         second_err = tmp_path / "second-stderr.txt"
         app = start_app(xs, second_err)
         with ActivePerson(xs):
-            after = focus_for(xs, window, 3)
+            after = xs.focus_for(window, 3)
         app.send_signal(signal.SIGTERM)
         assert app.wait(timeout=30) == 0, second_err.read_text()
         app = None
@@ -161,17 +158,5 @@ def test_the_tray_app_closes_in_one_line_with_its_time_saved_and_tracks_again(
         stop_processes(procs)
     total = stored_seconds(data)
     assert saved + after - 0.3 <= total <= saved + after + 0.5, (total, saved, after)
-    db = sqlite3.connect(f"file:{data / 'driftcheck.sqlite3'}?mode=ro", uri=True)
-    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    db.close()
-    assert "Secret" not in log.read_text()
-
-
-def stored_seconds(data: Path) -> float:
-    db = sqlite3.connect(f"file:{data / 'driftcheck.sqlite3'}?mode=ro", uri=True)
-    try:
-        (ms,) = db.execute("SELECT coalesce(sum(end_ms - start_ms), 0) FROM intervals"
-                           ).fetchone()
-    finally:
-        db.close()
-    return float(ms) / 1000
+    assert integrity_check(data) == "ok"
+    assert "Secret" not in log.text()

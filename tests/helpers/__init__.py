@@ -6,8 +6,9 @@
 - cli: the command line in-process (Result, call), its one-sentence refusals, a seeded history.
 - local_users: the real local users and the Python they run driftcheck with (tests/security).
 - dashboard_fit: the probe that opens the dashboard and says where it landed.
-- program: the real program as a subprocess of an e2e test (its environment, its log's
-  events, the tray app, the tracker, its database read without writing).
+- waiting: wait_for, polling a condition rather than sleeping a fixed time.
+- program: the real program as a subprocess (its environment, its JSON log's events to wait
+  on, a data folder prepared for it, the tray app, the tracker, its database read only).
 
 The fixtures that hand these out live in the conftest.py files; the e2e desktop itself (Xvfb,
 window manager, trayer, dunst, session bus) in tests/e2e/desktop.py.
