@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from widget.errors import DriftcheckError
+from widget.errors import AutostartRefused
 
 DESKTOP_NAME = "driftcheck.desktop"
 RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
@@ -29,10 +29,6 @@ AGENT_LABEL = "org.driftcheck"
 # invisible format characters (bidirectional overrides, zero widths) that make a path read
 # as another. Letters beyond ASCII are carried: GLib, KDE and desktop-file-validate take UTF-8.
 _UNCARRIABLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
-
-
-class AutostartRefused(DriftcheckError):
-    """The command that starts driftcheck holds a character the entry cannot carry."""
 
 
 def check_carriable(values: Sequence[str], also: str = "") -> None:

@@ -16,8 +16,8 @@ from widget.core.catalog import entry_to_app
 from widget.core.format import duration, durations_with_total
 from widget.core.model import Measure
 from widget.core.options import SPECS, Options, check_option, say_option
-from widget.errors import StoreError, UsageError
-from widget.paths import DataFolderRefused, default_data_dir, ensure_private_dir
+from widget.errors import DataFolderRefused, StoreError, UsageError
+from widget.paths import default_data_dir, ensure_private_dir
 from widget.traces import DB_NAME as DB_NAME  # where callers have always found it
 
 if TYPE_CHECKING:

@@ -1,8 +1,15 @@
-"""Errors with their own names, caught where a human-readable sentence can be shown.
+"""Errors with their own names, all of them here, caught where a human-readable sentence can
+be shown.
 
 Every message is one plain sentence meant for the person. None of them may carry a window
-title: titles live only in memory for matching.
+title: titles live only in memory for matching. Two are OSErrors, so that the code that
+handles a file system's refusals handles them too: `DataFolderRefused` and
+`TemporarySwapped`.
 """
+
+from __future__ import annotations
+
+import errno
 
 
 class DriftcheckError(Exception):
@@ -40,3 +47,35 @@ class RowGone(StoreError):
 
 class ProbeError(DriftcheckError):
     """The platform probe could not read the foreground app or idle time this time."""
+
+
+class DamagedStore(StoreError):
+    """The database file is damaged; `Store.open` sets it aside and starts afresh."""
+
+
+class ImportRefused(DriftcheckError):
+    """An import file that cannot be taken as it is; nothing has been written."""
+
+
+class ExportRefused(DriftcheckError):
+    """The data cannot be exported (or the file not written); nothing has been written."""
+
+
+class WipeRefused(DriftcheckError):
+    """Wipe did not start: nothing was removed."""
+
+
+class AutostartRefused(DriftcheckError):
+    """The command that starts driftcheck holds a character the entry cannot carry."""
+
+
+class DataFolderRefused(PermissionError):
+    """A data folder driftcheck will not use; `strerror` is the reason, in words for the
+    person ("it is a symbolic link; ...")."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(errno.EPERM, reason)
+
+
+class TemporarySwapped(OSError):
+    """The temporary file's name no longer points at the file driftcheck made."""

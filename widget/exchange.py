@@ -31,8 +31,6 @@ from typing import IO, BinaryIO
 
 from widget.core.portable import (
     FORMAT_NAME,
-    ExportRefused,
-    ImportRefused,
     Snapshot,
     check_snapshot,
     counted_once,
@@ -50,6 +48,7 @@ from widget.core.portable_csv import (
 )
 from widget.core.portable_json import read_document
 from widget.core.portable_read import Collector
+from widget.errors import ExportRefused, ImportRefused
 from widget.owner_only import write_owner_only
 from widget.paths import PRIVATE_FILE_MODE
 from widget.store.codec import SCHEMA_VERSION

@@ -15,11 +15,9 @@ import os
 import tempfile
 from pathlib import Path
 
+from widget.errors import TemporarySwapped
+
 OWNER_ONLY = 0o600
-
-
-class TemporarySwapped(OSError):
-    """The temporary file's name no longer points at the file driftcheck made."""
 
 
 def write_owner_only(target: Path, data: bytes, prefix: str, suffix: str = ".tmp") -> None:

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from widget.errors import UsageError
+from widget.errors import DataFolderRefused, UsageError
 
 APP_DIR_NAME = "driftcheck"
 DATA_DIR_ENV = "DRIFTCHECK_DATA_DIR"
@@ -62,14 +62,6 @@ def data_dir_argument(text: str) -> Path:
     if not text.strip():
         raise ValueError(EMPTY_DATA_DIR_OPTION)
     return Path(text)
-
-
-class DataFolderRefused(PermissionError):
-    """A data folder driftcheck will not use; `strerror` is the reason, in words for the
-    person ("it is a symbolic link; ...")."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(errno.EPERM, reason)
 
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)

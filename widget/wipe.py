@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from widget.autostart import autostart_location, is_start_at_login, set_start_at_login
-from widget.errors import DriftcheckError
+from widget.errors import WipeRefused
 from widget.paths import APP_DIR_NAME, DATA_DIR_ENV, default_data_dir
 from widget.traces import (
     database_users,
@@ -33,10 +33,6 @@ from widget.traces import (
 
 PROMPT = ("Remove everything driftcheck has stored on this device? This cannot be undone. "
           "Type 'yes' to go on: ")
-
-
-class WipeRefused(DriftcheckError):
-    """Wipe did not start: nothing was removed."""
 
 
 @dataclass

@@ -229,7 +229,8 @@ def test_the_tray_never_follows_a_lock_or_fifo_link(tmp_path: Path) -> None:
 def test_a_folder_open_to_others_writing_is_refused_as_it_is(tmp_path: Path) -> None:
     """Finding 2: a pre-existing 0777 folder is refused in one sentence and left 0777 (the
     person made it so); one only others may read (0755) is made 0700, as before."""
-    from widget.paths import DataFolderRefused, ensure_private_dir
+    from widget.errors import DataFolderRefused
+    from widget.paths import ensure_private_dir
 
     open_folder = tmp_path / "open"
     open_folder.mkdir()

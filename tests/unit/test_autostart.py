@@ -14,13 +14,13 @@ import pytest
 
 from widget.autostart import (
     RUN_VALUE,
-    AutostartRefused,
     desktop_entry,
     desktop_exec,
     is_start_at_login,
     launch_command,
     set_start_at_login,
 )
+from widget.errors import AutostartRefused
 
 COMMAND = ["/opt/drift check/bin/driftcheck"]
 

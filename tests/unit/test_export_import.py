@@ -28,8 +28,9 @@ from tests.helpers.fs import mode
 from widget import exchange
 from widget.commands import DB_NAME
 from widget.core.calendar import iso_week, local_day
-from widget.core.portable import NOT_EXPORTED, PREFERENCES, ImportRefused
+from widget.core.portable import NOT_EXPORTED, PREFERENCES
 from widget.core.settings import SETTINGS
+from widget.errors import ImportRefused
 from widget.store.db import Store
 
 

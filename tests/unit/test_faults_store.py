@@ -24,10 +24,10 @@ from pathlib import Path
 import pytest
 
 from widget.core.model import Interval, Rule, RuleKind, TrackedApp
-from widget.errors import StoreError
+from widget.errors import DamagedStore, StoreError
 from widget.store import Store
 from widget.store.migrations import LATEST_VERSION, read_version
-from widget.store.recovery import DamagedStore, examine, take_notices
+from widget.store.recovery import examine, take_notices
 from widget.store.resident import ResidentStore, open_for_tracking
 
 DB = "driftcheck.sqlite3"

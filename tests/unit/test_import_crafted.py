@@ -18,7 +18,8 @@ from tests.helpers.cli import one_sentence, seed_history, table_digests
 from widget import exchange
 from widget.core import portable
 from widget.core.model import Measure
-from widget.core.portable import ImportRefused, IntervalRecord
+from widget.core.portable import IntervalRecord
+from widget.errors import ImportRefused
 
 FILES = Path(make_imports.__file__).parent
 

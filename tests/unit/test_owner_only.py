@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from widget.exchange import ExportRefused, write_private
-from widget.owner_only import TemporarySwapped, write_owner_only
+from widget.errors import ExportRefused, TemporarySwapped
+from widget.exchange import write_private
+from widget.owner_only import write_owner_only
 
 SECRET = b'{"apps": ["a private list"]}\n'
 

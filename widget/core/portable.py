@@ -27,7 +27,7 @@ from widget.core.intervals import MAX_SPAN
 from widget.core.model import Measure, Rule
 from widget.core.rules import has_unsafe_characters, validate_pattern
 from widget.core.settings import DEVICE, PREFERENCE, SETTINGS
-from widget.errors import DriftcheckError, InvalidGoal, InvalidRule
+from widget.errors import ImportRefused, InvalidGoal, InvalidRule
 
 _MAX_SPAN_MS = int(MAX_SPAN.total_seconds() * 1000)
 _MAX_SPAN_TEXT = "an hour" if timedelta(hours=1) == MAX_SPAN else str(MAX_SPAN)
@@ -66,14 +66,6 @@ _KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 _CLOCK = re.compile(r"\d\d:\d\d\Z")
 SECTIONS = ("apps", "intervals", "goals", "checkins", "settings")
 HEADER = ("format", "version", "schema_version", "exported_at", "notes_included")
-
-
-class ImportRefused(DriftcheckError):
-    """An import file that cannot be taken as it is; nothing has been written."""
-
-
-class ExportRefused(DriftcheckError):
-    """The data cannot be exported (or the file not written); nothing has been written."""
 
 
 def refused(reason: str) -> ImportRefused:

@@ -16,8 +16,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from widget.core.portable import ImportRefused, refused
+from widget.core.portable import refused
 from widget.core.portable_read import ROW_SECTIONS, Collector
+from widget.errors import ImportRefused
 
 # The longest single value a real export holds is an app with 500 rules of 1,000 characters,
 # each written as \\uXXXX escapes: about 3 million characters.

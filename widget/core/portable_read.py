@@ -28,7 +28,6 @@ from widget.core.portable import (
     AppRecord,
     CheckinRecord,
     GoalRecord,
-    ImportRefused,
     IntervalColumns,
     IntervalRecord,
     OverlapWatch,
@@ -40,6 +39,7 @@ from widget.core.portable import (
     too_many,
     usable_setting,
 )
+from widget.errors import ImportRefused
 
 ROW_SECTIONS = ("apps", "intervals", "goals", "checkins")
 

@@ -22,13 +22,12 @@ from widget.core.portable import (
     DEVICE_SETTINGS,
     AppRecord,
     CheckinRecord,
-    ExportRefused,
     GoalRecord,
     IntervalRecord,
     Snapshot,
     exported_settings,
-    )
-from widget.errors import StoreError
+)
+from widget.errors import ExportRefused, StoreError
 from widget.paths import make_private, private_file
 from widget.store.codec import (
     MEASURE_FROM_DB,

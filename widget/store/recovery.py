@@ -29,7 +29,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from widget.errors import StoreError
+from widget.errors import DamagedStore, StoreError
 from widget.paths import make_private, private_file
 from widget.store.codec import SCHEMA_VERSION
 
@@ -51,10 +51,6 @@ _SQLITE_NOTADB = 26
 # file format). Another process holding it means the file is in use.
 _SHARED_FIRST = 0x40000000 + 2
 _SHARED_SIZE = 510
-
-
-class DamagedStore(StoreError):
-    """The database file is damaged; `Store.open` sets it aside and starts afresh."""
 
 
 def is_damage(error: BaseException) -> bool:

@@ -317,7 +317,8 @@ class TrayController(QObject):
             self.presence.refresh()
 
     def _settings_saved(self) -> None:
-        from widget.autostart import AutostartRefused, set_start_at_login
+        from widget.autostart import set_start_at_login
+        from widget.errors import AutostartRefused
 
         if self._ended:
             return
