@@ -446,6 +446,31 @@ def test_the_tray_s_drift_is_the_dashboard_s_after_a_break(store: ResidentStore)
 # --- watch for a week first -----------------------------------------------------------------
 
 
+def test_a_quiet_day_holds_the_drift_check_in_and_the_suggestion_without_losing_them(
+        store: ResidentStore, fake_clock: FakeClock) -> None:
+    """'No notifications today' holds the week's extra check-in and the end of a week of
+    watching back; neither is marked as said, so both come once the quiet is over."""
+    clock = fake_clock
+    clock.at = WEDNESDAY
+    drifting_weeks(store)
+    settled(store, LAST_SUNDAY_CHECKIN)
+    S.put(store, S.WATCH_FIRST_SINCE, date(2026, 11, 17))
+    S.put(store, S.ALERTS_QUIET_UNTIL, WEDNESDAY + timedelta(hours=14))
+    reminders, sent = start(store)
+    reminders.evaluate(clock())
+    assert sent.calls == []
+    assert S.get(store, S.CHECKIN_DRIFT_WEEK) is None
+    assert S.get(store, S.CHECKIN_NOT_BEFORE) is None
+    assert S.get(store, S.WATCH_SUGGESTED) is False
+    assert reminders.checkin_request(clock()).why is None, "nothing was offered yet"
+
+    clock.advance(hours=15)  # the new day: the quiet is over
+    reminders.evaluate(clock())
+    assert sorted(sent.ids()) == sorted([CHECKIN_ID, WATCH_ID])
+    assert S.get(store, S.CHECKIN_DRIFT_WEEK) == "2026-W48"
+    assert S.get(store, S.WATCH_SUGGESTED) is True
+
+
 def test_after_a_week_of_watching_one_suggestion(
         store: ResidentStore, editor: Store, fake_clock: FakeClock) -> None:
     clock = fake_clock

@@ -158,15 +158,17 @@ class Reminders:
             drift_offer=drift_offer)
         if not due:
             return
+        text = CHECKIN_TEXT
+        if drift_offer:
+            text = "Your tracked time has been rising for a few weeks. " + text
+        if not self._send(now, CHECKIN_ID, "driftcheck", text):
+            return  # a quiet day, or no way to show it: asked once it can be
         # Offered once: unanswered, it comes back tomorrow, never as a stream.
         S.put(self.store, S.CHECKIN_NOT_BEFORE, not_now_until(now, self.tz))
-        text = CHECKIN_TEXT
         if drift_offer:
             # The week's one extra check-in (or the scheduled one, if it fell due first).
             S.put(self.store, S.CHECKIN_DRIFT_WEEK, week)
             self._checkin_why = DRIFT_WHY
-            text = "Your tracked time has been rising for a few weeks. " + text
-        self._send(now, CHECKIN_ID, "driftcheck", text)
 
     def _drift_stands(self, week: str, now: datetime) -> bool:
         """Whether the drift signal stands this week, from the complete weeks before it;
@@ -185,14 +187,14 @@ class Reminders:
             return
         if not watch_is_over(since, usage.day):
             return
-        S.put(self.store, S.WATCH_SUGGESTED, True)
         goals = self.suggested_goals(since, usage.day)
-        if not goals:
-            return
-        daily = duration(goals[0].limit_seconds or 0)
-        self._send(usage.now, WATCH_ID, "driftcheck",
-                   f"A week of watching is done: a typical day was about {daily}. "
-                   "Would you like to set goals from it?")
+        if goals:
+            daily = duration(goals[0].limit_seconds or 0)
+            if not self._send(usage.now, WATCH_ID, "driftcheck",
+                              f"A week of watching is done: a typical day was about {daily}. "
+                              "Would you like to set goals from it?"):
+                return  # said once it can be
+        S.put(self.store, S.WATCH_SUGGESTED, True)
 
     def _offer_week_summary(self, usage: UsageNow, values: Mapping[str, object]) -> None:
         """Once a week has ended (at the first start after it, or at the boundary while
