@@ -1,7 +1,7 @@
 """The dashboard on two years of dense history: the week report, reading the dashboard's data,
 and opening its window (Qt's offscreen platform; no X server needed).
 
-The history: `widget.demo`'s believable two years (drift included) at a heavier pace, about
+The history: `widget.services.demo`'s believable two years (drift included) at a heavier pace, about
 two hours a day (its usual week raised from 3 h to 14 h while it runs), and each session cut
 into stretches of 15-50 s with a few seconds between them, as the tracker stores a person
 switching between a companion and another window all evening. That makes >= 150,000
@@ -41,7 +41,7 @@ TARGET_OPEN_S = 0.500
 
 def dense_history(weeks: int, seed: int) -> list[tuple[str, datetime, datetime]]:
     """(app, start, end) of two years of heavy, switch-heavy use, oldest first."""
-    import widget.demo as demo
+    import widget.services.demo as demo
     from widget.core.calendar import local_day
 
     usual = demo.BASE_WEEK_S
@@ -66,7 +66,7 @@ def make_data(folder: Path, weeks: int, seed: int) -> tuple[Path, int]:
     from widget.catalog_data import load_catalog
     from widget.core.catalog import entry_to_app
     from widget.core.checkin import Checkin
-    from widget.demo import DEMO_APPS, DEMO_GOALS
+    from widget.services.demo import DEMO_APPS, DEMO_GOALS
     from widget.store.codec import to_ms
     from widget.store.db import Store
 
@@ -157,7 +157,7 @@ def main() -> int:
 
     from widget.core.calendar import iso_week
     from widget.core.report import week_report
-    from widget.dashboard_data import load_dashboard
+    from widget.services.dashboard import load_dashboard
     from widget.store.resident import ResidentStore
 
     tmp = Path(tempfile.mkdtemp(prefix="driftcheck-benchdash-"))

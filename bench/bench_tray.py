@@ -165,7 +165,7 @@ def write_history_before_today(data: Path, weeks: int) -> int:
     import bench_dashboard
 
     from widget.core.calendar import day_window, local_day
-    from widget.localzone import local_zone
+    from widget.desktop.localzone import local_zone
 
     tz = local_zone()
     bench_dashboard.NOW = day_window(local_day(datetime.now(UTC), tz, 4), tz, 4)[0]

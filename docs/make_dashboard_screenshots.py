@@ -30,8 +30,8 @@ from widget.catalog_data import load_catalog
 from widget.core.calendar import local_day
 from widget.core.catalog import entry_to_app
 from widget.core.checkin import Checkin
-from widget.dashboard_data import load_dashboard
-from widget.demo import DEMO_APPS, DEMO_GOALS, demo_intervals
+from widget.services.dashboard import load_dashboard
+from widget.services.demo import DEMO_APPS, DEMO_GOALS, demo_intervals
 from widget.store import Store
 from widget.store.resident import ResidentStore
 from widget.ui.dashboard import DashboardWindow, fitted_geometry

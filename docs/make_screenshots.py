@@ -55,7 +55,7 @@ def seed(data: Path) -> None:
     from widget.core.model import Interval
     from widget.core.options import Options, instant_to_setting
     from widget.core.usage import usage_now, usage_window
-    from widget.localzone import local_zone
+    from widget.desktop.localzone import local_zone
     from widget.store import Store
 
     data.mkdir(mode=0o700, parents=True, exist_ok=True)

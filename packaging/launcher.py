@@ -15,14 +15,14 @@ import sys
 def is_frozen_tray_check(argv: list[str]) -> bool:
     if not getattr(sys, "frozen", False) or argv[1:2] != ["-c"]:
         return False
-    from widget.doctor import TRAY_CHECK
+    from widget.commands.doctor import TRAY_CHECK
 
     return argv[1:] == ["-c", TRAY_CHECK]
 
 
 def run() -> int:
     if is_frozen_tray_check(sys.argv):
-        from widget.doctor import TRAY_CHECK
+        from widget.commands.doctor import TRAY_CHECK
 
         exec(compile(TRAY_CHECK, "<driftcheck tray check>", "exec"), {"__name__": "__tray__"})
         return 0

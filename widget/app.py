@@ -29,38 +29,22 @@ def import_before_qt(env: dict[str, str] | None = None, platform: str = sys.plat
     tracemalloc. Modules that use Qt are read either way. tests/e2e/test_tray_lean.py checks
     that nothing else is first imported after Qt while the app starts and tracks.
     """
-    # the dashboard message, the drift check, the log, the tracker
-    from widget import dashboard_cli, dashboard_data, logs, traces, tracking  # noqa: F401
+    # the data folder, the drift check, the log, the tracker
+    from widget import datafolder, logs, tracking  # noqa: F401
     from widget.core import alerts, checkin, settings, today, usage  # noqa: F401
     from widget.probes.choose import import_probe_module
-    from widget.services import reminders  # noqa: F401 - the controller's
+    from widget.services import (
+        dashboard,  # noqa: F401
+        reminders,  # noqa: F401 - the controller's
+    )
 
     if platform == "linux":
         # Without jeepney the lock check and D-Bus notifications give way later, as before.
         with contextlib.suppress(ImportError):
             import jeepney.io.blocking  # noqa: F401 - the screen lock, from logind
 
-            from widget import notify_dbus  # noqa: F401 - the notification service
+            from widget.desktop import notify_dbus  # noqa: F401 - the notification service
     import_probe_module(dict(os.environ) if env is None else env, platform)
-
-
-def display_problem(env: dict[str, str] | None = None) -> str | None:
-    """Why a window cannot be shown here, in a few words, or None when it can."""
-    env = dict(os.environ) if env is None else env
-    if sys.platform != "linux" or env.get("QT_QPA_PLATFORM") == "offscreen":
-        return None
-    if env.get("WAYLAND_DISPLAY"):
-        return None
-    name = env.get("DISPLAY")
-    if not name:
-        return "DISPLAY and WAYLAND_DISPLAY are not set"
-    try:
-        from widget.probes.x11 import open_display
-
-        open_display(name).close()
-    except Exception:
-        return f"the X display {name} does not answer"
-    return None
 
 
 def quit_on_signals(app: QCoreApplication) -> Callable[[], None]:
@@ -101,18 +85,21 @@ def quit_on_signals(app: QCoreApplication) -> Callable[[], None]:
 
 
 def run_tray(args: argparse.Namespace) -> int:
+    from widget.desktop.display import display_problem
+
     problem = display_problem()
     if problem is not None:
         print(NO_DISPLAY.format(why=problem), file=sys.stderr)
         return 1
     import_before_qt()
-    from widget.commands import DB_NAME, prepare_data_dir
     from widget.core.options import Options
-    from widget.localzone import local_zone
+    from widget.datafolder import prepare_data_dir
+    from widget.desktop.localzone import local_zone
+    from widget.paths import DB_NAME
     from widget.store.recovery import take_notices
     from widget.store.resident import open_for_tracking
     from widget.tracking import Tracker
-    from widget.single_instance import ALREADY_RUNNING, SingleInstance  # isort: skip (Qt)
+    from widget.desktop.single_instance import ALREADY_RUNNING, SingleInstance  # isort: skip (Qt)
 
     # The log file has everything; stderr gets only the sentences that end the app (a warning
     # racing the display's loss would make two lines of one event).
@@ -125,7 +112,7 @@ def run_tray(args: argparse.Namespace) -> int:
 
     from PySide6.QtWidgets import QApplication
 
-    from widget.notify import choose_notifier, window_alert
+    from widget.desktop.notify import choose_notifier, window_alert
     from widget.ui.controller import TrayController
     from widget.ui.display_loss import DISPLAY_LOST, DisplayWatch
     from widget.ui.icon import RingLook, ring_icon
@@ -155,10 +142,8 @@ def run_tray(args: argparse.Namespace) -> int:
     tracker.sampler.set_on_change(presence.changed.emit)
     presence.changed.connect(controller.tracker_changed)
     instance.show_requested.connect(controller.bring_forward)
-    from widget.dashboard_cli import show_in_tray
-
     # `driftcheck dashboard [--week W]` from a terminal: this app's own dashboard, at W
-    instance.dashboard_requested.connect(lambda week: show_in_tray(controller, week))
+    instance.dashboard_requested.connect(controller.dashboard_asked)
     tracker.start()
     presence.show()
     notifier = choose_notifier(presence.tray, lambda title, body: presence.show_message(

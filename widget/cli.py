@@ -17,7 +17,7 @@ from typing import Any, NoReturn, TextIO
 
 from widget import __version__
 from widget.core.text import printable as printable  # the one way a name is shown
-from widget.errors import DriftcheckError
+from widget.errors import DriftcheckError, UsageError
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -288,8 +288,8 @@ def _argument_words(dest: str) -> str:
 
 def program() -> int:
     """The program's entry (the `driftcheck` command, `python -m widget`, the frozen build):
-    `main` in a process that keeps TLS out (widget.offline)."""
-    from widget.offline import keep_tls_out
+    `main` in a process that keeps TLS out (widget.desktop.offline)."""
+    from widget.desktop.offline import keep_tls_out
 
     keep_tls_out()
     return main()
@@ -343,12 +343,64 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout, sys.stderr = out, err
 
 
+Command = Callable[[argparse.Namespace], int]
+
+
+def command(name: str | None) -> Command:
+    """The function that runs sub-command `name` (None: the tray app), imported only now, so
+    each command loads only what it needs. Every import is written out, for the privacy
+    check (tests/unit/test_privacy_code.py) to read."""
+    match name:
+        case None:
+            from widget.app import run_tray as run
+        case "track":
+            from widget.commands.track import track as run
+        case "apps":
+            from widget.commands.apps import apps as run
+        case "status":
+            from widget.commands.status import run
+        case "doctor":
+            from widget.commands.doctor import run
+        case "settings":
+            from widget.commands.settings import run
+        case "goals":
+            from widget.commands.goals import run
+        case "checkin":
+            from widget.commands.checkin import checkin as run
+        case "report":
+            from widget.commands.report import run
+        case "dashboard":
+            from widget.commands.dashboard import dashboard as run
+        case "demo-data":
+            from widget.commands.demo_data import run
+        case "export":
+            from widget.commands.exchange import export as run
+        case "import":
+            from widget.commands.exchange import import_ as run
+        case "wipe":
+            from widget.commands.wipe import run
+        case _:
+            raise UsageError(f"There is no command '{name}'.")
+    return run
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    """Run what `args` asks for; a sub-command's damage notes are said whichever way in."""
+    run = command(args.command)
+    if args.command is None:
+        return run(args)
+    from widget.datafolder import data_dir, tell_set_aside
+
+    try:
+        return run(args)
+    finally:
+        tell_set_aside(data_dir(args))
+
+
 def _main(argv: Sequence[str] | None) -> int:
     args = parse_arguments(argv)
     try:
-        from widget import commands
-
-        return commands.run(args)
+        return dispatch(args)
     except DriftcheckError as exc:
         print(f"driftcheck: {printable(str(exc))}", file=sys.stderr)
         return EXIT_ERROR

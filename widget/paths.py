@@ -1,13 +1,16 @@
-"""Where driftcheck keeps its data, and how it keeps that data private to one person.
+"""Where driftcheck keeps its data, the names of the files it leaves there, and how it keeps
+that data private to one person.
 
 Everything driftcheck writes lives under one directory that only its owner may enter (0700),
 in files only its owner may read (0600). Modes are enforced here, not left to the umask.
+The list of name patterns (`is_ours`) is the single place that says what is ours.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 import sys
 from collections.abc import Iterator, Mapping
@@ -15,6 +18,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from widget.errors import DataFolderRefused, UsageError
+from widget.logs import LOG_NAME
 
 APP_DIR_NAME = "driftcheck"
 DATA_DIR_ENV = "DRIFTCHECK_DATA_DIR"
@@ -26,6 +30,38 @@ PRIVATE_UMASK = 0o077
 EMPTY_DATA_DIR_ENV = (f"{DATA_DIR_ENV} is set but empty; give it a folder's path, or unset it "
                       "to use the usual data folder.")
 EMPTY_DATA_DIR_OPTION = "it needs a folder's path, not empty text"
+
+# --- the files driftcheck leaves in its data folder, by name -------------------------
+
+DB_NAME = "driftcheck.sqlite3"
+# The single-instance lock and FIFO (widget.desktop.single_instance, which loads Qt; a test keeps
+# these names equal to its own).
+LOCK_NAME = "driftcheck.lock"
+FIFO_NAME = "driftcheck.fifo"
+EXPORT_TEMP_PREFIX = ".driftcheck-export-"
+EXPORT_TEMP_SUFFIX = ".tmp"
+
+_DB = re.escape(DB_NAME)
+_SQLITE_COMPANION = r"(?:-wal|-shm|-journal)?"
+_OURS = re.compile("|".join([
+    rf"{_DB}{_SQLITE_COMPANION}",  # the database
+    rf"{_DB}\.v\d+\.bak(?:\.partial)?{_SQLITE_COMPANION}",  # kept before a schema upgrade
+    # set aside by `demo-data --force`, kept by `import --replace`
+    rf"{_DB}\.before-(?:demo|import)-\d{{8}}T\d{{6}}Z(?:-\d+)?(?:\.partial)?{_SQLITE_COMPANION}",
+    # a damaged database set aside at start, and the note that the person is yet to be told
+    # (widget.store.recovery: CORRUPT_INFIX, COMPANIONS, NOTICE_SUFFIX)
+    rf"{_DB}\.corrupt-\d{{8}}T\d{{6}}Z(?:-\d+)?(?:-wal|-shm|-journal|\.notice)?",
+    rf"{re.escape(LOG_NAME)}(?:\.\d+)?",  # the log and its rotated copies
+    re.escape(LOCK_NAME),
+    re.escape(FIFO_NAME),
+    rf"{re.escape(EXPORT_TEMP_PREFIX)}[A-Za-z0-9_]+{re.escape(EXPORT_TEMP_SUFFIX)}",
+]))
+
+
+def is_ours(name: str) -> bool:
+    return _OURS.fullmatch(name) is not None
+
+
 
 _IS_POSIX = os.name == "posix"
 
@@ -102,7 +138,7 @@ def open_private_dir(path: Path) -> int:
       a folder others may only read is made 0700, the one change made to a folder that
       exists;
     - no entry in it may belong to someone else, and none of driftcheck's own names may be a
-      symbolic link (`widget.traces.is_ours`).
+      symbolic link (`widget.datafolder.is_ours`).
     Each refusal is a `DataFolderRefused` with its reason in words; an ELOOP or EACCES on the
     way is one too.
     """
@@ -204,7 +240,6 @@ def _check_folder(fd: int, created: bool) -> None:
         raise DataFolderRefused(SHARED_REASON)
     if _others_can_write(info) and not created:
         raise DataFolderRefused(WRITABLE_REASON)
-    from widget.traces import is_ours  # traces names every file of ours
 
     for entry in os.scandir(fd):
         found = os.stat(entry.name, dir_fd=fd, follow_symlinks=False)

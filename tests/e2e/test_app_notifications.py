@@ -41,7 +41,7 @@ def prepare(data: Path) -> str:
     from widget.core.calendar import day_window, local_day
     from widget.core.model import Interval
     from widget.core.options import instant_to_setting
-    from widget.localzone import local_zone
+    from widget.desktop.localzone import local_zone
     from widget.store import Store
 
     for command in (["apps", "add", "koboldcpp"], ["goals", "set", "--daily", "45m"]):

@@ -14,7 +14,7 @@ import pytest
 
 from tests.e2e.desktop import XSession, end_process, wait_for
 from tests.helpers.program import app_env, settle_first_run
-from widget.single_instance import ALREADY_RUNNING
+from widget.desktop.single_instance import ALREADY_RUNNING
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]
 

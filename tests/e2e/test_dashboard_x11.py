@@ -29,8 +29,8 @@ from tests.e2e.desktop import (
 from tests.helpers.dashboard_fit import PROBE, check_fit, demo_folder, inside
 from tests.helpers.program import ProgramLog, app_env, settle_first_run
 from tests.helpers.skips import skip_or_fail
+from widget.commands.dashboard import OPENED_IN_TRAY
 from widget.core.calendar import iso_week
-from widget.dashboard_cli import OPENED_IN_TRAY
 from widget.ui.dashboard import TITLE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]

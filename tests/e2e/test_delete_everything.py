@@ -40,13 +40,13 @@ def home_env(xs: XSession, home: Path) -> dict[str, str]:
 def seed(data: Path, env: dict[str, str]) -> Path:
     """A tracked app with 38 minutes today, a goal, a check-in with a note, settings, and the
     start-at-login entry; returns the entry's path."""
-    from widget.autostart import autostart_location, set_start_at_login
     from widget.core.calendar import day_window, local_day
     from widget.core.checkin import Checkin
     from widget.core.goals import Goal, GoalKind
     from widget.core.model import Interval, Rule, RuleKind, TrackedApp
     from widget.core.options import instant_to_setting
-    from widget.localzone import local_zone
+    from widget.desktop.autostart import autostart_location, set_start_at_login
+    from widget.desktop.localzone import local_zone
     from widget.store import Store
 
     data.mkdir(mode=0o700, parents=True)
@@ -100,7 +100,7 @@ def press(xs: XSession, wid: str, *keys: str) -> None:
 
 def test_delete_everything_in_the_running_app_leaves_no_trace(
         screen_on_failure: XSession, trayer: tuple[int, int, int, int], tmp_path: Path) -> None:
-    from widget.traces import our_files
+    from widget.datafolder import our_files
 
     xs = screen_on_failure
     home = tmp_path / "home"

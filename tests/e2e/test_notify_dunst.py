@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication
 
 from tests.e2e.desktop import BARE_BUS, NotificationDesktop, session_bus, wait_for
 from tests.helpers.skips import skip_or_fail
-from widget.notify import DBusNotifier, InWindowNotifier, Notifier, choose_notifier
+from widget.desktop.notify import DBusNotifier, InWindowNotifier, Notifier, choose_notifier
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]
 

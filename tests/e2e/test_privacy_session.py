@@ -204,7 +204,7 @@ def seed_earlier_use(data: Path, seconds: int) -> None:
     from widget.core.calendar import day_window, local_day
     from widget.core.model import Interval
     from widget.core.options import instant_to_setting
-    from widget.localzone import local_zone
+    from widget.desktop.localzone import local_zone
     from widget.store import Store
 
     tz = local_zone()
@@ -355,7 +355,7 @@ def test_a_whole_session_sends_nothing_keeps_no_title_and_wipe_leaves_nothing(
             assert stat.S_IMODE(path.lstat().st_mode) == 0o600, path.name
 
     # Start at login on (through the code the Settings dialog uses), then wipe.
-    from widget.autostart import autostart_location, set_start_at_login
+    from widget.desktop.autostart import autostart_location, set_start_at_login
 
     entry = Path(autostart_location("linux", env))
     set_start_at_login(True, "linux", env)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from widget.cli import main
-from widget.commands import DB_NAME
 from widget.core.checkin import Checkin
+from widget.paths import DB_NAME
 from widget.store.db import Store
 
 TABLES = ("tracked_apps", "match_rules", "intervals", "goals", "checkins", "settings")

@@ -27,8 +27,8 @@ from PySide6.QtCore import QPoint, QRect
 from PySide6.QtWidgets import QApplication, QWidget
 
 from widget.core.checkin import Checkin
-from widget.dashboard_data import load_dashboard
-from widget.localzone import local_zone
+from widget.desktop.localzone import local_zone
+from widget.services.dashboard import load_dashboard
 from widget.store import Store
 from widget.store.resident import ResidentStore
 from widget.ui.dashboard import DashboardWindow

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from tests.helpers.waiting import wait_for
 from widget.logs import LOG_NAME
-from widget.traces import DB_NAME
+from widget.paths import DB_NAME
 
 if TYPE_CHECKING:
     from tests.e2e.desktop import XSession
@@ -119,7 +119,7 @@ def seed_today(data: Path) -> None:
     something to show; the welcome done."""
     from widget.core.calendar import day_window, local_day
     from widget.core.model import Interval, Rule, RuleKind, TrackedApp
-    from widget.localzone import local_zone
+    from widget.desktop.localzone import local_zone
     from widget.store import Store
 
     data.mkdir(mode=0o700, exist_ok=True)

@@ -213,7 +213,7 @@ def test_the_tray_never_follows_a_lock_or_fifo_link(tmp_path: Path) -> None:
     """Finding 2, the tray's own opens: even in a folder not checked first, a link as the lock
     is never created through or locked (O_NOFOLLOW), and the FIFO is never made through one."""
     pytest.importorskip("PySide6")
-    from widget.single_instance import SingleInstance
+    from widget.desktop.single_instance import SingleInstance
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from widget import autostart
 from widget.core.options import Options
+from widget.desktop import autostart
 from widget.store.db import Store
 from widget.ui.controller import TrayController
 

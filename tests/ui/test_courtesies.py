@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pytestqt.qtbot import QtBot
 
-from widget.notify import actions_for, choose_notifier, window_alert
+from widget.desktop.notify import actions_for, choose_notifier, window_alert
 from widget.services.reminders import CHECKIN_ID, SUMMARY_ID
 from widget.ui.compact import CompactWidget
 

@@ -28,8 +28,8 @@ from widget.core.dashboard import NO_BASELINE, DashboardData
 from widget.core.format import about, duration, durations_with_total
 from widget.core.model import Interval
 from widget.core.report import WeekReport, week_report, weekly_totals
-from widget.dashboard_data import load_dashboard
-from widget.demo import DEMO_APPS, DEMO_GOALS, demo_intervals
+from widget.services.dashboard import load_dashboard
+from widget.services.demo import DEMO_APPS, DEMO_GOALS, demo_intervals
 from widget.store import Store
 from widget.store.resident import ResidentStore
 from widget.ui.dashboard import EMPTY_TEXT, TITLE, DashboardWindow

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from widget.notify import (
+from widget.desktop.notify import (
     NOT_NOW,
     NOT_NOW_LABEL,
     SNOOZE,
@@ -31,7 +31,7 @@ from widget.notify import (
     TrayMessageNotifier,
     choose_notifier,
 )
-from widget.notify_dbus import ServiceSignal
+from widget.desktop.notify_dbus import ServiceSignal
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 

@@ -22,7 +22,7 @@ from widget.core.calendar import iso_week, local_day
 from widget.core.checkin import ANSWERS, Checkin
 from widget.core.format import duration
 from widget.core.options import Options
-from widget.localzone import local_zone
+from widget.desktop.localzone import local_zone
 from widget.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
@@ -164,7 +164,7 @@ def test_the_app_table_keeps_its_header_on_one_line_and_fills_every_cell(
     from widget.catalog_data import load_catalog
     from widget.core.catalog import entry_to_app
     from widget.core.model import Interval
-    from widget.dashboard_data import load_dashboard
+    from widget.services.dashboard import load_dashboard
     from widget.store.resident import ResidentStore
     from widget.ui.app_table import AppTableModel
 

@@ -41,7 +41,7 @@ from widget.core.goals import Goal, GoalKind
 from widget.core.model import Foreground, Interval
 from widget.core.rules import CountCheck
 from widget.core.today import today_view
-from widget.dashboard_data import load_dashboard
+from widget.services.dashboard import load_dashboard
 from widget.store import Store
 from widget.ui.answers_dialog import AnswersDialog
 from widget.ui.app_picker import AppPicker, RunningApp

@@ -15,11 +15,11 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
-from widget import traces
-from widget.commands import DB_NAME
+from widget import datafolder as traces
 from widget.core.model import Rule, RuleKind, TrackedApp
 from widget.core.options import Options
 from widget.logs import setup_logging
+from widget.paths import DB_NAME
 from widget.store import Store
 from widget.ui.controller import TrayController
 from widget.ui.settings_dialog import DELETE_DETAILS, DELETE_QUESTION, SettingsDialog
@@ -237,7 +237,7 @@ def test_the_app_stops_removes_every_trace_says_so_and_quits(  # type: ignore[no
 
 def test_with_another_program_holding_the_database_nothing_stops_and_it_is_named(
         qtbot: QtBot, folder: tuple[Path, Store], monkeypatch: pytest.MonkeyPatch) -> None:
-    from widget import wipe
+    from widget.services import wipe
 
     data, store = folder
     before = traces.our_files(data)

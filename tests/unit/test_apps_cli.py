@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from widget.catalog_data import load_catalog
-from widget.commands import DB_NAME
 from widget.core.catalog import custom_app, distinct_custom_key, entry_recognition, recognition
 from widget.core.model import Foreground, Interval, Rule, RuleKind, TrackedApp
 from widget.core.rules import count_check, count_check_words, describe_rules, glob_words
 from widget.errors import InvalidRule, UnknownApp
+from widget.paths import DB_NAME
 from widget.store import Store
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from widget.autostart import (
+from widget.desktop.autostart import (
     RUN_VALUE,
     desktop_entry,
     desktop_exec,

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.cli import stored_checkins
-from widget.commands import DB_NAME
 from widget.core.checkin import QUESTION, Checkin
-from widget.localzone import local_zone
+from widget.desktop.localzone import local_zone
+from widget.paths import DB_NAME
 from widget.store import Store
 
 NOON = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -33,7 +33,7 @@ def _day(moment: datetime) -> str:
 
 def _on_terminal(monkeypatch: pytest.MonkeyPatch, typed: str) -> None:
     """Stand in for a person at a terminal typing `typed` (the pty test types for real)."""
-    monkeypatch.setattr("widget.checkin_cli.on_terminal", lambda: True)
+    monkeypatch.setattr("widget.commands.checkin.on_terminal", lambda: True)
     monkeypatch.setattr("sys.stdin", io.StringIO(typed))
 
 

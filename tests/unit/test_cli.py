@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 from tests.helpers.cli import one_error_line
 from widget import __version__
 from widget.cli import main
-from widget.commands import DB_NAME
 from widget.core.calendar import day_window, local_day
 from widget.core.model import Interval, Measure
-from widget.localzone import local_zone
+from widget.desktop.localzone import local_zone
+from widget.paths import DB_NAME
 from widget.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
@@ -397,7 +397,8 @@ def test_track_counts_once_per_folder_and_refuses_beside_a_running_tracker(
         run, data: Path) -> None:  # type: ignore[no-untyped-def]
     import fcntl
 
-    from widget.traces import LOCK_NAME, take_tracking_lock
+    from widget.datafolder import take_tracking_lock
+    from widget.paths import LOCK_NAME
 
     data.mkdir(mode=0o700)
     held = take_tracking_lock(data)  # the tray app (or another `track`) holds it
@@ -413,7 +414,7 @@ def test_track_counts_once_per_folder_and_refuses_beside_a_running_tracker(
     again = take_tracking_lock(data)  # let go: the next tracker may start
     assert again is not None
     os.close(again)
-    # The tray app's own lock is the same file, taken the same way (widget.single_instance).
+    # The tray app's own lock is the same file, taken the same way (widget.desktop.single_instance).
     fd = os.open(data / LOCK_NAME, os.O_RDWR)
     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     try:

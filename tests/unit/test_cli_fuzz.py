@@ -37,9 +37,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from widget.cli import build_parser, main
-from widget.commands import DB_NAME
 from widget.core.settings import SETTINGS
 from widget.logs import LOG_NAME
+from widget.paths import DB_NAME
 
 # --- the commands, as the parser knows them ----------------------------------------------------
 
@@ -239,10 +239,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         patch.setenv("HOME", str(root / "home"))
         patch.setenv("XDG_CONFIG_HOME", str(root / "home" / "config"))
         patch.setenv("XDG_DATA_HOME", str(root / "home" / "share"))
-        patch.setattr("widget.commands.track", _stand_in)
-        patch.setattr("widget.apps_cli.sleep", lambda seconds: None)  # `apps check --wait`
+        patch.setattr("widget.commands.track.track", _stand_in)
+        patch.setattr("widget.commands.apps.sleep", lambda seconds: None)  # `apps check --wait`
         # The tray app's own first check, whatever the platform: no desktop to draw on.
-        patch.setattr("widget.app.display_problem", lambda: "no display in a unit test")
+        patch.setattr("widget.desktop.display.display_problem",
+                      lambda: "no display in a unit test")
         yield _seeded_template(root)
 
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.cli import one_error_line, stored_checkins
-from widget.commands import DB_NAME
 from widget.core.calendar import local_day, week_window
 from widget.core.model import Interval
 from widget.core.options import Options, instant_from_setting
-from widget.localzone import local_zone
+from widget.desktop.localzone import local_zone
 from widget.logs import LOG_NAME
+from widget.paths import DB_NAME
 from widget.store import Store
 
 

@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from widget.commands import DB_NAME
 from widget.core.calendar import iso_week, local_day
 from widget.core.intervals import MAX_SPAN
 from widget.core.report import weekly_totals
 from widget.core.trend import drift_signal
-from widget.demo import demo_intervals
+from widget.paths import DB_NAME
+from widget.services.demo import demo_intervals
 
 REPORT_KEYS = {"week", "start", "end", "complete", "total_s", "apps", "days",
                "previous_week_s", "change_s", "change_pct", "baseline_s", "trend_weeks",
@@ -109,7 +109,7 @@ def test_force_sets_the_old_database_aside(run, data: Path) -> None:  # type: ig
 def test_two_forces_in_the_same_second_keep_both_databases(run, data: Path,  # type: ignore[no-untyped-def]
                                                            monkeypatch: pytest.MonkeyPatch
                                                            ) -> None:
-    import widget.commands as commands
+    import widget.commands.demo_data as commands
 
     class Frozen(datetime):
         @classmethod
@@ -178,7 +178,7 @@ def test_the_drift_shows_whatever_the_day(seed: int) -> None:
 def test_report_text_parts_add_up_and_the_longest_session_is_counted_time() -> None:
     """The week's lines sum to its total, and the sessions line says the rule: a week of
     689 s counted has no session of 966 s."""
-    from widget.commands import _report_text
+    from widget.commands.report import _report_text
     from widget.core.model import Interval
     from widget.core.report import week_report
     from widget.core.usage import SESSION_RULE

@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from widget.dashboard_cli import NOT_BEGUN, OPENED_IN_TRAY, refuse_future
+from widget.commands.dashboard import NOT_BEGUN, OPENED_IN_TRAY, refuse_future
+from widget.desktop.single_instance import SingleInstance, dashboard_message, read_message
 from widget.errors import UsageError
-from widget.single_instance import SingleInstance, dashboard_message, read_message
 
 ROOT = Path(__file__).resolve().parents[2]
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -97,7 +97,7 @@ RUNNING = textwrap.dedent("""
     import sys
     from pathlib import Path
     from PySide6.QtCore import QCoreApplication
-    from widget.single_instance import SingleInstance
+    from widget.desktop.single_instance import SingleInstance
 
     instance = SingleInstance(Path(sys.argv[1]))
     assert instance.acquire()

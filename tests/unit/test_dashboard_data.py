@@ -13,7 +13,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from widget.commands import DB_NAME
 from widget.core.calendar import iso_week, week_monday, week_window
 from widget.core.checkin import Checkin
 from widget.core.dashboard import (
@@ -29,7 +28,8 @@ from widget.core.intervals import MAX_SPAN, clip
 from widget.core.model import Interval, Rule, RuleKind, TrackedApp
 from widget.core.report import daily_totals, week_report, weekly_totals
 from widget.core.trend import DriftRule
-from widget.dashboard_data import load_dashboard
+from widget.paths import DB_NAME
+from widget.services.dashboard import load_dashboard
 from widget.store import Store
 from widget.store.resident import ResidentStore
 
@@ -616,7 +616,7 @@ HISTORIES = {
                                  local(2026, 11, 30, 3, 59)])  # the week's first/last minute
 def test_the_trays_drift_check_is_the_dashboards_without_reading_intervals(
         tmp_path: Path, name: str, now: datetime) -> None:
-    from widget.dashboard_data import drift_of_week_in_progress
+    from widget.services.dashboard import drift_of_week_in_progress
 
     lean = store_with(tmp_path, HISTORIES[name], "h")
     try:
@@ -632,7 +632,7 @@ def test_the_trays_drift_check_is_the_dashboards_without_reading_intervals(
 
 def test_the_histories_cover_a_signal_of_each_rule_and_none(tmp_path: Path) -> None:
     """The cases above would prove little if every one of them said None."""
-    from widget.dashboard_data import drift_of_week_in_progress
+    from widget.services.dashboard import drift_of_week_in_progress
 
     seen = set()
     for name, intervals in HISTORIES.items():
@@ -651,7 +651,7 @@ def test_the_histories_cover_a_signal_of_each_rule_and_none(tmp_path: Path) -> N
        st.integers(0, 7 * 24 * 60 - 1))
 def test_any_weekly_pattern_gives_the_dashboards_drift(tmp_path_factory: pytest.TempPathFactory,
                                                        hours: list[float], minute: int) -> None:
-    from widget.dashboard_data import drift_of_week_in_progress
+    from widget.services.dashboard import drift_of_week_in_progress
 
     # The weeks end with 2026-W48 (Tuesday evenings from W48 - len + 1 on); `now` anywhere in
     # W48 (its evening may lie after `now`).
@@ -669,7 +669,7 @@ def test_any_weekly_pattern_gives_the_dashboards_drift(tmp_path_factory: pytest.
 
 @pytest.mark.parametrize("kind", STORES)
 def test_a_week_not_in_progress_asks_the_dashboard(tmp_path: Path, kind: str) -> None:
-    from widget.dashboard_data import drift_of_week_in_progress
+    from widget.services.dashboard import drift_of_week_in_progress
 
     intervals = HISTORIES["rising eight weeks"]
     store = store_with(tmp_path, intervals, "done", kind)
@@ -694,7 +694,7 @@ def test_across_the_clock_changes_and_day_starts_the_drift_is_the_dashboards(
     """Weeks whose Sunday nights move the clocks (2026-W13 and W43 in Berlin), with the day
     starting at midnight, 04:00 or 06:00, and evenings late enough to cross into the next day;
     `now` at the very start of W44, just after the autumn change."""
-    from widget.dashboard_data import drift_of_week_in_progress
+    from widget.services.dashboard import drift_of_week_in_progress
 
     sunday_late = local(2026, 3, 1, 23, 30)  # Sunday of 2026-W09, half an hour before midnight
     hours = [1, 2, 1, 2, 1, 2, 1, 3, 2, 3, 4, 5, 6, 1, 2, 7, 8, 9, 10, 11, 12, 13, 14, 15,

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.cli import one_sentence
-from widget.commands import DB_NAME
-from widget.paths import DATA_DIR_ENV, default_data_dir
+from widget.paths import DATA_DIR_ENV, DB_NAME, default_data_dir
 
 
 def _rows(folder: Path) -> list[tuple[object, ...]]:
@@ -23,8 +22,8 @@ def _rows(folder: Path) -> list[tuple[object, ...]]:
 
 @contextmanager
 def _tray_running(folder: Path) -> Iterator[None]:
-    """The lock a running tray app holds (widget.single_instance)."""
-    from widget.single_instance import SingleInstance
+    """The lock a running tray app holds (widget.desktop.single_instance)."""
+    from widget.desktop.single_instance import SingleInstance
 
     running = SingleInstance(folder)
     assert running.acquire()
@@ -36,8 +35,8 @@ def _tray_running(folder: Path) -> Iterator[None]:
 
 @contextmanager
 def _track_running(folder: Path) -> Iterator[None]:
-    """The lock `driftcheck track` holds while it runs (widget.traces.take_tracking_lock)."""
-    from widget.traces import take_tracking_lock
+    """The lock `driftcheck track` holds while it runs (widget.datafolder.take_tracking_lock)."""
+    from widget.datafolder import take_tracking_lock
 
     fd = take_tracking_lock(folder)
     assert fd is not None and fd >= 0

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.fakes import ScriptedProbe
+from widget.commands.doctor import diagnose, render
 from widget.core.model import Measure
-from widget.doctor import diagnose, render
 from widget.probes.base import ProbeInfo
 from widget.probes.fallback import APPROXIMATE_NOTE, NO_IDLE_NOTE
 

@@ -25,12 +25,12 @@ from tests.helpers.cli import (
     table_digests,
 )
 from tests.helpers.fs import mode
-from widget import exchange
-from widget.commands import DB_NAME
 from widget.core.calendar import iso_week, local_day
 from widget.core.portable import NOT_EXPORTED, PREFERENCES
 from widget.core.settings import SETTINGS
 from widget.errors import ImportRefused
+from widget.paths import DB_NAME
+from widget.services import exchange
 from widget.store.db import Store
 
 
@@ -533,7 +533,7 @@ def test_a_missing_file_or_a_folder_is_refused(run, tmp_path: Path) -> None:  # 
 
 def test_import_waits_for_a_running_driftcheck(run, tmp_path: Path,  # type: ignore[no-untyped-def]
                                                exported: dict[str, bytes]) -> None:
-    from widget.single_instance import SingleInstance
+    from widget.desktop.single_instance import SingleInstance
 
     folder = tmp_path / "data"
     file = tmp_path / "valid.json"

@@ -19,13 +19,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.helpers.cli import call, one_sentence
-from widget.commands import DB_NAME
 from widget.core.catalog import custom_app
 from widget.core.checkin import MAX_NOTE_LENGTH, Checkin
 from widget.core.goals import Goal, GoalKind, check_goals
 from widget.core.model import Interval, Measure, TrackedApp
 from widget.core.portable import IntervalRecord, counted_once
 from widget.errors import DriftcheckError
+from widget.paths import DB_NAME
 from widget.store.db import Store
 from widget.store.portable import read_snapshot
 

@@ -15,11 +15,11 @@ import pytest
 
 from tests.data.imports import make_imports
 from tests.helpers.cli import one_sentence, seed_history, table_digests
-from widget import exchange
 from widget.core import portable
 from widget.core.model import Measure
 from widget.core.portable import IntervalRecord
 from widget.errors import ImportRefused
+from widget.services import exchange
 
 FILES = Path(make_imports.__file__).parent
 
@@ -98,8 +98,8 @@ def test_an_export_of_a_database_with_an_overlap_counts_each_moment_once(  # typ
     back (nothing lost, and never counted twice)."""
     from datetime import UTC, datetime, timedelta
 
-    from widget.commands import DB_NAME
     from widget.core.model import Interval, Rule, RuleKind, TrackedApp
+    from widget.paths import DB_NAME
     from widget.store.db import Store
 
     data = tmp_path / "data"

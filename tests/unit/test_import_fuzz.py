@@ -18,11 +18,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.helpers.cli import call, one_sentence, table_digests
-from widget.commands import DB_NAME
 from widget.core.checkin import Checkin
 from widget.core.goals import Goal, GoalKind
 from widget.core.model import Interval, Measure, Rule, RuleKind, TrackedApp
-from widget.exchange import read_import
+from widget.paths import DB_NAME
+from widget.services.exchange import read_import
 from widget.store.db import Store
 from widget.store.portable import read_snapshot
 

@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
-from widget.notify import (
+from widget.desktop.notify import (
     ACTIONS,
     DBusNotifier,
     FallbackNotifier,
     InWindowNotifier,
     choose_notifier,
 )
-from widget.notify_dbus import (
+from widget.desktop.notify_dbus import (
     NOTIFY_SIGNATURE,
     ServiceSignal,
     notify_message,
@@ -27,7 +27,7 @@ BODY = "You are at 80% of today's goal for Replika-7c1e."
 
 
 class DaemonError(Exception):
-    """Stands in for jeepney's DBusErrorResponse (matched by name in widget.notify)."""
+    """Stands in for jeepney's DBusErrorResponse (matched by name in widget.desktop.notify)."""
 
 
 DaemonError.__name__ = "DBusErrorResponse"
@@ -322,7 +322,7 @@ def test_the_notify_call_has_the_daemons_exact_signature() -> None:
 def test_signals_from_the_daemon_are_parsed() -> None:
     from jeepney import new_signal
 
-    from widget.notify_dbus import NOTIFICATIONS
+    from widget.desktop.notify_dbus import NOTIFICATIONS
 
     invoked = new_signal(NOTIFICATIONS, "ActionInvoked", "us", (8, "snooze"))
     closed = new_signal(NOTIFICATIONS, "NotificationClosed", "uu", (8, 2))

@@ -1,5 +1,5 @@
-"""widget.offline: the program's processes refuse Python's TLS module, and everything they use
-still imports and works without it (asyncio, which APScheduler imports, copes)."""
+"""widget.desktop.offline: the program's processes refuse Python's TLS module, and everything
+they use still imports and works without it (asyncio, which APScheduler imports, copes)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 PROBE = """
 import json, sys
-from widget.offline import keep_tls_out
+from widget.desktop.offline import keep_tls_out
 keep_tls_out()
-import asyncio, widget.tracking, widget.app, widget.exchange, widget.dashboard_data
+import asyncio, widget.tracking, widget.app, widget.services.exchange, widget.services.dashboard
 from widget.scheduling import Schedule
 schedule = Schedule()
 schedule.every(60, lambda: None, "nothing")

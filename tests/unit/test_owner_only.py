@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from widget.errors import ExportRefused, TemporarySwapped
-from widget.exchange import write_private
 from widget.owner_only import write_owner_only
+from widget.services.exchange import write_private
 
 SECRET = b'{"apps": ["a private list"]}\n'
 

@@ -226,7 +226,7 @@ def test_the_windows_and_macos_sections_say_they_are_unverified() -> None:
 
 
 def test_the_frozen_program_answers_doctors_tray_check(monkeypatch: pytest.MonkeyPatch) -> None:
-    from widget.doctor import TRAY_CHECK
+    from widget.commands.doctor import TRAY_CHECK
 
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     assert launcher.is_frozen_tray_check(["driftcheck", "-c", TRAY_CHECK])
@@ -238,7 +238,7 @@ def test_the_frozen_program_answers_doctors_tray_check(monkeypatch: pytest.Monke
 
 
 def test_doctor_still_checks_the_tray_the_way_the_launcher_expects() -> None:
-    doctor = (ROOT / "widget" / "doctor.py").read_text(encoding="utf-8")
+    doctor = (ROOT / "widget" / "commands" / "doctor.py").read_text(encoding="utf-8")
     assert '[sys.executable, "-c", TRAY_CHECK]' in doctor
 
 

@@ -37,6 +37,7 @@ NETWORK_QT = ("PySide6.QtNetwork", "PySide6.QtWebEngine", "PySide6.QtWebSockets"
 NOT_IN_CORE = ("PySide6", "shiboken6", "sqlalchemy", "apscheduler", "psutil", "Xlib",
                "jeepney", "widget.store", "widget.probes", "widget.ui", "widget.sampler",
                "widget.scheduling", "widget.tracking", "widget.app", "widget.commands",
+               "widget.services", "widget.desktop", "widget.datafolder",
                "widget.cli", "sqlite3", "subprocess", "ctypes")
 
 

@@ -109,7 +109,7 @@ def snoozed(store: ResidentStore) -> dict[str, datetime]:
 def test_the_reminders_load_no_qt() -> None:
     """They are the tray's, but plain Python: these tests, and the command line, run them
     without a display."""
-    code = ("import sys, widget.services.reminders, widget.dashboard_data; "
+    code = ("import sys, widget.services.reminders, widget.services.dashboard; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('PySide6', 'shiboken6')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -428,7 +428,7 @@ def test_no_extra_check_in_without_drift_or_when_switched_off(store: ResidentSto
 def test_the_tray_s_drift_is_the_dashboard_s_after_a_break(store: ResidentStore) -> None:
     """Used ten weeks ago, then three weeks of nothing, then rising: the weeks of nothing are
     part of the history (not before it), for the tray as for the dashboard."""
-    from widget.dashboard_data import load_dashboard
+    from widget.services.dashboard import load_dashboard
 
     settled(store, LAST_SUNDAY_CHECKIN)
     tuesday = datetime(2026, 11, 24, 20, 0, tzinfo=BERLIN)

@@ -114,8 +114,9 @@ def test_files_are_owner_only(tmp_path: Path) -> None:
 
 def test_the_tracking_path_does_not_load_sqlalchemy() -> None:
     """The tracker runs all day: SQLAlchemy alone would be ~25 MB of its memory."""
-    code = ("import sys, widget.commands, widget.track_cli, widget.doctor, widget.tracking, "
-            "widget.store.resident, widget.store.api, widget.dashboard_data, "
+    code = ("import sys, widget.cli, widget.datafolder, widget.commands.track, "
+            "widget.commands.doctor, widget.tracking, widget.store.resident, widget.store.api, "
+            "widget.services.dashboard, "
             "widget.probes.choose, widget.probes.x11; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('sqlalchemy', 'PySide6')))")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from widget.single_instance import SingleInstance
+from widget.desktop.single_instance import SingleInstance
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX FIFO and flock")
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,7 +24,7 @@ FIRST = textwrap.dedent("""
     import sys
     from pathlib import Path
     from PySide6.QtCore import QCoreApplication
-    from widget.single_instance import SingleInstance
+    from widget.desktop.single_instance import SingleInstance
 
     instance = SingleInstance(Path(sys.argv[1]))
     if not instance.acquire():
@@ -50,7 +50,7 @@ FIRST = textwrap.dedent("""
 SECOND = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from widget.single_instance import SingleInstance
+    from widget.desktop.single_instance import SingleInstance
 
     instance = SingleInstance(Path(sys.argv[1]))
     if instance.acquire():

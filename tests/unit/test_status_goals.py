@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from widget.commands import DB_NAME
 from widget.core.goals import Goal, GoalKind
 from widget.core.model import Interval, Rule, RuleKind, TrackedApp
 from widget.core.options import instant_to_setting
 from widget.core.standing import goal_standings, paused_words
 from widget.core.usage import usage_now
+from widget.paths import DB_NAME
 from widget.store import Store
 
 NOW = datetime(2026, 12, 4, 15, 0, tzinfo=UTC)  # a Friday; the day starts at 04:00
@@ -97,7 +97,7 @@ class _FixedNow(datetime):
 @pytest.fixture
 def filled(data: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("TZ", "UTC")
-    monkeypatch.setattr("widget.commands.datetime", _FixedNow)
+    monkeypatch.setattr("widget.commands.status.datetime", _FixedNow)
     store = Store.open(data / DB_NAME)
     try:
         store.add_app(REPLIKA)

@@ -13,9 +13,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from widget.commands.track import started_words, stopped_words
 from widget.core.options import Options, instant_to_setting
 from widget.store import Store
-from widget.track_cli import started_words, stopped_words
 
 REPO = Path(__file__).resolve().parents[2]
 

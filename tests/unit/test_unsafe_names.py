@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from widget.cli import printable
-from widget.commands import DB_NAME
 from widget.core.catalog import custom_app
 from widget.core.model import Interval
 from widget.core.rules import UNSAFE_IN_NAME, UNSAFE_IN_PATTERN, unsafe_characters
 from widget.errors import InvalidRule
+from widget.paths import DB_NAME
 from widget.store import Store
 
 UNSAFE = {"right-to-left override": "\u202e", "line separator": "\u2028",

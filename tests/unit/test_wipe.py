@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from widget import traces
-from widget.autostart import is_start_at_login, set_start_at_login
-from widget.commands import DB_NAME
+from widget import paths
+from widget.desktop.autostart import is_start_at_login, set_start_at_login
 from widget.logs import LOG_NAME
+from widget.paths import DB_NAME
+from widget.services.wipe import PROMPT
 from widget.store.migrations import backup_path
-from widget.wipe import PROMPT
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX FIFO, flock, symlinks")
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,7 +31,7 @@ OURS = [
     f"{DB_NAME}.before-import-20260302T080000Z", f"{DB_NAME}.before-import-20260302T080000Z-2",
     f"{DB_NAME}.before-import-20260302T080000Z-2.partial",
     f"{DB_NAME}.corrupt-20260303T090000Z", f"{DB_NAME}.corrupt-20260303T090000Z-2-wal",
-    LOG_NAME, f"{LOG_NAME}.1", traces.LOCK_NAME, ".driftcheck-export-k2j_x9a1.tmp",
+    LOG_NAME, f"{LOG_NAME}.1", paths.LOCK_NAME, ".driftcheck-export-k2j_x9a1.tmp",
 ]
 NOT_OURS = ["notes.txt", f"{DB_NAME}.mine", f"my-{DB_NAME}", f"{LOG_NAME}.old", "driftcheck",
             f"{DB_NAME}.before-demo-yesterday", ".driftcheck-export-.tmp"]
@@ -59,7 +59,7 @@ def filled(run, data: Path, tmp_path: Path) -> Path:  # type: ignore[no-untyped-
         path = data / name
         if not path.exists():
             path.write_text(SECRET)
-    os.mkfifo(data / traces.FIFO_NAME, 0o600)
+    os.mkfifo(data / paths.FIFO_NAME, 0o600)
     for name in NOT_OURS:
         (data / name).write_text(SECRET) if name != "driftcheck" else (data / name).mkdir()
     outside = tmp_path / "outside.sqlite3"
@@ -71,19 +71,19 @@ def filled(run, data: Path, tmp_path: Path) -> Path:  # type: ignore[no-untyped-
 
 
 def test_the_names_match_what_the_program_makes() -> None:
-    from widget import single_instance
+    from widget.desktop import single_instance
 
-    assert (traces.LOCK_NAME, traces.FIFO_NAME) == (single_instance.LOCK_NAME,
+    assert (paths.LOCK_NAME, paths.FIFO_NAME) == (single_instance.LOCK_NAME,
                                                     single_instance.FIFO_NAME)
     # (a .notice is left out of OURS: any command that runs takes it, refused or not)
-    for name in [*OURS, traces.FIFO_NAME, f"{DB_NAME}.corrupt-20260303T090000Z.notice"]:
-        assert traces.is_ours(name), name
+    for name in [*OURS, paths.FIFO_NAME, f"{DB_NAME}.corrupt-20260303T090000Z.notice"]:
+        assert paths.is_ours(name), name
     for name in NOT_OURS:
-        assert not traces.is_ours(name), name
+        assert not paths.is_ours(name), name
     recovery = pytest.importorskip("widget.store.recovery")
     for suffix in ("", *recovery.COMPANIONS, recovery.NOTICE_SUFFIX):
         name = f"{DB_NAME}{recovery.CORRUPT_INFIX}20260101T000000Z{suffix}"
-        assert traces.is_ours(name), name
+        assert paths.is_ours(name), name
 
 
 def test_wipe_removes_every_trace_and_nothing_else(run, filled: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -94,7 +94,7 @@ def test_wipe_removes_every_trace_and_nothing_else(run, filled: Path, tmp_path: 
     assert not is_start_at_login()
     assert not (tmp_path / "config" / "autostart" / "driftcheck.desktop").exists()
     assert (tmp_path / "outside.sqlite3").read_text() == SECRET
-    for name in [*OURS, traces.FIFO_NAME, f"{DB_NAME}-journal"]:
+    for name in [*OURS, paths.FIFO_NAME, f"{DB_NAME}-journal"]:
         assert f"Removed {name}\n" in result.out
     assert SECRET not in result.out + result.err
     assert filled.is_dir()  # it still holds someone else's files
@@ -160,9 +160,9 @@ def test_yes_at_the_question_goes_on(run, filled: Path, monkeypatch: pytest.Monk
 
 
 def test_it_refuses_while_the_tray_app_runs(run, filled: Path) -> None:  # type: ignore[no-untyped-def]
-    from widget.single_instance import SingleInstance
+    from widget.desktop.single_instance import SingleInstance
 
-    (filled / traces.FIFO_NAME).unlink()  # the running one makes its own
+    (filled / paths.FIFO_NAME).unlink()  # the running one makes its own
     running = SingleInstance(filled)
     assert running.acquire()
     before = sorted(p.name for p in filled.iterdir())

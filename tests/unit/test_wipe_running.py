@@ -1,5 +1,5 @@
-"""The tray app's "Delete everything" (widget.wipe.wipe_for_running_app): the same traces as
-`driftcheck wipe`, removed while this process holds the single-instance lock (which makes
+"""The tray app's "Delete everything" (widget.services.wipe.wipe_for_running_app): the same
+traces as `driftcheck wipe`, removed while this process holds the single-instance lock (which makes
 `driftcheck wipe` refuse), this process's log closed first so that nothing is written
 afterwards; the last words; and the refusal while another program has the database open."""
 
@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from widget import traces
-from widget.autostart import is_start_at_login, set_start_at_login
-from widget.commands import DB_NAME
+from widget import datafolder as traces
+from widget import paths
+from widget.desktop.autostart import is_start_at_login, set_start_at_login
 from widget.logs import LOG_NAME, setup_logging
-from widget.wipe import farewell_text, others_using, wipe_for_running_app
+from widget.paths import DB_NAME
+from widget.services.wipe import farewell_text, others_using, wipe_for_running_app
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX FIFO, flock")
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,7 +42,7 @@ def data(tmp_path: Path) -> Path:
 def test_it_removes_every_trace_under_the_lock_and_nothing_is_written_after(  # type: ignore[no-untyped-def]
         run, data: Path) -> None:
     assert run("demo-data", "--weeks", "1").code == 0
-    os.mkfifo(data / traces.FIFO_NAME, 0o600)
+    os.mkfifo(data / paths.FIFO_NAME, 0o600)
     for name in NOT_OURS:
         (data / name).write_text("someone else's")
     set_start_at_login(True, command=["/usr/bin/driftcheck"])
@@ -61,7 +62,7 @@ def test_it_removes_every_trace_under_the_lock_and_nothing_is_written_after(  # 
     assert traces.our_files(data) == []
     assert sorted(p.name for p in data.iterdir()) == sorted(NOT_OURS)
     assert not is_start_at_login()
-    assert DB_NAME in removed and LOG_NAME in removed and traces.LOCK_NAME in removed
+    assert DB_NAME in removed and LOG_NAME in removed and paths.LOCK_NAME in removed
     assert any("start-at-login" in name for name in removed)
 
 

@@ -5,7 +5,7 @@ week, and the four before them that the first shown weeks' usual week needs) int
 `DashboardData`: the week's `WeekReport`, the twelve weekly totals with a rolling usual week
 and its band, the Theil-Sen trend line and the weeks the drift signal marks, an hour-by-weekday
 grid, the check-ins of those weeks and a row per app. `driftcheck report` prints the same
-`WeekReport` (both go through `widget.dashboard_data.load_dashboard`).
+`WeekReport` (both go through `widget.services.dashboard.load_dashboard`).
 
 Weeks before the person's history began are None, never a zero: a week nobody tracked is not
 a week of no use, and a baseline or a trend drawn through invented zeros would mislead.

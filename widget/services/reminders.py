@@ -38,7 +38,7 @@ from widget.store.api import CheckinWriter, SettingsStore, StoreReader
 log = logging.getLogger(__name__)
 
 CHECKIN_ID = "checkin"
-SUMMARY_ID = "week-summary"  # widget.notify names its click "Open dashboard"
+SUMMARY_ID = "week-summary"  # widget.desktop.notify names its click "Open dashboard"
 WATCH_ID = "watch-over"
 USUAL_WEEKS = 8  # the usual week: the median of the weeks with use among these before it
 LONG_SESSION_S = 3600  # "after a long session" without a session goal of the person's own
@@ -174,7 +174,7 @@ class Reminders:
         """Whether the drift signal stands this week, from the complete weeks before it;
         worked out once a week (complete weeks do not change)."""
         if self._drift_cache is None or self._drift_cache[0] != week:
-            from widget.dashboard_data import drift_of_week_in_progress
+            from widget.services.dashboard import drift_of_week_in_progress
 
             drift = drift_of_week_in_progress(self.store, week, now, self.tz,
                                               self.options.day_start_hour)

@@ -215,7 +215,7 @@ def _entry_matches(entry: CatalogEntry, platform: str, process: str) -> bool:
 
 
 def _check_now(apps: list[TrackedApp]) -> CountCheck:
-    from widget.count_check import check_now
+    from widget.services.count_check import check_now
 
     return check_now(apps)
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from widget.core.format import duration, used_of, when_said
 from widget.core.today import TodayView, shown_apps
-from widget.notify import OPEN_LABELS, SNOOZE_LABEL
+from widget.desktop.notify import OPEN_LABELS, SNOOZE_LABEL
 from widget.ui.plain import plain_label, plain_tooltip
 
 BAR_STYLE = ("QProgressBar { border: 1px solid palette(mid); border-radius: 3px; "

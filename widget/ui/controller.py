@@ -30,7 +30,7 @@ from widget.ui.tray import TrayPresence
 
 if TYPE_CHECKING:
     from widget.core.dashboard import DashboardData
-    from widget.notify import Notifier
+    from widget.desktop.notify import Notifier
     from widget.store.db import Store
     from widget.ui.dashboard import DashboardWindow
 
@@ -149,10 +149,18 @@ class TrayController(QObject):
         window.activateWindow()
         return window
 
+    def dashboard_asked(self, week: str) -> None:
+        """`driftcheck dashboard [--week]` was heard from a terminal: the one dashboard
+        window, in front, at `week` ("" for this week; one not begun yet is refused by the
+        window)."""
+        window = self.open_dashboard(week or None)
+        shown = window.data.week if window is not None and window.data is not None else "none"
+        log.info("dashboard shown, asked from the terminal (week %s)", shown)
+
     def dashboard_data(self, week: str | None) -> DashboardData:
         """What the dashboard shows for `week` (None: this week), read through the lean store
         (no SQLAlchemy for this path)."""
-        from widget.dashboard_data import load_dashboard
+        from widget.services.dashboard import load_dashboard
 
         return load_dashboard(self.store, week, self.now(), self.tz,
                               self.options.day_start_hour)
@@ -170,7 +178,7 @@ class TrayController(QObject):
         Another program with the database open stops it before anything is stopped."""
         from PySide6.QtWidgets import QMessageBox
 
-        from widget import wipe
+        from widget.services import wipe
         from widget.ui.form import window_title
 
         if self._end_writing is None or self._ended:
@@ -317,7 +325,7 @@ class TrayController(QObject):
             self.presence.refresh()
 
     def _settings_saved(self) -> None:
-        from widget.autostart import set_start_at_login
+        from widget.desktop.autostart import set_start_at_login
         from widget.errors import AutostartRefused
 
         if self._ended:

@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
 from widget.core import settings as S
 from widget.core.goals import Goal, GoalKind, check_goal, check_goals
 from widget.core.model import TrackedApp
+from widget.desktop.localzone import local_zone
 from widget.errors import DriftcheckError, InvalidGoal
-from widget.localzone import local_zone
 from widget.ui.form import error_label, make_quiet, window_title
 from widget.ui.plain import plain_label
 

@@ -355,14 +355,14 @@ class DataPage(QWidget):
         """Write the export to `target`; says so below, or why not."""
         from datetime import UTC
 
-        from widget.exchange import export_bytes, write_private
+        from widget.services.exchange import export_bytes, write_private
         from widget.store.codec import SCHEMA_VERSION
         from widget.store.portable import read_snapshot
 
         assert self._data_dir is not None
         self.error.setVisible(False)
         try:
-            from widget.commands import DB_NAME
+            from widget.paths import DB_NAME
 
             snapshot = read_snapshot(self._data_dir / DB_NAME, False)
             write_private(target, export_bytes(snapshot, "json", SCHEMA_VERSION,

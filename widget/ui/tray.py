@@ -25,7 +25,7 @@ from widget.core.model import Measure
 from widget.core.options import Options
 from widget.core.settings import SettingsStore
 from widget.core.today import TodayView, shown_apps, today_view
-from widget.localzone import local_zone
+from widget.desktop.localzone import local_zone
 from widget.store.resident import ResidentStore
 from widget.ui.compact import CompactWidget, paused_text
 from widget.ui.icon import RingLook, ring_icon, ring_look

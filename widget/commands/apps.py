@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Sequence
 from time import sleep
 
-from widget.commands import _print_json, open_store
+from widget.commands.common import open_store, print_json
 from widget.core.catalog import (
     PLATFORM_NAMES,
     Catalog,
@@ -44,7 +44,7 @@ def apps(args: argparse.Namespace) -> int:
         tracked = store.list_apps()
         if action == "list":
             if args.json:
-                _print_json([_app_json(a, platform) for a in tracked])
+                print_json([_app_json(a, platform) for a in tracked])
             elif not tracked:
                 print(_NOT_TRACKING)
             else:
@@ -67,7 +67,7 @@ def apps(args: argparse.Namespace) -> int:
 def _catalog(catalog: Catalog, platform: str, as_json: bool) -> int:
     entries = sorted(catalog.entries, key=lambda e: e.name.lower())
     if as_json:
-        _print_json([{"id": e.id, "name": e.name, "processes": dict(e.processes),
+        print_json([{"id": e.id, "name": e.name, "processes": dict(e.processes),
                       "bundle_ids": list(e.bundle_ids), "titles": list(e.titles),
                       "verified": e.verified, "notes": e.notes,
                       **_recognised_json(entry_to_app(e, platform), platform)}
@@ -171,7 +171,7 @@ def _apps_remove(texts: Sequence[str], store: Store, tracked: Sequence[TrackedAp
 def _apps_check(tracked: Sequence[TrackedApp], as_json: bool, wait: float) -> int:
     """What is in front now (after `wait` seconds, time to switch to the app) and which
     tracked app it counts as. The title goes to the screen only."""
-    from widget.count_check import check_now
+    from widget.services.count_check import check_now
 
     if wait > 0:
         print(f"Switch to the window you want to check; driftcheck looks in {wait:g} s.",
@@ -179,7 +179,7 @@ def _apps_check(tracked: Sequence[TrackedApp], as_json: bool, wait: float) -> in
         sleep(wait)
     check = check_now(tracked)
     if as_json:
-        _print_json(_check_json(check))
+        print_json(_check_json(check))
     else:
         for line in count_check_words(check):
             print(line)

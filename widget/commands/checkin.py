@@ -12,7 +12,7 @@ import argparse
 import sys
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
-from widget.commands import open_store
+from widget.commands.common import open_store
 from widget.core.checkin import (
     ANSWERS,
     QUESTION,
@@ -104,7 +104,7 @@ def save_answer(args: argparse.Namespace, answer: int, note: str | None) -> None
     from widget.core import settings as S
     from widget.core.options import Options
     from widget.core.usage import usage_now, usage_window
-    from widget.localzone import local_zone
+    from widget.desktop.localzone import local_zone
 
     store = open_store(args)
     try:
@@ -138,7 +138,7 @@ def day_of(kept: KeptCheckin, tz: tzinfo) -> date:
 
 def history(args: argparse.Namespace) -> int:
     from widget.core.text import printable
-    from widget.localzone import local_zone
+    from widget.desktop.localzone import local_zone
 
     tz = local_zone()
     store = open_store(args)
@@ -147,9 +147,9 @@ def history(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if args.json:
-        from widget.commands import _print_json
+        from widget.commands.common import print_json
 
-        _print_json([_as_json(k, tz, args.notes) for k in kept])
+        print_json([_as_json(k, tz, args.notes) for k in kept])
         return 0
     if not kept:
         print(NOTHING_YET)
@@ -222,7 +222,7 @@ def find(kept: list[KeptCheckin], which: str, today: date, tz: tzinfo) -> KeptCh
 
 
 def change(args: argparse.Namespace) -> int:
-    from widget.localzone import local_zone
+    from widget.desktop.localzone import local_zone
 
     answer = parse_answer(args.answer_value)
     note = check_note(args.note_value)  # checked before the store is opened
@@ -241,7 +241,7 @@ def change(args: argparse.Namespace) -> int:
 
 
 def delete(args: argparse.Namespace) -> int:
-    from widget.localzone import local_zone
+    from widget.desktop.localzone import local_zone
 
     tz = local_zone()
     store = open_store(args)

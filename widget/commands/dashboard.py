@@ -1,7 +1,7 @@
 """`driftcheck dashboard [--week 2026-W48]`: the dashboard window, from a terminal.
 
 When a driftcheck tray app runs on the data folder, it is asked (over the single-instance
-FIFO, `widget.single_instance`: local only) to open its own dashboard at that week, and this
+FIFO, `widget.desktop.single_instance`: local only) to open its own dashboard at that week, and this
 command leaves at once. Otherwise the dashboard opens on its own: a Qt window of its own over
 the data folder, until it is closed. A week that has not begun yet is refused in one sentence
 (the dashboard shows this week and the weeks before it); a malformed one is refused by the
@@ -21,7 +21,6 @@ from widget.core.calendar import iso_week, local_day, week_monday
 from widget.errors import UsageError
 
 if TYPE_CHECKING:
-    from widget.ui.controller import TrayController
     from widget.ui.dashboard import DashboardWindow
 
 log = logging.getLogger(__name__)
@@ -44,9 +43,10 @@ def refuse_future(week: str | None, now: datetime, tz: tzinfo, day_start_hour: i
 
 def dashboard(args: argparse.Namespace) -> int:
     """Ask the running tray app for its dashboard, or open one here."""
-    from widget.commands import DB_NAME, prepare_data_dir
     from widget.core.options import Options
-    from widget.localzone import local_zone
+    from widget.datafolder import prepare_data_dir
+    from widget.desktop.localzone import local_zone
+    from widget.paths import DB_NAME
     from widget.store.resident import open_for_tracking
 
     directory = prepare_data_dir(args)
@@ -59,7 +59,7 @@ def dashboard(args: argparse.Namespace) -> int:
     week: str | None = args.week
     refuse_future(week, datetime.now(UTC), tz, day_start)
 
-    from widget.single_instance import SingleInstance, dashboard_message
+    from widget.desktop.single_instance import SingleInstance, dashboard_message
 
     instance = SingleInstance(directory)
     # A running `driftcheck track` holds the same lock but does not listen: then it opens here.
@@ -73,13 +73,13 @@ def dashboard(args: argparse.Namespace) -> int:
 def standalone(path: Path, week: str | None, tz: tzinfo, day_start: int) -> int:
     """The dashboard in a window of its own over the database at `path`, until it is
     closed."""
-    from widget.app import display_problem
+    from widget.desktop.display import display_problem
 
     problem = display_problem()
     if problem is not None:
         print(f"driftcheck: {NO_DISPLAY.format(why=problem)}", file=sys.stderr)
         return 1
-    from widget.dashboard_data import load_dashboard
+    from widget.services.dashboard import load_dashboard
     from widget.store.resident import open_for_tracking
 
     store = open_for_tracking(path)
@@ -124,11 +124,3 @@ def _choose_apps(window: DashboardWindow, path: Path) -> None:
 
     dialog.finished.connect(done)
     dialog.open()
-
-
-def show_in_tray(controller: TrayController, week: str) -> None:
-    """The running tray app heard `driftcheck dashboard [--week]`: its one dashboard window,
-    in front, at `week` ("" for this week; one not begun yet is refused by the window)."""
-    window = controller.open_dashboard(week or None)
-    shown = window.data.week if window is not None and window.data is not None else "none"
-    log.info("dashboard shown, asked from the terminal (week %s)", shown)

@@ -5,6 +5,7 @@ It only looks: it creates no data directory and opens the database read-only.
 
 from __future__ import annotations
 
+import argparse
 import os
 import sqlite3
 import stat
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from widget import __version__
+from widget.commands.common import print_json
+from widget.datafolder import data_dir
 
 TRAY_CHECK = ("from PySide6.QtWidgets import QApplication, QSystemTrayIcon; "
               "app = QApplication(['driftcheck-doctor']); "
@@ -237,3 +240,13 @@ def _known(source: str | None, readable: bool = True) -> str:
     if source is None:
         return "not known on this desktop"
     return source if readable else f"{source} (did not answer just now)"
+
+
+def run(args: argparse.Namespace) -> int:
+    """`driftcheck doctor [--json]`."""
+    report = diagnose(data_dir(args))
+    if args.json:
+        print_json(report)
+    else:
+        print(render(report))
+    return 0

@@ -1,53 +1,34 @@
-"""Every file driftcheck leaves in its data folder, known by name, and whether a running
-driftcheck still holds them.
+"""The data folder as a whole: made ready once a run (private, checked, with the log set up:
+`prepare_data_dir`), the files driftcheck leaves in it (`our_files`, by the names
+`widget.paths` gives), its locks, whether a running driftcheck still holds it, and the notes
+of a damaged database set aside there (`tell_set_aside`).
 
-`wipe` removes exactly what `our_files` finds, so this list of name patterns is the single
-place that says what is ours; a file of any other name is never touched. Import uses
-`instance_lock` and `database_users` too: it must not pull the data out from under a running
-tracker.
+`wipe` removes exactly what `our_files` finds; a file of any other name is never touched.
+Import uses `instance_lock` and `database_users` too: it must not pull the data out from
+under a running tracker. Where the folder is and how it is kept private: `widget.paths`.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import errno
 import os
-import re
 import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from widget.logs import LOG_NAME
+from widget.errors import DataFolderRefused, StoreError, UsageError
+from widget.paths import (
+    DB_NAME,
+    LOCK_NAME,
+    default_data_dir,
+    ensure_private_dir,
+    is_ours,
+)
 
-DB_NAME = "driftcheck.sqlite3"
-# The single-instance lock and FIFO (widget.single_instance, which loads Qt; a test keeps
-# these names equal to its own).
-LOCK_NAME = "driftcheck.lock"
-FIFO_NAME = "driftcheck.fifo"
-EXPORT_TEMP_PREFIX = ".driftcheck-export-"
-EXPORT_TEMP_SUFFIX = ".tmp"
-
-_DB = re.escape(DB_NAME)
-_SQLITE_COMPANION = r"(?:-wal|-shm|-journal)?"
-_OURS = re.compile("|".join([
-    rf"{_DB}{_SQLITE_COMPANION}",  # the database
-    rf"{_DB}\.v\d+\.bak(?:\.partial)?{_SQLITE_COMPANION}",  # kept before a schema upgrade
-    # set aside by `demo-data --force`, kept by `import --replace`
-    rf"{_DB}\.before-(?:demo|import)-\d{{8}}T\d{{6}}Z(?:-\d+)?(?:\.partial)?{_SQLITE_COMPANION}",
-    # a damaged database set aside at start, and the note that the person is yet to be told
-    # (widget.store.recovery: CORRUPT_INFIX, COMPANIONS, NOTICE_SUFFIX)
-    rf"{_DB}\.corrupt-\d{{8}}T\d{{6}}Z(?:-\d+)?(?:-wal|-shm|-journal|\.notice)?",
-    rf"{re.escape(LOG_NAME)}(?:\.\d+)?",  # the log and its rotated copies
-    re.escape(LOCK_NAME),
-    re.escape(FIFO_NAME),
-    rf"{re.escape(EXPORT_TEMP_PREFIX)}[A-Za-z0-9_]+{re.escape(EXPORT_TEMP_SUFFIX)}",
-]))
 _REMOVABLE = (stat.S_ISREG, stat.S_ISFIFO, stat.S_ISLNK, stat.S_ISSOCK)
-
-
-def is_ours(name: str) -> bool:
-    return _OURS.fullmatch(name) is not None
 
 
 def our_files(data_dir: Path) -> list[Path]:
@@ -149,3 +130,57 @@ def still_running_sentence(what: str, users: list[int]) -> str:
     pids = ", ".join(str(pid) for pid in users[:3])
     return (f"Another program still has the driftcheck database open (process {pids}, "
             f"perhaps `driftcheck track` in a terminal); please stop it first, then {what}.")
+
+
+# --- the data folder of this run ------------------------------------------------------
+
+
+def data_dir(args: argparse.Namespace) -> Path:
+    path = args.data_dir if args.data_dir is not None else default_data_dir()
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:  # "~someone" for a user this system does not know
+        from widget.core.text import printable
+
+        raise UsageError(f"The data folder {printable(str(path))} starts with a home folder "
+                         "this computer does not know; give the whole path.") from None
+
+
+def prepare_data_dir(args: argparse.Namespace, log_to_stderr: bool = True) -> Path:
+    """The data directory, private, with the log set up; a sentence if it cannot be used."""
+    from widget.logs import setup_logging
+
+    os.umask(0o077)  # files SQLite makes later (-wal, -shm) are born owner-only
+    path = data_dir(args)
+    level = args.log_level or os.environ.get("DRIFTCHECK_LOG_LEVEL", "info")
+    from widget.core.text import printable
+
+    try:
+        directory = ensure_private_dir(path)
+        setup_logging(directory, level, stderr=log_to_stderr)  # a read-only folder fails here
+    except DataFolderRefused as refused:
+        raise StoreError(f"The data folder {printable(str(path))} cannot be used: "
+                         f"{refused.strerror}.") from None
+    except OSError as exc:
+        raise StoreError(f"The data folder {printable(str(path))} cannot be used "
+                         f"({exc.strerror or exc}); choose another with --data-dir.") from None
+    _PASSED.add(directory)
+    return directory
+
+
+# Data folders that passed `prepare_data_dir` in this process: the only ones `tell_set_aside`
+# reads (and removes) notes from.
+_PASSED: set[Path] = set()
+
+
+def tell_set_aside(folder: Path) -> None:
+    """Say once, on stderr, that a damaged database was set aside (widget/store/recovery.py).
+
+    Only in a folder that passed `prepare_data_dir` in this run: a refused one (someone
+    else's, open to others) is not ours to remove notes from, nor are the names in it."""
+    from widget.store.recovery import take_notices
+
+    if folder not in _PASSED:
+        return
+    for sentence in take_notices(folder):
+        print(f"driftcheck: {sentence}", file=sys.stderr)

@@ -1,6 +1,6 @@
 """`driftcheck wipe`: remove every trace driftcheck keeps on this device, after asking.
 
-What goes: every file in the data folder whose name driftcheck gives (`widget.traces`: the
+What goes: every file in the data folder whose name driftcheck gives (`widget.datafolder`: the
 database with its -wal and -shm, upgrade backups, demo-data and import set-asides, the logs,
 the single-instance lock and FIFO, export temporary files), the start-at-login entry, and then
 the data folder itself when it is left empty and was driftcheck's. Files of any other name
@@ -20,16 +20,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from widget.autostart import autostart_location, is_start_at_login, set_start_at_login
+from widget.datafolder import database_users, instance_lock, our_files, still_running_sentence
+from widget.desktop.autostart import autostart_location, is_start_at_login, set_start_at_login
 from widget.errors import WipeRefused
-from widget.paths import APP_DIR_NAME, DATA_DIR_ENV, default_data_dir
-from widget.traces import (
-    database_users,
-    instance_lock,
-    is_ours,
-    our_files,
-    still_running_sentence,
-)
+from widget.paths import APP_DIR_NAME, DATA_DIR_ENV, default_data_dir, is_ours
 
 PROMPT = ("Remove everything driftcheck has stored on this device? This cannot be undone. "
           "Type 'yes' to go on: ")

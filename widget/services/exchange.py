@@ -48,19 +48,12 @@ from widget.core.portable_csv import (
 )
 from widget.core.portable_json import read_document
 from widget.core.portable_read import Collector
+from widget.datafolder import database_users, instance_lock, still_running_sentence
 from widget.errors import ExportRefused, ImportRefused
 from widget.owner_only import write_owner_only
-from widget.paths import PRIVATE_FILE_MODE
+from widget.paths import EXPORT_TEMP_PREFIX, EXPORT_TEMP_SUFFIX, PRIVATE_FILE_MODE, is_ours
 from widget.store.codec import SCHEMA_VERSION
 from widget.store.portable import history_counts, keep_copy, read_snapshot, write_snapshot
-from widget.traces import (
-    EXPORT_TEMP_PREFIX,
-    EXPORT_TEMP_SUFFIX,
-    database_users,
-    instance_lock,
-    is_ours,
-    still_running_sentence,
-)
 
 MAX_IMPORT_BYTES = 512 * 1024 * 1024  # the file, and everything a zip unpacks to
 # A zip member may unpack to this many times its packed size: driftcheck's own tables pack 5

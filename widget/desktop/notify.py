@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QSystemTrayIcon
 from widget.core.text import escape_markup
 
 if TYPE_CHECKING:
-    from widget.notify_dbus import ServiceSignal
+    from widget.desktop.notify_dbus import ServiceSignal
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class Notifier(QObject):
 
 
 class NotificationBackend(Protocol):
-    """The slice of `widget.notify_dbus.NotificationService` that DBusNotifier uses."""
+    """The slice of `widget.desktop.notify_dbus.NotificationService` that DBusNotifier uses."""
 
     def service_present(self) -> bool: ...
 
@@ -89,7 +89,7 @@ BackendFactory = Callable[[Callable[["ServiceSignal"], None]], NotificationBacke
 
 
 def _open_session_service(on_signal: Callable[[ServiceSignal], None]) -> NotificationBackend:
-    from widget.notify_dbus import NotificationService
+    from widget.desktop.notify_dbus import NotificationService
 
     return NotificationService(on_signal)
 

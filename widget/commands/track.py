@@ -17,10 +17,11 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from widget.commands import DB_NAME, prepare_data_dir, tell_set_aside
 from widget.core.format import duration, durations_with_total
 from widget.core.options import SPECS, Options
+from widget.datafolder import prepare_data_dir, tell_set_aside
 from widget.errors import UsageError
+from widget.paths import DB_NAME
 
 if TYPE_CHECKING:
     from widget.store.resident import ResidentStore
@@ -28,8 +29,8 @@ if TYPE_CHECKING:
 
 def track(args: argparse.Namespace) -> int:
     """Track in the foreground until Ctrl-C, holding the data folder's tracking lock."""
+    from widget.datafolder import take_tracking_lock
     from widget.store.resident import open_for_tracking
-    from widget.traces import take_tracking_lock
 
     store = open_for_tracking(prepare_data_dir(args) / DB_NAME)  # refusals come first
     try:
@@ -53,7 +54,7 @@ def _track(args: argparse.Namespace, store: ResidentStore) -> int:
     from widget.core import settings as S
     from widget.core.days import seconds_by_app
     from widget.core.standing import paused_words
-    from widget.localzone import local_zone
+    from widget.desktop.localzone import local_zone
     from widget.tracking import Tracker
 
     tell_set_aside(store.path.parent)
@@ -129,7 +130,7 @@ def started_words(names: Sequence[str], probe: str, approximate: bool, idle_know
                   options: Options) -> str:
     """What `track` says when it starts: the apps by name, how time counts here (the same
     sentence as `driftcheck doctor`), and how to stop."""
-    from widget.doctor import how_time_counts
+    from widget.commands.doctor import how_time_counts
 
     what = f"Tracking {_names_in_words(names)}" if names else "Tracking no apps yet"
     counts = how_time_counts(approximate, idle_known, options.idle_after)

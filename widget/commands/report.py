@@ -1,0 +1,103 @@
+"""`driftcheck report`: the week's numbers as text, JSON or a PDF, read as the dashboard reads
+them."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from widget.commands.common import print_json
+from widget.core.format import duration, durations_with_total
+from widget.core.options import Options
+from widget.datafolder import prepare_data_dir
+from widget.errors import UsageError
+from widget.paths import DB_NAME
+
+if TYPE_CHECKING:
+    from widget.core.dashboard import DashboardData
+    from widget.core.report import WeekReport
+
+
+def run(args: argparse.Namespace) -> int:
+    """The week's numbers, read as the dashboard reads them (`load_dashboard`), so both show
+    the same; through the lean store, so no SQLAlchemy is loaded for a read."""
+    from widget.commands.dashboard import refuse_future
+    from widget.desktop.localzone import local_zone
+    from widget.services.dashboard import load_dashboard
+    from widget.store.resident import open_for_tracking
+
+    store = open_for_tracking(prepare_data_dir(args) / DB_NAME)
+    try:
+        options = Options.from_settings(store.all_settings())
+        now, tz = datetime.now(UTC), local_zone()
+        refuse_future(args.week, now, tz, int(options.day_start_hour))
+        data = load_dashboard(store, args.week, now, tz, int(options.day_start_hour))
+    finally:
+        store.close()
+    result = data.report
+    if args.json:
+        print_json(result.to_json())
+        return 0
+    if args.pdf is not None:
+        return _report_pdf(data, args.pdf)
+    print(_report_text(result))
+    return 0
+
+
+def _report_pdf(data: DashboardData, target: Path) -> int:
+    """Draw the report into a PDF with Qt, offscreen unless a platform was chosen."""
+    if target.is_dir():
+        raise UsageError(f"{target} is a folder; give the PDF a file name, like week.pdf.")
+    if not target.parent.is_dir():
+        raise UsageError(f"There is no folder {target.parent} to put the PDF in.")
+    if target.exists() and not target.is_file():  # a FIFO, or a device such as /dev/null
+        raise UsageError(f"{target} is not a regular file; give the PDF a file name, like "
+                         "week.pdf.")
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from widget.ui.pdf_report import write_report_pdf
+
+    app = QApplication.instance() or QApplication(["driftcheck"])
+    try:
+        pages = write_report_pdf(data, target)
+    except OSError as exc:
+        raise UsageError(f"The PDF could not be written to {target} "
+                         f"({exc.strerror or exc}).") from None
+    del app
+    print(f"Wrote {target} ({pages} page{'s' if pages != 1 else ''}, for you alone: it is "
+          "not sent anywhere).")
+    return 0
+
+
+def _report_text(r: WeekReport) -> str:
+    from widget.core.calendar import week_monday
+    from widget.core.usage import SESSION_RULE
+
+    monday = week_monday(r.week)
+    sunday = monday + timedelta(days=6)
+    state = "" if r.complete else " (so far)"
+    lines = [f"Week {r.week}, {monday:%a %d %b} to {sunday:%a %d %b %Y}{state}:"]
+    width = max([len(r.names.get(k, k)) for k in r.per_app] + [5])
+    said, total = durations_with_total(list(r.per_app.values()))  # the parts add up
+    for key, amount in zip(r.per_app, said, strict=True):
+        lines.append(f"  {r.names.get(key, key):<{width}}  {amount:>10}")
+    lines.append(f"  {'Total':<{width}}  {total:>10}")
+    if r.sessions.count:
+        lines.append(f"Sessions: {r.sessions.count}, typically {duration(r.sessions.median_s)}, "
+                     f"the longest {duration(r.sessions.longest_s)}. {SESSION_RULE}")
+    if r.baseline_s is not None:
+        lines.append(f"Usual week (the four before): {duration(r.baseline_s)}")
+    if r.change_pct is not None:
+        against = "the same days of the week before" if r.change_same_part \
+            else "the week before"
+        lines.append(f"Against {against}: {r.change_pct:+.0f}%")
+    if r.drift is not None:  # in the dashboard's plain words; the numbers are in --json
+        from widget.core.dashboard import drift_seen
+
+        lines.append(f"Drift: {drift_seen(r.drift, r.trend_weeks)}")
+    lines.append(r.words)
+    return "\n".join(lines)
