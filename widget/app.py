@@ -113,10 +113,11 @@ def run_tray(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
     from widget.desktop.notify import choose_notifier, window_alert
+    from widget.services.today import TodayService
     from widget.ui.controller import TrayController
     from widget.ui.display_loss import DISPLAY_LOST, DisplayWatch
     from widget.ui.icon import RingLook, ring_icon
-    from widget.ui.tray import TodayService, TrayPresence
+    from widget.ui.tray import TrayPresence
     # Even so, PySide6's hook reads every module named by an import statement after Qt, also
     # those long imported (typing, datetime...): let go of those lines now, before the app
     # allocates the rest of what it keeps, which then reuses the space (-0.9 MB, measured).

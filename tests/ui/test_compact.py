@@ -17,9 +17,9 @@ from widget.core.goals import Goal, GoalKind
 from widget.core.model import Interval, Measure, Rule, RuleKind, TrackedApp
 from widget.core.options import Options
 from widget.core.today import today_view
+from widget.services.today import TodayService
 from widget.store import Store
 from widget.ui.compact import EMPTY_TEXT, CompactWidget
-from widget.ui.tray import TodayService
 
 # The offscreen platform says these of every top-level window; they are not driftcheck's doing.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints",

@@ -24,9 +24,10 @@ from widget.core.goals import Goal, GoalKind
 from widget.core.model import Interval, Rule, RuleKind, TrackedApp
 from widget.core.options import Options, instant_from_setting, instant_to_setting
 from widget.services.reminders import CHECKIN_ID, SUMMARY_ID, WATCH_ID
+from widget.services.today import TodayService
 from widget.store.db import Store
 from widget.ui.controller import EVALUATE_EVERY_MS, TrayController
-from widget.ui.tray import TodayService, TrayPresence
+from widget.ui.tray import TrayPresence
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints",
                                        "This plugin does not support raise")

@@ -20,10 +20,11 @@ from widget.core.model import Rule, RuleKind, TrackedApp
 from widget.core.options import Options
 from widget.logs import setup_logging
 from widget.paths import DB_NAME
+from widget.services.today import TodayService
 from widget.store import Store
 from widget.ui.controller import TrayController
 from widget.ui.settings_dialog import DELETE_DETAILS, DELETE_QUESTION, SettingsDialog
-from widget.ui.tray import TodayService, TrayPresence
+from widget.ui.tray import TrayPresence
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints",
                                        "This plugin does not support raise")

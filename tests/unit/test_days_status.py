@@ -14,7 +14,7 @@ from widget.core.calendar import day_window, local_day
 from widget.core.days import seconds_by_app
 from widget.core.model import Interval, Measure
 from widget.core.options import SPECS, Options, check_option
-from widget.core.status import today_status
+from widget.core.today import TodayView, today_view
 from widget.errors import UsageError
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -120,6 +120,13 @@ WINDOW = day_window(DAY, BERLIN, 4)
 NAMES = {"replika": "Replika", "nomi": "Nomi", "chai": "Chai", "kindroid": "Kindroid"}
 
 
+def today_status(intervals: list[Interval], *, tracked: list[str], names: dict[str, str],
+                 tracker_mode: Measure) -> TodayView:
+    """Today as `driftcheck status` and the tray see it, at the last second of DAY."""
+    return today_view(intervals, [], names, WINDOW[1] - timedelta(seconds=1), BERLIN, 4,
+                      tracked=tracked, tracker_approximate=tracker_mode is Measure.APPROXIMATE)
+
+
 def at(minutes: float) -> datetime:
     return WINDOW[0] + timedelta(minutes=minutes)
 
@@ -130,13 +137,12 @@ def test_status_lists_tracked_apps_at_zero_and_removed_ones_with_time_most_used_
         Interval("replika", at(20), at(50)),
         Interval("kindroid", at(60), at(70)),  # removed since, but it was used today
     ]
-    status = today_status(intervals, day=DAY, window=WINDOW,
-                          tracked=["chai", "nomi", "replika"], names=NAMES,
+    status = today_status(intervals, tracked=["chai", "nomi", "replika"], names=NAMES,
                           tracker_mode=Measure.FOREGROUND)
     assert [(a.key, a.seconds) for a in status.apps] == [
         ("replika", 1800.0), ("kindroid", 600.0), ("nomi", 300.0), ("chai", 0.0)]
     assert status.total_seconds == 2700
-    assert status.mode is Measure.FOREGROUND
+    assert not status.approximate
     assert status.to_json() == {
         "date": "2026-03-10",
         "mode": "foreground",
@@ -151,7 +157,7 @@ def test_status_lists_tracked_apps_at_zero_and_removed_ones_with_time_most_used_
 
 
 def test_apps_with_equal_time_are_in_name_order_and_unknown_names_show_their_key() -> None:
-    status = today_status([], day=DAY, window=WINDOW, tracked=["replika", "custom-x", "chai"],
+    status = today_status([], tracked=["replika", "custom-x", "chai"],
                           names={"replika": "Replika", "chai": "chai"},
                           tracker_mode=Measure.FOREGROUND)
     assert [a.name for a in status.apps] == ["chai", "custom-x", "Replika"]
@@ -161,23 +167,23 @@ def test_apps_with_equal_time_are_in_name_order_and_unknown_names_show_their_key
 def test_any_approximate_time_today_makes_the_day_approximate() -> None:
     intervals = [Interval("replika", at(0), at(30)),
                  Interval("nomi", at(40), at(45), Measure.APPROXIMATE)]
-    status = today_status(intervals, day=DAY, window=WINDOW, tracked=["replika", "nomi"],
+    status = today_status(intervals, tracked=["replika", "nomi"],
                           names=NAMES, tracker_mode=Measure.FOREGROUND)
-    assert status.mode is Measure.APPROXIMATE
+    assert status.approximate
     assert {a.key: a.approximate for a in status.apps} == {"replika": False, "nomi": True}
 
 
 def test_approximate_time_yesterday_does_not_mark_today() -> None:
     intervals = [Interval("replika", at(0), at(30)),
                  Interval("nomi", at(-40), at(-35), Measure.APPROXIMATE)]
-    status = today_status(intervals, day=DAY, window=WINDOW, tracked=["replika", "nomi"],
+    status = today_status(intervals, tracked=["replika", "nomi"],
                           names=NAMES, tracker_mode=Measure.FOREGROUND)
-    assert status.mode is Measure.FOREGROUND
+    assert not status.approximate
     assert [(a.key, a.seconds) for a in status.apps] == [("replika", 1800.0), ("nomi", 0.0)]
 
 
 def test_an_approximate_tracker_makes_even_an_empty_day_approximate() -> None:
-    status = today_status([], day=DAY, window=WINDOW, tracked=["replika"], names=NAMES,
+    status = today_status([], tracked=["replika"], names=NAMES,
                           tracker_mode=Measure.APPROXIMATE)
     assert status.to_json()["mode"] == "approximate"
 

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from widget.commands.common import open_store, print_json
 from widget.core import settings as S
 from widget.core.format import durations_with_total
-from widget.core.model import Measure
 from widget.core.options import Options
 
 if TYPE_CHECKING:
@@ -17,11 +16,11 @@ if TYPE_CHECKING:
 
 
 def run(args: argparse.Namespace) -> int:
-    from widget.core.calendar import day_window, local_day
+    from widget.core.calendar import local_day
     from widget.core.standing import goal_standings, paused_words
-    from widget.core.status import today_status
     from widget.core.usage import usage_now, usage_window
     from widget.desktop.localzone import local_zone
+    from widget.services.today import TodayService
 
     store = open_store(args)
     try:
@@ -30,15 +29,11 @@ def run(args: argparse.Namespace) -> int:
         tz = local_zone()
         now = datetime.now(UTC)
         day = local_day(now, tz, options.day_start_hour)
-        window = day_window(day, tz, options.day_start_hour)
         tracked = store.list_apps()
         names = store.app_names()
-        known_mode = S.value_of(settings, S.TRACKER_MODE)  # set once a tracker has run
-        mode_known = known_mode is not None
-        mode = Measure(known_mode or Measure.FOREGROUND.value)
+        mode_known = S.value_of(settings, S.TRACKER_MODE) is not None  # once a tracker ran
         week = store.intervals_overlapping(*usage_window(now, tz, options.day_start_hour))
-        result = today_status(week, day=day, window=window,
-                              tracked=[a.key for a in tracked], names=names, tracker_mode=mode)
+        result = TodayService(store, options, tz).view(now, week)
         standings = goal_standings(store.list_goals(),
                                    usage_now(week, now, tz, options.day_start_hour),
                                    week, names, tz, options.day_start_hour)
@@ -61,13 +56,13 @@ def run(args: argparse.Namespace) -> int:
     if not mode_known and not result.total_seconds:
         print(f"Today, {day:%A %d %B}, nothing counted yet:")  # no tracker has run here yet
     else:
-        how = "approximately (while the app runs)" if result.mode is Measure.APPROXIMATE \
+        how = "approximately (while the app runs)" if result.approximate \
             else "in the foreground"
         print(f"Today, {day:%A %d %B}, measured {how}:")
     width = max([len(a.name) for a in result.apps] + [5])
     said, total = durations_with_total([a.seconds for a in result.apps])  # parts add up
     for a, amount in zip(result.apps, said, strict=True):
-        mark = " (approximate)" if a.approximate and result.mode is Measure.FOREGROUND else ""
+        mark = " (approximate)" if a.approximate and not result.approximate else ""
         print(f"  {a.name:<{width}}  {amount:>10}{mark}")
     print(f"  {'Total':<{width}}  {total:>10}")
     if standings:

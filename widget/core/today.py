@@ -1,4 +1,5 @@
-"""What the tray and the compact widget show: today against the goals, and the week so far.
+"""Today against the goals, and the week so far: what the tray, the compact widget and
+`driftcheck status` show, worked out one way.
 
 Pure: intervals, goals, names and an instant in, one `TodayView` out.
 """
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 
 from widget.core.calendar import day_window, local_day, monday_of
 from widget.core.days import approximate_apps, seconds_by_app
@@ -24,6 +25,7 @@ class AppRow:
     name: str
     seconds: float
     goal_seconds: int | None  # this app's own daily goal, if it has one
+    approximate: bool = False  # some of its time today was measured approximately
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +36,8 @@ class TodayView:
     week_seconds: float
     weekly_goal_seconds: int | None
     paused_until: datetime | None = None
-    approximate: bool = False
+    approximate: bool = False  # the tracker measures approximately, or some of today's time was
+    day: date | None = None  # the local day shown (set by `today_view`)
 
     @property
     def fill(self) -> float | None:
@@ -44,6 +47,16 @@ class TodayView:
             return None
         share = min(1.0, self.total_seconds / self.daily_goal_seconds)
         return round(share * FILL_STEPS) / FILL_STEPS
+
+    def to_json(self) -> dict[str, object]:
+        """What `driftcheck status --json` says of today."""
+        return {
+            "date": self.day.isoformat() if self.day is not None else None,
+            "mode": "approximate" if self.approximate else "foreground",
+            "apps": [{"id": a.key, "name": a.name, "seconds": round(a.seconds, 1),
+                      "approximate": a.approximate} for a in self.apps],
+            "total_seconds": round(self.total_seconds, 1),
+        }
 
     @property
     def over(self) -> bool:
@@ -77,9 +90,11 @@ def today_view(intervals: Iterable[Interval], goals: Sequence[Goal], names: Mapp
     per_app = {g.app: g.limit_seconds for g in goals
                if g.kind is GoalKind.DAILY and g.app is not None}
     keys = list(dict.fromkeys([*tracked, *today]))
-    rows = [AppRow(k, names.get(k, k), today.get(k, 0.0), per_app.get(k)) for k in keys]
+    approx = approximate_apps(intervals, day_start, day_end)
+    rows = [AppRow(k, names.get(k, k), today.get(k, 0.0), per_app.get(k), k in approx)
+            for k in keys]
     rows.sort(key=lambda r: (-r.seconds, r.name.lower()))
-    approximate = tracker_approximate or bool(approximate_apps(intervals, day_start, day_end))
+    approximate = tracker_approximate or bool(approx)
     return TodayView(
         total_seconds=sum(today.values()),
         daily_goal_seconds=_goal_total(goals, GoalKind.DAILY),
@@ -88,6 +103,7 @@ def today_view(intervals: Iterable[Interval], goals: Sequence[Goal], names: Mapp
         weekly_goal_seconds=_goal_total(goals, GoalKind.WEEKLY),
         paused_until=paused_until,
         approximate=approximate,
+        day=day,
     )
 
 

@@ -18,15 +18,12 @@ from PySide6.QtGui import QAction, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
 from widget.core import settings as S
-from widget.core.calendar import next_day_start, week_so_far
+from widget.core.calendar import next_day_start
 from widget.core.format import used_of, when_said
-from widget.core.goals import Goal
-from widget.core.model import Measure
 from widget.core.options import Options
 from widget.core.settings import SettingsStore
-from widget.core.today import TodayView, shown_apps, today_view
+from widget.core.today import TodayView, shown_apps
 from widget.desktop.localzone import local_zone
-from widget.store.resident import ResidentStore
 from widget.ui.compact import CompactWidget, paused_text
 from widget.ui.icon import RingLook, ring_icon, ring_look
 from widget.ui.plain import plain_tooltip
@@ -60,31 +57,6 @@ class MemorySettings:
 
     def set_setting(self, key: str, value: object) -> None:
         self.values[key] = value
-
-
-class TodayService:
-    """Reads the week so far, the goals and the names from the store; the core computes the
-    view. Calling it returns a `TodayView` (paused_until is the tray's to fill in)."""
-
-    def __init__(self, store: ResidentStore, options: Options, *, now: Now = _utc_now,
-                 tz: tzinfo | None = None) -> None:
-        self._store = store
-        self._options = options
-        self._now = now
-        self._tz = tz or local_zone()
-
-    def goals(self) -> list[Goal]:
-        return self._store.list_goals()
-
-    def __call__(self) -> TodayView:
-        now = self._now()
-        hour = self._options.day_start_hour
-        start, _ = week_so_far(now, self._tz, hour)
-        mode = S.get(self._store, S.TRACKER_MODE) or Measure.FOREGROUND.value
-        return today_view(self._store.intervals_overlapping(start, now), self.goals(),
-                          self._store.app_names(), now, self._tz, hour,
-                          tracked=[a.key for a in self._store.list_apps()],
-                          tracker_approximate=mode == Measure.APPROXIMATE.value)
 
 
 def tooltip_text(view: TodayView, now: datetime, tz: tzinfo, discreet: bool) -> str:
