@@ -11,7 +11,8 @@ from widget.errors import ProbeError
 
 __all__ = ["FocusCallback", "Foreground", "Probe", "ProbeError", "ProbeInfo"]
 
-# Called from the probe's own watcher thread, with time.monotonic() of the focus change.
+# Called on the probe's own watcher thread, with time.monotonic() of the focus change; it may
+# block briefly (the sampler's lock, one store write).
 FocusCallback = Callable[[float], None]
 
 
@@ -28,9 +29,20 @@ class ProbeInfo:
 
 
 class Probe(Protocol):
-    """Reads the platform. Every method is called from the sampler's worker thread, one call
-    at a time; none of them opens a window. Errors are raised as `ProbeError` with a message
-    that never contains a window title."""
+    """Reads the platform. None of its methods opens a window. Errors are raised as
+    `ProbeError` with a message that never contains a window title.
+
+    Threads, as the tracker uses one probe (widget.tracking, widget.sampler):
+    - `foreground`, `idle_seconds`, `locked`: on the scheduler's worker thread (each tick)
+      and on the probe's own focus-watcher thread (each focus change), never two at once:
+      the sampler holds its lock around every reading.
+    - `info`, `watch_focus`: once, on the thread that starts the tracker (the tray app's main
+      thread, or `driftcheck track`'s only one), before the first tick.
+    - `close`: once, on that same thread, after the sampler has stopped; it ends the watcher
+      thread and may wait for it briefly.
+    "Is it counted now?" and `driftcheck doctor` make a probe of their own and call it on
+    their one thread (the tray app's main thread, or the command's).
+    """
 
     name: str  # "x11", "windows", "macos", "sway", "hyprland", "process-fallback"
     measure: Measure
@@ -40,18 +52,24 @@ class Probe(Protocol):
         ...
 
     def idle_seconds(self) -> float | None:
-        """Seconds since the last keyboard or pointer input; None when unknown."""
+        """Seconds since the last keyboard or pointer input; None when unknown. Fast."""
         ...
 
     def locked(self) -> bool | None:
-        """True when the screen is locked or the screensaver runs; None when unknown."""
+        """True when the screen is locked or the screensaver runs; None when unknown. May
+        cost a bus round trip (logind), so a focus change does not wait for it."""
         ...
 
-    def info(self) -> ProbeInfo: ...
+    def info(self) -> ProbeInfo:
+        """What this probe can see here, for `doctor` and the tracker's log."""
+        ...
 
     def watch_focus(self, callback: FocusCallback) -> bool:
         """Start announcing focus changes on a thread of the probe's own, if the platform
-        can; return False when it cannot (the sampler then relies on polling)."""
+        can; return False when it cannot (the sampler then relies on polling). Returns at
+        once; the callback runs on the watcher thread."""
         ...
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Stop the watcher thread, if any, and let go of connections; safe to call twice."""
+        ...
