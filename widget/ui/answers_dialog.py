@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import tzinfo
-from typing import Protocol
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from widget.core.checkin import ANSWERS, KeptCheckin
 from widget.errors import DriftcheckError
+from widget.store.api import CheckinStore
 from widget.ui.form import error_label, hint, window_title
 from widget.ui.plain import plain_label
 
@@ -32,10 +32,7 @@ ANSWER_ORDER = (1, 2, 3, 4, 5, 0)
 EMPTY = "No answers kept yet. They appear here after a check-in."
 
 
-class AnswersStore(Protocol):
-    def checkin_history(self) -> list[KeptCheckin]: ...
-    def change_checkin(self, checkin_id: int, answer: int, note: str | None) -> None: ...
-    def delete_checkin(self, checkin_id: int) -> None: ...
+AnswersStore = CheckinStore  # the answers: read, changed, deleted
 
 
 class AnswersDialog(QDialog):

@@ -14,7 +14,6 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import psutil
 from PySide6.QtCore import QEvent, QObject, Qt
@@ -45,6 +44,7 @@ from widget.core.catalog import (
 from widget.core.model import Foreground, Rule, RuleKind, TrackedApp
 from widget.core.rules import CountCheck, Matcher, compile_glob, is_glob, validate_pattern
 from widget.errors import InvalidRule
+from widget.store.api import AppEditor
 from widget.ui.count_check import CountCheckBox
 from widget.ui.form import error_label, hint
 from widget.ui.plain import plain_tooltip
@@ -188,11 +188,7 @@ def running_process_names(env: Mapping[str, str] = os.environ) -> list[RunningAp
     return sorted(found.values(), key=lambda a: a.label.lower())
 
 
-class AppStore(Protocol):
-    def list_apps(self) -> list[TrackedApp]: ...
-    def add_app(self, app: TrackedApp) -> None: ...
-    def remove_app(self, key: str) -> bool: ...
-    def app_names(self) -> dict[str, str]: ...
+AppStore = AppEditor  # the tracked apps, added and removed
 
 
 def _folded(text: str) -> str:

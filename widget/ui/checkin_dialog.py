@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Literal
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from widget.core.checkin import ANSWERS, QUESTION, Checkin, check_note
 from widget.core.format import duration
 from widget.errors import DriftcheckError
+from widget.store.api import CheckinWriter
 from widget.ui.form import make_quiet, window_title
 from widget.ui.plain import plain_label
 
@@ -39,8 +40,7 @@ THANKS = "Thank you for checking in. Your answer stays on this device, for you a
 ANSWER_ORDER = (1, 2, 3, 4, 5, 0)
 
 
-class CheckinStore(Protocol):
-    def add_checkin(self, c: Checkin) -> int: ...
+CheckinStore = CheckinWriter  # where an answer is kept
 
 
 class CheckinDialog(QDialog):

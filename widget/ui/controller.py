@@ -23,7 +23,7 @@ from widget.core import settings as S
 from widget.core.options import Options
 from widget.errors import DriftcheckError
 from widget.services.reminders import Reaction, Reminders
-from widget.store.resident import ResidentStore
+from widget.store.api import StoreContract
 from widget.tracking import Tracker
 from widget.ui.plain import plain_box
 from widget.ui.tray import TrayPresence
@@ -40,7 +40,7 @@ EVALUATE_EVERY_MS = 60_000
 
 
 class TrayController(QObject):
-    def __init__(self, store: ResidentStore, tracker: Tracker, options: Options, *, tz: tzinfo,
+    def __init__(self, store: StoreContract, tracker: Tracker, options: Options, *, tz: tzinfo,
                  now: Callable[[], datetime] | None = None) -> None:
         super().__init__()
         self.store = store

@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
 
 from widget.core import settings as S
 from widget.core.goals import Goal, GoalKind, check_goal, check_goals
-from widget.core.model import TrackedApp
 from widget.desktop.localzone import local_zone
 from widget.errors import DriftcheckError, InvalidGoal
+from widget.store.api import GoalEditor, SettingsStore
 from widget.ui.form import error_label, make_quiet, window_title
 from widget.ui.plain import plain_label
 
@@ -44,12 +44,8 @@ QUIET_HINT = ("Hours you would rather keep for yourself and others. Time in thes
 Scope = str | None  # an app key, or None for all tracked apps together
 
 
-class GoalStore(Protocol):
-    def list_apps(self) -> list[TrackedApp]: ...
-    def list_goals(self) -> list[Goal]: ...
-    def replace_goals(self, goals: Sequence[Goal]) -> None: ...
-    def get_setting(self, key: str) -> object | None: ...
-    def set_setting(self, key: str, value: object) -> None: ...
+class GoalStore(GoalEditor, SettingsStore, Protocol):
+    """The goals, and the "watch for a week first" setting."""
 
 
 def show_error(label: QLabel, message: str) -> None:

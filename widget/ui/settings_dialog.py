@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
 
 from PySide6.QtCore import QTime, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -38,6 +37,7 @@ from widget.core.format import duration
 from widget.core.options import SPECS, check_option
 from widget.errors import DriftcheckError, UsageError
 from widget.services.reminders import LONG_SESSION_S
+from widget.store.api import SettingsStore
 from widget.ui.form import error_label, hint, window_title
 from widget.ui.plain import plain_box
 
@@ -52,11 +52,6 @@ DELETE_DETAILS = ("This removes your apps and goals, the time counted, your chec
                   "notes, your settings, the log, and the start-at-login entry if you turned "
                   "it on. It cannot be undone. If you would like a copy first, choose Cancel "
                   "and export it from this page.\n\ndriftcheck closes once it is done.")
-
-
-class SettingsStore(Protocol):
-    def get_setting(self, key: str) -> object | None: ...
-    def set_setting(self, key: str, value: object) -> None: ...
 
 
 def _form(page: QWidget) -> QFormLayout:
