@@ -27,8 +27,8 @@ from widget.catalog_data import load_catalog
 from widget.core.model import Foreground, TrackedApp
 from widget.core.rules import CountCheck, count_check
 from widget.store import Store
-from widget.ui.app_picker import RunningApp
-from widget.ui.welcome import WelcomeDialog
+from widget.ui.dialogs.app_picker import RunningApp
+from widget.ui.dialogs.welcome import WelcomeDialog
 
 NOW = datetime(2026, 11, 29, 18, 0, tzinfo=UTC)
 RUNNING = [RunningApp("firefox-esr", "Firefox ESR"), RunningApp("replika", "replika"),

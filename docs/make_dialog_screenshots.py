@@ -26,10 +26,10 @@ from widget.catalog_data import load_catalog
 from widget.core.catalog import entry_to_app
 from widget.core.goals import Goal, GoalKind
 from widget.store import Store
-from widget.ui.checkin_dialog import CheckinDialog
-from widget.ui.goals_dialog import GoalsDialog
-from widget.ui.settings_dialog import SettingsDialog
-from widget.ui.welcome import WelcomeDialog
+from widget.ui.dialogs.checkin import CheckinDialog
+from widget.ui.dialogs.goals import GoalsDialog
+from widget.ui.dialogs.settings import SettingsDialog
+from widget.ui.dialogs.welcome import WelcomeDialog
 
 NOW = datetime(2026, 11, 29, 18, 0, tzinfo=UTC)
 RUNNING = ["firefox-esr", "koboldcpp", "signal-desktop", "thunderbird", "xterm"]
@@ -100,8 +100,8 @@ def main(out: Path) -> None:
             from zoneinfo import ZoneInfo
 
             from widget.core.today import today_view
-            from widget.ui.answers_dialog import AnswersDialog
             from widget.ui.compact import CompactWidget
+            from widget.ui.dialogs.answers import AnswersDialog
 
             answers = AnswersDialog(store, ZoneInfo("UTC"))
             answers.load()

@@ -15,7 +15,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from tests.e2e.desktop import XSession
-from widget.ui.app_picker import running_process_names
+from widget.ui.dialogs.app_picker import running_process_names
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]
 
@@ -92,7 +92,7 @@ def test_the_dialogs_check_reads_the_real_window_in_front(  # type: ignore[no-un
 
     from widget.catalog_data import load_catalog
     from widget.store import Store
-    from widget.ui.app_picker import AppPicker
+    from widget.ui.dialogs.app_picker import AppPicker
 
     xs = screen_on_failure
     monkeypatch.setenv("DISPLAY", xs.display)  # the tray app's own environment

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from widget.core.checkin import ANSWERS, Checkin
 from widget.store import Store
-from widget.ui.answers_dialog import AnswersDialog
+from widget.ui.dialogs.answers import AnswersDialog
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -73,7 +73,7 @@ def test_an_answer_can_be_changed_and_one_deleted_after_a_second_word(qtbot: QtB
 
 
 def test_settings_open_your_answers(qtbot: QtBot, store: Store) -> None:
-    from widget.ui.settings_dialog import SettingsDialog
+    from widget.ui.dialogs.settings import SettingsDialog
 
     opened: list[bool] = []
     dialog = SettingsDialog(store, open_answers=lambda: opened.append(True))

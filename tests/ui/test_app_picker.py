@@ -21,7 +21,7 @@ from widget.core.catalog import custom_app
 from widget.core.model import Foreground, Rule, RuleKind, TrackedApp
 from widget.core.rules import CountCheck, count_check
 from widget.store import Store
-from widget.ui.app_picker import AppPicker, RunningApp, running_process_names
+from widget.ui.dialogs.app_picker import AppPicker, RunningApp, running_process_names
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 

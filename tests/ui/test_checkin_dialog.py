@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from widget.core.checkin import ANSWERS, QUESTION, Checkin
 from widget.store import Store
-from widget.ui.checkin_dialog import NOTE_PLACEHOLDER, THANKS, CheckinDialog
+from widget.ui.dialogs.checkin import NOTE_PLACEHOLDER, THANKS, CheckinDialog
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 

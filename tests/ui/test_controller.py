@@ -207,7 +207,7 @@ def test_changes_from_the_tracker_are_looked_at_at_most_every_10_s(
 
 def test_clicking_the_check_in_message_opens_the_question(store: Store,
                                                           runs: list[Running]) -> None:
-    from widget.ui.checkin_dialog import CheckinDialog
+    from widget.ui.dialogs.checkin import CheckinDialog
 
     clock = FakeClock(SUNDAY_EVENING)
     settled(store, SUNDAY_EVENING - timedelta(days=7))
@@ -225,7 +225,7 @@ def test_clicking_the_check_in_message_opens_the_question(store: Store,
 
 
 def test_the_welcome_opens_on_the_first_run_only(store: Store, runs: list[Running]) -> None:
-    from widget.ui.welcome import WelcomeDialog
+    from widget.ui.dialogs.welcome import WelcomeDialog
 
     clock = FakeClock(SUNDAY_EVENING - timedelta(hours=2))  # installed on Sunday at 17:05
     run = start(runs, store, clock)
@@ -303,7 +303,7 @@ def test_resume_from_the_menu(store: Store, runs: list[Running]) -> None:
 
 def test_the_week_of_watching_s_message_opens_the_suggested_goals(
         store: Store, runs: list[Running]) -> None:
-    from widget.ui.goals_dialog import GoalsDialog
+    from widget.ui.dialogs.goals import GoalsDialog
 
     clock = FakeClock(WEDNESDAY)
     settled(store, WEDNESDAY)
@@ -353,7 +353,7 @@ def drifting_weeks(store: Store) -> None:
 
 
 def test_the_drift_s_check_in_says_what_brought_it(store: Store, runs: list[Running]) -> None:
-    from widget.ui.checkin_dialog import CheckinDialog
+    from widget.ui.dialogs.checkin import CheckinDialog
 
     drifting_weeks(store)
     settled(store, datetime(2026, 11, 22, 19, 0, tzinfo=BERLIN).astimezone(UTC))
@@ -395,7 +395,7 @@ def test_once_closed_it_evaluates_nothing_and_carries_out_nothing(
         store: Store, runs: list[Running]) -> None:
     """Quit (or Delete everything): the windows close unsaved, and neither the timer, the
     tracker nor a late answer on the desktop brings anything back."""
-    from widget.ui.checkin_dialog import CheckinDialog
+    from widget.ui.dialogs.checkin import CheckinDialog
 
     settled(store, SUNDAY_EVENING - timedelta(days=7))
     clock = FakeClock(SUNDAY_EVENING)

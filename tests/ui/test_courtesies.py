@@ -54,7 +54,7 @@ def test_every_window_title_follows_one_pattern() -> None:
     """Each title in widget/ui is made by form.window_title ('driftcheck — Settings'), or is
     the widget's own 'driftcheck'; message boxes and file dialogs too."""
     found = 0
-    for source in sorted(UI.glob("*.py")):
+    for source in sorted(UI.rglob("*.py")):
         text = source.read_text(encoding="utf-8")
         for match in re.finditer(r"setWindowTitle\(([^)]*)\)", text):
             found += 1

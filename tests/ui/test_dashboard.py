@@ -391,7 +391,7 @@ def test_the_tray_s_empty_dashboard_opens_the_apps_dialog(qtbot: QtBot, tmp_path
     for the week; closing that dialog has the tracker read the apps again."""
     from widget.core.options import Options
     from widget.ui.controller import TrayController
-    from widget.ui.welcome import WelcomeDialog
+    from widget.ui.dialogs.welcome import WelcomeDialog
 
     class Tracker:
         reloads = 0

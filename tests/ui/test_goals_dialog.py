@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 from widget.core.goals import Goal, GoalKind
 from widget.core.model import Rule, RuleKind, TrackedApp
 from widget.store import Store
-from widget.ui.goals_dialog import GoalsDialog
+from widget.ui.dialogs.goals import GoalsDialog
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 

@@ -43,16 +43,16 @@ from widget.core.rules import CountCheck
 from widget.core.today import today_view
 from widget.services.dashboard import load_dashboard
 from widget.store import Store
-from widget.ui.answers_dialog import AnswersDialog
-from widget.ui.app_picker import AppPicker, RunningApp
 from widget.ui.compact import CompactWidget
-from widget.ui.count_check import CountCheckBox
 from widget.ui.dashboard import DashboardWindow
-from widget.ui.goals_dialog import GoalsDialog
+from widget.ui.dialogs.answers import AnswersDialog
+from widget.ui.dialogs.app_picker import AppPicker, RunningApp
+from widget.ui.dialogs.count_check import CountCheckBox
+from widget.ui.dialogs.goals import GoalsDialog
+from widget.ui.dialogs.settings import SettingsDialog, delete_confirmation
+from widget.ui.dialogs.welcome import WelcomeDialog
 from widget.ui.plain import RICH_TEXT_LABEL, plain_tooltip
-from widget.ui.settings_dialog import SettingsDialog, delete_confirmation
 from widget.ui.tray import tooltip_text
-from widget.ui.welcome import WelcomeDialog
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints",
                                        "This plugin does not support raise")
@@ -261,7 +261,7 @@ def wrapped_in(tree: ast.AST, wrapper: str) -> set[int]:
 
 def test_every_label_tooltip_and_message_box_in_the_ui_goes_through_plain() -> None:
     loose: list[str] = []
-    for path in sorted(UI.glob("*.py")):
+    for path in sorted(UI.rglob("*.py")):
         if path.name == "plain.py":
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))

@@ -23,7 +23,7 @@ from widget.paths import DB_NAME
 from widget.services.today import TodayService
 from widget.store import Store
 from widget.ui.controller import TrayController
-from widget.ui.settings_dialog import DELETE_DETAILS, DELETE_QUESTION, SettingsDialog
+from widget.ui.dialogs.settings import DELETE_DETAILS, DELETE_QUESTION, SettingsDialog
 from widget.ui.tray import TrayPresence
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints",

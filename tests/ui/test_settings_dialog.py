@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from widget.store import Store
-from widget.ui.settings_dialog import SettingsDialog
+from widget.ui.dialogs.settings import SettingsDialog
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -110,7 +110,7 @@ def test_the_words_say_what_they_refer_to_and_leaving_is_cancel(qtbot: QtBot,
 def test_no_notifications_today_lasts_until_the_new_day(qtbot: QtBot, store: Store) -> None:
     from datetime import UTC, datetime
 
-    from widget.ui.settings_dialog import SettingsDialog
+    from widget.ui.dialogs.settings import SettingsDialog
 
     new_day = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
     dialog = SettingsDialog(store, new_day=lambda: new_day)
@@ -130,7 +130,7 @@ def test_the_data_page_exports_a_file_only_you_can_read(qtbot: QtBot, tmp_path) 
     import json
 
     from widget.store import Store as FullStore
-    from widget.ui.settings_dialog import SettingsDialog
+    from widget.ui.dialogs.settings import SettingsDialog
 
     folder = tmp_path / "data"
     folder.mkdir()

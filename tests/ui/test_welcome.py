@@ -14,8 +14,8 @@ from pytestqt.qtbot import QtBot
 from widget.catalog_data import load_catalog
 from widget.core.model import Rule, RuleKind
 from widget.store import Store
-from widget.ui.app_picker import plausible_app_names
-from widget.ui.welcome import WelcomeDialog
+from widget.ui.dialogs.app_picker import plausible_app_names
+from widget.ui.dialogs.welcome import WelcomeDialog
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 

@@ -111,7 +111,7 @@ def _choose_apps(window: DashboardWindow, path: Path) -> None:
     """'Choose apps...' on a dashboard of its own: the same apps dialog as the tray's."""
     from widget.catalog_data import load_catalog
     from widget.store.db import Store
-    from widget.ui.welcome import WelcomeDialog
+    from widget.ui.dialogs.welcome import WelcomeDialog
 
     full = Store.open(path)
     dialog = WelcomeDialog(full, load_catalog(), lambda: datetime.now(UTC), first_run=False,

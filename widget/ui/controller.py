@@ -83,7 +83,7 @@ class TrayController(QObject):
         S.put(self.store, S.TRACKER_PAUSED_UNTIL, None)
 
     def check_in(self) -> None:
-        from widget.ui.checkin_dialog import CheckinDialog
+        from widget.ui.dialogs.checkin import CheckinDialog
 
         asked = self.reminders.checkin_request(self.now())
         dialog = CheckinDialog(self.store, self.now, asked.week_seconds, asked.reflection,
@@ -92,7 +92,7 @@ class TrayController(QObject):
         self._open(dialog)
 
     def open_apps_goals(self) -> None:
-        from widget.ui.welcome import WelcomeDialog
+        from widget.ui.dialogs.welcome import WelcomeDialog
 
         dialog = WelcomeDialog(self.full_store(), load_catalog(), self.now, first_run=False)
         dialog.load()
@@ -101,7 +101,7 @@ class TrayController(QObject):
 
     def open_settings(self) -> None:
         from widget.core.calendar import next_day_start
-        from widget.ui.settings_dialog import SettingsDialog
+        from widget.ui.dialogs.settings import SettingsDialog
 
         dialog = SettingsDialog(self.store, data_dir=self.store.path.parent,
                                 new_day=lambda: next_day_start(self.now(), self.tz,
@@ -115,7 +115,7 @@ class TrayController(QObject):
 
     def open_answers(self) -> None:
         """The kept check-in answers, to look back on, change or delete."""
-        from widget.ui.answers_dialog import AnswersDialog
+        from widget.ui.dialogs.answers import AnswersDialog
 
         dialog = AnswersDialog(self.store, self.tz)
         dialog.load()
@@ -179,7 +179,7 @@ class TrayController(QObject):
         from PySide6.QtWidgets import QMessageBox
 
         from widget.services import wipe
-        from widget.ui.form import window_title
+        from widget.ui.dialogs.form import window_title
 
         if self._end_writing is None or self._ended:
             return
@@ -249,7 +249,7 @@ class TrayController(QObject):
         """The welcome, once; the self-check's rhythm counts from the first start."""
         if not self.reminders.started(self.now()):
             return
-        from widget.ui.welcome import WelcomeDialog
+        from widget.ui.dialogs.welcome import WelcomeDialog
 
         dialog = WelcomeDialog(self.full_store(), load_catalog(), self.now, first_run=True)
         dialog.load()
@@ -287,7 +287,7 @@ class TrayController(QObject):
 
     def open_suggested_goals(self) -> None:
         """The goals dialog with the week's suggestions filled in, unsaved."""
-        from widget.ui.goals_dialog import GoalsDialog
+        from widget.ui.dialogs.goals import GoalsDialog
 
         goals = self.reminders.suggestions_now(self.now())
         dialog = GoalsDialog(self.full_store(), self.now, self.tz)
@@ -338,7 +338,7 @@ class TrayController(QObject):
         except AutostartRefused as refused:
             from PySide6.QtWidgets import QMessageBox
 
-            from widget.ui.form import window_title
+            from widget.ui.dialogs.form import window_title
 
             log.warning("start at login refused: %s", refused)
             self._open(plain_box(QMessageBox(QMessageBox.Icon.Information,

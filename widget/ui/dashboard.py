@@ -63,7 +63,7 @@ from widget.core.format import duration, week_span
 from widget.errors import DriftcheckError
 from widget.ui import charts
 from widget.ui.app_table import AppTableModel, app_table
-from widget.ui.form import window_title
+from widget.ui.dialogs.form import window_title
 from widget.ui.heatmap import HeatMap
 from widget.ui.plain import plain_box, plain_label, plain_tooltip
 from widget.ui.theme import Palette, Theme, is_dark, make_palette, window_palette

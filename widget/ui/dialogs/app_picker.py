@@ -45,8 +45,8 @@ from widget.core.model import Foreground, Rule, RuleKind, TrackedApp
 from widget.core.rules import CountCheck, Matcher, compile_glob, is_glob, validate_pattern
 from widget.errors import InvalidRule
 from widget.store.api import AppEditor
-from widget.ui.count_check import CountCheckBox
-from widget.ui.form import error_label, hint
+from widget.ui.dialogs.count_check import CountCheckBox
+from widget.ui.dialogs.form import error_label, hint
 from widget.ui.plain import plain_tooltip
 
 KEY_ROLE = Qt.ItemDataRole.UserRole  # the app key an item stands for

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from widget.core.checkin import ANSWERS, KeptCheckin
 from widget.errors import DriftcheckError
 from widget.store.api import CheckinStore
-from widget.ui.form import error_label, hint, window_title
+from widget.ui.dialogs.form import error_label, hint, window_title
 from widget.ui.plain import plain_label
 
 ANSWER_ORDER = (1, 2, 3, 4, 5, 0)

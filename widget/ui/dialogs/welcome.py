@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
 from widget.core import settings as S
 from widget.core.catalog import Catalog
 from widget.errors import DriftcheckError
-from widget.ui.app_picker import AppPicker, AppStore, RunningApp, running_process_names
-from widget.ui.form import window_title
-from widget.ui.goals_dialog import GoalsForm, GoalStore
+from widget.ui.dialogs.app_picker import AppPicker, AppStore, RunningApp, running_process_names
+from widget.ui.dialogs.form import window_title
+from widget.ui.dialogs.goals import GoalsForm, GoalStore
 from widget.ui.plain import RICH_TEXT_LABEL, plain_label
 
 WELCOME_TEXT = """

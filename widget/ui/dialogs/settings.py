@@ -38,7 +38,7 @@ from widget.core.options import SPECS, check_option
 from widget.errors import DriftcheckError, UsageError
 from widget.services.reminders import LONG_SESSION_S
 from widget.store.api import SettingsStore
-from widget.ui.form import error_label, hint, window_title
+from widget.ui.dialogs.form import error_label, hint, window_title
 from widget.ui.plain import plain_box
 
 RHYTHMS = (("weekly", "Once a week"), ("daily", "Every day"),

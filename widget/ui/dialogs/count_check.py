@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QPushButton, QVBoxLayout, 
 
 from widget.core.rules import CountCheck, count_check_words
 from widget.errors import DriftcheckError
-from widget.ui.form import hint
+from widget.ui.dialogs.form import hint
 from widget.ui.plain import plain_label
 
 COUNTDOWN_S = 5

@@ -34,7 +34,7 @@ from widget.core.goals import Goal, GoalKind, check_goal, check_goals
 from widget.desktop.localzone import local_zone
 from widget.errors import DriftcheckError, InvalidGoal
 from widget.store.api import GoalEditor, SettingsStore
-from widget.ui.form import error_label, make_quiet, window_title
+from widget.ui.dialogs.form import error_label, make_quiet, window_title
 from widget.ui.plain import plain_label
 
 ALL_APPS_LABEL = "All tracked apps"

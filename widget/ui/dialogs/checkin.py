@@ -30,7 +30,7 @@ from widget.core.checkin import ANSWERS, QUESTION, Checkin, check_note
 from widget.core.format import duration
 from widget.errors import DriftcheckError
 from widget.store.api import CheckinWriter
-from widget.ui.form import make_quiet, window_title
+from widget.ui.dialogs.form import make_quiet, window_title
 from widget.ui.plain import plain_label
 
 Choice = Literal["saved", "not-now", "skip-week"]
