@@ -30,13 +30,12 @@ def import_before_qt(env: dict[str, str] | None = None, platform: str = sys.plat
     that nothing else is first imported after Qt while the app starts and tracks.
     """
     # the data folder, the drift check, the log, the tracker
+    import widget.services.dashboard
+    import widget.services.reminders
+    import widget.services.today  # noqa: F401 - the controller's and the tray's
     from widget import datafolder, logs, tracking  # noqa: F401
     from widget.core import alerts, checkin, settings, today, usage  # noqa: F401
     from widget.probes.choose import import_probe_module
-    from widget.services import (
-        dashboard,  # noqa: F401
-        reminders,  # noqa: F401 - the controller's
-    )
 
     if platform == "linux":
         # Without jeepney the lock check and D-Bus notifications give way later, as before.
