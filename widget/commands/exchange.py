@@ -4,12 +4,8 @@ back (the work itself: widget.services.exchange)."""
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
 
 from widget.commands.common import open_store
-
-if TYPE_CHECKING:
-    pass
 
 
 def export(args: argparse.Namespace) -> int:

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
 
 from widget.commands.common import open_store
+from widget.core import settings as S
 from widget.core.options import SPECS, Options, check_option, say_option
 from widget.errors import UsageError
-
-if TYPE_CHECKING:
-    pass
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
             print(say_option(args.key, getattr(options, args.key)))
             return 0
         value = check_option(args.key, args.value)
-        store.set_setting(args.key, value)
+        S.put(store, S.SETTINGS[args.key], value)
         print(f"{args.key} is now {say_option(args.key, value)}; a running tracker picks it up "
               "when restarted.")
         return 0

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import argparse
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from widget.commands.common import open_store, print_json
 from widget.core import settings as S
 from widget.core.format import durations_with_total
 from widget.core.options import Options
-
-if TYPE_CHECKING:
-    pass
 
 
 def run(args: argparse.Namespace) -> int:
