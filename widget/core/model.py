@@ -15,6 +15,16 @@ class Measure(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class BrowserTab:
+    """What driftcheck's browser extension says of the active tab of the browser in front
+    (docs/BROWSER.md): the tracked app whose address it shows, if any, and whether it plays
+    sound. Never the address itself."""
+
+    app: str | None  # TrackedApp.key; None: no tracked app, whatever the title says
+    audible: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Foreground:
     """The app in front of the person, as one probe read it.
 
@@ -26,19 +36,27 @@ class Foreground:
     exe: str | None = None  # full path of the executable, when known
     title: str | None = field(default=None, repr=False)
     window_class: str | None = None  # WM_CLASS on X11, bundle id on macOS, AppUserModelID...
+    # Set by the tracker when a connected browser extension speaks for this window; it then
+    # decides instead of the title (widget.tracking, widget.browser.channel).
+    tab: BrowserTab | None = None
 
 
 class RuleKind(StrEnum):
     PROCESS = "process"  # matches Foreground.process (or the exe's file name)
     TITLE = "title"  # matches Foreground.title, in browsers unless the app says any window
     BUNDLE = "bundle"  # matches Foreground.window_class (macOS bundle id, X11 WM_CLASS)
+    # A web address ("claude.ai", "localhost:8000", "example.com/chat"), matched inside the
+    # browser by driftcheck's extension, never in Python: no address reaches the tracker
+    # (docs/BROWSER.md, "Address rules").
+    ADDRESS = "address"
 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
     """One pattern. A pattern with `*`, `?` or `[` is a case-insensitive glob; otherwise a
     process or bundle pattern matches exactly (case-insensitively) and a title pattern matches
-    as a case-insensitive substring."""
+    as a case-insensitive substring. An address pattern is never a glob: it is a site with an
+    optional port and path (`widget.core.rules.check_address`)."""
 
     kind: RuleKind
     pattern: str
