@@ -111,7 +111,8 @@ def test_choosing_replika_says_it_counts_only_as_a_browser_tab_on_linux(qtbot: Q
     picker = open_picker(qtbot, store, [])
     picker.apps.setCurrentItem(item(picker.apps, "Replika"))
     words = picker.how.text()
-    assert 'counted as a browser tab whose title says "Replika"' in words
+    assert ("counted as a browser tab at my.replika.com (with driftcheck's browser extension), "
+            'or whose title says "Replika"') in words
     assert "no Linux desktop app" in words and "phone" in words
     claude = item(picker.apps, "Claude")
     assert claude.toolTip().startswith('On Linux, counted as the desktop app: the program '

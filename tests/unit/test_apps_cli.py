@@ -121,7 +121,8 @@ def test_apps_remove_takes_a_name_in_any_case(run) -> None:  # type: ignore[no-u
 
 def test_replika_on_linux_says_it_is_a_browser_tab_and_what_it_misses() -> None:
     seen = entry_recognition(load_catalog().get("replika"), "linux")
-    assert seen.counted == 'a browser tab whose title says "Replika"'
+    assert seen.counted == ("a browser tab at my.replika.com (with driftcheck's browser "
+                            'extension), or whose title says "Replika"')
     assert "no Linux desktop app" in seen.not_counted
     assert 'does not say "Replika"' in seen.not_counted
     on_windows = entry_recognition(load_catalog().get("replika"), "windows")
@@ -147,9 +148,15 @@ def test_apps_catalog_and_list_say_how_each_app_is_recognised(run) -> None:  # t
     catalog = run("apps", "catalog")
     assert catalog.code == 0
     assert "recognised on Linux" in catalog.out
-    assert 'a browser tab whose title says "Replika"' in catalog.out
+    flat = " ".join(catalog.out.split())  # the table wraps to the terminal's width
+    assert ("a browser tab at my.replika.com (with driftcheck's browser extension), or whose "
+            'title says "Replika"') in flat
     entries = {e["id"]: e for e in json.loads(run("apps", "catalog", "--json").out)}
-    assert entries["replika"]["counted"] == 'a browser tab whose title says "Replika"'
+    assert entries["replika"]["counted"] == ("a browser tab at my.replika.com (with "
+                                             "driftcheck's browser extension), or whose title "
+                                             'says "Replika"')
+    assert entries["replika"]["addresses"] == ["my.replika.com"]
+    assert entries["replika"]["addresses_verified"] is False
     assert run("apps", "add", "replika").code == 0
     assert run("apps", "add", "--name", "My Kobold", "--process", "kobold*").code == 0
     text = run("apps", "list").out

@@ -56,6 +56,9 @@ ORDINARY_TITLES = [
     "Untitled document - Google Docs - Google Chrome",
     "Nomination form - Google Forms - Google Chrome",
     "Jan 2025 budget.xlsx - Excel",
+    "Perplexity - Wikipedia — Mozilla Firefox",
+    "Meta AI - Wikipedia - Google Chrome",
+    "Le chat botté - Wikipédia — Mozilla Firefox",
 ]
 
 # My best guesses at real tab titles (unverified), one or more per catalog entry with titles.
@@ -93,6 +96,11 @@ REALISTIC_TITLES = {
     "backyard-ai": ["Backyard AI - Google Chrome"],
     "agnai": ["Agnaistic - Google Chrome"],
     "chub-ai": ["Chub AI - Google Chrome", "Characters | chub.ai — Mozilla Firefox"],
+    "polybuzz": ["PolyBuzz: Chat with AI Friends - Google Chrome"],
+    "meta-ai": ["Weekend plans | Meta AI - Google Chrome", "Recipe ideas - Meta AI"],
+    "mistral": ["Le Chat - Mistral AI - Google Chrome", "Le Chat | Mistral AI — Mozilla Firefox"],
+    "perplexity": ["What is the tallest tree? - Perplexity - Google Chrome",
+                   "Perplexity.ai — Mozilla Firefox"],
 }
 
 
@@ -117,6 +125,8 @@ def minimal_data() -> dict[str, Any]:
                 "process": {"linux": [], "windows": [], "macos": []},
                 "bundle_ids": [],
                 "titles": ["Kindroid"],
+                "addresses": ["kindroid.ai"],
+                "addresses_verified": False,
                 "verified": False,
                 "notes": "Web only.",
             }
@@ -185,7 +195,9 @@ def test_entry_to_app_uses_only_that_platforms_rules() -> None:
     entry = load_catalog().get("chatgpt")
     linux = entry_to_app(entry, "linux")
     assert linux.key == "chatgpt" and linux.source == "catalog"
-    assert {rule.kind for rule in linux.rules} == {RuleKind.TITLE}
+    assert {rule.kind for rule in linux.rules} == {RuleKind.TITLE, RuleKind.ADDRESS}
+    assert [r.pattern for r in linux.rules if r.kind is RuleKind.ADDRESS] == [
+        "chatgpt.com", "chat.openai.com"]
     mac = entry_to_app(entry, "macos")
     assert Rule(RuleKind.BUNDLE, "com.openai.chat") in mac.rules
     assert Rule(RuleKind.PROCESS, "ChatGPT") in mac.rules

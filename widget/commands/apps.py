@@ -1,7 +1,8 @@
 """`driftcheck apps ...`: the catalog, the apps a person tracks, and "is it counted now?".
 
-Every app is shown with how it is recognised on this system, in words ("a browser tab whose
-title says "Replika""), and what it will not catch; ids and names are taken in any case.
+Every app is shown with how it is recognised on this system, in words ("a browser tab at
+my.replika.com (with driftcheck's browser extension), or whose title says "Replika""), and what
+it will not catch; ids and names are taken in any case.
 """
 
 from __future__ import annotations
@@ -69,6 +70,8 @@ def _catalog(catalog: Catalog, platform: str, as_json: bool) -> int:
     if as_json:
         print_json([{"id": e.id, "name": e.name, "processes": dict(e.processes),
                       "bundle_ids": list(e.bundle_ids), "titles": list(e.titles),
+                      "addresses": list(e.addresses),
+                      "addresses_verified": e.addresses_verified,
                       "verified": e.verified, "notes": e.notes,
                       **_recognised_json(entry_to_app(e, platform), platform)}
                      for e in catalog.entries])

@@ -42,6 +42,8 @@ class CatalogEntry:
     titles: tuple[str, ...]
     verified: bool  # whether the patterns were checked against the real app or site
     notes: str
+    addresses: tuple[str, ...]  # canonical address rules, for the browser extension
+    addresses_verified: bool  # whether the addresses were opened and checked
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +115,16 @@ def _patterns(kind: RuleKind, patterns: tuple[str, ...], where: str) -> tuple[st
     return tuple(checked)
 
 
+def _addresses(data: Mapping[str, object], where: str) -> tuple[str, ...]:
+    """The entry's address rules, each already in the canonical form `check_address` gives:
+    the catalog is what the browser extension is sent, so it is written as it is sent."""
+    checked = _patterns(RuleKind.ADDRESS, _strings(data, "addresses", where), where)
+    for written, canonical in zip(_strings(data, "addresses", where), checked, strict=True):
+        if written != canonical:
+            raise ValueError(f"{where}: address {written!r} should be written {canonical!r}")
+    return checked
+
+
 def _per_platform(
     data: Mapping[str, object], key: str, kind: RuleKind, where: str
 ) -> Mapping[str, tuple[str, ...]]:
@@ -133,8 +145,10 @@ def _parse_entry(data: object, position: int) -> CatalogEntry:
         raise ValueError(f"{where}: the id should be lowercase-kebab (letters, digits, dashes)")
     name = _require(data, "name", str, where)
     verified = _require(data, "verified", bool, where)
+    addresses_verified = _require(data, "addresses_verified", bool, where)
     notes = _require(data, "notes", str, where)
     assert isinstance(name, str) and isinstance(verified, bool) and isinstance(notes, str)
+    assert isinstance(addresses_verified, bool)
     if not name.strip():
         raise ValueError(f"{where}: the name is empty")
     return CatalogEntry(
@@ -145,6 +159,8 @@ def _parse_entry(data: object, position: int) -> CatalogEntry:
         titles=_patterns(RuleKind.TITLE, _strings(data, "titles", where), where),
         verified=verified,
         notes=notes,
+        addresses=_addresses(data, where),
+        addresses_verified=addresses_verified,
     )
 
 
@@ -181,6 +197,7 @@ def entry_to_app(entry: CatalogEntry, platform: str) -> TrackedApp:
     rules = (
         *(Rule(RuleKind.PROCESS, name) for name in entry.processes.get(platform, ())),
         *(Rule(RuleKind.BUNDLE, bundle) for bundle in bundles),
+        *(Rule(RuleKind.ADDRESS, address) for address in entry.addresses),
         *(Rule(RuleKind.TITLE, title) for title in entry.titles),
     )
     return TrackedApp(key=entry.id, name=entry.name, rules=rules, source="catalog")
@@ -199,9 +216,11 @@ def slug(name: str) -> str:
 
 
 def custom_app(
-    name: str, processes: Sequence[str], titles: Sequence[str], any_window: bool
+    name: str, processes: Sequence[str], titles: Sequence[str], any_window: bool,
+    addresses: Sequence[str] = (),
 ) -> TrackedApp:
-    """An app the person describes themselves; raises InvalidRule with one sentence."""
+    """An app the person describes themselves; raises InvalidRule with one sentence.
+    Addresses are kept in their canonical form (`check_address`)."""
     name = name.strip()
     if not name:
         raise InvalidRule("Please give the app a name.")
@@ -210,7 +229,8 @@ def custom_app(
     if has_unsafe_characters(name):
         raise InvalidRule(UNSAFE_IN_NAME)
     rules: dict[Rule, None] = {}  # keeps order, drops repeats
-    for kind, patterns in ((RuleKind.PROCESS, processes), (RuleKind.TITLE, titles)):
+    for kind, patterns in ((RuleKind.PROCESS, processes), (RuleKind.ADDRESS, addresses),
+                           (RuleKind.TITLE, titles)):
         for pattern in patterns:
             rules[Rule(kind, validate_pattern(kind, pattern))] = None
     if not rules:
@@ -257,26 +277,36 @@ class Recognition:
 
 def recognition(app: TrackedApp, platform: str) -> Recognition:
     """What counts as `app` on `platform` ("linux", "windows", "macos") and what does not."""
-    native = [r for r in app.rules if r.kind is not RuleKind.TITLE]
+    native = [r for r in app.rules if r.kind in (RuleKind.PROCESS, RuleKind.BUNDLE)]
     titles = [r for r in app.rules if r.kind is RuleKind.TITLE]
+    addresses = any(r.kind is RuleKind.ADDRESS for r in app.rules)
     desktop = "the desktop app: " if app.source == "catalog" and native else ""
     counted = desktop + describe_rules(app.rules, app.any_window_titles)
     elsewhere = "the phone app or other devices" if app.source == "catalog" \
         else "other devices"
+    # With the browser extension a tab is known by its address alone; without it, by its title.
+    elsewhere_tab = "a tab at another address or in a browser without driftcheck's extension"
     if not app.rules:
-        counted = "nothing yet: it has no process name or title to go by"
+        counted = "nothing yet: it has no process name, title or address to go by"
         not_counted = "Every window, until it has one."
     elif not native:
         system = PLATFORM_NAMES.get(platform, platform)
-        words = [f'"{word}"' for word in title_words(titles)]
-        said = words[0] if len(words) == 1 else "any of " + ", ".join(words[:4])
         lacking = (f" (driftcheck knows no {system} desktop app for it)"
                    if app.source == "catalog" else "")
-        window = "window" if app.any_window_titles else "window or tab"
-        not_counted = (f"Not counted: a {window} whose title does not say {said}{lacking}, "
-                       f"nor {elsewhere}.")
+        if titles:
+            words = [f'"{word}"' for word in title_words(titles)]
+            said = words[0] if len(words) == 1 else "any of " + ", ".join(words[:4])
+            window = "window" if app.any_window_titles else "window or tab"
+            title_miss = f"a {window} whose title does not say {said}{lacking}"
+            if addresses:
+                title_miss = ("a tab at another address, or, in a browser without "
+                              f"driftcheck's extension, {title_miss}")
+        else:
+            title_miss = elsewhere_tab + lacking
+        not_counted = f"Not counted: {title_miss}, nor {elsewhere}."
     elif not titles:
-        not_counted = f"Not counted: a browser tab, nor {elsewhere}."
+        tab = elsewhere_tab if addresses else "a browser tab"
+        not_counted = f"Not counted: {tab}, nor {elsewhere}."
     else:
         not_counted = f"Not counted: {elsewhere}."
     return Recognition(counted=counted, not_counted=not_counted)
