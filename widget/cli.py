@@ -166,6 +166,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="process name: exact (any case) or a glob like 'kobold*'")
     add.add_argument("--title", action="append", default=[], metavar="T",
                      help="browser tab title: a substring (any case) or a glob")
+    add.add_argument("--address", action="append", default=[], metavar="A",
+                     help="web address: a site and its subdomains, with an optional :port "
+                          "and /path, such as mybot.example or localhost:8000 (matched by "
+                          "driftcheck's browser extension)")
     add.add_argument("--any-window", action="store_true",
                      help="match title patterns in every window, not only browsers")
     remove = apps_sub.add_parser("remove", help="stop tracking an app (its history stays)")

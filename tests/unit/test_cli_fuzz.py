@@ -128,6 +128,10 @@ IDS = ("replika", "Replika", "nomi", "kindroid", "nonexistent", "custom-mine", "
        "replika ", "REPLIKA", "*", "custom-my-bot", "re plika")
 PATTERNS = ("*", "**", "?", "[", "[]", "[!]", "a", "*a*a*a*a*a*a*a*a*a*b", "ab" * 101,
             "kobold*", "\\", "(((", ".*", "[[]ab", "My Bot -", "  ", "a\tb")
+ADDRESSES = ("mybot.example", "localhost:8000", "localhost", "ai", "co.uk", "*.example.com",
+             "https://mybot.example", "user@mybot.example", "mybot.example:0",
+             "mybot.example:65536", "[::1]:8080", "[::1]", "Bücher.example", "x" * 254,
+             "example.com/chat?x", "example.com/../b", "127.1:5001", "\u202emybot.example")
 NAMES = ("My bot", "x" * 80, "x" * 81, "   ", "tab\there", "\U0001f642 friend", "Replika")
 KEYS = (*SETTINGS, "colour", "SAMPLE_INTERVAL", "sample-interval", "__class__")
 # Files and folders, always relative to the folder the command runs in (never a real
@@ -148,6 +152,7 @@ VALUES: dict[str, st.SearchStrategy[str]] = {
     "name": hostile(*NAMES),
     "process": hostile(*PATTERNS),
     "title": hostile(*PATTERNS),
+    "address": hostile(*ADDRESSES),
     "app": hostile(*IDS),
     "daily": hostile(*DURATIONS),
     "weekly": hostile(*DURATIONS),
@@ -193,7 +198,8 @@ def argv_for(draw: st.DrawFn, path: tuple[str, ...]) -> list[str]:
             count = draw(st.integers(0, 3 if many else 1))
             chosen.append([draw(VALUES[action.dest]) for _ in range(count)])
             continue
-        repeat = draw(st.integers(0, 2 if action.dest in ("process", "title") else 1))
+        repeat = draw(st.integers(0, 2 if action.dest in ("process", "title", "address")
+                                  else 1))
         for _ in range(repeat):
             flag = draw(st.sampled_from(action.option_strings))
             chosen.append([flag, draw(VALUES[action.dest])])

@@ -52,7 +52,7 @@ class MatchRuleRow(Base):
     app_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("tracked_apps.id", ondelete="CASCADE"), nullable=False
     )
-    kind: Mapped[str] = mapped_column(Text, nullable=False)  # "process" | "title" | "bundle"
+    kind: Mapped[str] = mapped_column(Text, nullable=False)  # a RuleKind: "process", "title", ...
     pattern: Mapped[str] = mapped_column(Text, nullable=False)
 
 
