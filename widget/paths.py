@@ -38,6 +38,10 @@ DB_NAME = "driftcheck.sqlite3"
 # these names equal to its own).
 LOCK_NAME = "driftcheck.lock"
 FIFO_NAME = "driftcheck.fifo"
+# The tracker's socket for the browser extension's host (widget.browser.channel; issue 13).
+BROWSER_SOCKET_NAME = "driftcheck-browser.sock"
+# The script the browsers' host manifests start (`driftcheck browser install`); ".cmd" on Windows.
+BROWSER_LAUNCHER_NAME = "driftcheck-browser-host"
 EXPORT_TEMP_PREFIX = ".driftcheck-export-"
 EXPORT_TEMP_SUFFIX = ".tmp"
 
@@ -54,6 +58,8 @@ _OURS = re.compile("|".join([
     rf"{re.escape(LOG_NAME)}(?:\.\d+)?",  # the log and its rotated copies
     re.escape(LOCK_NAME),
     re.escape(FIFO_NAME),
+    re.escape(BROWSER_SOCKET_NAME),
+    rf"{re.escape(BROWSER_LAUNCHER_NAME)}(?:\.cmd)?",
     rf"{re.escape(EXPORT_TEMP_PREFIX)}[A-Za-z0-9_]+{re.escape(EXPORT_TEMP_SUFFIX)}",
 ]))
 

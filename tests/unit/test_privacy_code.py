@@ -113,7 +113,10 @@ def test_the_checker_sees_imports_of_every_form(tmp_path: Path) -> None:
 
 
 # Local IPC that needs the socket module, each checked below to use Unix sockets only.
-UNIX_SOCKET_USERS = {"widget/probes/hyprland.py"}  # Hyprland's event socket (.socket2.sock)
+UNIX_SOCKET_USERS = {"widget/probes/hyprland.py",  # Hyprland's event socket (.socket2.sock)
+                     # the browser extension's host and the tracker's end of its channel
+                     # (docs/BROWSER.md: driftcheck-browser.sock in the data folder)
+                     "widget/browser/host.py", "widget/browser/channel.py"}
 
 
 def test_nothing_in_driftcheck_imports_a_network_library() -> None:
