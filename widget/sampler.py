@@ -1,7 +1,8 @@
 """One tick: read the probe, feed the interval builder, write the store.
 
 The sampler is called from the scheduler's worker thread (ticks) and from the probe's focus
-watcher thread (focus changes); one lock serialises both. A failing probe or store is logged by
+watcher thread and the browsers' channel thread (focus changes, tab changes); one lock
+serialises them. A failing probe or store is logged by
 the kind of error only (an exception's text might quote a window title) and never stops the
 tracker: the builder sees the missing samples as a gap and closes time at the last good one.
 """
@@ -45,9 +46,13 @@ class SamplerStats:
 class Sampler:
     def __init__(self, probe: Probe, match: Callable[[Foreground], str | None],
                  builder: IntervalBuilder, sink: IntervalWriter, clock: Clock,
-                 on_change: Callable[[], None] | None = None) -> None:
+                 on_change: Callable[[], None] | None = None,
+                 look_in_browser: Callable[[Foreground], Foreground] | None = None) -> None:
+        """`look_in_browser`: the window in front with what a browser's extension says of its
+        tab added (`Foreground.tab`), before it is matched; called under the sampler's lock."""
         self._probe = probe
         self._match = match
+        self._look_in_browser = look_in_browser
         self._builder = builder
         self._sink = sink
         self._clock = clock
@@ -141,8 +146,11 @@ class Sampler:
             self._note_error("probe", f"unexpected {type(exc).__name__}")
             return None
         self._works_again("probe")
+        if fg is not None and self._look_in_browser is not None:
+            fg = self._look_in_browser(fg)
         app = self._match(fg) if fg is not None else None
-        return Observation(wall, mono, app, idle, locked, self._probe.measure)
+        audible = fg is not None and fg.tab is not None and fg.tab.audible
+        return Observation(wall, mono, app, idle, locked, self._probe.measure, audible)
 
     def _apply(self, changes: list[Change]) -> None:
         for change in changes:

@@ -9,14 +9,19 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Protocol
 
+from widget.browser.channel import BrowserChannel
 from widget.catalog_data import current_platform, load_catalog
 from widget.clock import Clock, SystemClock
 from widget.core import settings as S
 from widget.core.intervals import IntervalBuilder
-from widget.core.model import Foreground
+from widget.core.model import BrowserTab, Foreground
 from widget.core.options import Options
 from widget.core.rules import Matcher
+from widget.paths import BROWSER_SOCKET_NAME
 from widget.probes.base import Probe
 from widget.probes.choose import choose_probe
 from widget.sampler import Sampler
@@ -28,8 +33,15 @@ log = logging.getLogger(__name__)
 APPS_RELOAD_S = 15.0  # `driftcheck apps add` in another terminal takes effect this soon
 
 
+class FolderStore(TrackerStore, Protocol):
+    """The tracker's store, which also says where the data folder is (the browsers' socket
+    lives there)."""
+
+    path: Path  # the database file; its folder is the data folder
+
+
 class Tracker:
-    def __init__(self, store: TrackerStore, options: Options, *, clock: Clock | None = None,
+    def __init__(self, store: FolderStore, options: Options, *, clock: Clock | None = None,
                  probe: Probe | None = None, env: Mapping[str, str] | None = None,
                  platform: str | None = None, app_run_loop: bool = False,
                  on_change: Callable[[], None] | None = None) -> None:
@@ -41,23 +53,40 @@ class Tracker:
         self._env = os.environ if env is None else env
         self._platform = platform or sys.platform
         self._browsers = load_catalog().browser_names(current_platform())
+        # Browsers with driftcheck's extension say which tracked site is in front (issue 13).
+        self.browser_channel = BrowserChannel(store.path.parent / BROWSER_SOCKET_NAME,
+                                              on_change=self._tab_changed)
         self._matcher = self._load_matcher()
         self.probe = probe or choose_probe(self._env, self._platform, self._wanted,
                                            app_run_loop=app_run_loop)
         self.builder = IntervalBuilder(interval=options.sample_interval,
                                        idle_after=options.idle_after)
         self.sampler = Sampler(self.probe, self._match, self.builder, store, self._clock,
-                               on_change=on_change)
+                               on_change=on_change, look_in_browser=self._with_tab)
         self._schedule = Schedule()
         self._apps_seen: tuple[object, ...] = ()
 
     def _load_matcher(self) -> Matcher:
         apps = self.store.list_apps()
         self._apps_seen = tuple(apps)
-        return Matcher(apps, self._browsers)
+        matcher = Matcher(apps, self._browsers)
+        self.browser_channel.set_rules(matcher.addresses())
+        return matcher
 
     def _match(self, fg: Foreground) -> str | None:
+        if fg.tab is not None:  # the browser's extension knows the tab better than its title
+            return fg.tab.app
         return self._matcher.match(fg)
+
+    def _with_tab(self, fg: Foreground) -> Foreground:
+        """`fg` with what a connected browser extension says of its tab in front, if any."""
+        answer = self.browser_channel.app_for(fg.pid)
+        return replace(fg, tab=BrowserTab(answer.app, answer.audible)) if answer.known else fg
+
+    def _tab_changed(self) -> None:
+        """A browser's extension said something new (on the channel's thread): look now,
+        as on a focus change, so that a switch of tabs lands at its own moment."""
+        self.sampler.focus_changed(self._clock.mono())
 
     def _wanted(self, fg: Foreground) -> bool:
         return self._matcher.match(fg) is not None
@@ -67,6 +96,7 @@ class Tracker:
         if apps != self._apps_seen:
             self._apps_seen = apps
             self._matcher = Matcher(apps, self._browsers)
+            self.browser_channel.set_rules(self._matcher.addresses())
             log.info("tracked apps changed: %d now", len(apps), extra={"event": "apps"})
 
     def start(self) -> None:
@@ -74,6 +104,7 @@ class Tracker:
         S.put(self.store, S.TRACKER_MODE, info.measure.value)
         S.put(self.store, S.TRACKER_PROBE, info.name)
         focus = self.probe.watch_focus(self.sampler.focus_changed)
+        self.browser_channel.start()
         self.sampler.tick()
         self._schedule.every(self.options.sample_interval, self.sampler.tick, "sample")
         self._schedule.every(APPS_RELOAD_S, self._reload_safely, "apps")
@@ -100,6 +131,7 @@ class Tracker:
 
     def stop(self) -> None:
         self._schedule.shutdown()
+        self.browser_channel.close()
         self.sampler.stop()
         self.probe.close()
         log.info("tracking stopped", extra={"event": "stopped"})

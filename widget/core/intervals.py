@@ -36,6 +36,9 @@ class Observation:
     idle: float | None = None  # seconds since the last input; None when unknown
     locked: bool = False
     measure: Measure = Measure.FOREGROUND
+    # The browser tab in front plays sound (its extension said so): with a tracked app in
+    # front, the person counts as there however long ago the last input was.
+    audible: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +82,10 @@ class IntervalBuilder:
       observed the moment it happens, so the switch lands there, not at the next sample);
     - idle past `idle_after` closes it back-dated to the last input, and use starts again at the
       first input after that;
+    - except while a tracked app in front plays sound (a voice chat: talking is not typing):
+      then idle does not close it; when the sound stops, it closes at the first observation
+      that found it silent (if the person is still idle), and sound that starts while the
+      person is idle starts use at the observation that heard it;
     - a locked screen closes it at the last observation before the lock;
     - a gap longer than `gap_after` between observations (suspend, a stopped or hung process)
       closes it at the last good observation;
@@ -98,6 +105,9 @@ class IntervalBuilder:
         self._last: Observation | None = None
         self._floor: datetime | None = None  # no interval may start before this (no overlap)
         self._idle_since_last = False  # the person was away at the last observation
+        self._heard_last = False  # a tracked app in front played sound at the last observation
+        self._heard_until: float | None = None  # mono of the last observation with sound, or
+        # of the first one after it that found it silent
         self._last_close: tuple[float, datetime] | None = None  # (mono, wall) of the last end
 
     @property
@@ -123,6 +133,7 @@ class IntervalBuilder:
             changes += self._close(end_mono)
             self._last_close = None  # what follows is anchored on the new wall time
             self._idle_since_last = False
+            self._heard_last, self._heard_until = False, None
         self._step(obs, last if continuous else None, changes)
         self._last = obs
         return changes
@@ -148,7 +159,12 @@ class IntervalBuilder:
 
     def _step(self, obs: Observation, last: Observation | None, changes: list[Change]) -> None:
         idle = obs.idle or 0.0
-        away = idle >= self.idle_after
+        heard = obs.audible and obs.app is not None
+        if heard or self._heard_last:
+            self._heard_until = obs.mono  # sound until now, at least
+        self._heard_last = heard
+        idle_too_long = idle >= self.idle_after
+        away = idle_too_long and not heard
         present_app = None if (away or obs.locked) else obs.app
         current = self._open
         if current is not None:
@@ -156,7 +172,11 @@ class IntervalBuilder:
                 end = last.mono if last is not None else obs.mono
                 changes += self._close(end)
             elif away:
-                changes += self._close(max(current.start_mono, obs.mono - idle))
+                # Back to the last input, but not before the sound that kept it going stopped.
+                end = max(current.start_mono, obs.mono - idle)
+                if self._heard_until is not None:
+                    end = max(end, self._heard_until)
+                changes += self._close(end)
             elif obs.app != current.app or obs.measure != current.measure:
                 changes += self._close(obs.mono)
             elif obs.mono - current.start_mono >= self.max_span_s:
@@ -173,8 +193,9 @@ class IntervalBuilder:
                 return
         if present_app is not None:
             start_mono = obs.mono
-            if self._idle_since_last and last is not None:
+            if self._idle_since_last and last is not None and not idle_too_long:
                 # Back from being away: use began at the first input since the last sample.
+                # (Sound that started while the person is still idle starts use now.)
                 start_mono = max(last.mono, obs.mono - idle)
             changes.append(self._start(present_app, obs, start_mono))
         self._idle_since_last = away or obs.locked
