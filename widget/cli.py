@@ -279,6 +279,32 @@ def build_parser() -> argparse.ArgumentParser:
     settings = sub.add_parser("settings", help="show or change a setting")
     settings.add_argument("key", nargs="?")
     settings.add_argument("value", nargs="?")
+
+    # The browser extension (issue 13, docs/BROWSER.md).
+    from widget.browser import BROWSERS
+
+    browser = sub.add_parser("browser", help="let your browsers tell driftcheck which tracked "
+                                             "site is in the tab in front")
+    browser_sub = browser.add_subparsers(dest="browser_command", metavar="ACTION",
+                                         required=True, parser_class=_Parser)
+    binstall = browser_sub.add_parser(
+        "install", help="let a browser start driftcheck's part of the extension (the native "
+                        "messaging host), or with --uninstall no longer")
+    binstall.add_argument("--browser", choices=[*BROWSERS, "all"], default="all",
+                          help="which browser (default: all, each one whose folder exists)")
+    binstall.add_argument("--config-dir", type=Path, metavar="DIR",
+                          help="the browser's profile root instead of its usual place: "
+                               "Chromium's user data dir, or the folder that holds Firefox's "
+                               "native-messaging-hosts/ (needs --browser)")
+    binstall.add_argument("--uninstall", action="store_true",
+                          help="remove what install wrote")
+    # Started by the browser, never typed: Chromium passes the extension's origin, Firefox
+    # the manifest's path and the extension's id. Taken as they come (bytes: a path may hold
+    # any) and ignored.
+    host = sub.add_parser("browser-host", help="what a browser starts for driftcheck's "
+                                               "extension (not to be run by hand)")
+    host.add_argument("browser_arguments", nargs=argparse.REMAINDER, type=os.fsencode,
+                      metavar="...", help="what the browser passes; ignored")
     return p
 
 
@@ -383,6 +409,10 @@ def command(name: str | None) -> Command:
             from widget.commands.exchange import import_ as run
         case "wipe":
             from widget.commands.wipe import run
+        case "browser":
+            from widget.commands.browser import run
+        case "browser-host":
+            from widget.browser.host import run
         case _:
             raise UsageError(f"There is no command '{name}'.")
     return run

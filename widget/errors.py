@@ -69,6 +69,11 @@ class AutostartRefused(DriftcheckError):
     """The command that starts driftcheck holds a character the entry cannot carry."""
 
 
+class BrowserInstallRefused(DriftcheckError):
+    """`driftcheck browser install` wrote nothing: no browser to write for, or a folder that
+    cannot take its file."""
+
+
 class DataFolderRefused(PermissionError):
     """A data folder driftcheck will not use; `strerror` is the reason, in words for the
     person ("it is a symbolic link; ...")."""

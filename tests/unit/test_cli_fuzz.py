@@ -8,12 +8,12 @@ sentence on stderr (exit 1 for a refused value, 2 for usage) with no traceback a
 written: every row of the database as it was (a sha256 of SQLite's own dump), no file added to
 or removed from the data folder or the folder the command ran in.
 
-Two commands would run until stopped if they succeeded: `track` is replaced by a stand-in
-once its arguments have parsed, and the tray app is told there is no display (it then says
-so in one sentence). `report --pdf` is given only places it must refuse (a PDF written would
-start Qt inside the unit tests; tests/e2e/test_privacy_session.py writes one). Everything else
-runs for real, `wipe --yes` and `demo-data --force` included; each example starts from a fresh
-copy of the data.
+Three commands would run until stopped if they succeeded: `track` and `browser-host` are
+replaced by a stand-in once their arguments have parsed, and the tray app is told there is no
+display (it then says so in one sentence). `report --pdf` is given only places it must
+refuse (a PDF written would start Qt inside the unit tests; tests/e2e/test_privacy_session.py
+writes one). Everything else runs for real, `wipe --yes` and `demo-data --force` included; each
+example starts from a fresh copy of the data.
 """
 
 from __future__ import annotations
@@ -69,7 +69,8 @@ EXPECTED = {(), ("track",), ("apps",), ("apps", "catalog"), ("apps", "list"), ("
             ("goals",),
             ("goals", "set"), ("goals", "list"), ("goals", "clear"), ("checkin",), ("report",),
             ("checkin", "history"), ("checkin", "change"), ("checkin", "delete"),
-            ("dashboard",), ("demo-data",), ("export",), ("import",), ("wipe",)}
+            ("dashboard",), ("demo-data",), ("export",), ("import",), ("wipe",),
+            ("browser",), ("browser", "install"), ("browser-host",)}
 
 
 def test_the_fuzz_sees_every_sub_command_and_option() -> None:
@@ -174,9 +175,13 @@ VALUES: dict[str, st.SearchStrategy[str]] = {
     "file": st.one_of(st.sampled_from(PATHS), SAFE_NAME),
     "key": hostile(*KEYS),
     "value": hostile(*SECONDS, "0.95", "0.96", "12", "13", "4.5"),
+    "browser": hostile("firefox", "chromium", "chrome", "all", "Firefox", "safari"),
+    "config_dir": st.one_of(st.sampled_from(PATHS), SAFE_NAME),
+    "browser_arguments": hostile("chrome-extension://abc/", "driftcheck@driftcheck.invalid",
+                                 "/x/io.github.driftcheck.json", "--parent-window=0"),
 }
 FLAGS = {"json", "any_window", "force", "include_notes", "replace", "yes", "notes",
-         "no_note"}
+         "no_note", "uninstall"}
 
 
 @st.composite
@@ -246,6 +251,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         patch.setenv("XDG_CONFIG_HOME", str(root / "home" / "config"))
         patch.setenv("XDG_DATA_HOME", str(root / "home" / "share"))
         patch.setattr("widget.commands.track.track", _stand_in)
+        # The host replaces the process it runs in (exec) and serves a browser until its
+        # stdin closes: only its arguments are fuzzed here (tests/e2e/test_browser_host.py).
+        patch.setattr("widget.browser.host.run", _stand_in)
         patch.setattr("widget.commands.apps.sleep", lambda seconds: None)  # `apps check --wait`
         # The tray app's own first check, whatever the platform: no desktop to draw on.
         patch.setattr("widget.desktop.display.display_problem",
