@@ -240,3 +240,23 @@ def test_a_restarted_tracker_is_found_again_by_a_waiting_host(folder: Path) -> N
         for fd in (to_host_r, from_host_r, from_host_w):
             os.close(fd)
     assert not thread.is_alive()
+
+
+def test_a_tracker_that_fails_to_look_again_does_not_end_the_channel(folder: Path) -> None:
+    def broken() -> None:
+        raise RuntimeError("a bug in the tracker")
+
+    channel = BrowserChannel(folder / "driftcheck-browser.sock", on_change=broken,
+                             parent_of=lambda pid: None)
+    channel.set_rules(CLAUDE)
+    assert channel.start()
+    try:
+        host = FakeHost(channel.path)
+        host.rules()
+        host.state("claude")
+        heard(channel, 4242, TabAnswer(True, "claude", False))
+        host.state(None)
+        heard(channel, 4242, TabAnswer(True, None, False))  # still served
+        host.close()
+    finally:
+        channel.close()

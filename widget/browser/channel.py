@@ -266,7 +266,11 @@ class BrowserChannel:
                 if connection in ready:
                     changed |= self._read(connection)
             if changed and self._on_change is not None and not self._closing:
-                self._on_change()
+                try:
+                    self._on_change()
+                except Exception as error:  # the tracker's bug must not end the channel
+                    log.warning("the tracker could not look again after a browser spoke (%s)",
+                                type(error).__name__)
 
     def _accept(self) -> None:
         assert self._listener is not None
