@@ -33,9 +33,10 @@ class Probe(Protocol):
     `ProbeError` with a message that never contains a window title.
 
     Threads, as the tracker uses one probe (widget.tracking, widget.sampler):
-    - `foreground`, `idle_seconds`, `locked`: on the scheduler's worker thread (each tick)
-      and on the probe's own focus-watcher thread (each focus change), never two at once:
-      the sampler holds its lock around every reading.
+    - `foreground`, `idle_seconds`, `locked`: on the scheduler's worker thread (each tick),
+      on the probe's own focus-watcher thread (each focus change) and on the browser
+      channel's thread (a browser says its tab in front changed: widget.browser.channel),
+      never two at once: the sampler holds its lock around every reading.
     - `info`, `watch_focus`: once, on the thread that starts the tracker (the tray app's main
       thread, or `driftcheck track`'s only one), before the first tick.
     - `close`: once, on that same thread, after the sampler has stopped; it ends the watcher
