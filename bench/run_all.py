@@ -63,6 +63,8 @@ BENCHES = [
           "the tray app over two years of dense history", label="tray-history"),
     Bench("bench_dashboard_memory.py", [], [], (0.7, 0.7),
           "the tray app's memory with the dashboard open on two years"),
+    Bench("bench_dashboard_lifetime.py", [], [], (2.0, 2.0),
+          "the tray app's memory over 20 dashboard opens and closes"),
     Bench("bench_db.py", [], [], (0.1, 0.1), "database bytes per 1,000 switches"),
     Bench("bench_month.py", [], [], (0.4, 0.4), "database bytes per month of use"),
     Bench("bench_dashboard.py", [], [], (0.4, 0.4), "week report and dashboard on two years"),
