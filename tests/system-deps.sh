@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the real-display tests need (Xvfb, a window manager, xdotool,
-# Qt's xcb libraries, fonts...) when this is Debian/Ubuntu and we are root or have passwordless
-# sudo. Otherwise it names what is missing; those tests then skip loudly (or fail with
-# REQUIRE_X11=1).
+# Qt's xcb libraries, fonts, the browsers...) when this is Debian/Ubuntu and we are root or have
+# passwordless sudo. Otherwise it names what is missing; those tests then skip loudly (or fail
+# with REQUIRE_X11=1).
 set -u
 packages=(
   xvfb xauth openbox xdotool xterm x11-utils imagemagick dbus dbus-x11 dunst libnotify-bin
@@ -10,6 +10,9 @@ packages=(
   libegl1 libgl1 libx11-xcb1 libdbus-1-3 libfontconfig1 libglib2.0-0 libxcb-cursor0
   libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0
   libxcb-xkb1 libxkbcommon-x11-0 fonts-dejavu-core
+  # tests/browser: the extension in real browsers, its matcher in Node, and a sound server
+  # with a null sink (Firefox marks a tab audible only when its sound reaches one)
+  chromium firefox-esr pulseaudio nodejs
 )
 command -v dpkg-query >/dev/null 2>&1 || { echo "system-deps: not a Debian-like system; install Xvfb, openbox and xdotool yourself for the real-display tests."; exit 0; }
 missing=()

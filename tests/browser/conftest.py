@@ -1,0 +1,103 @@
+"""The browser tests' fixtures: the X session (module-wide), the local sites, a sound server,
+and `browser`, which starts Chromium or Firefox ESR (each test runs in both) with driftcheck's
+extension and a stand-in native host. What they are made of lives in tests/browser/browsers.py.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.browsers import (
+    HOSTS,
+    TITLE_WORDS,
+    UNTRACKED,
+    BrowserRun,
+    SiteServer,
+    StandInHost,
+    null_sink_sound_server,
+    rules_apps,
+    start_chromium,
+    start_firefox,
+)
+from tests.e2e.desktop import XSession, missing_tools, start_session, stop_processes
+from tests.helpers.skips import skip_or_fail
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+PROGRAMS = {"chromium": ("chromium",), "firefox": ("firefox-esr", "pulseaudio", "pactl")}
+PACKAGES = {"chromium": "chromium", "firefox": "firefox-esr, pulseaudio"}
+
+
+@pytest.fixture(scope="module")
+def xsession(tmp_path_factory: pytest.TempPathFactory) -> Iterator[XSession]:
+    missing = missing_tools()
+    if missing:
+        skip_or_fail(f"{', '.join(missing)} not installed")
+    session, procs = start_session(tmp_path_factory.mktemp("x11"))
+    try:
+        yield session
+    finally:
+        session.close_windows()
+        stop_processes(procs)
+
+
+@pytest.fixture(scope="module")
+def sound(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A sound server with a null sink: the environment that reaches it."""
+    with null_sink_sound_server(tmp_path_factory.mktemp("sound") / "pulse") as env:
+        yield env
+
+
+@pytest.fixture
+def sites() -> Iterator[SiteServer]:
+    with SiteServer() as server:
+        yield server
+
+
+@pytest.fixture(params=["chromium", "firefox"])
+def browser(request: pytest.FixtureRequest, xsession: XSession, sites: SiteServer,
+            tmp_path: Path) -> Iterator[Callable[..., BrowserRun]]:
+    """Starts the browser of the parameter on the X session: `browser(urls, apps=...)` with the
+    tabs `urls` and the stand-in host sending `apps` (claude.ai and character.ai tracked by
+    default). After the test, nothing the extension said may be anything but a bare state
+    without a host, path, title or port; a failing test leaves a screenshot and the
+    browser's log in tests/artifacts."""
+    name = request.param
+    missing = [p for p in PROGRAMS[name] if shutil.which(p) is None]
+    if missing:
+        skip_or_fail(f"{', '.join(missing)} not installed (packages {PACKAGES[name]})")
+    sound = request.getfixturevalue("sound") if name == "firefox" else {}
+    runs: list[BrowserRun] = []
+
+    def start(urls: list[str], apps: list[dict[str, Any]] | None = None) -> BrowserRun:
+        folder = tmp_path / f"{name}-{len(runs)}"
+        host = StandInHost(folder / "host", rules_apps() if apps is None else apps)
+        if name == "chromium":
+            run = start_chromium(xsession, folder, sites, host, urls)
+        else:
+            run = start_firefox(xsession, folder, sites, host, urls, sound)
+        runs.append(run)
+        run.window()
+        return run
+
+    try:
+        yield start
+        report = getattr(request.node, "rep_call", None)
+        if report is not None and report.passed:
+            forbidden = [*HOSTS, *UNTRACKED, "claude", "character", "example", "127.0.0.1",
+                         str(sites.port), "http", "/", TITLE_WORDS, *TITLE_WORDS.split()]
+            problems = [p for run in runs for p in run.host.problems(forbidden)]
+            assert problems == [], "\n".join(problems)
+    finally:
+        report = getattr(request.node, "rep_call", None)
+        if report is not None and report.failed:
+            ARTIFACTS.mkdir(exist_ok=True)
+            xsession.screenshot(ARTIFACTS / f"{request.node.name}.png")
+            for run in runs:
+                shutil.copyfile(run.log, ARTIFACTS / f"{request.node.name}-{run.log.name}")
+        for run in runs:
+            run.stop()
