@@ -20,6 +20,8 @@ import signal
 import subprocess
 import sys
 import threading
+import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -268,7 +270,7 @@ class BrowserRun:
     name: str  # "chromium" or "firefox"
     process: subprocess.Popen[bytes]
     xs: XSession
-    host: StandInHost
+    host: StandInHost | None  # None: the real host, installed by `driftcheck browser install`
     sites: SiteServer
     log: Path
     tab_modifier: str  # the key that goes with 1..9 to pick a tab
@@ -294,16 +296,50 @@ class BrowserRun:
     def tab(self, number: int) -> None:
         self.key(f"{self.tab_modifier}+{number}")
 
+    def title(self) -> str:
+        return self.xs.xdotool("getwindowname", self.window())
+
     def type_address(self, url: str) -> None:
-        """Real typing into the address bar: Ctrl+L, the address, Return. Each as its own
-        xdotool call: Firefox dropped the text when all three came in one."""
-        self.key("ctrl+l")
-        self.xs.xdotool("type", "--delay", "20", url)
-        self.key("Return")
+        """Real typing into the address bar: Ctrl+L, the address, Return, each key as its own
+        xdotool call (Firefox dropped the text when all three came in one); then the wait for
+        the page's title in the window's, which also says the page has taken the keyboard
+        from the address bar (a Ctrl+L before that is undone by it).
+
+        Nothing says when the address bar has the keyboard after Ctrl+L: under load Firefox
+        gave the first two keys to the page (40 ms of typing; the rest, "tp://...", was then
+        searched for). So a short pause comes first, and when the page does not come the
+        address is typed once more (Escape, then all again), with a warning."""
+        for attempt in range(3):
+            if attempt:
+                warnings.warn(f"{self.name}: the address bar missed keys of {url}; typed "
+                              "again", stacklevel=2)
+                self.key("Escape")
+            self.key("ctrl+l")
+            time.sleep(0.25)
+            self.xs.xdotool("type", "--delay", "20", url)
+            self.key("Return")
+            try:
+                self.wait_page(url, timeout=10)
+                return
+            except TimeoutError:
+                continue
+        raise AssertionError(f"{self.name} did not load {url}, typed three times")
+
+    def wait_page(self, url: str, timeout: float = 30) -> None:
+        """Wait until the page at `url` (one of the local sites') is the one in front: its
+        title is in the window's."""
+        parts = urlsplit(url)
+        title = f"{TITLE_WORDS} {parts.hostname}{parts.path or '/'}"
+        wait_for(lambda: title in self.title(), timeout, f"the title of {url} in the window's")
 
     def new_tab(self, url: str) -> None:
         self.key("ctrl+t")
+        wait_for(lambda: TITLE_WORDS not in self.title(), 20, "a new tab in front")
         self.type_address(url)
+
+    def window_pid(self) -> int:
+        """The process that owns the browser's window, as the tracker sees it."""
+        return int(self.xs.xdotool("getwindowpid", self.window()))
 
     def activate(self) -> None:
         self.xs.xdotool("windowactivate", "--sync", self.window())
@@ -331,16 +367,30 @@ def _spawn(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[
                                 start_new_session=True)
 
 
-def start_chromium(xs: XSession, folder: Path, sites: SiteServer, host: StandInHost,
+def config_dir(browser: str, folder: Path) -> Path:
+    """Where the run of `browser` in `folder` reads host manifests from (`--config-dir` of
+    `driftcheck browser install`): Chromium's user data dir, the .mozilla of Firefox's HOME."""
+    return folder / "profile" if browser == "chromium" else folder / "home" / ".mozilla"
+
+
+def _write_host_manifest(browser: str, folder: Path, host: StandInHost, extension: str) -> None:
+    manifests = config_dir(browser, folder) / (
+        "NativeMessagingHosts" if browser == "chromium" else "native-messaging-hosts")
+    manifests.mkdir(parents=True, exist_ok=True)
+    (manifests / f"{HOST_NAME}.json").write_text(json.dumps(host.manifest(browser, extension)))
+
+
+def start_chromium(xs: XSession, folder: Path, sites: SiteServer, host: StandInHost | None,
                    urls: list[str]) -> BrowserRun:
-    """Chromium with a fresh profile, the unpacked extension and the host manifest in the
-    profile's NativeMessagingHosts/; site names reach `sites`, every other name fails."""
+    """Chromium with a fresh profile, the unpacked extension and, with `host`, its manifest
+    in the profile's NativeMessagingHosts/ (without, one installed there before); site names
+    reach `sites`, every other name fails."""
     build = load_build()
     extension = build.build_chromium(folder / "extension")
-    profile = folder / "profile"
-    (profile / "NativeMessagingHosts").mkdir(parents=True)
-    (profile / "NativeMessagingHosts" / f"{HOST_NAME}.json").write_text(
-        json.dumps(host.manifest("chromium", build.ids()["chromium"])))
+    profile = config_dir("chromium", folder)
+    profile.mkdir(parents=True, exist_ok=True)
+    if host is not None:
+        _write_host_manifest("chromium", folder, host, build.ids()["chromium"])
     resolve = ", ".join([f"MAP {name} 127.0.0.1:{sites.port}" for name in HOSTS]
                         + ["MAP * ~NOTFOUND"])
     argv = [shutil.which("chromium") or "chromium", f"--user-data-dir={profile}",
@@ -391,10 +441,11 @@ FIREFOX_PREFS: dict[str, object] = {
 }
 
 
-def start_firefox(xs: XSession, folder: Path, sites: SiteServer, host: StandInHost,
+def start_firefox(xs: XSession, folder: Path, sites: SiteServer, host: StandInHost | None,
                   urls: list[str], sound: dict[str, str]) -> BrowserRun:
     """Firefox ESR with a fresh profile holding the .xpi and user.js, HOME a folder of its own
-    holding the host manifest; every request goes to `sites` as its proxy."""
+    holding, with `host`, its manifest (without, one installed there before); every request
+    goes to `sites` as its proxy."""
     build = load_build()
     gecko_id = build.ids()["firefox"]
     profile = folder / "profile"
@@ -404,9 +455,9 @@ def start_firefox(xs: XSession, folder: Path, sites: SiteServer, host: StandInHo
     (profile / "user.js").write_text("".join(f'user_pref("{name}", {json.dumps(value)});\n'
                                              for name, value in prefs.items()))
     home = folder / "home"
-    manifests = home / ".mozilla" / "native-messaging-hosts"
-    manifests.mkdir(parents=True)
-    (manifests / f"{HOST_NAME}.json").write_text(json.dumps(host.manifest("firefox", gecko_id)))
+    home.mkdir(exist_ok=True)
+    if host is not None:
+        _write_host_manifest("firefox", folder, host, gecko_id)
     argv = [shutil.which("firefox-esr") or "firefox-esr", "--no-remote", "--profile",
             str(profile), "--width", "1000", "--height", "700", *urls]
     env = {**xs.env, **sound, "HOME": str(home), "MOZ_CRASHREPORTER_DISABLE": "1"}

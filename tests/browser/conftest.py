@@ -5,6 +5,7 @@ extension and a stand-in native host. What they are made of lives in tests/brows
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from tests.browser.browsers import (
     BrowserRun,
     SiteServer,
     StandInHost,
+    config_dir,
     null_sink_sound_server,
     rules_apps,
     start_chromium,
@@ -63,9 +65,10 @@ def browser(request: pytest.FixtureRequest, xsession: XSession, sites: SiteServe
             tmp_path: Path) -> Iterator[Callable[..., BrowserRun]]:
     """Starts the browser of the parameter on the X session: `browser(urls, apps=...)` with the
     tabs `urls` and the stand-in host sending `apps` (claude.ai and character.ai tracked by
-    default). After the test, nothing the extension said may be anything but a bare state
-    without a host, path, title or port; a failing test leaves a screenshot and the
-    browser's log in tests/artifacts."""
+    default); `browser(urls, install=f)` with the real host instead, which `f(name,
+    config_dir)` installs first. After the test, nothing the extension said to the stand-in
+    may be anything but a bare state without a host, path, title or port; a failing test
+    leaves a screenshot and the browser's log in tests/artifacts."""
     name = request.param
     missing = [p for p in PROGRAMS[name] if shutil.which(p) is None]
     if missing:
@@ -73,15 +76,20 @@ def browser(request: pytest.FixtureRequest, xsession: XSession, sites: SiteServe
     sound = request.getfixturevalue("sound") if name == "firefox" else {}
     runs: list[BrowserRun] = []
 
-    def start(urls: list[str], apps: list[dict[str, Any]] | None = None) -> BrowserRun:
+    def start(urls: list[str], apps: list[dict[str, Any]] | None = None,
+              install: Callable[[str, Path], None] | None = None) -> BrowserRun:
         folder = tmp_path / f"{name}-{len(runs)}"
-        host = StandInHost(folder / "host", rules_apps() if apps is None else apps)
+        host = None
+        if install is None:
+            host = StandInHost(folder / "host", rules_apps() if apps is None else apps)
+        else:
+            install(name, config_dir(name, folder))
         if name == "chromium":
             run = start_chromium(xsession, folder, sites, host, urls)
         else:
             run = start_firefox(xsession, folder, sites, host, urls, sound)
         runs.append(run)
-        run.window()
+        run.wait_page(urls[0])  # the first tab is in front, loaded: keys now reach it
         return run
 
     try:
@@ -90,14 +98,17 @@ def browser(request: pytest.FixtureRequest, xsession: XSession, sites: SiteServe
         if report is not None and report.passed:
             forbidden = [*HOSTS, *UNTRACKED, "claude", "character", "example", "127.0.0.1",
                          str(sites.port), "http", "/", TITLE_WORDS, *TITLE_WORDS.split()]
-            problems = [p for run in runs for p in run.host.problems(forbidden)]
+            problems = [p for run in runs if run.host is not None
+                        for p in run.host.problems(forbidden)]
             assert problems == [], "\n".join(problems)
     finally:
         report = getattr(request.node, "rep_call", None)
         if report is not None and report.failed:
             ARTIFACTS.mkdir(exist_ok=True)
-            xsession.screenshot(ARTIFACTS / f"{request.node.name}.png")
+            # ImageMagick reads "[...]" in a file name as a frame list: none in the name.
+            stem = re.sub(r"[^\w.-]", "_", request.node.name)
+            xsession.screenshot(ARTIFACTS / f"{stem}.png")
             for run in runs:
-                shutil.copyfile(run.log, ARTIFACTS / f"{request.node.name}-{run.log.name}")
+                shutil.copyfile(run.log, ARTIFACTS / f"{stem}-{run.log.name}")
         for run in runs:
             run.stop()
