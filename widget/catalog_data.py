@@ -14,14 +14,21 @@ from widget.core.catalog import Catalog, parse_catalog
 CATALOG_FILE = "catalog.json"
 
 
-def _read_catalog_text() -> str:
-    # Installed, `resources/` is the package `widget.resources`; in a source checkout that
-    # package does not exist, so read the file next to the `widget` folder instead.
+def resource_path(*parts: str) -> Path:
+    """A file shipped in `resources/`. Installed, that folder is the package
+    `widget.resources`; in a source checkout that package does not exist, so the folder next
+    to the `widget` folder is read instead."""
     try:
-        return resources.files("widget.resources").joinpath(CATALOG_FILE).read_text("utf-8")
+        found = resources.files("widget.resources").joinpath(*parts)
+        if found.is_file():
+            return Path(str(found))
     except (ImportError, OSError):
-        path = Path(widget.__file__).parent.parent / "resources" / CATALOG_FILE
-        return path.read_text(encoding="utf-8")
+        pass
+    return Path(widget.__file__).parent.parent.joinpath("resources", *parts)
+
+
+def _read_catalog_text() -> str:
+    return resource_path(CATALOG_FILE).read_text(encoding="utf-8")
 
 
 @functools.cache

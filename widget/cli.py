@@ -298,6 +298,14 @@ def build_parser() -> argparse.ArgumentParser:
                                "native-messaging-hosts/ (needs --browser)")
     binstall.add_argument("--uninstall", action="store_true",
                           help="remove what install wrote")
+    bextension = browser_sub.add_parser(
+        "extension", help="write the extension for a browser here and say how to load it")
+    bextension.add_argument("--browser", choices=["chromium", "firefox"], required=True,
+                            help="chromium: an unpacked folder (Chrome, Brave, Edge, Vivaldi "
+                                 "too); firefox: an .xpi")
+    bextension.add_argument("--output", metavar="PATH",
+                            help="where to write it (default: driftcheck-extension-chromium or "
+                                 "driftcheck.xpi in this folder)")
     # Started by the browser, never typed: Chromium passes the extension's origin, Firefox
     # the manifest's path and the extension's id. Taken as they come (bytes: a path may hold
     # any) and ignored.

@@ -1,4 +1,4 @@
-// The extension's address matcher (widget/resources/browser/extension/address.js) against the
+// The extension's address matcher (resources/browser/extension/address.js) against the
 // cases it shares with the Python reference (tests/data/address_cases.json), and how it picks
 // an app. Run by tests/browser/test_address_js.py with `node --test`.
 "use strict";
@@ -7,7 +7,7 @@ const assert = require("node:assert/strict");
 const path = require("node:path");
 const { test } = require("node:test");
 
-const address = require(path.join(__dirname, "..", "..", "widget", "resources", "browser",
+const address = require(path.join(__dirname, "..", "..", "resources", "browser",
   "extension", "address.js"));
 const cases = require(path.join(__dirname, "..", "data", "address_cases.json"));
 

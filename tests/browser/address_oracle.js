@@ -5,7 +5,7 @@
 
 const path = require("node:path");
 
-const address = require(path.join(__dirname, "..", "..", "widget", "resources", "browser",
+const address = require(path.join(__dirname, "..", "..", "resources", "browser",
   "extension", "address.js"));
 
 let input = "";

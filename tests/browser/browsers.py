@@ -35,7 +35,7 @@ from tests.helpers.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-BUILD_SCRIPT = ROOT / "widget" / "resources" / "browser" / "build.py"
+BUILD_SCRIPT = ROOT / "resources" / "browser" / "build.py"
 HOST_NAME = "io.github.driftcheck"
 
 # The sites: two tracked (ids unlike any host name, so that a leaked host cannot hide inside an
@@ -48,7 +48,7 @@ TITLE_WORDS = "Secret diary entry"
 
 
 def load_build() -> ModuleType:
-    """widget/resources/browser/build.py, loaded by its path (it is no package module)."""
+    """resources/browser/build.py, loaded by its path (it is no package module)."""
     spec = importlib.util.spec_from_file_location("driftcheck_extension_build", BUILD_SCRIPT)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

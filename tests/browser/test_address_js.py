@@ -1,4 +1,4 @@
-"""The extension's address matcher (widget/resources/browser/extension/address.js), run by
+"""The extension's address matcher (resources/browser/extension/address.js), run by
 Node: the cases shared with the Python reference (tests/data/address_cases.json, through
 `node --test`), the same public suffixes, every catalog address read, and the same answers as
 widget.core.rules.address_matches on a few thousand generated pages."""

@@ -1,4 +1,4 @@
-"""The extension's two builds from its one source (widget/resources/browser/build.py): the
+"""The extension's two builds from its one source (resources/browser/build.py): the
 unpacked Chromium folder and the Firefox .xpi, their manifests, and the fixed ids the native
 host's manifests name (ids.json)."""
 
@@ -18,7 +18,7 @@ import pytest
 from tests.helpers.skips import skip_or_fail
 
 ROOT = Path(__file__).resolve().parents[2]
-FOLDER = ROOT / "widget" / "resources" / "browser"
+FOLDER = ROOT / "resources" / "browser"
 BUILD = FOLDER / "build.py"
 SCRIPTS = ("address.js", "background.js")
 # The DER header of an RSA SubjectPublicKeyInfo (rsaEncryption): the key is a public key.

@@ -20,7 +20,7 @@ from widget.datafolder import our_files
 from widget.paths import BROWSER_LAUNCHER_NAME, BROWSER_SOCKET_NAME
 
 REPO = Path(__file__).resolve().parents[2]
-IDS = REPO / "widget" / "resources" / "browser" / "ids.json"
+IDS = REPO / "resources" / "browser" / "ids.json"
 MANIFEST = f"{NATIVE_HOST_NAME}.json"
 
 
@@ -188,3 +188,35 @@ def test_the_ids_are_the_extensions_own() -> None:
 
 def test_every_browser_the_command_line_offers_has_a_place() -> None:
     assert tuple(BY_KEY) == BROWSERS
+
+
+def test_the_extension_is_written_where_asked_and_says_how_to_load_it(
+        run, data: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`browser extension`: the Chromium folder (its manifest holds the fixed key, so the id
+    the host manifest allows) and the Firefox .xpi, each with the way to load it; a folder
+    that is not an earlier build is never replaced."""
+    import zipfile
+
+    folder = tmp_path / "out" / "chromium"
+    result = run("browser", "extension", "--browser", "chromium", "--output", str(folder))
+    assert result.code == 0, result.err
+    assert str(folder) in result.out and "Load unpacked" in result.out
+    assert {p.name for p in folder.iterdir()} == {"manifest.json", "background.js",
+                                                   "address.js"}
+    assert "key" in read(folder / "manifest.json")
+    again = run("browser", "extension", "--browser", "chromium", "--output", str(folder))
+    assert again.code == 0, "an earlier build is replaced"
+
+    xpi = tmp_path / "out" / "driftcheck.xpi"
+    result = run("browser", "extension", "--browser", "firefox", "--output", str(xpi))
+    assert result.code == 0, result.err
+    with zipfile.ZipFile(xpi) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["browser_specific_settings"]["gecko"]["id"] == GECKO_ID
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine", encoding="utf-8")
+    refused = run("browser", "extension", "--browser", "chromium", "--output", str(mine))
+    assert refused.code == 1 and "left as it is" in refused.err
+    assert (mine / "notes.txt").read_text(encoding="utf-8") == "mine"

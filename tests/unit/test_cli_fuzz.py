@@ -70,7 +70,7 @@ EXPECTED = {(), ("track",), ("apps",), ("apps", "catalog"), ("apps", "list"), ("
             ("goals", "set"), ("goals", "list"), ("goals", "clear"), ("checkin",), ("report",),
             ("checkin", "history"), ("checkin", "change"), ("checkin", "delete"),
             ("dashboard",), ("demo-data",), ("export",), ("import",), ("wipe",),
-            ("browser",), ("browser", "install"), ("browser-host",)}
+            ("browser",), ("browser", "install"), ("browser", "extension"), ("browser-host",)}
 
 
 def test_the_fuzz_sees_every_sub_command_and_option() -> None:

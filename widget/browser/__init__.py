@@ -8,7 +8,7 @@ Standard library only, and light: the host imports this package and must stay sm
 from __future__ import annotations
 
 # The native messaging host's name, as the extension asks for it (`connectNative`) and as the
-# host manifest is named. Kept equal to widget/resources/browser/ids.json by a test.
+# host manifest is named. Kept equal to resources/browser/ids.json by a test.
 NATIVE_HOST_NAME = "io.github.driftcheck"
 # The extension's fixed ids: Chromium's from the public key in its manifest, Firefox's the
 # gecko id. Only these may start the host (the manifest's allowed_origins/allowed_extensions).

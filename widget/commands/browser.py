@@ -35,6 +35,8 @@ def run(args: argparse.Namespace) -> int:
     match args.browser_command:
         case "install":
             return install(args)
+        case "extension":
+            return extension(args)
         case _:
             raise UsageError(f"There is no action '{args.browser_command}' of `browser`.")
 
@@ -112,3 +114,50 @@ def _uninstall(args: argparse.Namespace, chosen: list[Browser], roots: Mapping[s
 
 def _reason(error: OSError) -> str:
     return (error.strerror or type(error).__name__).lower()
+
+
+DEFAULT_OUTPUT = {"chromium": "driftcheck-extension-chromium", "firefox": "driftcheck.xpi"}
+LOAD_BY_HAND = {
+    "chromium": ("The extension for Chromium, Chrome, Brave, Edge and Vivaldi is the folder\n"
+                 "  {path}\nTo load it: open chrome://extensions, turn on Developer mode, "
+                 "choose \"Load unpacked\" and pick that folder (keep it where it is). Then "
+                 "`driftcheck browser install --browser chromium` (or your browser) lets it "
+                 "reach driftcheck."),
+    "firefox": ("The extension for Firefox is\n  {path}\nIt is not signed by Mozilla, so only "
+                "Firefox ESR, Developer Edition or Nightly with xpinstall.signatures.required "
+                "set to false in about:config take it: open about:addons, the gear menu, "
+                "\"Install Add-on From File...\". Then `driftcheck browser install --browser "
+                "firefox` lets it reach driftcheck."),
+}
+
+
+def extension(args: argparse.Namespace) -> int:
+    """`driftcheck browser extension --browser chromium|firefox [--output PATH]`: the
+    extension built from the one source shipped with driftcheck, written where the person
+    asks (like an export: it is theirs to keep, not a file of the data folder), and where it
+    is said. A folder is replaced only when it holds nothing but an earlier build."""
+    import importlib.util
+
+    from widget.catalog_data import resource_path
+
+    target = Path(os.path.abspath(args.output or DEFAULT_OUTPUT[args.browser]))
+    script = resource_path("browser", "build.py")
+    spec = importlib.util.spec_from_file_location("driftcheck_extension_build", script)
+    if spec is None or spec.loader is None or not script.is_file():
+        raise UsageError("The browser extension is not among driftcheck's files here.")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    if args.browser == "chromium":
+        ours = {"manifest.json", *(p.name for p in build.source_files())}
+        if os.path.lexists(target) and (target.is_symlink() or not target.is_dir()
+                                        or not {p.name for p in target.iterdir()} <= ours):
+            raise UsageError(f"{target} is there already and is not an earlier build of the "
+                             "extension, so it was left as it is; choose another --output.")
+        path = build.build_chromium(target)
+    else:
+        if os.path.lexists(target) and (target.is_symlink() or not target.is_file()):
+            raise UsageError(f"{target} is not a file, so it was left as it is; choose "
+                             "another --output.")
+        path = build.build_firefox(target)
+    print(LOAD_BY_HAND[args.browser].format(path=path))
+    return 0
