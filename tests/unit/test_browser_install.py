@@ -220,3 +220,22 @@ def test_the_extension_is_written_where_asked_and_says_how_to_load_it(
     refused = run("browser", "extension", "--browser", "chromium", "--output", str(mine))
     assert refused.code == 1 and "left as it is" in refused.err
     assert (mine / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_wipe_removes_the_manifests_that_serve_this_folder_and_leaves_others(
+        run, data: Path, tmp_path: Path, home: Path) -> None:  # type: ignore[no-untyped-def]
+    (home / ".mozilla").mkdir()
+    (home / ".config" / "chromium").mkdir(parents=True)
+    assert run("browser", "install").code == 0
+    firefox = home / ".mozilla" / "native-messaging-hosts" / MANIFEST
+    chromium = home / ".config" / "chromium" / "NativeMessagingHosts" / MANIFEST
+    assert firefox.is_file() and chromium.is_file()
+    other = tmp_path / "other"
+    assert run("browser", "install", "--browser", "chromium", data_dir=other).code == 0
+    assert str(other.absolute()) in read(chromium)["path"], "chromium now serves the other"
+
+    wiped = run("wipe", "--yes")
+    assert wiped.code == 0, wiped.err
+    assert f"the browser host manifest {firefox}" in wiped.out
+    assert not firefox.exists(), "this folder's manifest goes with it"
+    assert chromium.is_file(), "another folder's manifest stays"

@@ -37,9 +37,12 @@ class Traces:
     files: list[Path] = field(default_factory=list)
     autostart: list[Path] = field(default_factory=list)  # the entry and a half-written one
     run_value: str | None = None  # Windows: the Run value's name
+    # The browsers' native-host manifests that start this data folder's launcher
+    browser_manifests: list[Path] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.files or self.autostart or self.run_value or self.empty_dir_is_ours())
+        return bool(self.files or self.autostart or self.run_value or self.browser_manifests
+                    or self.empty_dir_is_ours())
 
     def empty_dir_is_ours(self) -> bool:
         """An empty data folder named as driftcheck names it (created by it, nothing else's)."""
@@ -57,9 +60,35 @@ def starts_at_login(data_dir: Path, platform: str = sys.platform,
         default_data_dir(plain, platform).expanduser().resolve()
 
 
+def browser_manifests(data_dir: Path, platform: str = sys.platform,
+                      env: Mapping[str, str] = os.environ) -> list[Path]:
+    """The host manifests `driftcheck browser install` wrote in the browsers' usual places
+    that start this data folder's launcher (one serving another folder is left alone)."""
+    from widget.browser.manifests import (
+        BY_KEY,
+        MANIFEST_NAME,
+        manifest_folder,
+        named_launcher,
+        profile_root,
+    )
+    from widget.paths import BROWSER_LAUNCHER_NAME
+
+    if platform == "win32":
+        return []
+    launcher = str(Path(os.path.abspath(data_dir)) / BROWSER_LAUNCHER_NAME)
+    found = []
+    for browser in BY_KEY.values():
+        path = manifest_folder(browser, profile_root(browser, env, platform),
+                               platform) / MANIFEST_NAME
+        if named_launcher(path) == launcher:
+            found.append(path)
+    return found
+
+
 def find_traces(data_dir: Path, platform: str = sys.platform,
                 env: Mapping[str, str] = os.environ) -> Traces:
-    traces = Traces(data_dir, our_files(data_dir))
+    traces = Traces(data_dir, our_files(data_dir), browser_manifests=browser_manifests(
+        data_dir, platform, env))
     if not starts_at_login(data_dir, platform, env):
         return traces
     if platform == "win32":  # unverified: the Run value lives in the registry
@@ -150,6 +179,8 @@ def _confirmed(traces: Traces) -> bool:
     count = len(traces.files)
     where = f"{count} file{'s' if count != 1 else ''} in {traces.data_dir}"
     extra = " and the start-at-login entry" if traces.autostart or traces.run_value else ""
+    if traces.browser_manifests:
+        extra += " and what lets your browsers start it"
     print(f"driftcheck keeps {where}{extra}.")
     try:
         answer = input(PROMPT)
@@ -185,6 +216,14 @@ def _remove(traces: Traces, platform: str, env: Mapping[str, str]
     if traces.run_value is not None:
         set_start_at_login(False, platform, env)
         removed.append("the start-at-login entry")
+    for path in traces.browser_manifests:
+        try:
+            os.unlink(path)
+            removed.append(f"the browser host manifest {path}")
+        except FileNotFoundError:
+            continue
+        except OSError:
+            failed.append(str(path))
     folder = traces.data_dir
     emptied = any(not os.path.lexists(path) for path in traces.files)
     if (emptied or folder.name == APP_DIR_NAME) and folder.is_dir() and not folder.is_symlink():
