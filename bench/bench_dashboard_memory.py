@@ -41,7 +41,7 @@ from bench_tray import (
     trayer_windows,
 )
 
-TITLE = "driftcheck: your weeks"  # widget.ui.dashboard.TITLE (not imported: no Qt here)
+TITLE = "driftcheck: your weeks"  # widget.ui.dashboard.window.TITLE (not imported: no Qt here)
 ZONE_NAME = "Europe/Berlin"  # bench_dashboard's zone; the tray app gets it through TZ
 TRAY_TARGET_MB = 70.0  # the tray's own target (issue 3), for comparison only
 

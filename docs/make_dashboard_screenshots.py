@@ -34,8 +34,8 @@ from widget.services.dashboard import load_dashboard
 from widget.services.demo import DEMO_APPS, DEMO_GOALS, demo_intervals
 from widget.store import Store
 from widget.store.resident import ResidentStore
-from widget.ui.dashboard import DashboardWindow, fitted_geometry
-from widget.ui.theme import Theme
+from widget.ui.dashboard.theme import Theme
+from widget.ui.dashboard.window import DashboardWindow, fitted_geometry
 
 ZONE = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 27, 20, 0, tzinfo=ZONE).astimezone(UTC)

@@ -31,7 +31,7 @@ from tests.helpers.program import ProgramLog, app_env, settle_first_run
 from tests.helpers.skips import skip_or_fail
 from widget.commands.dashboard import OPENED_IN_TRAY
 from widget.core.calendar import iso_week
-from widget.ui.dashboard import TITLE
+from widget.ui.dashboard.window import TITLE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]
 

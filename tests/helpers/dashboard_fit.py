@@ -31,7 +31,7 @@ from widget.desktop.localzone import local_zone
 from widget.services.dashboard import load_dashboard
 from widget.store import Store
 from widget.store.resident import ResidentStore
-from widget.ui.dashboard import DashboardWindow
+from widget.ui.dashboard.window import DashboardWindow
 
 REPO = Path(__file__).resolve().parents[2]
 PROBE = Path(__file__).resolve()

@@ -3,13 +3,13 @@ to the week's total."""
 
 from __future__ import annotations
 
-from widget.core.dashboard import AppRow
+from widget.core.dashboard import WeekAppRow
 from widget.core.format import duration
-from widget.ui.app_table import AppTableModel, say_change
+from widget.ui.dashboard.table import AppTableModel, say_change
 
 
-def rows(*seconds: float) -> list[AppRow]:
-    return [AppRow(f"app{i}", f"App {i}", s, 0.5, None, s / 7) for i, s in enumerate(seconds)]
+def rows(*seconds: float) -> list[WeekAppRow]:
+    return [WeekAppRow(f"app{i}", f"App {i}", s, 0.5, None, s / 7) for i, s in enumerate(seconds)]
 
 
 def column(model: AppTableModel, col: int) -> list[str]:

@@ -32,7 +32,7 @@ from widget.services.dashboard import load_dashboard
 from widget.services.demo import DEMO_APPS, DEMO_GOALS, demo_intervals
 from widget.store import Store
 from widget.store.resident import ResidentStore
-from widget.ui.dashboard import EMPTY_TEXT, TITLE, DashboardWindow
+from widget.ui.dashboard.window import EMPTY_TEXT, TITLE, DashboardWindow
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints",
                                        "This plugin does not support raise")
@@ -620,7 +620,7 @@ def test_a_minutes_axis_shows_whole_minutes(qtbot: QtBot, lean: Callable[..., So
 
 
 def test_whole_ticks_are_whole_and_hold_the_top() -> None:
-    from widget.ui.charts import whole_ticks
+    from widget.ui.dashboard.charts import whole_ticks
 
     for top in (0.0, 0.3, 1.0, 1.9, 2.0, 4.5, 7.0, 13.0, 45.0, 59.9, 60.0, 100.0, 149.0):
         step, ticks = whole_ticks(top)
@@ -633,7 +633,7 @@ def test_the_self_check_is_drawn_on_its_own_answer_axis(window: DashboardWindow)
     answers' own scale in their words, and its caption says so."""
     from PySide6.QtCharts import QCategoryAxis, QValueAxis
 
-    from widget.ui.charts import ANSWER_AXIS
+    from widget.ui.dashboard.charts import ANSWER_AXIS
 
     axes = window.checkin_view.chart().axes()
     assert not [a for a in axes if type(a) is QValueAxis], "no hours axis"
@@ -672,7 +672,7 @@ def test_a_week_not_begun_is_refused(window: DashboardWindow) -> None:
 
 def test_a_week_across_a_new_year_shows_both_years() -> None:
     from widget.core.dashboard import dashboard_data
-    from widget.ui.dashboard import week_title
+    from widget.ui.dashboard.window import week_title
 
     data = dashboard_data([], "2026-W01", NOW, BERLIN, 4, goals=[], names={}, checkins=[],
                           first_use=None)
@@ -686,7 +686,7 @@ def test_a_week_across_a_new_year_shows_both_years() -> None:
 
 
 def test_with_no_apps_chosen_it_offers_to_choose_some(qtbot: QtBot, tmp_path: Path) -> None:
-    from widget.ui.dashboard import CHOOSE_APPS, NO_APPS_TEXT
+    from widget.ui.dashboard.window import CHOOSE_APPS, NO_APPS_TEXT
 
     Store.open(tmp_path / "none.sqlite3").close()
     store = ResidentStore.open(tmp_path / "none.sqlite3")
@@ -712,7 +712,7 @@ def test_the_bars_tooltips_say_durations_as_everywhere(qtbot: QtBot,
     from PySide6.QtCharts import QStackedBarSeries
     from PySide6.QtWidgets import QToolTip
 
-    from widget.ui import charts
+    from widget.ui.dashboard import charts
 
     data = window.data
     assert data is not None

@@ -31,7 +31,7 @@ from widget.services.demo import DEMO_APPS, DEMO_GOALS, demo_intervals
 from widget.store import Store
 from widget.store.resident import ResidentStore
 from widget.ui.controller import TrayController
-from widget.ui.dashboard import DashboardWindow
+from widget.ui.dashboard.window import DashboardWindow
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints",
                                        "This plugin does not support raise")

@@ -166,7 +166,7 @@ def test_the_app_table_keeps_its_header_on_one_line_and_fills_every_cell(
     from widget.core.model import Interval
     from widget.services.dashboard import load_dashboard
     from widget.store.resident import ResidentStore
-    from widget.ui.app_table import AppTableModel
+    from widget.ui.dashboard.table import AppTableModel
 
     berlin = ZoneInfo("Europe/Berlin")
     data = tmp_path / "data"

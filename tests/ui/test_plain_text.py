@@ -44,7 +44,7 @@ from widget.core.today import today_view
 from widget.services.dashboard import load_dashboard
 from widget.store import Store
 from widget.ui.compact import CompactWidget
-from widget.ui.dashboard import DashboardWindow
+from widget.ui.dashboard.window import DashboardWindow
 from widget.ui.dialogs.answers import AnswersDialog
 from widget.ui.dialogs.app_picker import AppPicker, RunningApp
 from widget.ui.dialogs.count_check import CountCheckBox

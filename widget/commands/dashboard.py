@@ -21,7 +21,7 @@ from widget.core.calendar import iso_week, local_day, week_monday
 from widget.errors import UsageError
 
 if TYPE_CHECKING:
-    from widget.ui.dashboard import DashboardWindow
+    from widget.ui.dashboard.window import DashboardWindow
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def standalone(path: Path, week: str | None, tz: tzinfo, day_start: int) -> int:
     store = open_for_tracking(path)
     from PySide6.QtWidgets import QApplication
 
-    from widget.ui.dashboard import DashboardWindow
+    from widget.ui.dashboard.window import DashboardWindow
     from widget.ui.icon import RingLook, ring_icon
 
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -59,7 +59,7 @@ def _report_pdf(data: DashboardData, target: Path) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    from widget.ui.pdf_report import write_report_pdf
+    from widget.ui.dashboard.pdf import write_report_pdf
 
     app = QApplication.instance() or QApplication(["driftcheck"])
     try:

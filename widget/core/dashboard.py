@@ -1,4 +1,5 @@
-"""The dashboard's numbers for one shown ISO week: pure data that `widget.ui.dashboard` draws.
+"""The dashboard's numbers for one shown ISO week: pure data that the dashboard window
+(`widget.ui.dashboard.window`) draws.
 
 `dashboard_data` turns the intervals of sixteen weeks (the twelve shown, ending at the shown
 week, and the four before them that the first shown weeks' usual week needs) into a
@@ -104,7 +105,7 @@ class CheckinPoint:
 
 
 @dataclass(frozen=True, slots=True)
-class AppRow:
+class WeekAppRow:
     """One app in the week's table."""
 
     key: str
@@ -124,7 +125,7 @@ class DashboardData:
     trend: TrendLine | None  # None with fewer than four complete weeks
     grid: HourGrid
     checkins: tuple[CheckinPoint, ...]
-    apps: tuple[AppRow, ...]
+    apps: tuple[WeekAppRow, ...]
     days_so_far: int = 7  # the days of the shown week that have begun (7 once it is over)
     apps_tracked: bool = True  # False: no app is chosen, so nothing can be counted yet
     weekly_goal_s: float | None = None  # the all-apps weekly goal, drawn on the twelve weeks
@@ -319,7 +320,7 @@ def _per_app(parts: Iterable[Interval], start: datetime, end: datetime) -> dict[
 
 
 def app_rows(report: WeekReport, previous: Mapping[str, float] | None, days_so_far: int,
-             names: Mapping[str, str]) -> list[AppRow]:
+             names: Mapping[str, str]) -> list[WeekAppRow]:
     """A row for each app used this week or the week before: most used this week first."""
     keys = list(report.per_app)
     if previous is not None:
@@ -328,7 +329,7 @@ def app_rows(report: WeekReport, previous: Mapping[str, float] | None, days_so_f
     rows = []
     for key in keys:
         seconds = report.per_app.get(key, 0.0)
-        rows.append(AppRow(
+        rows.append(WeekAppRow(
             key=key,
             name=names.get(key, key),
             seconds=seconds,

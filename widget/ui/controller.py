@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from widget.core.dashboard import DashboardData
     from widget.desktop.notify import Notifier
     from widget.store.db import Store
-    from widget.ui.dashboard import DashboardWindow
+    from widget.ui.dashboard.window import DashboardWindow
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ class TrayController(QObject):
         start) at this week, or at `week` when one is asked for; asked for again while open,
         brought forward with its shown week read afresh (or moved to `week`). Closing it
         frees it; the next one starts at this week again. None once the app has stopped."""
-        from widget.ui.dashboard import DashboardWindow
+        from widget.ui.dashboard.window import DashboardWindow
 
         if self._ended:  # its store is closed (after Quit, or Delete everything)
             return None

@@ -1,4 +1,4 @@
-"""The dashboard's per-app table: a read-only model over `AppRow`s and its view."""
+"""The dashboard's per-app table: a read-only model over `WeekAppRow`s and its view."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
-from widget.core.dashboard import AppRow
+from widget.core.dashboard import WeekAppRow
 from widget.core.format import apportion, duration
 
 HEADERS = ("App", "This week", "Share", "Against the week before", "A day, on average")
@@ -31,13 +31,13 @@ def say_change(change_s: float | None) -> str:
 class AppTableModel(QAbstractTableModel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[AppRow] = []
+        self._rows: list[WeekAppRow] = []
         self._shown: list[int] = []  # each row's week as said: in the total's unit, adding up
         self._colors: dict[str, QColor] = {}
         self._same_part = False
         self._current = True
 
-    def set_rows(self, rows: Sequence[AppRow], colors: dict[str, QColor], *,
+    def set_rows(self, rows: Sequence[WeekAppRow], colors: dict[str, QColor], *,
                  same_part: bool = False, current: bool = True) -> None:
         """`same_part`: the week is in progress and the change column compares it with the
         same days of the week before. `current`: the week is this week (else its column is
@@ -56,7 +56,7 @@ class AppTableModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(HEADERS)
 
-    def cell(self, row: AppRow, column: int, shown: float | None = None) -> str:
+    def cell(self, row: WeekAppRow, column: int, shown: float | None = None) -> str:
         """The text of one cell; `shown`: the row's week as said beside the week's total."""
         if column == 0:
             return row.name

@@ -7,7 +7,7 @@ weeks with the usual range and the trend, the hours of the week, and the self-ch
 (never the private notes). A week with nothing counted is one page that says so, and still
 shows that week's self-check answers. Every duration is `widget.core.format`'s.
 
-The charts are the dashboard's own (`widget.ui.charts`, the heat map widget) in the light
+The charts are the dashboard's own (`widget.ui.dashboard.charts`, the heat map widget) in the light
 palette, drawn as vectors by Qt's own PDF writer: no extra dependency.
 
 Pages are laid out in CSS pixels (96 to the inch) on a painter scaled to the writer's
@@ -37,11 +37,11 @@ from widget.core.checkin import ANSWERS
 from widget.core.dashboard import DashboardData, week_caption, week_comparison
 from widget.core.format import duration, durations_with_total
 from widget.owner_only import write_owner_only
-from widget.ui import charts
-from widget.ui.app_table import AppTableModel, say_change
-from widget.ui.dashboard import checkin_caption, explanation, week_title, weeks_caption
-from widget.ui.heatmap import HeatMap
-from widget.ui.theme import Palette, make_palette
+from widget.ui.dashboard import charts
+from widget.ui.dashboard.heatmap import HeatMap
+from widget.ui.dashboard.table import AppTableModel, say_change
+from widget.ui.dashboard.theme import Palette, make_palette
+from widget.ui.dashboard.window import checkin_caption, explanation, week_title, weeks_caption
 
 CSS_DPI = 96
 RESOLUTION = 300  # dots per inch of the PDF's coordinate system (the output is vectors)

@@ -27,8 +27,8 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 from widget.core.alerts import say_clock
 from widget.core.dashboard import HourGrid
 from widget.core.format import duration
+from widget.ui.dashboard.theme import Palette, heat_color
 from widget.ui.plain import plain_tooltip
-from widget.ui.theme import Palette, heat_color
 
 _MOVES = {Qt.Key.Key_Left: (0, -1), Qt.Key.Key_Right: (0, 1), Qt.Key.Key_Up: (-1, 0),
           Qt.Key.Key_Down: (1, 0)}

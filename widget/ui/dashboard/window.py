@@ -61,12 +61,12 @@ from widget.core.dashboard import (
 )
 from widget.core.format import duration, week_span
 from widget.errors import DriftcheckError
-from widget.ui import charts
-from widget.ui.app_table import AppTableModel, app_table
+from widget.ui.dashboard import charts
+from widget.ui.dashboard.heatmap import HeatMap
+from widget.ui.dashboard.table import AppTableModel, app_table
+from widget.ui.dashboard.theme import Palette, Theme, is_dark, make_palette, window_palette
 from widget.ui.dialogs.form import window_title
-from widget.ui.heatmap import HeatMap
 from widget.ui.plain import plain_box, plain_label, plain_tooltip
-from widget.ui.theme import Palette, Theme, is_dark, make_palette, window_palette
 
 Source = Callable[[str | None], DashboardData]
 

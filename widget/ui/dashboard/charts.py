@@ -33,8 +33,8 @@ from widget.core.calendar import week_monday
 from widget.core.checkin import ANSWERS
 from widget.core.dashboard import USUAL_RANGE, DashboardData, WeekPoint
 from widget.core.format import about, day_label, duration, durations_with_total
+from widget.ui.dashboard.theme import Palette
 from widget.ui.plain import as_html
-from widget.ui.theme import Palette
 
 HOUR = 3600.0
 MINUTE = 60.0
