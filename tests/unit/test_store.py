@@ -4,7 +4,6 @@ size on disk, and what it alone does. What both stores keep: test_store_contract
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,6 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from tests.helpers.fakes import FakeClock
+from tests.helpers.fs import mode
 from widget.core.model import Interval, Rule, RuleKind, TrackedApp
 from widget.store import Store
 from widget.store.db import from_ms, to_ms
@@ -32,35 +33,15 @@ CHARACTER = TrackedApp(
 )
 
 
-def mode(path: Path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
-
-
 def at(minutes: float) -> datetime:
     return T0 + timedelta(minutes=minutes)
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(seconds=1)
-        return self.now
-
-
-@pytest.fixture
-def loose_umask() -> Iterator[None]:
-    previous = os.umask(0o022)
-    try:
-        yield
-    finally:
-        os.umask(previous)
-
-
 @pytest.fixture
 def store(tmp_path: Path, loose_umask: None) -> Iterator[Store]:
-    opened = Store.open(tmp_path / "data" / "driftcheck.sqlite", clock=FakeClock())
+    # Each row the store stamps gets a later moment than the one before.
+    opened = Store.open(tmp_path / "data" / "driftcheck.sqlite",
+                        clock=FakeClock(datetime(2025, 3, 1, 9, 0, tzinfo=UTC), step=1.0))
     try:
         yield opened
     finally:
