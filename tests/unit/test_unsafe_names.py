@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 
 from widget.cli import printable
+from widget.core.calendar import day_window, local_day
 from widget.core.catalog import custom_app
 from widget.core.model import Interval
 from widget.core.rules import UNSAFE_IN_NAME, UNSAFE_IN_PATTERN, unsafe_characters
+from widget.desktop.localzone import local_zone
 from widget.errors import InvalidRule
 from widget.paths import DB_NAME
 from widget.store import Store
@@ -74,9 +76,12 @@ def seeded(run, data: Path) -> None:  # type: ignore[no-untyped-def]
     assert run("apps", "add", "--name", "Kira", "--process", "kira").code == 0
     store = Store.open(data / DB_NAME)
     try:
+        # Inside driftcheck's today (so inside this week too, which `report` shows): its day
+        # begins at 04:00, and twenty minutes ago may still be yesterday, and last week.
         now = datetime.now(UTC)
-        store.insert_interval(Interval("custom-kira", now - timedelta(minutes=20),
-                                       now - timedelta(minutes=5)))
+        day_start = day_window(local_day(now, local_zone(), 4), local_zone(), 4)[0]
+        start = max(now - timedelta(minutes=20), day_start)
+        store.insert_interval(Interval("custom-kira", start, start + (now - start) * 0.75))
     finally:
         store.close()
     with sqlite3.connect(data / DB_NAME) as conn:
