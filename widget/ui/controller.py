@@ -14,11 +14,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
-import shiboken6
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
-from widget.catalog_data import load_catalog
 from widget.core import settings as S
 from widget.core.options import Options
 from widget.errors import DriftcheckError
@@ -27,9 +25,9 @@ from widget.store.api import StoreContract
 from widget.tracking import Tracker
 from widget.ui.plain import plain_box
 from widget.ui.tray import TrayPresence
+from widget.ui.windows import TrayWindows
 
 if TYPE_CHECKING:
-    from widget.core.dashboard import DashboardData
     from widget.desktop.notify import Notifier
     from widget.store.db import Store
     from widget.ui.dashboard.window import DashboardWindow
@@ -51,10 +49,9 @@ class TrayController(QObject):
         self.presence: TrayPresence | None = None
         self.notifier: Notifier | None = None
         self.reminders = Reminders(store, options, tz, self._notify)
+        self.windows = TrayWindows(store, self.reminders, self, now=self.now, tz=tz,
+                                   options=lambda: self.options, parent=self)
         self._last_evaluated = datetime.min.replace(tzinfo=UTC)
-        self._dialogs: list[QObject] = []  # keep open dialogs alive
-        self._full: Store | None = None
-        self._dashboard: DashboardWindow | None = None
         self._end_writing: Callable[[], None] | None = None  # the app's: see attach
         self._ended = False
         self._last_word: QObject | None = None  # the message after "Delete everything"
@@ -69,8 +66,18 @@ class TrayController(QObject):
         self.presence = presence
         self.notifier = notifier
         self._end_writing = end_writing
+        if end_writing is not None:
+            self.windows.delete_everything = self.delete_everything
         notifier.action.connect(self.on_notification_action)
         self._timer.start(EVALUATE_EVERY_MS)
+
+    @property
+    def _dialogs(self) -> list[QObject]:
+        return self.windows.dialogs
+
+    @property
+    def _dashboard(self) -> DashboardWindow | None:
+        return self.windows.dashboard
 
     # --- TrayActions ----------------------------------------------------------------------
 
@@ -83,71 +90,16 @@ class TrayController(QObject):
         S.put(self.store, S.TRACKER_PAUSED_UNTIL, None)
 
     def check_in(self) -> None:
-        from widget.ui.dialogs.checkin import CheckinDialog
-
-        asked = self.reminders.checkin_request(self.now())
-        dialog = CheckinDialog(self.store, self.now, asked.week_seconds, asked.reflection,
-                               asked=asked.asked, why=asked.why)
-        dialog.chosen.connect(lambda choice: self._checkin_chosen(choice, asked.asked))
-        self._open(dialog)
+        self.windows.check_in()
 
     def open_apps_goals(self) -> None:
-        from widget.ui.dialogs.welcome import WelcomeDialog
-
-        dialog = WelcomeDialog(self.full_store(), load_catalog(), self.now, first_run=False)
-        dialog.load()
-        dialog.finished.connect(lambda _code: self._apps_or_goals_changed())
-        self._open(dialog)
+        self.windows.apps_and_goals()
 
     def open_settings(self) -> None:
-        from widget.core.calendar import next_day_start
-        from widget.ui.dialogs.settings import SettingsDialog
-
-        dialog = SettingsDialog(self.store, data_dir=self.store.path.parent,
-                                new_day=lambda: next_day_start(self.now(), self.tz,
-                                                               self.options.day_start_hour),
-                                open_answers=self.open_answers,
-                                delete_everything=self.delete_everything
-                                if self._end_writing is not None else None)
-        dialog.load()
-        dialog.accepted.connect(self._settings_saved)
-        self._open(dialog)
-
-    def open_answers(self) -> None:
-        """The kept check-in answers, to look back on, change or delete."""
-        from widget.ui.dialogs.answers import AnswersDialog
-
-        dialog = AnswersDialog(self.store, self.tz)
-        dialog.load()
-        self._open(dialog)
+        self.windows.settings()
 
     def open_dashboard(self, week: str | None = None) -> DashboardWindow | None:
-        """The one dashboard window: made the first time (QtCharts is loaded then, not at
-        start) at this week, or at `week` when one is asked for; asked for again while open,
-        brought forward with its shown week read afresh (or moved to `week`). Closing it
-        frees it; the next one starts at this week again. None once the app has stopped."""
-        from widget.ui.dashboard.window import DashboardWindow
-
-        if self._ended:  # its store is closed (after Quit, or Delete everything)
-            return None
-        window = self._dashboard
-        if window is None or not shiboken6.isValid(window):
-            window = DashboardWindow(self.dashboard_data)
-            window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            window.destroyed.connect(self._dashboard_gone)
-            window.choose_apps.connect(self.open_apps_goals)  # its empty page's "Choose apps..."
-            self._dashboard = window
-            window.show_week(week)
-        elif week:
-            window.show_week(week)
-        else:
-            window.refresh()
-            if window.isMinimized():
-                window.showNormal()
-        window.show()
-        window.raise_()
-        window.activateWindow()
-        return window
+        return None if self._ended else self.windows.open_dashboard(week)
 
     def dashboard_asked(self, week: str) -> None:
         """`driftcheck dashboard [--week]` was heard from a terminal: the one dashboard
@@ -157,16 +109,8 @@ class TrayController(QObject):
         shown = window.data.week if window is not None and window.data is not None else "none"
         log.info("dashboard shown, asked from the terminal (week %s)", shown)
 
-    def dashboard_data(self, week: str | None) -> DashboardData:
-        """What the dashboard shows for `week` (None: this week), read through the lean store
-        (no SQLAlchemy for this path)."""
-        from widget.services.dashboard import load_dashboard
-
-        return load_dashboard(self.store, week, self.now(), self.tz,
-                              self.options.day_start_hour)
-
-    def _dashboard_gone(self) -> None:
-        self._dashboard = None
+    def full_store(self) -> Store:
+        return self.windows.full_store()
 
     def quit(self) -> None:
         QApplication.quit()
@@ -217,45 +161,19 @@ class TrayController(QObject):
             compact.showNormal()
         self.presence.show_compact()
 
-    def full_store(self) -> Store:
-        """The SQLAlchemy store, for the dialogs that change apps and goals. Opened the first
-        time one is needed: the tray that nobody opens never loads SQLAlchemy."""
-        if self._ended:
-            # Opening it would make the database anew, also in a folder just emptied.
-            raise RuntimeError("the app is ending; its store is closed")
-        if self._full is None:
-            from widget.store.db import Store
-
-            self._full = Store.open(self.store.path)
-        return self._full
-
     def close(self) -> None:
         """The app is ending: no more evaluations, the open windows closed unsaved (what they
         would do on closing is not carried out), the full store closed."""
         self._ended = True
         self._timer.stop()
-        for dialog in list(self._dialogs):
-            dialog.close()  # type: ignore[attr-defined]
-        if self._dashboard is not None and shiboken6.isValid(self._dashboard):
-            self._dashboard.close()
-        self._dashboard = None
-        if self._full is not None:
-            self._full.close()
-            self._full = None
+        self.windows.close()
 
     # --- start-up -------------------------------------------------------------------------
 
     def first_run(self) -> None:
         """The welcome, once; the self-check's rhythm counts from the first start."""
-        if not self.reminders.started(self.now()):
-            return
-        from widget.ui.dialogs.welcome import WelcomeDialog
-
-        dialog = WelcomeDialog(self.full_store(), load_catalog(), self.now, first_run=True)
-        dialog.load()
-        dialog.finished.connect(lambda _code: self._apps_or_goals_changed())
-        dialog.finished.connect(lambda _code: self._say_where_it_lives())
-        self._open(dialog)
+        if self.reminders.started(self.now()):
+            self.windows.apps_and_goals(first_run=True, then=self._say_where_it_lives)
 
     def _say_where_it_lives(self) -> None:
         if self.presence is not None:
@@ -285,18 +203,7 @@ class TrayController(QObject):
         except Exception as exc:  # a slip here must not end the tray; the next minute retries
             log.error("looking at today's goals failed (%s)", type(exc).__name__)
 
-    def open_suggested_goals(self) -> None:
-        """The goals dialog with the week's suggestions filled in, unsaved."""
-        from widget.ui.dialogs.goals import GoalsDialog
-
-        goals = self.reminders.suggestions_now(self.now())
-        dialog = GoalsDialog(self.full_store(), self.now, self.tz)
-        dialog.load()
-        dialog.form.suggest(goals)
-        dialog.finished.connect(lambda _code: self._apps_or_goals_changed())
-        self._open(dialog)
-
-    # --- answers --------------------------------------------------------------------------
+    # --- answers (WindowAnswers, and the notifications') ----------------------------------
 
     def on_notification_action(self, alert_id: str, key: str) -> None:
         if self._ended:
@@ -309,22 +216,24 @@ class TrayController(QObject):
         elif reaction is Reaction.OPEN_DASHBOARD:
             self.open_dashboard()
         elif reaction is Reaction.OPEN_SUGGESTED_GOALS:
-            self.open_suggested_goals()
+            self.windows.suggested_goals()
         elif reaction is Reaction.SHOW_TODAY and self.presence is not None:
             self.presence.show_compact()
 
-    def _checkin_chosen(self, choice: str, asked: datetime) -> None:
+    def checkin_chosen(self, choice: str, asked: datetime) -> None:
         if not self._ended:
             self.reminders.checkin_settled(choice, asked, self.now())
 
-    def _apps_or_goals_changed(self) -> None:
+    _checkin_chosen = checkin_chosen  # the name the tests have always used
+
+    def apps_or_goals_changed(self) -> None:
         if self._ended:
             return
         self.tracker.reload_apps()
         if self.presence is not None:
             self.presence.refresh()
 
-    def _settings_saved(self) -> None:
+    def settings_saved(self) -> None:
         from widget.desktop.autostart import set_start_at_login
         from widget.errors import AutostartRefused
 
@@ -341,19 +250,12 @@ class TrayController(QObject):
             from widget.ui.dialogs.form import window_title
 
             log.warning("start at login refused: %s", refused)
-            self._open(plain_box(QMessageBox(QMessageBox.Icon.Information,
-                                             window_title("Start at login"), str(refused))))
+            self.windows.open(plain_box(QMessageBox(
+                QMessageBox.Icon.Information, window_title("Start at login"), str(refused))))
         if self.presence is not None:
             self.presence.refresh()
 
-    # --- plumbing -------------------------------------------------------------------------
+    _settings_saved = settings_saved
 
     def _notify(self, alert_id: str, title: str, body: str) -> bool:
         return self.notifier is not None and self.notifier.notify(alert_id, title, body)
-
-    def _open(self, dialog: QObject) -> None:
-        self._dialogs.append(dialog)
-        dialog.finished.connect(lambda *_: self._dialogs.remove(dialog))  # type: ignore[attr-defined]
-        dialog.show()  # type: ignore[attr-defined]
-        dialog.raise_()  # type: ignore[attr-defined]
-        dialog.activateWindow()  # type: ignore[attr-defined]
