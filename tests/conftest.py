@@ -13,6 +13,11 @@ from hypothesis import settings
 from tests.helpers import fs
 from tests.helpers.fakes import FakeClock, ScriptedProbe
 from tests.helpers.skips import REQUIRE_X11
+from widget.desktop.qt_guard import keep_singletons_alive
+
+# The UI tests call PySide6 many thousands of times in one process: without this, Python 3.11
+# aborts at exit with "bool_dealloc" or "none_dealloc" (widget/desktop/qt_guard.py).
+keep_singletons_alive()
 
 # CI (REQUIRE_X11=1) runs the property tests with a fixed seed, so a landing never depends on
 # what a random search happened to find that day; runs elsewhere keep exploring, and what

@@ -91,6 +91,9 @@ def run_tray(args: argparse.Namespace) -> int:
         print(NO_DISPLAY.format(why=problem), file=sys.stderr)
         return 1
     import_before_qt()
+    from widget.desktop.qt_guard import keep_singletons_alive
+
+    keep_singletons_alive()  # before any PySide6 call (see the module)
     from widget.core.options import Options
     from widget.datafolder import prepare_data_dir
     from widget.desktop.localzone import local_zone

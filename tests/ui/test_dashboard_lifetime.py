@@ -7,9 +7,7 @@ measures the same in the running tray app."""
 
 from __future__ import annotations
 
-import ctypes
 import gc
-import sys
 import weakref
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -27,6 +25,7 @@ from widget.catalog_data import load_catalog
 from widget.core.calendar import local_day
 from widget.core.catalog import entry_to_app
 from widget.core.options import Options
+from widget.desktop.qt_guard import keep_singletons_alive
 from widget.services.demo import DEMO_APPS, DEMO_GOALS, demo_intervals
 from widget.store import Store
 from widget.store.resident import ResidentStore
@@ -41,25 +40,9 @@ NOW = datetime(2026, 11, 26, 15, 0, tzinfo=BERLIN).astimezone(UTC)  # Thursday o
 ROUNDS = 4
 
 
-def outlive_pyside_refcount_bug() -> None:
-    """Give None, True and False 2**30 more references, on Python before 3.12 only.
-
-    PySide6 6.12 gives back None from every void call, and True from Signal.emit() and
-    disconnect(), without taking a reference to it (correct from Python 3.12 on, where they
-    are immortal). On Python 3.11 each call takes one away, and a process aborts ("none_dealloc",
-    "bool_dealloc") once the count reaches zero: the tray app after some forty week steps in
-    the dashboard, and pytest at exit once the dashboards deleted here are added to
-    test_dashboard.py's. Where the app itself works around it, this goes.
-    """
-    if sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
-        return
-    for singleton in (None, True, False):
-        ctypes.c_ssize_t.from_address(id(singleton)).value += 1 << 30  # ob_refcnt comes first
-
-
 @pytest.fixture(autouse=True, scope="module")
 def _singletons_outlive_pyside() -> None:
-    outlive_pyside_refcount_bug()
+    keep_singletons_alive()  # done by tests/conftest.py already; the app does it at start
 
 
 class NoTracker:

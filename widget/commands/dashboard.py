@@ -83,6 +83,9 @@ def standalone(path: Path, week: str | None, tz: tzinfo, day_start: int) -> int:
     from widget.store.resident import open_for_tracking
 
     store = open_for_tracking(path)
+    from widget.desktop.qt_guard import keep_singletons_alive
+
+    keep_singletons_alive()
     from PySide6.QtWidgets import QApplication
 
     from widget.ui.dashboard.window import DashboardWindow

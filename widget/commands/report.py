@@ -57,6 +57,9 @@ def _report_pdf(data: DashboardData, target: Path) -> int:
         raise UsageError(f"{target} is not a regular file; give the PDF a file name, like "
                          "week.pdf.")
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from widget.desktop.qt_guard import keep_singletons_alive
+
+    keep_singletons_alive()
     from PySide6.QtWidgets import QApplication
 
     from widget.ui.dashboard.pdf import write_report_pdf
