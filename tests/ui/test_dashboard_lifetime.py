@@ -144,3 +144,19 @@ def test_asked_again_while_open_it_stays_one_window(qtbot: QtBot,
     del window
     settle()
     assert controller._dashboard is None and not still_there()
+
+
+def test_a_finished_dialog_is_deleted_not_kept(qtbot: QtBot,
+                                               controller: TrayController) -> None:
+    """The answers, settings and check-in dialogs, once finished, are gone: their C++ objects
+    deleted and nothing of ours holding them (each closed one used to stay, with its widgets,
+    held by the connection to its own `finished`)."""
+    opened = []
+    for open_one in (controller.windows.answers_kept, controller.open_settings,
+                     controller.check_in):
+        open_one()
+        opened.append(controller._dialogs[-1])
+    for dialog in opened:
+        dialog.reject()  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: not any(shiboken6.isValid(d) for d in opened), timeout=5000)
+    assert controller._dialogs == []

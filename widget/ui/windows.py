@@ -53,12 +53,18 @@ class TrayWindows(QObject):
         self._ended = False
 
     def open(self, dialog: QObject) -> None:
-        """Show `dialog` in front and keep it until it is finished."""
+        """Show `dialog` in front and keep it until it is finished; then it is deleted (a
+        finished dialog held by the connection to its own signal would otherwise live on)."""
         self.dialogs.append(dialog)
-        dialog.finished.connect(lambda *_: self.dialogs.remove(dialog))  # type: ignore[attr-defined]
+        dialog.finished.connect(lambda *_: self._finished(dialog))  # type: ignore[attr-defined]
         dialog.show()  # type: ignore[attr-defined]
         dialog.raise_()  # type: ignore[attr-defined]
         dialog.activateWindow()  # type: ignore[attr-defined]
+
+    def _finished(self, dialog: QObject) -> None:
+        if dialog in self.dialogs:
+            self.dialogs.remove(dialog)
+        dialog.deleteLater()  # after the slots of its `finished` have run
 
     def check_in(self) -> None:
         from widget.ui.dialogs.checkin import CheckinDialog
