@@ -26,7 +26,7 @@ from tests.browser.browsers import (
     start_chromium,
     start_firefox,
 )
-from tests.e2e.desktop import XSession, missing_tools, start_session, stop_processes
+from tests.e2e.desktop import XSession, module_session
 from tests.helpers.skips import skip_or_fail
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -36,15 +36,8 @@ PACKAGES = {"chromium": "chromium", "firefox": "firefox-esr, pulseaudio"}
 
 @pytest.fixture(scope="module")
 def xsession(tmp_path_factory: pytest.TempPathFactory) -> Iterator[XSession]:
-    missing = missing_tools()
-    if missing:
-        skip_or_fail(f"{', '.join(missing)} not installed")
-    session, procs = start_session(tmp_path_factory.mktemp("x11"))
-    try:
+    with module_session(tmp_path_factory.mktemp("x11")) as session:
         yield session
-    finally:
-        session.close_windows()
-        stop_processes(procs)
 
 
 @pytest.fixture(scope="module")

@@ -16,11 +16,9 @@ from tests.e2e.desktop import (
     TRAY_TOOLS,
     NotificationDesktop,
     XSession,
-    missing_tools,
+    module_session,
     notification_desktop,
     running_trayer,
-    start_session,
-    stop_processes,
 )
 from tests.helpers.program import driftcheck_argv, program_env
 from tests.helpers.skips import skip_or_fail
@@ -30,15 +28,8 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 @pytest.fixture(scope="module")
 def xsession(tmp_path_factory: pytest.TempPathFactory) -> Iterator[XSession]:
-    missing = missing_tools()
-    if missing:
-        skip_or_fail(f"{', '.join(missing)} not installed")
-    session, procs = start_session(tmp_path_factory.mktemp("x11"))
-    try:
+    with module_session(tmp_path_factory.mktemp("x11")) as session:
         yield session
-    finally:
-        session.close_windows()
-        stop_processes(procs)
 
 
 @pytest.fixture

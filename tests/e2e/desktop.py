@@ -413,3 +413,20 @@ def notification_desktop(xs: XSession, folder: Path) -> Iterator[NotificationDes
             yield NotificationDesktop(address, monitor_log, offered, env)
         finally:
             stop_processes(list(reversed(procs)))
+
+
+@contextlib.contextmanager
+def module_session(tmp: Path) -> Iterator[XSession]:
+    """A session for a module of tests: skipped loudly (failed with REQUIRE_X11=1) when a
+    tool is missing; its windows closed and its processes stopped afterwards."""
+    from tests.helpers.skips import skip_or_fail
+
+    missing = missing_tools()
+    if missing:
+        skip_or_fail(f"{', '.join(missing)} not installed")
+    session, procs = start_session(tmp)
+    try:
+        yield session
+    finally:
+        session.close_windows()
+        stop_processes(procs)
