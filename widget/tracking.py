@@ -74,9 +74,7 @@ class Tracker:
         return matcher
 
     def _match(self, fg: Foreground) -> str | None:
-        if fg.tab is not None:  # the browser's extension knows the tab better than its title
-            return fg.tab.app
-        return self._matcher.match(fg)
+        return self._matcher.counted_as(fg)  # the browser's extension first, then the rules
 
     def _with_tab(self, fg: Foreground) -> Foreground:
         """`fg` with what a connected browser extension says of its tab in front, if any."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,11 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from tests.e2e.desktop import XSession
+from tests.helpers.browser import FakeHost
+from tests.helpers.program import ProgramLog, Tracker, driftcheck, program_env
+from tests.helpers.waiting import wait_for
+from widget.browser.channel import BrowserChannel
+from widget.paths import BROWSER_SOCKET_NAME
 from widget.ui.dialogs.app_picker import running_process_names
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]
@@ -59,7 +65,7 @@ def test_apps_check_says_what_is_in_front_and_which_app_it_counts_as(  # type: i
     assert found["front"]["process"] == "replika-desktop"
     assert found["front"]["in_browser"] is False
     assert found["counts_as"] is None
-    assert "not counted" in found["words"][-1]
+    assert "not counted" in found["words"][1]
 
     for file in data.rglob("*"):  # the log and the database never hold a title
         if file.is_file():
@@ -87,7 +93,9 @@ def test_running_now_lists_window_owners_by_full_name(screen_on_failure: XSessio
 def test_the_dialogs_check_reads_the_real_window_in_front(  # type: ignore[no-untyped-def]
         screen_on_failure: XSession, qtbot, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """The apps dialog's own check (its default, as in the tray app), on the X server."""
+    """The apps dialog's own check (its default, as in the tray app), on the X server; then
+    with a tracker's channel in the store's data folder, where a browser's extension (a
+    stand-in host) speaks for the tab, as in the tray app."""
     from PySide6.QtCore import Qt
 
     from widget.catalog_data import load_catalog
@@ -104,11 +112,92 @@ def test_the_dialogs_check_reads_the_real_window_in_front(  # type: ignore[no-un
         picker.load()
         [replika] = picker.apps.findItems("Replika", Qt.MatchFlag.MatchExactly)
         replika.setCheckState(Qt.CheckState.Checked)  # ticked, not yet saved
-        xs.activate(xs.spawn("firefox", TAB_TITLE))
+        tab = xs.spawn("firefox", TAB_TITLE)
+        xs.activate(tab)
         with qtbot.waitSignal(picker.count_check.checked, timeout=15000) as seen:
             picker.count_check.button.click()
         assert seen.args[0].probe == "x11"
         answer = picker.count_check.answer.text()
         assert f'titled "{TAB_TITLE}"' in answer and "It counts as Replika." in answer
+
+        channel = BrowserChannel(tmp_path / BROWSER_SOCKET_NAME)
+        channel.set_rules({"replika": ("my.replika.com",)})
+        assert channel.start()
+        try:
+            host = FakeHost(channel.path, "firefox", tab.process.pid)
+            host.rules()
+            host.state(None)
+            wait_for(lambda: channel.app_for(tab.process.pid).known, 10, "the state to arrive")
+            with qtbot.waitSignal(picker.count_check.checked, timeout=15000):
+                picker.count_check.button.click()
+            answer = picker.count_check.answer.text()
+            assert "driftcheck's extension in Firefox says this tab is none of the apps you " \
+                   "track, whatever its title, so it is not counted." in answer
+            assert "Firefox: the extension is connected" in answer
+            host.close()
+        finally:
+            channel.close()
     finally:
         store.close()
+
+
+def heard(check: Callable[[], dict], done: Callable[[dict], bool]) -> dict:  # type: ignore[type-arg]
+    """`check()` once the tracker has heard what the stand-in host said (another connection,
+    so it may read it a moment after the next check asks)."""
+    def found() -> dict | None:  # type: ignore[type-arg]
+        answer = check()
+        return answer if done(answer) else None
+
+    return wait_for(found, 20, "the tracker to hear the stand-in host")  # type: ignore[no-any-return]
+
+
+def test_a_tab_counts_as_the_running_trackers_browser_extension_says(
+        screen_on_failure: XSession, tmp_path: Path) -> None:
+    """`apps check` asks the running tracker (a real `driftcheck track`) what a connected
+    browser's extension says of the window in front: the tab's address decides, whatever its
+    title; with no extension connected the title decides again. A stand-in host speaks for
+    the browser (tests/helpers/browser.py); real browsers: tests/browser."""
+    xs = screen_on_failure
+    data = tmp_path / "data"
+    home = tmp_path / "home"  # no browser's folder: only what the tracker says is listed
+    env = program_env(xs.env, HOME=str(home))
+    assert driftcheck(data, "apps", "add", "claude", env=env).returncode == 0
+
+    def check() -> dict:  # type: ignore[type-arg]
+        done = driftcheck(data, "apps", "check", "--wait", "0", "--json", env=env)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+    browser = xs.spawn("firefox", "Plans 3e9a - Claude — Mozilla Firefox")  # names Claude
+    xs.activate(browser)
+    found = check()  # no tracker runs: the title decides, no browser is listed
+    assert found["counts_as"]["id"] == "claude"
+    assert found["front"]["tab_by_extension_of"] is None and found["browsers"] == []
+
+    tracker = Tracker(xs, data)
+    try:
+        ProgramLog(data).wait("browsers_listening", proc=tracker.proc)
+        host = FakeHost(data / BROWSER_SOCKET_NAME, "firefox", browser.process.pid)
+        assert host.rules()["apps"][0]["id"] == "claude"
+        host.state(None)  # the extension: none of the tracked apps in the tab in front
+        found = heard(check, lambda f: f["front"]["tab_by_extension_of"] is not None)
+        assert found["counts_as"] is None
+        assert found["front"]["tab_by_extension_of"] == "Firefox"
+        assert "driftcheck's extension in Firefox says this tab is none of the apps you " \
+               "track, whatever its title, so it is not counted." in found["words"]
+        assert found["browsers"] == ["Firefox: the extension is connected, so its tabs count "
+                                     "by their address."]
+        host.state("claude", audible=True)
+        found = heard(check, lambda f: f["counts_as"] is not None)
+        assert found["counts_as"]["id"] == "claude"
+        assert "It counts as Claude: driftcheck's extension in Firefox recognises the tab by " \
+               "its address." in found["words"]
+        host.close()
+        ProgramLog(data).wait("browser_gone", proc=tracker.proc)
+        found = check()  # the extension is gone: the title decides again
+        assert found["counts_as"]["id"] == "claude"
+        assert found["front"]["tab_by_extension_of"] is None
+        assert found["browsers"] == []
+    finally:
+        tracker.end()
+    assert b"3e9a" not in b"".join(f.read_bytes() for f in data.rglob("*") if f.is_file())

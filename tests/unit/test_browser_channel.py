@@ -15,9 +15,9 @@ import pytest
 
 from tests.helpers.browser import FakeHost
 from tests.helpers.waiting import wait_for
-from widget.browser.channel import NOT_KNOWN, BrowserChannel, TabAnswer, web_apps
+from widget.browser.channel import NOT_KNOWN, BrowserChannel, TabAnswer, ask_tracker, web_apps
 from widget.browser.host import Host
-from widget.browser.protocol import UNKNOWN_APP, WRONG_SHAPE, Hello, WebApp
+from widget.browser.protocol import UNKNOWN_APP, WRONG_SHAPE, Answer, Hello, WebApp
 
 CLAUDE = {"claude": ("claude.ai",)}
 TAVERN = {"sillytavern": ("localhost:8000", "127.0.0.1:8000")}
@@ -144,6 +144,43 @@ def test_two_browsers_each_answer_for_their_own_windows_and_one_leaving_leaves_t
     firefox.close()
 
 
+def test_a_command_asks_which_browsers_are_connected_and_what_the_one_in_front_says(
+        channel: BrowserChannel, changes: list[int]) -> None:
+    assert ask_tracker(channel.path, None) == Answer((), NOT_KNOWN)
+    firefox, chromium = FakeHost(channel.path, "firefox", 100), FakeHost(channel.path,
+                                                                        "chromium", 200)
+    firefox.rules()
+    chromium.rules()
+    firefox.state("claude", audible=True)
+    heard(channel, 100, TabAnswer(True, "claude", True))
+    before = len(changes)
+    assert ask_tracker(channel.path, 100) == Answer(("firefox", "chromium"),
+                                                    TabAnswer(True, "claude", True), "firefox")
+    assert ask_tracker(channel.path, 200) == Answer(("firefox", "chromium"), NOT_KNOWN)
+    assert ask_tracker(channel.path, None).front == NOT_KNOWN  # type: ignore[union-attr]
+    # An ask is no browser: it is let go at once, counts as none, and changes nothing.
+    assert [hello.browser for hello in channel.connected()] == ["firefox", "chromium"]
+    assert len(changes) == before and not channel.refused
+    firefox.close()
+    chromium.close()
+
+
+def test_no_tracker_to_ask_is_none(folder: Path) -> None:
+    assert ask_tracker(folder / "driftcheck-browser.sock", 1) is None  # no socket at all
+    stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    stale.bind(str(folder / "driftcheck-browser.sock"))
+    stale.close()  # a file nobody listens on, as a crash leaves it
+    assert ask_tracker(folder / "driftcheck-browser.sock", 1) is None
+    mute = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)  # one that never answers
+    (folder / "driftcheck-browser.sock").unlink()
+    mute.bind(str(folder / "driftcheck-browser.sock"))
+    mute.listen(1)
+    try:
+        assert ask_tracker(folder / "driftcheck-browser.sock", 1, timeout=0.2) is None
+    finally:
+        mute.close()
+
+
 def test_what_a_host_may_not_say_is_dropped_and_counted(channel: BrowserChannel) -> None:
     early = FakeHost(channel.path, hello=False)
     early.state("claude")  # before hello
@@ -151,12 +188,13 @@ def test_what_a_host_may_not_say_is_dropped_and_counted(channel: BrowserChannel)
     early.send({"type": "hello", "version": 1, "browser": "chromium", "browser_pid": 300})
     assert early.rules() == CLAUDE_RULES
     early.send({"type": "hello", "version": 1, "browser": "chromium", "browser_pid": 301})
+    early.send({"type": "ask", "version": 1, "pid": 300})  # a host does not ask
     early.state("replika")  # tracked, but by its program: not an app the browsers were given
     early.send({"type": "state", "app": "claude", "audible": False, "focused": True,
                 "url": "https://claude.ai/chat/zq81-PRIVATE"})
     early.state("claude")
     heard(channel, 300, TabAnswer(True, "claude", False))
-    assert channel.refused == {WRONG_SHAPE: 3, "not JSON": 1, "too long": 1, UNKNOWN_APP: 1}
+    assert channel.refused == {WRONG_SHAPE: 4, "not JSON": 1, "too long": 1, UNKNOWN_APP: 1}
     assert channel.app_for(301) == NOT_KNOWN
     early.close()
 

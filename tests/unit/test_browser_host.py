@@ -27,13 +27,19 @@ from widget.browser.protocol import (
     TOO_LONG,
     UNKNOWN_APP,
     WRONG_SHAPE,
+    Answer,
+    Ask,
     Hello,
     LineReader,
     NativeReader,
     Refused,
     State,
+    TabAnswer,
     WebApp,
+    answer_line,
+    ask_line,
     native_frame,
+    parse_answer,
     parse_from_host,
     parse_rules,
     parse_state,
@@ -197,6 +203,28 @@ def test_rules_round_trip_and_other_shapes_are_refused() -> None:
                 {"type": "rules", "version": 1, "apps": []},
                 {"type": "rules", "apps": {}}):
         assert refusal(lambda b=bad: parse_rules(json.dumps(b).encode())) == WRONG_SHAPE
+
+
+def test_a_commands_ask_and_the_trackers_answer_have_one_shape_each() -> None:
+    assert parse_from_host(ask_line(Ask(1234)).rstrip(b"\n"), set()) == Ask(1234)
+    assert parse_from_host(ask_line(Ask(None)).rstrip(b"\n"), set()) == Ask(None)
+    answer = Answer(("firefox", "chromium"), TabAnswer(True, "claude", False), "firefox")
+    assert parse_answer(answer_line(answer).rstrip(b"\n")) == answer
+    nobody = Answer((), TabAnswer(False, None, False))
+    assert parse_answer(answer_line(nobody).rstrip(b"\n")) == nobody
+    for bad in ({"type": "ask", "version": 1, "pid": 0}, {"type": "ask", "version": 1},
+                {"type": "ask", "version": 2, "pid": 5}, {"type": "ask", "version": 1,
+                                                          "pid": 5, "url": SECRET}):
+        assert refusal(lambda b=bad: parse_from_host(json.dumps(b).encode(), set())) \
+            == WRONG_SHAPE
+    front = {"known": True, "app": "claude", "audible": False, "browser": "firefox"}
+    for bad in ({"type": "answer", "browsers": ["Firefox 128"], "front": front},
+                {"type": "answer", "browsers": [], "front": {**front, "app": "Not an id"}},
+                {"type": "answer", "browsers": [], "front": {**front, "known": 1}},
+                {"type": "answer", "browsers": [], "front": {**front, "title": SECRET}},
+                {"type": "answer", "browsers": [], "front": {**front, "browser": "Fire fox"}},
+                {"type": "answer", "browsers": "firefox", "front": front}):
+        assert refusal(lambda b=bad: parse_answer(json.dumps(b).encode())) == WRONG_SHAPE
 
 
 # --- which browser --------------------------------------------------------------------------

@@ -5,7 +5,8 @@ Each browser's host (widget.browser.host) connects, says `hello` (which browser,
 process), gets the address rules of the tracked apps (`Matcher.addresses`: checked, in their
 canonical form), and passes on every `state` its extension sends. The tracker asks
 `app_for(pid)` when a window is in front: a connected browser that has the focus answers for
-its own windows.
+its own windows. A driftcheck command asks the running tracker the same, once, through
+`ask_tracker` (`doctor`, `apps check`, the apps dialog).
 
 Threads: one listener thread ("driftcheck-browsers") accepts the hosts and reads them;
 `app_for` is called on the sampler's threads, `set_rules` on the tracker's, `start` and `close`
@@ -27,41 +28,38 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 from widget.browser.host import same_user
 from widget.browser.protocol import (
     APP_ID,
     MAX_ADDRESSES,
     MAX_LINE_TO_TRACKER,
+    NOT_KNOWN,
     WRONG_SHAPE,
+    Answer,
+    Ask,
     Hello,
     LineReader,
     Refused,
     State,
+    TabAnswer,
     WebApp,
     address_fits,
+    answer_line,
+    ask_line,
+    parse_answer,
     parse_from_host,
     rules_line,
     socket_address,
 )
+
+__all__ = ["NOT_KNOWN", "BrowserChannel", "TabAnswer", "ask_tracker", "web_apps"]
 
 log = logging.getLogger(__name__)
 
 MAX_HOSTS = 16  # browsers at once; one host each
 SEND_TIMEOUT_S = 2.0  # a host that takes no rules for this long is let go
 READ_BYTES = 65536
-
-
-class TabAnswer(NamedTuple):
-    """What the channel knows of the window in front."""
-
-    known: bool  # a connected browser with the focus speaks for that window
-    app: str | None  # the tracked app in its active tab; None: none of them, whatever the title
-    audible: bool  # that tab plays sound
-
-
-NOT_KNOWN = TabAnswer(False, None, False)
 
 
 @dataclass(eq=False)
@@ -159,19 +157,23 @@ class BrowserChannel:
         """What a connected browser says of its tab in front, when `pid` (the process of the
         window in front) is that browser's process or a child of it, and the browser says it
         has the focus; NOT_KNOWN otherwise, and the window's title decides."""
+        return self._spoken(pid)[0]
+
+    def _spoken(self, pid: int | None) -> tuple[TabAnswer, str | None]:
+        """`app_for`'s answer, and the browser whose extension gave it (None: none did)."""
         if pid is None:
-            return NOT_KNOWN
+            return NOT_KNOWN, None
         with self._lock:
             if not self._hosts:
-                return NOT_KNOWN
-            answer = self._answer(pid)
-        if answer is not None:
-            return answer
-        parent = self._parent_of(pid)
-        if parent is None:
-            return NOT_KNOWN
-        with self._lock:
-            return self._answer(parent) or NOT_KNOWN
+                return NOT_KNOWN, None
+            found = self._answer(pid)
+        if found is None:
+            parent = self._parent_of(pid)
+            if parent is None:
+                return NOT_KNOWN, None
+            with self._lock:
+                found = self._answer(parent)
+        return found or (NOT_KNOWN, None)
 
     def connected(self) -> list[Hello]:
         """The browsers whose hosts are connected and said hello, oldest first."""
@@ -304,11 +306,14 @@ class BrowserChannel:
                 with self._lock:
                     apps = self._apps
                 message = parse_from_host(item, apps)
-                if isinstance(message, Hello) == (host.hello is not None):
-                    raise Refused(WRONG_SHAPE)  # `hello` first, and only once
+                if isinstance(message, State) != (host.hello is not None):
+                    raise Refused(WRONG_SHAPE)  # `hello` or `ask` first, and only once
             except Refused as refused:
                 self._refuse(refused)
                 continue
+            if isinstance(message, Ask):
+                self._answer_ask(host, message)
+                return False  # what it asked changes nothing
             if isinstance(message, Hello):
                 self._greet(host, message)
             else:
@@ -325,6 +330,15 @@ class BrowserChannel:
             self._send(host, line)
         log.info("a browser connected (%s)", hello.browser,
                  extra={"event": "browser_connected"})
+
+    def _answer_ask(self, host: _Host, ask: Ask) -> None:
+        """A command's question: the connected browsers and what the one of `ask.pid` says;
+        then it is let go. Logged by nothing: a command asks each time it runs."""
+        browsers = tuple(dict.fromkeys(hello.browser for hello in self.connected()))
+        line = answer_line(Answer(browsers, *self._spoken(ask.pid)))
+        with self._send_lock:
+            self._send(host, line)
+        self._drop(host)
 
     def _send(self, host: _Host, line: bytes) -> None:
         """Under the send lock."""
@@ -351,13 +365,42 @@ class BrowserChannel:
             log.warning("dropped a message from a browser's host (%s); later ones like it are "
                         "dropped quietly", refused.reason)
 
-    def _answer(self, pid: int) -> TabAnswer | None:
-        """Under the lock: the newest host of the browser with process `pid`, if any."""
+    def _answer(self, pid: int) -> tuple[TabAnswer, str | None] | None:
+        """Under the lock: what the newest host of the browser with process `pid` says, and
+        that browser's name when it speaks for the window; None when no host is that one's."""
         for host in reversed(self._hosts.values()):
             if host.hello is not None and host.hello.browser_pid == pid:
                 state = host.state
                 if state is None or not state.focused:
-                    return NOT_KNOWN
+                    return NOT_KNOWN, None
                 app = state.app if state.app in self._apps else None
-                return TabAnswer(True, app, state.audible)
+                return TabAnswer(True, app, state.audible), host.hello.browser
         return None
+
+
+ASK_TIMEOUT_S = 2.0
+
+
+def ask_tracker(path: Path, pid: int | None, timeout: float = ASK_TIMEOUT_S) -> Answer | None:
+    """Ask the tracker listening on `path` which browsers are connected and what the one whose
+    window is process `pid` says of its tab in front. None when no tracker answers (none runs
+    for this data folder, or one too old to be asked)."""
+    if sys.platform == "win32":
+        return None
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    connection.settimeout(timeout)
+    reader = LineReader(MAX_LINE_TO_TRACKER)
+    try:
+        with socket_address(path) as address:
+            connection.connect(address)
+        connection.sendall(ask_line(Ask(pid)))
+        while True:
+            data = connection.recv(READ_BYTES)
+            if not data:
+                return None
+            for item in reader.feed(data):
+                return None if isinstance(item, Refused) else parse_answer(item)
+    except (OSError, Refused):
+        return None
+    finally:
+        connection.close()

@@ -4,6 +4,10 @@
 Extension <-> host: native messaging, a 4-byte length in native byte order and that many bytes
 of UTF-8 JSON. Host <-> tracker: JSON lines over the AF_UNIX socket.
 
+A third kind of client may open the socket: a driftcheck command (`doctor`, `apps check`, the
+apps dialog) that asks the running tracker once which browsers are connected and what the one
+whose window is `pid` says of its tab in front (`ask`), gets one `answer` line and is let go.
+
 Every message has exactly one shape. Anything else (other keys, other types, an app id that
 was not handed out, too many bytes, not JSON at all) is `Refused` with a short reason that
 the caller counts. A refused message's bytes are never logged, shown or kept: they could hold
@@ -72,6 +76,34 @@ class Hello(NamedTuple):
     browser_pid: int
 
 
+class Ask(NamedTuple):
+    """A driftcheck command's one question to the tracker: which browsers are connected, and
+    what the browser of window process `pid` (None: no window) says of its tab in front."""
+
+    pid: int | None
+
+
+class TabAnswer(NamedTuple):
+    """What the tracker knows of the window in front from the browsers' extensions."""
+
+    known: bool  # a connected browser with the focus speaks for that window
+    app: str | None  # the tracked app in its active tab; None: none of them, whatever the title
+    audible: bool  # that tab plays sound
+
+
+NOT_KNOWN = TabAnswer(False, None, False)
+
+
+class Answer(NamedTuple):
+    """The tracker's answer to `Ask`: the browsers whose extensions are connected (by name,
+    oldest first, a name once), what it knows of the window asked about, and which browser's
+    extension said it (None when none did)."""
+
+    browsers: tuple[str, ...]
+    front: TabAnswer
+    speaker: str | None = None
+
+
 class WebApp(NamedTuple):
     """One tracked app as the extension matches it: its id and its address rules."""
 
@@ -134,22 +166,32 @@ def parse_state(raw: bytes, apps: Collection[str]) -> State:
     return _state(parse_object(raw), apps)
 
 
-def parse_from_host(raw: bytes, apps: Collection[str]) -> Hello | State:
-    """A line a host sent the tracker: its `hello`, or a `state` about one of `apps`."""
+def _pid(value: object) -> int:
+    if type(value) is not int or not 0 < value < 2**31:
+        raise Refused(WRONG_SHAPE)
+    return value
+
+
+def parse_from_host(raw: bytes, apps: Collection[str]) -> Hello | State | Ask:
+    """A line a client sent the tracker: a host's `hello`, or its `state` about one of `apps`;
+    or a command's `ask`."""
     if len(raw) > MAX_LINE_TO_TRACKER:
         raise Refused(TOO_LONG)
     message = parse_object(raw)
     if message.get("type") == "state":
         return _state(message, apps)
+    if message.get("type") == "ask":
+        _exactly(message, "ask", {"version", "pid"})
+        if type(message["version"]) is not int or message["version"] != VERSION:
+            raise Refused(WRONG_SHAPE)
+        return Ask(None if message["pid"] is None else _pid(message["pid"]))
     _exactly(message, "hello", {"version", "browser", "browser_pid"})
     version, browser, pid = message["version"], message["browser"], message["browser_pid"]
     if type(version) is not int or version != VERSION:
         raise Refused(WRONG_SHAPE)
     if not isinstance(browser, str) or not BROWSER_NAME.fullmatch(browser):
         raise Refused(WRONG_SHAPE)
-    if type(pid) is not int or not 0 < pid < 2**31:
-        raise Refused(WRONG_SHAPE)
-    return Hello(browser, pid)
+    return Hello(browser, _pid(pid))
 
 
 def address_fits(value: object) -> TypeGuard[str]:
@@ -227,6 +269,40 @@ def hello_line(hello: Hello) -> bytes:
 
 def state_line(state: State) -> bytes:
     return _dump(state_message(state)) + b"\n"
+
+
+def ask_line(ask: Ask) -> bytes:
+    return _dump({"type": "ask", "version": VERSION, "pid": ask.pid}) + b"\n"
+
+
+def answer_line(answer: Answer) -> bytes:
+    front = answer.front
+    return _dump({"type": "answer", "browsers": list(answer.browsers),
+                  "front": {"known": front.known, "app": front.app, "audible": front.audible,
+                            "browser": answer.speaker}}) + b"\n"
+
+
+def parse_answer(raw: bytes) -> Answer:
+    """The tracker's `answer` line, or Refused."""
+    if len(raw) > MAX_LINE_TO_TRACKER:
+        raise Refused(TOO_LONG)
+    message = parse_object(raw)
+    _exactly(message, "answer", {"browsers", "front"})
+    browsers, front = message["browsers"], message["front"]
+    if not isinstance(browsers, list) or len(browsers) > 64 or not all(
+            isinstance(b, str) and BROWSER_NAME.fullmatch(b) for b in browsers):
+        raise Refused(WRONG_SHAPE)
+    if not isinstance(front, dict) or front.keys() != {"known", "app", "audible", "browser"}:
+        raise Refused(WRONG_SHAPE)
+    known, app, audible, speaker = (front["known"], front["app"], front["audible"],
+                                    front["browser"])
+    if type(known) is not bool or type(audible) is not bool:
+        raise Refused(WRONG_SHAPE)
+    if app is not None and not (isinstance(app, str) and APP_ID.fullmatch(app)):
+        raise Refused(WRONG_SHAPE)
+    if speaker is not None and not (isinstance(speaker, str) and BROWSER_NAME.fullmatch(speaker)):
+        raise Refused(WRONG_SHAPE)
+    return Answer(tuple(browsers), TabAnswer(known, app, audible), speaker)
 
 
 def rules_line(apps: Sequence[WebApp]) -> bytes:

@@ -13,6 +13,7 @@ import sys
 import textwrap
 import unicodedata
 from collections.abc import Sequence
+from pathlib import Path
 from time import sleep
 
 from widget.commands.common import open_store, print_json
@@ -59,7 +60,7 @@ def apps(args: argparse.Namespace) -> int:
             return _apps_remove(args.ids, store, tracked)
         if action == "check":
             store.close()
-            return _apps_check(tracked, args.json, args.wait)
+            return _apps_check(tracked, store.path.parent, args.json, args.wait)
     finally:
         store.close()
     raise UsageError(f"Unknown apps action '{action}'.")
@@ -175,16 +176,19 @@ def _apps_remove(texts: Sequence[str], store: Store, tracked: Sequence[TrackedAp
     return 0
 
 
-def _apps_check(tracked: Sequence[TrackedApp], as_json: bool, wait: float) -> int:
+def _apps_check(tracked: Sequence[TrackedApp], data_dir: Path, as_json: bool,
+                wait: float) -> int:
     """What is in front now (after `wait` seconds, time to switch to the app) and which
-    tracked app it counts as. The title goes to the screen only."""
+    tracked app it counts as, a browser tab as the tracker of `data_dir` hears it from the
+    extension; then what each browser's tabs are matched by. The title goes to the screen
+    only."""
     from widget.services.count_check import check_now
 
     if wait > 0:
         print(f"Switch to the window you want to check; driftcheck looks in {wait:g} s.",
               file=sys.stderr, flush=True)
         sleep(wait)
-    check = check_now(tracked)
+    check = check_now(tracked, data_dir)
     if as_json:
         print_json(_check_json(check))
     else:
@@ -200,9 +204,12 @@ def _check_json(check: CountCheck) -> dict[str, object]:
         "sees_window_in_front": check.sees_front,
         "front": None if fg is None else {
             "process": fg.process, "title": fg.title, "window_class": fg.window_class,
-            "in_browser": check.in_browser},
+            "in_browser": check.in_browser,
+            # the browser whose extension spoke for the tab in front (null: its title decides)
+            "tab_by_extension_of": check.extension if fg.tab is not None else None},
         "counts_as": None if check.counts_as is None else {
             "id": check.counts_as.key, "name": check.counts_as.name},
         "reason": check.reason,
+        "browsers": list(check.browser_notes),
         "words": count_check_words(check),
     }

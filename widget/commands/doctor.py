@@ -33,6 +33,7 @@ def diagnose(data_dir: Path, env: Mapping[str, str] | None = None) -> dict[str, 
     report["notifications"] = _notifications(env, advice, report["tray"])
     report["data_dir"] = _data_dir(data_dir, advice)
     report["database"] = _database(data_dir / "driftcheck.sqlite3", advice)
+    report["browsers"] = _browsers(data_dir, env, advice)
     report["advice"] = advice
     return report
 
@@ -159,6 +160,19 @@ def _notifications(env: Mapping[str, str], advice: list[str],
             "running": bool(owned), "activatable": activatable}
 
 
+def _browsers(data_dir: Path, env: Mapping[str, str], advice: list[str]
+              ) -> list[dict[str, Any]]:
+    """Each browser here, and whether its tabs count by their address (driftcheck's extension
+    connected to the running tracker) or by their titles only; advice for the latter."""
+    from dataclasses import asdict
+
+    from widget.services.browsers import ask, browser_statuses
+
+    statuses = browser_statuses(data_dir, ask(data_dir), env)
+    advice.extend(status.words() for status in statuses if not status.connected)
+    return [asdict(status) for status in statuses]
+
+
 def _mode(path: Path) -> str:
     return oct(stat.S_IMODE(path.stat().st_mode))  # for --json; the text says it in words
 
@@ -229,6 +243,9 @@ def render(report: dict[str, Any]) -> str:
     if db.get("readable"):
         lines.append(f"  Database:       schema {db['schema_version']}, {db['integrity']}, "
                      f"{db['intervals']} intervals")
+    browsers = report["browsers"]
+    by = [f"{b['name']} by {'address' if b['connected'] else 'title'}" for b in browsers]
+    lines.append(f"  Browser tabs:   {'; '.join(by) if by else 'no browser found'}")
     advice = list(dict.fromkeys(report["advice"]))
     if advice:
         lines.append("")

@@ -679,8 +679,16 @@ class Matcher:
             return True
         return not self._browsers.isdisjoint(_process_names(fg))
 
+    def counted_as(self, fg: Foreground) -> str | None:
+        """The key of the tracked app `fg` counts as: what a connected browser extension says
+        of the tab in front when one speaks for the window (`fg.tab`, whatever the title
+        says), else `match`. The tracker's rule, and "Is it counted now?"'s."""
+        if fg.tab is not None:
+            return fg.tab.app if fg.tab.app in self._keys else None
+        return self.match(fg)
+
     def match(self, fg: Foreground) -> str | None:
-        """The key of the tracked app in front, or None when it is none of them."""
+        """The key of the tracked app in front by its rules, or None when it is none of them."""
         none = len(self._keys)
         best = self._processes.first(_process_names(fg), none)
         if fg.window_class:
@@ -718,17 +726,26 @@ class CountCheck:
     sees_front: bool  # False: the probe cannot see the window in front (approximate)
     probe: str
     reason: str | None = None  # why nothing could be seen, from the probe
+    # The browser (by name) whose extension spoke for the window in front; None: none did.
+    extension: str | None = None
+    # What each browser here matches tabs by, a sentence each (widget.services.browsers).
+    browser_notes: tuple[str, ...] = ()
 
 
 def count_check(fg: Foreground | None, tracked: Sequence[TrackedApp], browsers: frozenset[str],
-                *, sees_front: bool, probe: str, reason: str | None = None) -> CountCheck:
-    """Match `fg` as the tracker would (the same `Matcher`), for the person to look at."""
+                *, sees_front: bool, probe: str, reason: str | None = None,
+                extension: str | None = None, browser_notes: Sequence[str] = ()
+                ) -> CountCheck:
+    """Match `fg` as the tracker would (the same `Matcher`, with what a browser's extension
+    said of its tab in `fg.tab`, by `extension`), for the person to look at."""
     matcher = Matcher(tracked, browsers)
-    key = matcher.match(fg) if fg is not None else None
+    key = matcher.counted_as(fg) if fg is not None else None
     app = next((a for a in tracked if a.key == key), None)
-    return CountCheck(foreground=fg, counts_as=app,
-                      in_browser=fg is not None and matcher.is_browser(fg),
-                      sees_front=sees_front, probe=probe, reason=reason)
+    in_browser = fg is not None and (fg.tab is not None or matcher.is_browser(fg))
+    return CountCheck(foreground=fg, counts_as=app, in_browser=in_browser,
+                      sees_front=sees_front, probe=probe, reason=reason,
+                      extension=extension if fg is not None and fg.tab is not None else None,
+                      browser_notes=tuple(browser_notes))
 
 
 def count_check_words(check: CountCheck) -> list[str]:
@@ -753,8 +770,15 @@ def count_check_words(check: CountCheck) -> list[str]:
     title = f' titled "{clip_title(fg.title)[:200]}"' if fg.title else " with no title"
     lines = [f"In front now: {what} of {program}{title}. (The title is shown here only; "
              "driftcheck never keeps it.)"]
-    if app is not None:
+    if fg.tab is not None:
+        by = f"driftcheck's extension in {check.extension or 'this browser'}"
+        if app is not None:
+            lines.append(f"It counts as {app.name}: {by} recognises the tab by its address.")
+        else:
+            lines.append(f"{by} says this tab is none of the apps you track, whatever its "
+                         "title, so it is not counted.")
+    elif app is not None:
         lines.append(f"It counts as {app.name}.")
     else:
         lines.append("It is none of the apps you track, so it is not counted.")
-    return lines
+    return [*lines, *check.browser_notes]

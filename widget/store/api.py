@@ -190,6 +190,8 @@ class AppEditor(AppReader, Protocol):
     """Changing which apps are tracked: `Store` only (the terminal's `apps` commands, the app
     picker)."""
 
+    path: Path  # the database file; its folder is the data folder
+
     def add_app(self, app: TrackedApp) -> None:
         """Track `app`; a known key is brought back (if removed) with its name, flags and
         rules replaced, and keeps its place in the order."""

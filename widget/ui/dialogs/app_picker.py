@@ -210,10 +210,10 @@ def _entry_matches(entry: CatalogEntry, platform: str, process: str) -> bool:
     return _folded(process) in {_folded(n) for n in names}
 
 
-def _check_now(apps: list[TrackedApp]) -> CountCheck:
+def _check_now(apps: list[TrackedApp], data_dir: Path) -> CountCheck:
     from widget.services.count_check import check_now
 
-    return check_now(apps)
+    return check_now(apps, data_dir)
 
 
 
@@ -228,7 +228,7 @@ class AppPicker(QWidget):
     def __init__(self, store: AppStore, catalog: Catalog, platform: str | None = None,
                  running: Callable[[], Iterable[str | RunningApp]] = running_process_names,
                  parent: QWidget | None = None, *,
-                 check: Callable[[list[TrackedApp]], CountCheck] = _check_now,
+                 check: Callable[[list[TrackedApp]], CountCheck] | None = None,
                  countdown_s: int | None = None) -> None:
         super().__init__(parent)
         self._store = store
@@ -250,6 +250,9 @@ class AppPicker(QWidget):
         self.how = hint("")
         self.how.setAccessibleName("How the app is recognised")
         self.how.setTextFormat(Qt.TextFormat.PlainText)
+        if check is None:  # the tracker of this store's data folder speaks for browser tabs
+            folder = store.path.parent
+            check = lambda apps: _check_now(apps, folder)  # noqa: E731
         self.count_check = CountCheckBox(lambda: check(self.chosen_apps()),
                                          *(() if countdown_s is None else (countdown_s,)))
 
