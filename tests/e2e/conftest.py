@@ -4,6 +4,7 @@ that session. What they are made of lives in tests/e2e/desktop.py."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -39,7 +40,10 @@ def screen_on_failure(request: pytest.FixtureRequest, xsession: XSession) -> Ite
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
         ARTIFACTS.mkdir(exist_ok=True)
-        xsession.screenshot(ARTIFACTS / f"{request.node.name}.png")
+        # ImageMagick reads "[...]" in a file name as a frame list: a parametrised test's
+        # screenshot was never written.
+        stem = re.sub(r"[^\w.-]", "_", request.node.name)
+        xsession.screenshot(ARTIFACTS / f"{stem}.png")
 
 
 @pytest.fixture
