@@ -140,7 +140,10 @@ class XSession:
 
 
 class ActivePerson:
-    """Keeps the pointer moving (real input) so that idle never builds up, until paused."""
+    """Keeps the pointer moving (real input) so that idle never builds up, until paused.
+    `last_input` is the monotonic moment the last input was given (after `pause()` returns,
+    the last one there will be until `resume()`): on a loaded machine the moves come late,
+    and the tracker back-dates idle to the real last input, not to the planned one."""
 
     def __init__(self, session: XSession, every: float = 0.5) -> None:
         self._session = session
@@ -148,6 +151,8 @@ class ActivePerson:
         self._stop = threading.Event()
         self._active = threading.Event()
         self._active.set()
+        self._touching = threading.Lock()
+        self.last_input: float | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def __enter__(self) -> ActivePerson:
@@ -159,16 +164,20 @@ class ActivePerson:
         self._thread.join(timeout=5)
 
     def pause(self) -> None:
-        self._active.clear()
+        with self._touching:  # a move under way ends first
+            self._active.clear()
 
     def resume(self) -> None:
         self._session.touch()
+        self.last_input = time.monotonic()
         self._active.set()
 
     def _run(self) -> None:
         while not self._stop.wait(self._every):
-            if self._active.is_set():
-                self._session.touch()
+            with self._touching:
+                if self._active.is_set():
+                    self._session.touch()
+                    self.last_input = time.monotonic()
 
 
 def start_session(tmp: Path, number: int | None = None, size: str = "1280x800"

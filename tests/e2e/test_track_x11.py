@@ -89,11 +89,15 @@ def test_idle_time_is_not_counted_and_kill_9_loses_at_most_one_interval(
     other = xs.spawn("notes", NOTES_TITLE)
     xs.activate(other)
 
-    # Idle: 4 s of real input in front of the app, then 7 s of none; idle counts after 3 s.
+    # Idle: 4 s of real input in front of the app, then 7 s of none; idle counts after 3 s,
+    # and the tracker back-dates it to the last input: what counts is the focus up to then.
     tracker = Tracker(xs, data, "--interval", "1", "--idle-after", "3", audited=True)
     with ActivePerson(xs) as person:
-        active = xs.focus_for(kobold, 4)
+        switched = xs.activate(kobold)
+        time.sleep(4)
         person.pause()
+        assert person.last_input is not None and person.last_input > switched
+        active = person.last_input - switched
         time.sleep(7)
     tracker.stop()
     assert abs(status(run_driftcheck, data)["koboldcpp"] - active) <= 1.0
