@@ -8,24 +8,41 @@ and dbus-monitor recording what crossed it (the fixtures of tests/e2e/conftest.p
 Windows are real xterms with titles that hold a secret token made for this run: a companion
 of the person's own (its process, through a symlink, is `mira-companion`), a browser window
 (`firefox`) whose tab is character.ai's, an untracked window and an untracked browser tab.
+And two real browsers, Chromium and Firefox ESR, each with driftcheck's extension and the real
+host (tests/helpers/traced_browser.py), installed by `driftcheck browser install --config-dir`
+for the session's data folder and run under strace; each has a tab of a web companion of the
+person's own, tracked by its address rule (`willow.example.net/chat`), at a secret subdomain
+and path with a secret title that names no app, and a tab of an untracked site whose host,
+path and title are secret; the local server that stands for both sees them asked for by
+those names.
 
 The session: apps, a goal of one minute a day and one-second samples set through the command
 line; the tray app (`python -m widget --log-level debug`: the most it ever logs) tracks while
-focus moves between the four windows until its goal notification reaches dunst; the self-check
-is answered with `driftcheck checkin`; the dashboard is opened from the tray's menu (clicked
-with xdotool); the tray app is ended; `report --pdf`, `report --json`, `export
---include-notes -o` and `export --format csv -o` are run; and at last `wipe --yes`.
+focus moves between the four windows and the two browsers (the web companion's tab in front,
+then the untracked site's, picked with Ctrl+2 or Alt+2) until its goal notification reaches
+dunst; the self-check is answered with `driftcheck checkin`; the dashboard is opened from the
+tray's menu (clicked with xdotool); the tray app is ended, then the browsers; `report --pdf`,
+`report --json`, `export --include-notes -o` and `export --format csv -o` are run; and at
+last `wipe --yes`.
 
 What must hold: no process created a socket of any family but AF_UNIX (seen twice: by the
 audit hook in Python, and by strace in every library, Qt's C++ included) nor resolved a name
-(the audit hook's getaddrinfo and friends; strace would see the resolver's socket); no title,
-nor any distinctive part of one, in any file of the data folder or among the files the
-commands wrote (bytes as they are, in UTF-8 and UTF-16, zip members unpacked, the PDF's text
-through pdftotext and its compressed streams inflated), nor on the bus; every file there
-owner-only; and after `wipe --yes` the data folder and the start-at-login entry gone.
+(the audit hook's getaddrinfo and friends; strace would see the resolver's socket); the web
+companion counted through the extension alone in each browser (its title names nothing);
+every native message each host read or wrote, parsed out of strace's record of its stdin and
+its port, of exactly the documented shapes (to the extension only `rules`, from it only
+`state` with an app id it was handed or null); each host, under strace from its launcher on,
+with no socket but AF_UNIX, no connect but to the data folder's driftcheck-browser.sock, no
+resolver's file looked at, no file written, and no secret in anything it read from the port,
+wrote, sent, received or ran; no title, URL, host name or path, nor any distinctive part of
+one, in any file of the data folder (the log among them) or among the files the commands
+wrote (bytes as they are, in UTF-8 and UTF-16, zip members unpacked, the PDF's text through
+pdftotext and its compressed streams inflated), in the tray app's stderr, nor on the bus;
+every file there owner-only; and after `wipe --yes` the data folder and the start-at-login
+entry gone.
 
-The title *patterns* the person chose do appear in the export (it carries their rules); the
-titles' secret parts are in no pattern.
+The title patterns and the address rule the person chose do appear in the export (it carries
+their rules) and in the rules the extension is given; the secret parts are in none of them.
 """
 
 from __future__ import annotations
@@ -44,6 +61,7 @@ import time
 import uuid
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -64,11 +82,24 @@ from tests.e2e.desktop import (
 from tests.helpers.fs import mode
 from tests.helpers.program import AUDITED, ProgramLog, program_env, stored_seconds
 from tests.helpers.skips import skip_or_fail
+from tests.helpers.traced_browser import (
+    Browser,
+    HostTrace,
+    Sites,
+    TracedHosts,
+    start_chromium,
+    start_firefox,
+    trace_installed_host,
+)
+from widget.paths import BROWSER_LAUNCHER_NAME, BROWSER_SOCKET_NAME
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]
 
 DB = "driftcheck.sqlite3"
 STRACE = ["strace", "-f", "--seccomp-bpf", "-qq", "-e", "trace=socket,socketpair,connect,bind"]
+# The person's own web companion, tracked by its address rule alone (no title, no process).
+WEB_APP, WEB_NAME, WEB_RULE = "custom-willow", "Willow", "willow.example.net/chat"
+BROWSERS = ("chromium", "firefox")
 
 
 # --- the secrets ---------------------------------------------------------------------------
@@ -80,7 +111,9 @@ class Titles:
     found: the titles, their distinctive parts and the tokens."""
 
     token: dict[str, str] = field(default_factory=lambda: {
-        k: uuid.uuid4().hex[:12] for k in ("mira", "tab", "diary", "recipes", "note")})
+        k: uuid.uuid4().hex[:12] for k in ("mira", "tab", "diary", "recipes", "note",
+                                           "web_host", "web_path", "web_title",
+                                           "site_host", "site_path", "site_title")})
 
     @property
     def mira(self) -> str:  # tracked through its process name
@@ -98,11 +131,48 @@ class Titles:
     def recipes(self) -> str:  # untracked browser tab
         return f"Recipes for Sunday {self.token['recipes']} \u2014 Mozilla Firefox"
 
+    # The browser's two tabs: the web companion's (tracked by its address rule, WEB_RULE,
+    # at a secret subdomain and path) and an untracked site's.
+    @property
+    def web_host(self) -> str:
+        return f"c{self.token['web_host']}.willow.example.net"
+
+    @property
+    def web_path(self) -> str:
+        return f"/chat/{self.token['web_path']}"
+
+    @property
+    def web_title(self) -> str:  # names no app
+        return f"Letters to Ana {self.token['web_title']}"
+
+    @property
+    def site_host(self) -> str:
+        return f"secret-{self.token['site_host']}.example.org"
+
+    @property
+    def site_path(self) -> str:
+        return f"/garden/{self.token['site_path']}"
+
+    @property
+    def site_title(self) -> str:
+        return f"Garden plans for Noor {self.token['site_title']}"
+
+    def urls(self) -> list[str]:
+        return [f"http://{self.web_host}{self.web_path}",
+                f"http://{self.site_host}{self.site_path}"]
+
+    def pages(self) -> dict[str, str]:
+        """The local sites' pages: path -> title."""
+        return {self.web_path: self.web_title, self.site_path: self.site_title}
+
     def secrets(self) -> list[str]:
         parts = ["Evening with Mira", "secret-title", "Lake house plans", "Diary about Sam",
-                 "Recipes for Sunday"]
+                 "Recipes for Sunday", "Letters to Ana", "Garden plans for Noor", "example.org",
+                 "/garden/"]
         tokens = [v for k, v in self.token.items() if k != "note"]
-        return [self.mira, self.tab, self.diary, self.recipes, *parts, *tokens]
+        return [self.mira, self.tab, self.diary, self.recipes, self.web_host, self.web_path,
+                self.web_title, self.site_host, self.site_path, self.site_title,
+                *self.urls(), *parts, *tokens]
 
 
 def leaks(blob: bytes, secrets: list[str]) -> list[str]:
@@ -192,10 +262,45 @@ def strace_sockets(logs: Path, name: str) -> list[str]:
 
 @pytest.fixture
 def tools() -> None:
-    missing = [t for t in ("strace", "pdftotext", "trayer", "convert") if shutil.which(t) is None]
+    missing = [t for t in ("strace", "pdftotext", "trayer", "convert", "chromium",
+                           "firefox-esr") if shutil.which(t) is None]
     if missing:
         skip_or_fail(f"{', '.join(missing)} not installed (packages strace, poppler-utils, "
-                     "trayer, imagemagick)")
+                     "trayer, imagemagick, chromium, firefox-esr)")
+
+
+# --- the native port, as strace saw it ------------------------------------------------------
+
+
+def port_problems(messages: list[tuple[str, bytes]]) -> list[str]:
+    """What on the native port is not exactly as docs/BROWSER.md has it: to the extension
+    ("out") only `rules`, from it ("in") only `state` with exactly type, app, audible and
+    focused, its app an id it was handed before, or null."""
+    found, handed = [], set()
+    for n, (direction, body) in enumerate(messages):
+        try:
+            message = json.loads(body)
+        except ValueError:
+            found.append(f"message {n} ({direction}) is not JSON: {body[:200]!r}")
+            continue
+        if direction == "out":
+            apps = message.get("apps") if isinstance(message, dict) else None
+            if (not isinstance(message, dict) or message.keys() != {"type", "version", "apps"}
+                    or message["type"] != "rules" or message["version"] != 1
+                    or not isinstance(apps, list)
+                    or any(not isinstance(a, dict) or a.keys() != {"id", "addresses"}
+                           for a in apps)):
+                found.append(f"message {n} to the extension is no bare rules: {body[:200]!r}")
+                continue
+            handed |= {a["id"] for a in apps}
+        elif (not isinstance(message, dict)
+              or message.keys() != {"type", "app", "audible", "focused"}
+              or message["type"] != "state"
+              or type(message["audible"]) is not bool or type(message["focused"]) is not bool
+              or not (message["app"] is None or message["app"] in handed)):
+            found.append(f"message {n} from the extension is no bare state about an app it "
+                         f"was handed ({sorted(handed)}): {body[:200]!r}")
+    return found
 
 
 def seed_earlier_use(data: Path, seconds: int) -> None:
@@ -220,16 +325,80 @@ def seed_earlier_use(data: Path, seconds: int) -> None:
         store.close()
 
 
+def install_traced_host(dc: Audited, browser: str, folder: Path) -> TracedHosts:
+    """`driftcheck browser install --browser BROWSER --config-dir` into the fresh profile of
+    `browser` in `folder`, and the host it installed run under strace from then on."""
+    config = config_dir(browser, folder.parent)
+    dc.run(f"browser-install-{browser}", "browser", "install", "--browser", browser,
+           "--config-dir", str(config))
+    manifests = "NativeMessagingHosts" if browser == "chromium" else "native-messaging-hosts"
+    return trace_installed_host(config / manifests / "io.github.driftcheck.json", folder)
+
+
+def config_dir(browser: str, tmp: Path) -> Path:
+    """Where the run of `browser` reads host manifests: Chromium's user data dir, the
+    .mozilla of Firefox's HOME."""
+    return tmp / "chromium" / "profile" if browser == "chromium" else \
+        tmp / "firefox" / "home" / ".mozilla"
+
+
+def check_host(browser: Browser, traces: list[HostTrace], data: Path,
+               secrets: list[str]) -> None:
+    """Every native message on the browser's port of the documented shapes and the person's
+    moves seen in them; each host the real one, lean, local, and blind to the tabs."""
+    name = browser.name
+    assert traces, f"{name} started no host"
+    messages = [message for trace in traces for message in trace.native_messages()]
+    assert port_problems(messages) == [], name
+    rules = [json.loads(body) for direction, body in messages if direction == "out"]
+    states = [json.loads(body) for direction, body in messages if direction == "in"]
+    assert rules and {"id": WEB_APP, "addresses": [WEB_RULE]} in rules[-1]["apps"], rules
+    said = [(state["app"], state["focused"]) for state in states]
+    assert (WEB_APP, True) in said, (name, said)
+    assert (None, True) in said[said.index((WEB_APP, True)):], f"{name}: the untracked tab"
+    assert (None, False) in said, f"{name}: another window in front"
+    assert not any(state["audible"] for state in states), f"{name}: no tab played sound"
+    sock = data / BROWSER_SOCKET_NAME
+    for trace in traces:
+        # Under strace from its launcher on: the real host, its lean Python, and local.
+        programs = trace.programs()
+        assert programs[0][0] == bytes(data / BROWSER_LAUNCHER_NAME), programs
+        assert any(argv[1:] and b"browser-host" in argv for argv in programs), programs
+        assert programs[-1][1:3] == [b"-I", b"-S"], programs
+        assert programs[-1][-2:] == [bytes(sock), name.encode()], programs
+        assert trace.system_problems(sock) == [], name
+        assert leaks(trace.everything(), secrets) == [], f"{name}'s host saw a tab's address"
+    calls = [call for trace in traces for call in trace.calls()]
+    assert any(call.name == "connect" and call.result == "0" for call in calls), \
+        f"{name}'s host reached the tracker"
+    assert any(WEB_RULE.encode() in trace.everything() for trace in traces), \
+        "the search over the host's record can find things"
+    assert "dropped a message" not in browser.log.read_text(errors="replace"), \
+        f"{name}'s host took every message"
+
+
 def tray_pid(strace: subprocess.Popen[bytes]) -> int:
     """The tray app's own process: strace's child that runs audited.py (see program_pid)."""
     return program_pid(strace, [sys.executable, str(AUDITED)])
 
 
+@pytest.fixture
+def titles() -> Titles:
+    return Titles()
+
+
+@pytest.fixture
+def sites(titles: Titles) -> Iterator[Sites]:
+    """The local server that stands for the browser's two sites."""
+    with Sites(titles.pages()) as server:
+        yield server
+
+
 def test_a_whole_session_sends_nothing_keeps_no_title_and_wipe_leaves_nothing(
         tools: None, desktop: NotificationDesktop, screen_on_failure: XSession,
-        trayer: tuple[int, int, int, int], tmp_path: Path) -> None:
+        trayer: tuple[int, int, int, int], titles: Titles, sites: Sites,
+        tmp_path: Path) -> None:
     xs = screen_on_failure
-    titles = Titles()
     data = tmp_path / "driftcheck"  # made by driftcheck itself
     out, logs, config = (tmp_path / name for name in ("out", "logs", "config"))
     for folder in (out, logs, config):
@@ -243,14 +412,31 @@ def test_a_whole_session_sends_nothing_keeps_no_title_and_wipe_leaves_nothing(
     # The person's choices, through the command line.
     dc.run("apps-add-mira", "apps", "add", "--name", "Mira", "--process", "mira-companion")
     dc.run("apps-add-tab", "apps", "add", "character-ai")
+    dc.run("apps-add-web", "apps", "add", "--name", WEB_NAME, "--address", WEB_RULE)
     dc.run("goal", "goals", "set", "--daily", "1m")
     dc.run("interval", "settings", "sample_interval", "1")
     seed_earlier_use(data, 40)  # 40 s of 60: the near-goal heads-up comes at 48 s
+
+    # Each browser's host, installed for this data folder, then run under strace.
+    hosts = {name: install_traced_host(dc, name, tmp_path / name) for name in BROWSERS}
+    assert {h.launcher for h in hosts.values()} == {data / BROWSER_LAUNCHER_NAME}, \
+        "the real host's launcher"
 
     mira = xs.spawn("mira-companion", titles.mira)
     tab = xs.spawn("firefox", titles.tab)
     diary = xs.spawn("notes", titles.diary)
     recipes = xs.spawn("firefox", titles.recipes)
+    browsers = [start_chromium(xs, tmp_path / "chromium", config_dir("chromium", tmp_path),
+                               sites, ["willow.example.net", "example.org"], titles.urls()),
+                start_firefox(xs, tmp_path / "firefox", config_dir("firefox", tmp_path).parent,
+                              sites, titles.urls())]
+    try:
+        for browser in browsers:
+            browser.wait_title(titles.web_title)  # the web companion's tab loaded, in front
+    except BaseException:
+        for browser in browsers:
+            browser.quit()
+        raise
     xs.activate(diary)
 
     tray_err = tmp_path / "tray-stderr.txt"
@@ -269,6 +455,17 @@ def test_a_whole_session_sends_nothing_keeps_no_title_and_wipe_leaves_nothing(
                 xs.activate(window)
                 wait_for(lambda app=app, had=had: stored_seconds(data, app) >= had + 2
                          or tray.poll() is not None, 30, f"{app} to be counted", step=0.2)
+            # Each browser: the web companion's tab, known by its address alone, then the
+            # untracked site's tab (Ctrl+2, Alt+2).
+            ProgramLog(data).wait("browser_connected", more_than=len(browsers) - 1, proc=tray)
+            for browser in browsers:
+                had = stored_seconds(data, WEB_APP)
+                xs.activate(browser.window())
+                wait_for(lambda had=had: stored_seconds(data, WEB_APP) >= had + 2
+                         or tray.poll() is not None, 30,
+                         f"the web companion in {browser.name} to be counted", step=0.2)
+                browser.tab(2, titles.site_title)
+                time.sleep(2)  # a person's time on an untracked site, not a wait
             for window in (diary, recipes):
                 xs.activate(window)
                 time.sleep(2)  # a person's time in an untracked window, not a wait
@@ -306,13 +503,21 @@ def test_a_whole_session_sends_nothing_keeps_no_title_and_wipe_leaves_nothing(
     finally:  # never raises over the failure above, whatever already ended
         end_pid(pid)
         end_process(tray)
+        for browser in browsers:
+            browser.quit()  # it closes the native port: the host ends
     assert ProgramLog(data).count("stopped") >= 1, "the tray app stopped its tracker"
+    for name, host in hosts.items():
+        endings = wait_for(host.ended, 30, f"{name}'s hosts to end with it")
+        assert set(endings) == {"exited with 0"}, f"{name}'s hosts: {endings}"
 
-    # What was tracked: both tracked windows, and nothing of the two others.
+    # What was tracked: both tracked windows and the web companion, and nothing of the
+    # untracked windows and site.
     status = json.loads(dc.run("status", "status", "--json").stdout)
     seconds = {a["id"]: a["seconds"] for a in status["apps"] if a["seconds"]}
-    assert set(seconds) == {"custom-mira", "character-ai"}, seconds
+    assert set(seconds) == {"custom-mira", "character-ai", WEB_APP}, seconds
     assert seconds["custom-mira"] >= 40 + 2 and seconds["character-ai"] >= 2, seconds
+    assert seconds[WEB_APP] >= 2, "the web companion, through the extension: its title names " \
+        "nothing"
     assert sum(seconds.values()) >= 48, "80% of the one-minute goal: the heads-up's moment"
 
     # The reports and exports of the week, into a folder of the person's.
@@ -329,18 +534,27 @@ def test_a_whole_session_sends_nothing_keeps_no_title_and_wipe_leaves_nothing(
         "the audit hook saw the X server's and D-Bus's Unix sockets: it was live"
     assert len(strace_sockets(logs, "tray")) >= 2, "strace saw the tray app's sockets"
 
-    # No title anywhere: the data folder, the files written, the bus.
+    # Each browser's native port and host, as strace saw them.
     secrets = titles.secrets()
+    for browser in browsers:
+        check_host(browser, hosts[browser.name].traces(), data, secrets)
+
+    # No title anywhere: the data folder, the files written, the bus.
     files = sorted(p for p in [*data.iterdir(), *out.iterdir()])
-    assert {p.name for p in files} >= {DB, "driftcheck.log", "week.pdf", "export.json",
-                                       "export.zip"}
+    assert {p.name for p in files} >= {DB, "driftcheck.log", BROWSER_LAUNCHER_NAME, "week.pdf",
+                                       "export.json", "export.zip"}
     found = {what: hits for path in files for what, blob in readable_parts(path)
              if (hits := leaks(blob, secrets))}
     assert found == {}, f"window titles were written down: {found}"
+    assert leaks(tray_err.read_bytes(), secrets) == [], "a title in the tray app's stderr"
     assert leaks(desktop.monitor_log.read_bytes(), secrets) == [], "a title crossed the bus"
+    # The secrets were there to leak: the browser asked the sites for them by name.
+    assert (titles.web_host, titles.web_path) in sites.seen, sites.seen
+    assert (titles.site_host, titles.site_path) in sites.seen, sites.seen
     # The search can find things: the person's own words and patterns are where they belong.
     export = (out / "export.json").read_bytes()
     assert note.encode() in export and b"mira-companion" in export
+    assert WEB_RULE.encode() in export
     assert any(b"mira-companion" in blob for _, blob in readable_parts(out / "export.zip"))
     assert any(b"driftcheck" in blob.lower() for what, blob in readable_parts(out / "week.pdf")
                if what.endswith("(text)"))
@@ -348,11 +562,13 @@ def test_a_whole_session_sends_nothing_keeps_no_title_and_wipe_leaves_nothing(
         assert conn.execute("SELECT answer, note FROM checkins").fetchall() == [(3, note)]
 
     # Owner-only: the data folder 0700, everything in it and every file driftcheck wrote 0600
-    # (report.json is the test's own copy of stdout).
+    # (report.json is the test's own copy of stdout), but the host's launcher: 0700, the
+    # browser runs it.
     assert mode(data) == 0o700
     for path in files:
         if path.name != "report.json":
-            assert stat.S_IMODE(path.lstat().st_mode) == 0o600, path.name
+            wanted = 0o700 if path.name == BROWSER_LAUNCHER_NAME else 0o600
+            assert stat.S_IMODE(path.lstat().st_mode) == wanted, path.name
 
     # Start at login on (through the code the Settings dialog uses), then wipe.
     from widget.desktop.autostart import autostart_location, set_start_at_login
@@ -368,3 +584,69 @@ def test_a_whole_session_sends_nothing_keeps_no_title_and_wipe_leaves_nothing(
                                                      "report.json", "week.pdf"], \
         "exports written elsewhere are the person's, and stay"
     assert dc.network_use() == {}
+
+
+# --- the checks above can fail -----------------------------------------------------------------
+
+RULES = b'{"type":"rules","version":1,"apps":[{"id":"custom-willow","addresses":["w.example"]}]}'
+STATE = b'{"type":"state","app":"custom-willow","audible":false,"focused":true}'
+
+
+@pytest.mark.parametrize("messages", [
+    [("out", RULES), ("in", b'{"type":"state","app":"custom-willow","audible":false,'
+                            b'"focused":true,"url":"http://w.example/chat"}')],
+    [("out", RULES), ("in", b'{"type":"state","app":"custom-other","audible":false,'
+                            b'"focused":true}')],
+    [("in", STATE), ("out", RULES)],  # an app before it was handed out
+    [("out", RULES), ("in", b'{"type":"state","app":"custom-willow","audible":0,'
+                            b'"focused":true}')],
+    [("out", RULES[:-1] + b',"title":"Letters"}')],
+    [("out", STATE)],
+    [("out", RULES), ("in", RULES)],
+    [("out", b"not json")],
+])
+def test_the_port_check_sees_each_kind_of_message_it_forbids(
+        messages: list[tuple[str, bytes]]) -> None:
+    assert port_problems([("out", RULES), ("in", STATE)]) == []
+    assert port_problems(messages) != []
+
+
+def _hex(data: bytes) -> str:
+    """A string as `strace -xx` writes it."""
+    return '"' + "".join(f"\\x{byte:02x}" for byte in data) + '"'
+
+
+def test_the_host_trace_reads_the_port_and_sees_what_the_host_must_not_do(
+        tmp_path: Path) -> None:
+    from widget.browser.protocol import native_frame
+
+    rules, state = native_frame(json.loads(RULES)), native_frame(json.loads(STATE))
+    sock = tmp_path / BROWSER_SOCKET_NAME
+    lines = [
+        f'7 execve({_hex(b"/d/launcher")}, [{_hex(b"/d/launcher")}, {_hex(b"x")}], 0x1) = 0',
+        "7 fcntl(1, F_DUPFD_CLOEXEC, 0) = 3",
+        "7 dup2(2, 1) = 1",
+        f"7 write(3, {_hex(rules)}, {len(rules)}) = {len(rules)}",
+        f"7 write(1, {_hex(b'a word on stderr')}, 16) = 16",
+        f"7 read(0, {_hex(state[:5])}, 65536) = 5",
+        f"7 read(4, {_hex(b'a module')}, 65536) = 8",
+        f"7 read(0, {_hex(state[5:])}, 65536) = {len(state) - 5}",
+        "7 socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0) = 5",
+        f"7 connect(5, {{sa_family=AF_UNIX, sun_path={_hex(bytes(sock))}}}, 110) = 0",
+        "7 socket(AF_INET, SOCK_DGRAM|SOCK_CLOEXEC|SOCK_NONBLOCK, IPPROTO_IP) = 6",
+        f"7 connect(6, {{sa_family=AF_UNIX, sun_path={_hex(b'/run/dbus/x')}}}, 110) = 0",
+        f"7 openat(AT_FDCWD, {_hex(b'/etc/resolv.conf')}, O_RDONLY|O_CLOEXEC) = 8",
+        f"7 openat(AT_FDCWD, {_hex(b'/tmp/diary')}, O_WRONLY|O_CREAT|O_TRUNC, 0666) = 9",
+        "7 +++ exited with 0 +++",
+    ]
+    log = tmp_path / "host.strace"
+    log.write_text("\n".join(lines) + "\n")
+    trace = HostTrace(log)
+    assert trace.ended() == "exited with 0"
+    assert trace.native_messages() == [("out", RULES), ("in", STATE)]
+    assert trace.programs() == [[b"/d/launcher", b"x"]]
+    problems = trace.system_problems(sock)
+    assert [p.split(":")[0] for p in problems] == [
+        "a socket not AF_UNIX", "a connect to anything but the tracker's socket",
+        "a name resolver's file", "a file opened for writing"], problems
+    assert b"a module" not in trace.everything() and b"a word on stderr" in trace.everything()
