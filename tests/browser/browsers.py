@@ -30,6 +30,8 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
+import psutil
+
 from tests.e2e.desktop import XSession, end_process
 from tests.helpers.waiting import wait_for
 
@@ -349,6 +351,30 @@ class BrowserRun:
         x, y, w, h = self.xs.geometry(self.window())
         self.xs.xdotool("mousemove", "--sync", str(x + w // 2), str(y + h * 2 // 3), "click", "1")
 
+    def real_hosts(self) -> list[int]:
+        """The pids of the running `driftcheck browser-host` processes this browser started
+        (the real host, through the launcher `driftcheck browser install` wrote)."""
+        found = []
+        with contextlib.suppress(psutil.Error):
+            for kid in psutil.Process(self.process.pid).children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    if (kid.status() != psutil.STATUS_ZOMBIE
+                            and any("browser-host" in part or "browser/host" in part
+                                    or "browser.host" in part for part in kid.cmdline())):
+                        found.append(int(kid.pid))
+        return found
+
+    def close_window(self) -> None:
+        """Close its window as a person does (Ctrl+Shift+W, in front): its last window, so the
+        browser ends; wait until it has."""
+        self.activate()
+        self.key("ctrl+shift+w")
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"{self.name} did not end when its last window closed: "
+                                 f"{self.log_tail()}") from None
+
     def stop(self) -> None:
         """End the browser and every process it started (its own process group)."""
         with contextlib.suppress(ProcessLookupError):
@@ -358,6 +384,16 @@ class BrowserRun:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
         end_process(self.process)
+
+
+def _new_log(folder: Path, name: str) -> Path:
+    """`name`.log in `folder`, or `name`-2.log... when a run before this one (the same profile
+    reopened) left its log there."""
+    log, n = folder / f"{name}.log", 1
+    while log.exists():
+        n += 1
+        log = folder / f"{name}-{n}.log"
+    return log
 
 
 def _spawn(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -401,7 +437,7 @@ def start_chromium(xs: XSession, folder: Path, sites: SiteServer, host: StandInH
             "--window-position=0,0", "--window-size=1000,700", *urls]
     if os.geteuid() == 0:
         argv.insert(1, "--no-sandbox")
-    log = folder / "chromium.log"
+    log = _new_log(folder, "chromium")
     proc = _spawn(argv, {**xs.env, "HOME": str(folder)}, log)
     return BrowserRun("chromium", proc, xs, host, sites, log, "ctrl")
 
@@ -434,6 +470,7 @@ FIREFOX_PREFS: dict[str, object] = {
     "browser.safebrowsing.malware.enabled": False,
     "browser.safebrowsing.phishing.enabled": False,
     "browser.tabs.warnOnClose": False,
+    "browser.warnOnQuitShortcut": False,  # its last window closed by keys quits it: no question
     # A voice page plays without a click.
     "media.autoplay.default": 0,
     "media.autoplay.block-webaudio": False,
@@ -461,6 +498,6 @@ def start_firefox(xs: XSession, folder: Path, sites: SiteServer, host: StandInHo
     argv = [shutil.which("firefox-esr") or "firefox-esr", "--no-remote", "--profile",
             str(profile), "--width", "1000", "--height", "700", *urls]
     env = {**xs.env, **sound, "HOME": str(home), "MOZ_CRASHREPORTER_DISABLE": "1"}
-    log = folder / "firefox.log"
+    log = _new_log(folder, "firefox")
     proc = _spawn(argv, env, log)
     return BrowserRun("firefox", proc, xs, host, sites, log, "alt")

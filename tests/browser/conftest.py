@@ -1,10 +1,14 @@
 """The browser tests' fixtures: the X session (module-wide), the local sites, a sound server,
-and `browser`, which starts Chromium or Firefox ESR (each test runs in both) with driftcheck's
-extension and a stand-in native host. What they are made of lives in tests/browser/browsers.py.
+`browser`, which starts Chromium or Firefox ESR (each test runs in both) with driftcheck's
+extension and a stand-in native host (or the real one), and `browsers`, which starts either
+by name, for tests that run both side by side. What they are made of lives in
+tests/browser/browsers.py.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import re
 import shutil
 from collections.abc import Callable, Iterator
@@ -53,30 +57,36 @@ def sites() -> Iterator[SiteServer]:
         yield server
 
 
-@pytest.fixture(params=["chromium", "firefox"])
-def browser(request: pytest.FixtureRequest, xsession: XSession, sites: SiteServer,
-            tmp_path: Path) -> Iterator[Callable[..., BrowserRun]]:
-    """Starts the browser of the parameter on the X session: `browser(urls, apps=...)` with the
-    tabs `urls` and the stand-in host sending `apps` (claude.ai and character.ai tracked by
-    default); `browser(urls, install=f)` with the real host instead, which `f(name,
-    config_dir)` installs first. After the test, nothing the extension said to the stand-in
-    may be anything but a bare state without a host, path, title or port; a failing test
-    leaves a screenshot and the browser's log in tests/artifacts."""
-    name = request.param
+def _missing(name: str) -> None:
     missing = [p for p in PROGRAMS[name] if shutil.which(p) is None]
     if missing:
         skip_or_fail(f"{', '.join(missing)} not installed (packages {PACKAGES[name]})")
-    sound = request.getfixturevalue("sound") if name == "firefox" else {}
+
+
+@contextlib.contextmanager
+def _browsers_of_a_test(request: pytest.FixtureRequest, xsession: XSession, sites: SiteServer,
+                        tmp_path: Path) -> Iterator[Callable[..., BrowserRun]]:
+    """`start(name, urls, apps=..., install=..., reopen=...)` for one test (see `browser`);
+    afterwards the stand-ins' records are checked, a failure leaves a screenshot and the
+    browsers' logs in tests/artifacts, and every browser started is stopped."""
     runs: list[BrowserRun] = []
 
-    def start(urls: list[str], apps: list[dict[str, Any]] | None = None,
-              install: Callable[[str, Path], None] | None = None) -> BrowserRun:
-        folder = tmp_path / f"{name}-{len(runs)}"
-        host = None
-        if install is None:
-            host = StandInHost(folder / "host", rules_apps() if apps is None else apps)
+    def start(name: str, urls: list[str], apps: list[dict[str, Any]] | None = None,
+              install: Callable[[str, Path], None] | None = None,
+              reopen: BrowserRun | None = None) -> BrowserRun:
+        _missing(name)
+        sound = request.getfixturevalue("sound") if name == "firefox" else {}
+        if reopen is not None:  # the same profile, and the host it had (installed there)
+            assert reopen.name == name and reopen.process.poll() is not None, \
+                "a browser is reopened once it has ended"
+            folder, host = reopen.log.parent, reopen.host
         else:
-            install(name, config_dir(name, folder))
+            folder = tmp_path / f"{name}-{len(runs)}"
+            host = None
+            if install is None:
+                host = StandInHost(folder / "host", rules_apps() if apps is None else apps)
+            else:
+                install(name, config_dir(name, folder))
         if name == "chromium":
             run = start_chromium(xsession, folder, sites, host, urls)
         else:
@@ -105,3 +115,30 @@ def browser(request: pytest.FixtureRequest, xsession: XSession, sites: SiteServe
                 shutil.copyfile(run.log, ARTIFACTS / f"{stem}-{run.log.name}")
         for run in runs:
             run.stop()
+
+
+@pytest.fixture(params=["chromium", "firefox"])
+def browser(request: pytest.FixtureRequest, xsession: XSession, sites: SiteServer,
+            tmp_path: Path) -> Iterator[Callable[..., BrowserRun]]:
+    """Starts the browser of the parameter on the X session: `browser(urls, apps=...)` with the
+    tabs `urls` and the stand-in host sending `apps` (claude.ai and character.ai tracked by
+    default); `browser(urls, install=f)` with the real host instead, which `f(name,
+    config_dir)` installs first; `browser(urls, reopen=run)` again with the profile (and the
+    host) of `run`, a run of it that has ended. After the test, nothing the extension said to
+    the stand-in may be anything but a bare state without a host, path, title or port; a
+    failing test leaves a screenshot and the browser's log in tests/artifacts."""
+    name = request.param
+    _missing(name)
+    with _browsers_of_a_test(request, xsession, sites, tmp_path) as start:
+        yield functools.partial(start, name)
+
+
+@pytest.fixture
+def browsers(request: pytest.FixtureRequest, xsession: XSession, sites: SiteServer,
+             tmp_path: Path) -> Iterator[Callable[..., BrowserRun]]:
+    """Starts any of the browsers, side by side on the one X session: `browsers(name, urls,
+    ...)`, with `name` "chromium" or "firefox" and the rest as `browser` takes it."""
+    for name in PROGRAMS:
+        _missing(name)
+    with _browsers_of_a_test(request, xsession, sites, tmp_path) as start:
+        yield start
