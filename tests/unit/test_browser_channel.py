@@ -8,6 +8,7 @@ import os
 import socket
 import stat
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -240,11 +241,24 @@ def test_a_folder_path_too_long_for_a_socket_still_works(tmp_path: Path) -> None
     assert not path.exists()
 
 
-def test_close_lets_every_host_go(channel: BrowserChannel) -> None:
+def test_close_lets_every_host_go_after_the_socket_is_gone(
+        channel: BrowserChannel, monkeypatch: pytest.MonkeyPatch) -> None:
     host = FakeHost(channel.path)
     host.rules()
-    channel.close()
+    remove = channel._remove_socket
+
+    def slowly() -> None:  # the moment the file is removed, made long enough to be seen
+        time.sleep(0.5)
+        remove()
+
+    monkeypatch.setattr(channel, "_remove_socket", slowly)
+    closing = threading.Thread(target=channel.close)
+    closing.start()
     assert host.closed_by_tracker()
+    # A host let go looks for a tracker at once: it must find none, not a listener that is
+    # about to close (seen under strace: a connect that succeeded, then ECONNRESET).
+    assert not channel.path.exists()
+    closing.join(timeout=10)
     assert channel.connected() == []
     host.close()
 

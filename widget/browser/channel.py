@@ -189,13 +189,15 @@ class BrowserChannel:
         self._closing = True
         os.write(wake[1], b"x")
         thread.join(timeout=5.0)
+        # The socket goes first: a host let go below looks for a tracker at once, and must
+        # find none rather than a connection queued on a listener about to close.
+        if self._listener is not None:
+            self._listener.close()
+        self._remove_socket()
         with self._send_lock, self._lock:
             for connection in self._hosts:
                 connection.close()
             self._hosts.clear()
-        if self._listener is not None:
-            self._listener.close()
-        self._remove_socket()
         for fd in wake:
             os.close(fd)
         self._thread = self._wake = self._listener = None
