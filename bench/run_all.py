@@ -70,7 +70,7 @@ BENCHES = [
     Bench("bench_dashboard.py", [], [], (0.4, 0.4), "week report and dashboard on two years"),
     Bench("bench_startup.py", [], ["--runs", "3"], (0.3, 0.4), "start-up time to the tray"),
     Bench("bench_accuracy.py", [], [], (2.3, 2.3), "time attributed to the right app"),
-    Bench("bench_browser.py", [], ["--quick"], (4.5, 16.0),
+    Bench("bench_browser.py", [], ["--quick"], (4.8, 17.0),
           "the browser extension: tab switch latency, attribution, the host's cost"),
     Bench("bench_faults.py", [], ["--rounds", "10"], (0.7, 3.0), "kill -9 of the tracker"),
     Bench("bench_import_refusal.py", [], [], (2.5, 2.5),
