@@ -13,6 +13,12 @@ packages=(
   # tests/browser: the extension in real browsers, its matcher in Node, and a sound server
   # with a null sink (Firefox marks a tab audible only when its sound reaches one)
   chromium firefox-esr pulseaudio nodejs
+  # tests/gnome: a headless GNOME Shell 43 on Wayland (tests/helpers/gnome.py). gjs runs the
+  # Shell's own D-Bus services (org.gnome.Shell.Notifications serves org.freedesktop.Notifications;
+  # without gjs nothing does); python3-dbusmock stands in for logind, without which the Shell
+  # dies at start; foot opens Wayland windows, xwayland X11 ones; the AppIndicator extension
+  # gives GNOME a tray. ~160 packages, ~21 s to install here.
+  gnome-shell gjs python3-dbusmock gnome-shell-extension-appindicator foot xwayland
 )
 command -v dpkg-query >/dev/null 2>&1 || { echo "system-deps: not a Debian-like system; install Xvfb, openbox and xdotool yourself for the real-display tests."; exit 0; }
 missing=()

@@ -1,0 +1,95 @@
+/* Test-only helper for driftcheck's tests (tests/helpers/gnome.py); never shipped.
+ *
+ * GNOME Shell 43 keeps Eval off and answers Introspect.GetWindows with AccessDenied, so the
+ * tests see and move focus through this: it hides the overview the Shell opens at start-up (else no
+ * window gets focus) and exports io.github.driftcheck.TestHelper1 on the session bus.
+ */
+/* exported init */
+const {Gio, Meta, Shell} = imports.gi;
+const Main = imports.ui.main;
+
+const PATH = '/io/github/driftcheck/TestHelper';
+const IFACE = `<node>
+  <interface name="io.github.driftcheck.TestHelper1">
+    <method name="Windows">
+      <arg type="a(sssub)" direction="out" name="windows"/>
+    </method>
+    <method name="Activate">
+      <arg type="s" direction="in" name="title"/>
+      <arg type="b" direction="out" name="found"/>
+    </method>
+    <method name="FocusedTitle">
+      <arg type="s" direction="out" name="title"/>
+    </method>
+    <method name="OverviewVisible">
+      <arg type="b" direction="out" name="visible"/>
+    </method>
+    <method name="HideOverview"/>
+  </interface>
+</node>`;
+
+function windows() {
+    return global.display.list_all_windows().filter(w => !w.is_override_redirect());
+}
+
+class TestHelper {
+    /** (title, wm_class, the Shell's app id for it, pid, is_xwayland) of every window. */
+    Windows() {
+        const tracker = Shell.WindowTracker.get_default();
+        return windows().map(w => [
+            w.get_title() || '', w.get_wm_class() || '',
+            tracker.get_window_app(w)?.get_id() || '',
+            w.get_pid(), w.get_client_type() === Meta.WindowClientType.X11,
+        ]);
+    }
+
+    /** Activate the first window titled exactly `title`, as a click on it would. */
+    Activate(title) {
+        const win = windows().find(w => w.get_title() === title);
+        if (!win)
+            return false;
+        Main.activateWindow(win, global.get_current_time());
+        return true;
+    }
+
+    FocusedTitle() {
+        const win = global.display.get_focus_window();
+        return win ? win.get_title() || '' : '';
+    }
+
+    OverviewVisible() {
+        return Main.overview.visible;
+    }
+
+    HideOverview() {
+        Main.overview.hide();
+    }
+}
+
+class Extension {
+    enable() {
+        this._helper = new TestHelper();
+        this._dbus = Gio.DBusExportedObject.wrapJSObject(IFACE, this._helper);
+        this._dbus.export(Gio.DBus.session, PATH);
+        if (Main.layoutManager._startingUp) {
+            this._startup = Main.layoutManager.connect('startup-complete',
+                () => Main.overview.hide());
+        } else {
+            Main.overview.hide();
+        }
+    }
+
+    disable() {
+        if (this._startup) {
+            Main.layoutManager.disconnect(this._startup);
+            this._startup = null;
+        }
+        this._dbus.unexport();
+        this._dbus = null;
+        this._helper = null;
+    }
+}
+
+function init() {
+    return new Extension();
+}
