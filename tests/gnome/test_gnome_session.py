@@ -78,6 +78,19 @@ def test_driftcheck_runs_as_the_user_inside_the_session(
     assert Path(report["data_dir"]["path"]).is_relative_to(gnome.home)
 
 
+def test_the_shell_restarts_under_the_same_session(gnome: GnomeSession) -> None:
+    window = gnome.open_window("kindroid", "Before the restart")
+    gnome.stop_shell()
+    window.process.wait(timeout=10)  # a Wayland client ends with its compositor
+    took = gnome.start_shell()
+    print(f"GNOME Shell answered again after {took:.2f} s")
+    assert gnome.extension_state("driftcheck-test-helper@driftcheck.invalid") == 1
+    gnome.open_window("kindroid", "After the restart")
+    assert gnome.focused_title() == "After the restart"
+    gnome.touch()
+    assert gnome.idle_ms() < 1000
+
+
 def test_nothing_in_the_session_reaches_past_loopback(gnome: GnomeSession) -> None:
     assert gnome.user_pids()
     assert gnome.outside_connections() == []

@@ -268,21 +268,39 @@ def _descendants(procs: Sequence[subprocess.Popen[Any]]) -> list[psutil.Process]
     return found
 
 
-def _end_all(procs: Sequence[subprocess.Popen[Any]], timeout: float = 5) -> None:
-    """End `procs` and everything they started (D-Bus-activated services included), by pid.
-    Never raises."""
+def _end_all(procs: Sequence[subprocess.Popen[Any]], *, children_first: bool = False,
+             timeout: float = 5) -> None:
+    """End `procs` and everything they started (D-Bus-activated services included), by pid;
+    with `children_first`, those before their parents (a bus daemon then reaps its services
+    instead of leaving them to init). Never raises."""
     kids = _descendants(procs)
+    if not children_first:
+        for proc in procs:
+            end_process(proc, timeout)
+    _end_others(kids, timeout)
     for proc in procs:
         end_process(proc, timeout)
-    with contextlib.suppress(psutil.Error):
-        for kid in kids:
+
+
+def _ended(proc: psutil.Process) -> bool:
+    try:
+        return proc.status() == psutil.STATUS_ZOMBIE  # ended; its parent (init) reaps it
+    except psutil.Error:
+        return True
+
+
+def _end_others(procs: Sequence[psutil.Process], timeout: float = 5) -> None:
+    """SIGTERM, then SIGKILL, processes that may not be our children (psutil's wait would
+    wait for init to reap them). Never raises."""
+    for signal_them in ("terminate", "kill"):
+        alive = [p for p in procs if not _ended(p)]
+        for proc in alive:
             with contextlib.suppress(psutil.Error):
-                kid.terminate()
-        _gone, alive = psutil.wait_procs(kids, timeout=timeout)
-        for kid in alive:
-            with contextlib.suppress(psutil.Error):
-                kid.kill()
-        psutil.wait_procs(alive, timeout=timeout)
+                getattr(proc, signal_them)()
+        with contextlib.suppress(TimeoutError):
+            wait_for(lambda alive=alive: all(_ended(p) for p in alive), timeout,
+                     "processes to end")
+            return
 
 
 class GnomeSession:
@@ -667,25 +685,21 @@ class GnomeSession:
             return False
 
     def _x_server(self) -> tuple[str, str]:
-        """The X display and Xauthority file of the Shell's XWayland."""
-        sockets = wait_for(lambda: self._x_sockets(), 30, "XWayland's socket")
-        auth = wait_for(lambda: sorted(self.runtime_dir.glob(".mutter-Xwaylandauth.*")), 10,
-                        "XWayland's Xauthority file")
-        return f":{sockets[0]}", str(auth[0])
-
-    def _x_sockets(self) -> list[str]:
-        found = []
-        for sock in Path("/tmp/.X11-unix").glob("X*"):
-            with contextlib.suppress(OSError):
-                if sock.stat().st_uid == self.user.uid:
-                    found.append(sock.name[1:])
-        return sorted(found)
+        """The X display and Xauthority file of the Shell's XWayland, as the Shell's own
+        environment names them."""
+        display = wait_for(lambda: self._helper("Getenv", "s", "DISPLAY")[0], 30,
+                           "the Shell's DISPLAY")
+        socket = Path("/tmp/.X11-unix", f"X{display.lstrip(':').split('.')[0]}")
+        wait_for(socket.exists, 30, f"XWayland's socket {socket}")
+        return str(display), str(self._helper("Getenv", "s", "XAUTHORITY")[0])
 
     def stop_shell(self) -> None:
         """End GNOME Shell alone (the buses stay): a test restarts it with `start_shell`."""
         if self.shell is not None:
             _end_all([self.shell])
             self.shell = None
+        self._remote_session = None  # it lived in the Shell that ended
+        self._x_display = None
 
     def end(self) -> None:
         """End every process of the session, the tests' ones first. Never raises."""
@@ -694,7 +708,21 @@ class GnomeSession:
                 self._conn.close()
         _end_all(self._spawned)
         self.stop_shell()
-        _end_all(list(reversed(self._services)))
+        _end_others(self._strays())
+        _end_all(list(reversed(self._services)), children_first=True)
+
+    def _strays(self) -> list[psutil.Process]:
+        """This session's processes that are no child of ours: the services the session bus
+        started (dbus-daemon lets init adopt them), known by their runtime folder."""
+        ours = f"{self.runtime_dir}"
+        found = []
+        for proc in psutil.process_iter(["uids"]):
+            with contextlib.suppress(psutil.Error):
+                if (proc.info["uids"] is not None and proc.info["uids"].real == self.user.uid
+                        and proc.environ().get("XDG_RUNTIME_DIR") == ours
+                        and proc.name() != "dbus-daemon"):
+                    found.append(proc)
+        return found
 
 
 def _owned_on(address: str, name: str) -> bool:

@@ -5,7 +5,7 @@
  * window gets focus) and exports io.github.driftcheck.TestHelper1 on the session bus.
  */
 /* exported init */
-const {Gio, Meta, Shell} = imports.gi;
+const {Gio, GLib, Meta, Shell} = imports.gi;
 const Main = imports.ui.main;
 
 const PATH = '/io/github/driftcheck/TestHelper';
@@ -25,6 +25,10 @@ const IFACE = `<node>
       <arg type="b" direction="out" name="visible"/>
     </method>
     <method name="HideOverview"/>
+    <method name="Getenv">
+      <arg type="s" direction="in" name="name"/>
+      <arg type="s" direction="out" name="value"/>
+    </method>
   </interface>
 </node>`;
 
@@ -63,6 +67,12 @@ class TestHelper {
 
     HideOverview() {
         Main.overview.hide();
+    }
+
+    /** The Shell's own environment variable `name` ('' when unset): DISPLAY and XAUTHORITY
+     * name its XWayland. */
+    Getenv(name) {
+        return GLib.getenv(name) || '';
     }
 }
 
