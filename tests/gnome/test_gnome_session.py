@@ -19,9 +19,20 @@ from tests.helpers.waiting import wait_for
 pytestmark = [pytest.mark.e2e, pytest.mark.gnome]
 
 
+SAMPLE_UUID = "sample@driftcheck.invalid"
+
+
 @pytest.fixture(scope="module")
-def gnome_options() -> GnomeOptions:
-    return GnomeOptions(xwayland=True)
+def gnome_options(tmp_path_factory: pytest.TempPathFactory) -> GnomeOptions:
+    """XWayland on, and a small extension of the test's own installed and enabled."""
+    sample = tmp_path_factory.mktemp("extension") / "any-folder-name"
+    sample.mkdir()
+    (sample / "metadata.json").write_text(json.dumps(
+        {"uuid": SAMPLE_UUID, "name": "sample", "description": "a test's own extension",
+         "shell-version": ["43"]}))
+    (sample / "extension.js").write_text(
+        "function init() { return {enable() {}, disable() {}}; }\n")
+    return GnomeOptions(extensions=(sample,), enabled=(SAMPLE_UUID,), xwayland=True)
 
 
 def test_the_shell_answers_as_the_test_user_with_its_overview_hidden(
@@ -32,6 +43,7 @@ def test_the_shell_answers_as_the_test_user_with_its_overview_hidden(
     assert not gnome.overview_visible()
     assert gnome.idle_ms() >= 0
     assert gnome.extension_state("driftcheck-test-helper@driftcheck.invalid") == 1
+    assert gnome.extension_state(SAMPLE_UUID) == 1, gnome.extension_error(SAMPLE_UUID)
 
 
 def test_windows_open_under_chosen_names_and_focus_follows(gnome: GnomeSession) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import json
 import os
 import pwd
 import shutil
@@ -609,7 +610,8 @@ class GnomeSession:
     def _install_extensions(self, folders: Sequence[Path]) -> None:
         target = self.home / ".local" / "share" / "gnome-shell" / "extensions"
         for folder in folders:
-            shutil.copytree(folder, target / folder.name)
+            uuid = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))["uuid"]
+            shutil.copytree(folder, target / uuid)
         for path in (target.parent, target, *target.rglob("*")):
             os.chown(path, self.user.uid, self.user.gid)
 
@@ -680,7 +682,9 @@ class GnomeSession:
             return False
         try:
             self.shell_version  # noqa: B018  (answers once the Shell's D-Bus API is up)
-            return not self.overview_visible()
+            # Start-up over and the overview hidden: before that the overview is sometimes
+            # not yet shown, and shows itself after a first window opened (no focus then).
+            return bool(self._helper("Settled")[0])
         except Exception:  # the helper's object is not exported yet
             return False
 
@@ -753,7 +757,7 @@ def gnome_session(extensions: Sequence[Path] = (), enabled: Sequence[str] = (), 
     """A headless GNOME Shell 43 on Wayland (1280x800) as the test user `user` (made if
     missing), in a fresh folder /tmp/driftcheck-gnome-XXXX that holds its HOME, XDG folders,
     runtime folder (0700, the user's) and buses, removed afterwards. The extension folders
-    `extensions` are installed for the user (each under its folder's name, its uuid), the
+    `extensions` are installed for the user (each as the uuid its metadata.json names), the
     uuids `enabled` and the test helper enabled before the Shell starts. With `python`,
     `session.driftcheck(...)` runs driftcheck as the user; with `xwayland`, X11 windows
     open through XWayland. Needs root."""

@@ -25,6 +25,9 @@ const IFACE = `<node>
       <arg type="b" direction="out" name="visible"/>
     </method>
     <method name="HideOverview"/>
+    <method name="Settled">
+      <arg type="b" direction="out" name="settled"/>
+    </method>
     <method name="Getenv">
       <arg type="s" direction="in" name="name"/>
       <arg type="s" direction="out" name="value"/>
@@ -67,6 +70,18 @@ class TestHelper {
 
     HideOverview() {
         Main.overview.hide();
+    }
+
+    /** Whether start-up is over with the overview hidden (hiding it again if something
+     * showed it): what a test waits for before it opens its first window. */
+    Settled() {
+        if (Main.layoutManager._startingUp || Main.overview.animationInProgress)
+            return false;
+        if (Main.overview.visible) {
+            Main.overview.hide();
+            return false;
+        }
+        return true;
     }
 
     /** The Shell's own environment variable `name` ('' when unset): DISPLAY and XAUTHORITY
