@@ -39,6 +39,10 @@ class Foreground:
     # Set by the tracker when a connected browser extension speaks for this window; it then
     # decides instead of the title (widget.tracking, widget.browser.channel).
     tab: BrowserTab | None = None
+    # Which of the matcher's title rules match the title, by their place in
+    # `Matcher.title_rules()`, from a probe that is told that and never sees the title (the
+    # GNOME Shell extension); read only while `title` is None. Indexes, not text: safe to show.
+    title_hits: tuple[int, ...] | None = None
 
 
 class RuleKind(StrEnum):

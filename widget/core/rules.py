@@ -648,6 +648,7 @@ class Matcher:
         self._processes = _NameRules()
         self._bundles = _NameRules()
         self._titles: list[tuple[int, bool, str | re.Pattern[str]]] = []
+        self._title_rules: list[str] = []  # the same rules, as title_rules() hands them out
         addresses: dict[str, dict[str, None]] = {}  # dicts keep the order and drop repeats
         for index, app in enumerate(tracked):
             for rule in app.rules:
@@ -662,8 +663,14 @@ class Matcher:
                 elif rule.kind is RuleKind.BUNDLE:
                     self._bundles.add(index, pattern)
                 else:
-                    needle = compile_glob(pattern) if is_glob(pattern) else pattern.lower()
+                    needle: str | re.Pattern[str]
+                    if is_glob(pattern):
+                        needle, encoded = compile_glob(pattern), "g:" + pattern
+                    else:
+                        needle = pattern.lower()
+                        encoded = "s:" + needle
                     self._titles.append((index, app.any_window_titles, needle))
+                    self._title_rules.append(encoded)
         self._any_window_titles = any(any_window for _, any_window, _ in self._titles)
         self._addresses = {key: tuple(found) for key, found in addresses.items()}
 
@@ -672,6 +679,13 @@ class Matcher:
         apps, each in its canonical form: what the tracker sends the browser extension, which
         matches them inside the browser (docs/BROWSER.md)."""
         return dict(self._addresses)
+
+    def title_rules(self) -> list[str]:
+        """The title rules in the order `match` tries them, for a matcher that runs where the
+        titles are (the GNOME Shell extension, resources/gnome/extension/titles.js) and answers
+        with the places in this list of the rules that match (`Foreground.title_hits`): "s:"
+        and the lowercased text of a plain rule, "g:" and the glob as written of a glob."""
+        return list(self._title_rules)
 
     def is_browser(self, fg: Foreground) -> bool:
         """Whether the window belongs to a known browser (by process, exe or window class)."""
@@ -697,6 +711,8 @@ class Matcher:
             return self._keys[best]
         if fg.title and self._titles:
             return self._match_title(fg, clip_title(fg.title))
+        if fg.title is None and fg.title_hits and self._titles:
+            return self._match_hits(fg, fg.title_hits)
         return None
 
     def _match_title(self, fg: Foreground, title: str) -> str | None:
@@ -709,6 +725,19 @@ class Matcher:
                 continue
             hit = needle in lowered if isinstance(needle, str) else needle.match(title)
             if hit:
+                return self._keys[index]
+        return None
+
+    def _match_hits(self, fg: Foreground, hits: tuple[int, ...]) -> str | None:
+        """`_match_title` for a title seen elsewhere: the same first rule that applies, from
+        the places in title_rules() of the rules that match it (any order; others ignored)."""
+        in_browser = self.is_browser(fg)
+        if not in_browser and not self._any_window_titles:
+            return None
+        count = len(self._titles)
+        for place in sorted({hit for hit in hits if 0 <= hit < count}):
+            index, any_window, _ = self._titles[place]
+            if in_browser or any_window:
                 return self._keys[index]
         return None
 
