@@ -306,6 +306,18 @@ def build_parser() -> argparse.ArgumentParser:
     bextension.add_argument("--output", metavar="PATH",
                             help="where to write it (default: driftcheck-extension-chromium or "
                                  "driftcheck.xpi in this folder)")
+    # The desktop's own part (issue 14, docs/GNOME.md): GNOME Shell's extension.
+    desktop = sub.add_parser("desktop", help="let the desktop tell driftcheck which window is "
+                                             "in front (GNOME on Wayland)")
+    desktop_sub = desktop.add_subparsers(dest="desktop_command", metavar="ACTION",
+                                         required=True, parser_class=_Parser)
+    dinstall = desktop_sub.add_parser(
+        "install", help="install and switch on driftcheck's GNOME Shell extension, or with "
+                        "--uninstall remove it")
+    dinstall.add_argument("--uninstall", action="store_true",
+                          help="switch the extension off and remove it")
+    dinstall.add_argument("--shell-version", metavar="VERSION",
+                          help="build for this GNOME Shell (default: the installed one)")
     # Started by the browser, never typed: Chromium passes the extension's origin, Firefox
     # the manifest's path and the extension's id. Taken as they come (bytes: a path may hold
     # any) and ignored.
@@ -421,6 +433,8 @@ def command(name: str | None) -> Command:
             from widget.commands.browser import run
         case "browser-host":
             from widget.browser.host import run
+        case "desktop":
+            from widget.commands.desktop import run
         case _:
             raise UsageError(f"There is no command '{name}'.")
     return run

@@ -49,6 +49,11 @@ class ProbeError(DriftcheckError):
     """The platform probe could not read the foreground app or idle time this time."""
 
 
+class ProbeUnavailable(ProbeError):
+    """A probe that cannot start here, whose message tells the person what would let it
+    (GNOME's: switch driftcheck's Shell extension on); said by `doctor` and `apps check`."""
+
+
 class DamagedStore(StoreError):
     """The database file is damaged; `Store.open` sets it aside and starts afresh."""
 
@@ -72,6 +77,10 @@ class AutostartRefused(DriftcheckError):
 class BrowserInstallRefused(DriftcheckError):
     """`driftcheck browser install` wrote nothing: no browser to write for, or a folder that
     cannot take its file."""
+
+
+class DesktopInstallRefused(DriftcheckError):
+    """`driftcheck desktop install` could not do what was asked; nothing half done stays."""
 
 
 class DataFolderRefused(PermissionError):

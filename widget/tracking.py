@@ -95,9 +95,17 @@ class Tracker:
             self._apps_seen = apps
             self._matcher = Matcher(apps, self._browsers)
             self.browser_channel.set_rules(self._matcher.addresses())
+            self._give_title_rules()
             log.info("tracked apps changed: %d now", len(apps), extra={"event": "apps"})
 
+    def _give_title_rules(self) -> None:
+        """A probe that matches titles where they are (GNOME's extension) gets the rules."""
+        set_title_rules = getattr(self.probe, "set_title_rules", None)
+        if set_title_rules is not None:
+            set_title_rules(self._matcher.title_rules())
+
     def start(self) -> None:
+        self._give_title_rules()
         info = self.probe.info()
         S.put(self.store, S.TRACKER_MODE, info.measure.value)
         S.put(self.store, S.TRACKER_PROBE, info.name)

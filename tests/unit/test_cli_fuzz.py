@@ -70,7 +70,8 @@ EXPECTED = {(), ("track",), ("apps",), ("apps", "catalog"), ("apps", "list"), ("
             ("goals", "set"), ("goals", "list"), ("goals", "clear"), ("checkin",), ("report",),
             ("checkin", "history"), ("checkin", "change"), ("checkin", "delete"),
             ("dashboard",), ("demo-data",), ("export",), ("import",), ("wipe",),
-            ("browser",), ("browser", "install"), ("browser", "extension"), ("browser-host",)}
+            ("browser",), ("browser", "install"), ("browser", "extension"), ("browser-host",),
+            ("desktop",), ("desktop", "install")}
 
 
 def test_the_fuzz_sees_every_sub_command_and_option() -> None:
@@ -177,6 +178,7 @@ VALUES: dict[str, st.SearchStrategy[str]] = {
     "value": hostile(*SECONDS, "0.95", "0.96", "12", "13", "4.5"),
     "browser": hostile("firefox", "chromium", "chrome", "all", "Firefox", "safari"),
     "config_dir": st.one_of(st.sampled_from(PATHS), SAFE_NAME),
+    "shell_version": hostile("43.9", "46.0", "50.beta", "42.5", "3.38", "", "x" * 300),
     "browser_arguments": hostile("chrome-extension://abc/", "driftcheck@driftcheck.invalid",
                                  "/x/io.github.driftcheck.json", "--parent-window=0"),
 }
@@ -250,6 +252,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         patch.setenv("HOME", str(root / "home"))
         patch.setenv("XDG_CONFIG_HOME", str(root / "home" / "config"))
         patch.setenv("XDG_DATA_HOME", str(root / "home" / "share"))
+        # `desktop install` switches its GNOME extension on through gsettings: into a file
+        # of this HOME, never the machine's own settings.
+        patch.setenv("GSETTINGS_BACKEND", "keyfile")
+        patch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
         patch.setattr("widget.commands.track.track", _stand_in)
         # The host replaces the process it runs in (exec) and serves a browser until its
         # stdin closes: only its arguments are fuzzed here (tests/e2e/test_browser_host.py).

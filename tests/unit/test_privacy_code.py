@@ -173,9 +173,12 @@ def test_only_scheduling_imports_apscheduler() -> None:
 
 
 # The programs driftcheck starts, by how the code names them: itself (doctor's tray check in a
-# child process) and the compositors' own command-line clients, which talk to them over their
-# Unix sockets. A new one (curl, a browser, ssh...) must be added here on purpose.
-STARTED_PROGRAMS = {"sys.executable", "self._hyprctl", "self._swaymsg"}
+# child process), the compositors' own command-line clients, which talk to them over their
+# Unix sockets, and GNOME's `gsettings` (the person's settings, over the session bus) and
+# `gnome-shell --version` (`desktop install`). A new one (curl, a browser, ssh...) must be
+# added here on purpose.
+STARTED_PROGRAMS = {"sys.executable", "self._hyprctl", "self._swaymsg", "gsettings",
+                    "gnome_shell"}
 SUBPROCESS_CALLS = {"subprocess.run", "subprocess.Popen", "subprocess.call",
                     "subprocess.check_call", "subprocess.check_output", "os.system",
                     "os.popen", "os.execv", "os.execvp", "os.execl", "os.execlp", "os.spawnv",

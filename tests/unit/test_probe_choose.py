@@ -127,7 +127,7 @@ def test_macos_gets_the_mac_probe(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_null_probe_when_even_the_fallback_cannot_start(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*_args: Any) -> None:
+    def refuse(*_args: Any, **_kwargs: Any) -> None:
         raise ProbeError("psutil is not installed, so running apps cannot be seen.")
 
     monkeypatch.setattr(fallback, "ProcessFallbackProbe", refuse)
@@ -188,3 +188,31 @@ def test_the_tray_imports_the_probe_module_it_will_use_before_qt(
     loaded = json.loads(out.stdout)
     assert present in loaded and absent not in loaded
     assert not [m for m in loaded if m.startswith("PySide6")]
+
+
+@pytest.mark.parametrize(("env", "gnome"), [
+    ({"WAYLAND_DISPLAY": "wayland-0", "XDG_CURRENT_DESKTOP": "GNOME"}, True),
+    ({"WAYLAND_DISPLAY": "wayland-0", "XDG_CURRENT_DESKTOP": "ubuntu:GNOME"}, True),
+    ({"WAYLAND_DISPLAY": "wayland-0", "XDG_CURRENT_DESKTOP": "KDE"}, False),
+    ({"DISPLAY": ":0", "XDG_CURRENT_DESKTOP": "GNOME"}, False),  # GNOME on X11: the X11 probe
+    ({"WAYLAND_DISPLAY": "wayland-0"}, False),
+])
+def test_gnome_on_wayland_is_known_by_its_session(env: dict[str, str], gnome: bool) -> None:
+    from widget.probes.gnome import is_gnome_wayland
+
+    assert is_gnome_wayland(env) is gnome
+
+
+def test_gnome_without_its_extension_counts_approximately_and_says_what_to_do(
+        monkeypatch: pytest.MonkeyPatch, no_session_bus: list[int]) -> None:
+    from widget.errors import ProbeUnavailable
+
+    def refuse() -> None:
+        raise ProbeUnavailable("driftcheck's GNOME Shell extension is not installed: do this.")
+
+    monkeypatch.setattr("widget.probes.gnome.GnomeShellProbe", refuse)
+    probe = choose_probe({"WAYLAND_DISPLAY": "wayland-0", "XDG_CURRENT_DESKTOP": "GNOME"},
+                         "linux", wanted)
+    assert probe.name == "process-fallback"
+    assert probe.info().notes[0] == ("driftcheck's GNOME Shell extension is not installed: "
+                                     "do this.")

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable, Mapping
 
 from widget.core.model import Foreground, Measure
-from widget.errors import ProbeError
+from widget.errors import ProbeError, ProbeUnavailable
 from widget.probes.base import FocusCallback, Probe, ProbeInfo
 
 __all__ = ["NullProbe", "choose_probe", "import_probe_module"]
@@ -68,7 +68,9 @@ def choose_probe(
         return _platform_probe(env, platform, wanted, app_run_loop)
     except (ProbeError, ImportError) as error:
         log.info("platform probe unavailable, using the process fallback: %s", error)
-    return _fallback(wanted, with_gnome_idle=platform not in ("win32", "darwin"))
+        # GNOME's own probe says what the person can do (switch its extension on).
+        notes = (str(error),) if isinstance(error, ProbeUnavailable) else ()
+    return _fallback(wanted, with_gnome_idle=platform not in ("win32", "darwin"), notes=notes)
 
 
 def import_probe_module(env: Mapping[str, str], platform: str) -> None:
@@ -117,14 +119,22 @@ def _probe_factory(
     if env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY"):
         x11 = importlib.import_module("widget.probes.x11")
         return x11.X11Probe  # type: ignore[no-any-return]
+    from widget.probes.gnome import is_gnome_wayland
+
+    if is_gnome_wayland(env):
+        from widget.probes.gnome import GnomeShellProbe
+
+        return GnomeShellProbe
     # GNOME or KDE on Wayland (which keep the focused window to themselves), or no display.
     return None
 
 
-def _fallback(wanted: Callable[[Foreground], bool], *, with_gnome_idle: bool) -> Probe:
+def _fallback(wanted: Callable[[Foreground], bool], *, with_gnome_idle: bool,
+              notes: tuple[str, ...] = ()) -> Probe:
     try:
         from widget.probes.fallback import ProcessFallbackProbe, gnome_idle_source
 
-        return ProcessFallbackProbe(wanted, gnome_idle_source() if with_gnome_idle else None)
+        return ProcessFallbackProbe(wanted, gnome_idle_source() if with_gnome_idle else None,
+                                    notes=notes)
     except (ProbeError, ImportError) as error:
         return NullProbe(f"driftcheck cannot see which apps are running here: {error}")

@@ -88,6 +88,8 @@ class ProcessFallbackProbe:
         self,
         wanted: Callable[[Foreground], bool],
         idle_source: Callable[[], float | None] | None = None,
+        *,
+        notes: tuple[str, ...] = (),
     ) -> None:
         try:
             import psutil
@@ -97,6 +99,7 @@ class ProcessFallbackProbe:
         self._wanted = wanted
         self._idle_source = idle_source
         self._lock = LogindLock()
+        self._notes = notes  # why a better probe could not start, and what to do about it
 
     def foreground(self) -> Foreground | None:
         """The most recently started wanted process, so two tracked apps never both count."""
@@ -125,7 +128,7 @@ class ProcessFallbackProbe:
         return self._lock.locked()  # logind's LockedHint, where there is one
 
     def info(self) -> ProbeInfo:
-        notes = [APPROXIMATE_NOTE]
+        notes = [*self._notes, APPROXIMATE_NOTE]
         idle_label = None
         if self._idle_source is not None:
             idle_label = getattr(self._idle_source, "label", "injected idle source")

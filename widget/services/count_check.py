@@ -35,6 +35,9 @@ def check_now(tracked: Sequence[TrackedApp], data_dir: Path | None,
     browsers = load_catalog().browser_names(current_platform())
     matcher = Matcher(tracked, browsers)
     probe = choose_probe(env, platform, lambda fg: matcher.match(fg) is not None)
+    set_title_rules = getattr(probe, "set_title_rules", None)
+    if set_title_rules is not None:  # GNOME's extension matches titles where they are
+        set_title_rules(matcher.title_rules())
     fg: Foreground | None = None
     reason: str | None = None
     try:

@@ -13,8 +13,10 @@ through `wipe_for_running_app`.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import shutil
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -39,10 +41,12 @@ class Traces:
     run_value: str | None = None  # Windows: the Run value's name
     # The browsers' native-host manifests that start this data folder's launcher
     browser_manifests: list[Path] = field(default_factory=list)
+    # driftcheck's GNOME Shell extension (`driftcheck desktop install`), with the usual folder
+    gnome_extension: Path | None = None
 
     def __bool__(self) -> bool:
         return bool(self.files or self.autostart or self.run_value or self.browser_manifests
-                    or self.empty_dir_is_ours())
+                    or self.gnome_extension or self.empty_dir_is_ours())
 
     def empty_dir_is_ours(self) -> bool:
         """An empty data folder named as driftcheck names it (created by it, nothing else's)."""
@@ -91,6 +95,12 @@ def find_traces(data_dir: Path, platform: str = sys.platform,
         data_dir, platform, env))
     if not starts_at_login(data_dir, platform, env):
         return traces
+    if platform.startswith("linux"):  # it serves every driftcheck: wiped with the usual folder
+        from widget.desktop import gnome_extension as gx
+
+        folder = gx.installed_folder(env)
+        if gx.is_ours(folder) and not folder.is_symlink():
+            traces.gnome_extension = folder
     if platform == "win32":  # unverified: the Run value lives in the registry
         traces.run_value = autostart_location(platform, env) \
             if is_start_at_login(platform, env) else None
@@ -181,6 +191,8 @@ def _confirmed(traces: Traces) -> bool:
     extra = " and the start-at-login entry" if traces.autostart or traces.run_value else ""
     if traces.browser_manifests:
         extra += " and what lets your browsers start it"
+    if traces.gnome_extension is not None:
+        extra += " and its GNOME Shell extension"
     print(f"driftcheck keeps {where}{extra}.")
     try:
         answer = input(PROMPT)
@@ -224,6 +236,16 @@ def _remove(traces: Traces, platform: str, env: Mapping[str, str]
             continue
         except OSError:
             failed.append(str(path))
+    if traces.gnome_extension is not None:
+        from widget.desktop import gnome_extension as gx
+
+        with contextlib.suppress(gx.SettingsUnavailable):
+            gx.switch(False, env)
+        try:
+            shutil.rmtree(traces.gnome_extension)
+            removed.append(f"the GNOME Shell extension {traces.gnome_extension}")
+        except OSError:
+            failed.append(str(traces.gnome_extension))
     folder = traces.data_dir
     emptied = any(not os.path.lexists(path) for path in traces.files)
     if (emptied or folder.name == APP_DIR_NAME) and folder.is_dir() and not folder.is_symlink():
