@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import json
 import signal
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.helpers.gnome import GnomeOptions, GnomeSession
-from tests.helpers.program import stored_seconds
+from tests.helpers.program import ProgramLog, stored_seconds
 from tests.helpers.waiting import wait_for
 from widget.desktop import gnome_extension as gx
 from widget.probes.gnome import BUS_NAME, INTERFACE, PATH, GnomeShellProbe
@@ -135,23 +137,65 @@ def test_track_counts_the_window_in_front_through_the_extension(gnome: GnomeSess
     assert b"Notes not counted" not in kept and b"Kobold counted" not in kept
 
 
+def _measures(data: Path) -> list[tuple[int, float]]:
+    """(measure as stored, seconds) of each interval of the data folder, oldest first."""
+    connection = sqlite3.connect(f"file:{data / 'driftcheck.sqlite3'}?mode=ro", uri=True,
+                                 timeout=10)
+    try:
+        return [(m, (end - start) / 1000) for m, start, end in connection.execute(
+            "SELECT measure, start_ms, end_ms FROM intervals ORDER BY start_ms")]
+    finally:
+        connection.close()
+
+
 def test_without_the_extension_the_count_is_approximate_and_says_why(
         gnome: GnomeSession) -> None:
+    """Switched off while `track` runs: the tracker counts approximately (its intervals say
+    so) and `doctor` says what to do; switched on again: the window in front once more."""
+    data = gnome.home / "driftcheck-switched"
+    assert gnome.driftcheck("--data-dir", str(data), "apps", "add", "--name", "Kobold",
+                            "--process", "koboldcpp").returncode == 0
+    gnome.open_window("koboldcpp", "Kobold switched")
+    gnome.activate("Kobold switched")
+    tracker = gnome.spawn_as_user(gnome.python.argv(  # type: ignore[union-attr]
+        "--data-dir", str(data), "track", "--interval", "1"))
+    log = ProgramLog(data)
+    log.wait("started", proc=tracker)
+
+    def modes() -> list[str]:
+        return [entry.get("measure", "") for entry in log.entries()
+                if entry.get("event") == "probe_mode"]
+
     def doctor() -> dict[str, Any]:
         done = gnome.driftcheck("--data-dir", str(gnome.home / "d2"), "doctor", "--json")
         report: dict[str, Any] = json.loads(done.stdout)
         return report
 
+    gnome.touch()
+    time.sleep(2)
     gnome.gsettings("set", "org.gnome.shell", "enabled-extensions", f"['{HELPER_UUID}']")
     try:
         wait_for(lambda: gnome.extension_state(gx.UUID) != 1, 15, "the extension to stop")
+        wait_for(lambda: modes() == ["approximate"], 15, "the tracker to count approximately")
         report = doctor()
         assert report["probe"]["name"] == "process-fallback"
         assert report["probe"]["measure"] == "approximate"
         assert any("installed but switched off" in line for line in report["advice"]), \
             report["advice"]
+        gnome.touch()
+        time.sleep(3)
     finally:
         gnome.gsettings("set", "org.gnome.shell", "enabled-extensions",
                         f"['{HELPER_UUID}', '{gx.UUID}']")
     wait_for(lambda: gnome.extension_state(gx.UUID) == 1, 15, "the extension to run again")
+    wait_for(lambda: modes() == ["approximate", "foreground"], 15, "the window in front again")
+    gnome.touch()
+    time.sleep(2)
+    tracker.send_signal(signal.SIGTERM)
+    assert tracker.wait(timeout=30) == 0
     assert doctor()["probe"]["name"] == "gnome-shell"
+    stored = _measures(data)
+    # foreground (0), then approximate (1) while it was off, then foreground again
+    kinds = [measure for measure, _ in stored]
+    assert kinds[0] == 0 and 1 in kinds and kinds[-1] == 0, stored
+    assert sum(seconds for measure, seconds in stored if measure == 1) >= 2.0, stored

@@ -45,8 +45,13 @@ class Probe(Protocol):
     their one thread (the tray app's main thread, or the command's).
     """
 
-    name: str  # "x11", "windows", "macos", "sway", "hyprland", "process-fallback"
-    measure: Measure
+    name: str  # "x11", "windows", "macos", "sway", "hyprland", "gnome-shell", "process-fallback"
+
+    @property
+    def measure(self) -> Measure:
+        """How what it reads is measured; read at every observation (GNOME's probe counts
+        approximately while its Shell extension does not answer)."""
+        ...
 
     def foreground(self) -> Foreground | None:
         """The app in front now, or None when nothing is (an empty desktop). Fast (< 1 ms)."""

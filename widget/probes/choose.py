@@ -77,7 +77,7 @@ def import_probe_module(env: Mapping[str, str], platform: str) -> None:
     """Import, without starting anything, the module `choose_probe` will take its probe from
     (the tray app imports what does not need Qt before Qt: `widget.app.import_before_qt`)."""
     with contextlib.suppress(ImportError):  # choose_probe says why when it gets there
-        if _probe_factory(env, platform, app_run_loop=False) is None:
+        if _probe_factory(env, platform, False, lambda fg: False) is None:
             import widget.probes.fallback  # noqa: F401 - GNOME/KDE on Wayland, no display
 
 
@@ -87,7 +87,7 @@ def _platform_probe(
     wanted: Callable[[Foreground], bool],
     app_run_loop: bool,
 ) -> Probe:
-    factory = _probe_factory(env, platform, app_run_loop)
+    factory = _probe_factory(env, platform, app_run_loop, wanted)
     if factory is None:
         # gnome_idle_source() is None at once where there is no session bus or no Mutter.
         return _fallback(wanted, with_gnome_idle=True)
@@ -95,7 +95,8 @@ def _platform_probe(
 
 
 def _probe_factory(
-    env: Mapping[str, str], platform: str, app_run_loop: bool
+    env: Mapping[str, str], platform: str, app_run_loop: bool,
+    wanted: Callable[[Foreground], bool],
 ) -> Callable[[], Probe] | None:
     """What makes the platform's probe, its module imported; None where only the process
     fallback can see anything."""
@@ -124,7 +125,7 @@ def _probe_factory(
     if is_gnome_wayland(env):
         from widget.probes.gnome import GnomeShellProbe
 
-        return GnomeShellProbe
+        return lambda: GnomeShellProbe(wanted=wanted)
     # GNOME or KDE on Wayland (which keep the focused window to themselves), or no display.
     return None
 

@@ -10,7 +10,10 @@ LockedHint where that does not answer). Focus changes arrive as the extension's 
 signal, on a thread of the probe's own that sleeps until the bus says something.
 
 Chosen on GNOME when the extension answers; otherwise the process fallback (approximate)
-takes over, and `doctor` says how to switch the extension on.
+takes over, and `doctor` says how to switch the extension on. When the extension stops
+answering while driftcheck runs (switched off, GNOME Shell restarted without it), the probe
+counts approximately itself, its intervals marked so, and goes back to the window in front
+the moment the extension answers again.
 """
 
 from __future__ import annotations
@@ -21,13 +24,13 @@ import os
 import select
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from widget.core.model import Foreground, Measure
 from widget.errors import ProbeError, ProbeUnavailable
 from widget.probes.base import FocusCallback, ProbeInfo
-from widget.probes.fallback import GnomeIdleMonitor, gnome_idle_source
+from widget.probes.fallback import GnomeIdleMonitor, ProcessFallbackProbe, gnome_idle_source
 from widget.probes.lock import LogindLock
 from widget.probes.sway import process_identity
 
@@ -78,11 +81,22 @@ def _open_session() -> Any:
                                "GNOME Shell which window is in front.") from error
 
 
+# The extension is not there (switched off, or the Shell runs without it), as opposed to a
+# Shell too busy to answer in time.
+_GONE = ("org.freedesktop.DBus.Error.UnknownObject", "org.freedesktop.DBus.Error.UnknownMethod",
+         "org.freedesktop.DBus.Error.UnknownInterface",
+         "org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NameHasNoOwner")
+
+
+class ExtensionGone(ProbeError):
+    """The extension does not answer: not there, rather than slow."""
+
+
 class GnomeShellProbe:
     name = "gnome-shell"
-    measure = Measure.FOREGROUND
 
-    def __init__(self, *, idle: GnomeIdleMonitor | None = None) -> None:
+    def __init__(self, *, wanted: Callable[[Foreground], bool] = lambda fg: False,
+                 idle: GnomeIdleMonitor | None = None) -> None:
         from jeepney import DBusAddress
 
         self._conn = _open_session()
@@ -93,6 +107,8 @@ class GnomeShellProbe:
                                         interface="org.gnome.ScreenSaver")
         self._rules: tuple[str, ...] = ()
         self._rules_sent = False
+        self._wanted = wanted
+        self._fallback: ProcessFallbackProbe | None = None  # while the extension is away
         try:
             self._call(self._focus, "GetFocus")
         except ProbeError:
@@ -117,6 +133,9 @@ class GnomeShellProbe:
                 reply = self._conn.send_and_get_reply(message, timeout=TIMEOUT_SECONDS)
             return tuple(unwrap_msg(reply))
         except Exception as error:  # DBusErrorResponse, TimeoutError, OSError
+            if getattr(error, "name", None) in _GONE:
+                raise ExtensionGone("driftcheck's GNOME Shell extension does not answer.") \
+                    from error
             raise ProbeError("GNOME Shell did not say which window is in front.") from error
 
     def set_title_rules(self, rules: Sequence[str]) -> None:
@@ -133,10 +152,30 @@ class GnomeShellProbe:
 
     # --- the probe -----------------------------------------------------------------------
 
+    @property
+    def measure(self) -> Measure:
+        """FOREGROUND while the extension answers; APPROXIMATE while the process fallback
+        stands in for it."""
+        return Measure.APPROXIMATE if self._fallback is not None else Measure.FOREGROUND
+
     def foreground(self) -> Foreground | None:
-        if not self._rules_sent:
-            self._send_rules()
-        app_id, pid, hits, _x11 = self._call(self._focus, "GetFocus")
+        try:
+            if not self._rules_sent:
+                self._send_rules()
+            app_id, pid, hits, _x11 = self._call(self._focus, "GetFocus")
+        except ExtensionGone:
+            if self._fallback is None:
+                self._fallback = ProcessFallbackProbe(self._wanted)
+                log.warning("driftcheck's GNOME Shell extension stopped answering; counting "
+                            "approximately until it is back",
+                            extra={"event": "probe_mode", "measure": "approximate"})
+            self._rules_sent = False  # a new start of it has no rules of ours
+            return self._fallback.foreground()
+        if self._fallback is not None:
+            self._fallback.close()
+            self._fallback = None
+            log.info("driftcheck's GNOME Shell extension answers again",
+                     extra={"event": "probe_mode", "measure": "foreground"})
         if not app_id and not pid:
             return None
         name, exe = process_identity(int(pid)) if pid else (None, None)
@@ -169,7 +208,7 @@ class GnomeShellProbe:
             idle_source=self._idle.label if self._idle is not None else None,
             lock_source=lock,
             focus_events=True,
-            notes=(),
+            notes=(not_active_words(),) if self._fallback is not None else (),
         )
 
     def watch_focus(self, callback: FocusCallback) -> bool:
@@ -248,6 +287,9 @@ class GnomeShellProbe:
             self._watcher = None
             self._wake = None
         self._logind.close()
+        if self._fallback is not None:
+            self._fallback.close()
+            self._fallback = None
         if self._idle is not None:
             self._idle.close()
             self._idle = None
