@@ -34,6 +34,8 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
+import psutil
+
 from tests.e2e.desktop import Window, XSession, end_process
 from tests.helpers.waiting import wait_for
 
@@ -322,14 +324,30 @@ class Browser:
 
     def quit(self, timeout: float = 20) -> None:
         """SIGTERM to the browser alone, as a logout does: it closes its native ports on the
-        way out. Then whatever of its group is left is killed. Never raises."""
+        way out, and its hosts end by themselves a moment later (on a loaded machine, after
+        the browser). Only what of its group is left after that is killed. Never raises."""
         with contextlib.suppress(OSError):
             self.process.terminate()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=timeout)
+        with contextlib.suppress(TimeoutError):
+            wait_for(lambda: not _group(self.process.pid), timeout, f"{self.name}'s processes")
         with contextlib.suppress(OSError):
             os.killpg(self.process.pid, signal.SIGKILL)
         end_process(self.process)
+
+
+def _group(pgid: int) -> list[int]:
+    """The living processes of process group `pgid` (zombies count as ended)."""
+    found = []
+    for process in psutil.process_iter(["status"]):
+        try:
+            if os.getpgid(process.pid) == pgid and \
+                    process.info["status"] != psutil.STATUS_ZOMBIE:
+                found.append(process.pid)
+        except (OSError, psutil.Error):
+            continue
+    return found
 
 
 def load_build() -> ModuleType:
