@@ -112,6 +112,9 @@ def test_track_counts_the_window_in_front_through_the_extension(gnome: GnomeSess
     doctor = json.loads(gnome.driftcheck("--data-dir", str(data), "doctor", "--json").stdout)
     assert doctor["probe"]["name"] == "gnome-shell"
     assert doctor["probe"]["measure"] == "foreground" and doctor["probe"]["focus_events"]
+    assert doctor["gnome_extension"]["active"] and doctor["gnome_extension"]["installed"]
+    words = gnome.driftcheck("--data-dir", str(data), "doctor").stdout
+    assert "  GNOME extension: active" in words.splitlines()
     gnome.open_window("koboldcpp", "Kobold counted")
     gnome.open_window("notes", "Notes not counted")
     gnome.activate("Notes not counted")
@@ -182,6 +185,9 @@ def test_without_the_extension_the_count_is_approximate_and_says_why(
         assert report["probe"]["measure"] == "approximate"
         assert any("installed but switched off" in line for line in report["advice"]), \
             report["advice"]
+        assert report["gnome_extension"] == {
+            "uuid": gx.UUID, "installed": True, "enabled": False, "active": False,
+            "folder": str(gnome.home / ".local/share/gnome-shell/extensions" / gx.UUID)}
         gnome.touch()
         time.sleep(3)
     finally:

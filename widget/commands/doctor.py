@@ -34,6 +34,7 @@ def diagnose(data_dir: Path, env: Mapping[str, str] | None = None) -> dict[str, 
     report["data_dir"] = _data_dir(data_dir, advice)
     report["database"] = _database(data_dir / "driftcheck.sqlite3", advice)
     report["browsers"] = _browsers(data_dir, env, advice)
+    report["gnome_extension"] = _gnome_extension(env, report["probe"])
     report["advice"] = advice
     return report
 
@@ -160,6 +161,26 @@ def _notifications(env: Mapping[str, str], advice: list[str],
             "running": bool(owned), "activatable": activatable}
 
 
+def _gnome_extension(env: Mapping[str, str], probe: Mapping[str, Any]
+                     ) -> dict[str, Any] | None:
+    """On GNOME on Wayland: whether driftcheck's Shell extension is installed, switched on
+    and answering (the probe's own sentence, in the advice, says what to do); None elsewhere."""
+    from widget.probes.gnome import is_gnome_wayland
+
+    if not is_gnome_wayland(env):
+        return None
+    from widget.desktop import gnome_extension as gx
+
+    folder = gx.installed_folder(env)
+    try:
+        switched_on: bool | None = gx.enabled(env)
+    except gx.SettingsUnavailable:
+        switched_on = None
+    return {"uuid": gx.UUID, "installed": gx.is_ours(folder), "enabled": switched_on,
+            "active": probe.get("name") == "gnome-shell" and probe.get("measure") == "foreground",
+            "folder": str(folder)}
+
+
 def _browsers(data_dir: Path, env: Mapping[str, str], advice: list[str]
               ) -> list[dict[str, Any]]:
     """Each browser here, and whether its tabs count by their address (driftcheck's extension
@@ -243,6 +264,13 @@ def render(report: dict[str, Any]) -> str:
     if db.get("readable"):
         lines.append(f"  Database:       schema {db['schema_version']}, {db['integrity']}, "
                      f"{db['intervals']} intervals")
+    extension = report.get("gnome_extension")
+    if extension is not None:
+        state = "active" if extension["active"] else \
+            "not installed" if not extension["installed"] else \
+            "switched off" if extension["enabled"] is False else \
+            "installed, loads at your next login"
+        lines.append(f"  GNOME extension: {state}")
     browsers = report["browsers"]
     by = [f"{b['name']} by {'address' if b['connected'] else 'title'}" for b in browsers]
     lines.append(f"  Browser tabs:   {'; '.join(by) if by else 'no browser found'}")
