@@ -527,6 +527,24 @@ class GnomeSession:
     def overview_visible(self) -> bool:
         return bool(self._helper("OverviewVisible")[0])
 
+    def notifications(self) -> list[tuple[str, str, str, list[str]]]:
+        """(source title, title, body, action labels) of every notification GNOME Shell's
+        message tray holds (what its own notification daemon made of each Notify)."""
+        return [(str(source), str(title), str(body), [str(label) for label in labels])
+                for source, title, body, labels in self._helper("Notifications")[0]]
+
+    def panel_items(self) -> dict[str, bool]:
+        """key -> shown, of every item in the top bar's status area (the AppIndicator
+        extension's tray icons are `appindicator-<the watcher's entry>`)."""
+        return {str(key): bool(shown) for key, shown in self._helper("PanelItems")[0]}
+
+    def click_notification_action(self, title: str, label: str) -> None:
+        """Click the button `label` of the notification titled `title`, as a person does on
+        its banner (the Shell's daemon then sends ActionInvoked and closes it)."""
+        if not self._helper("InvokeNotificationAction", "ss", title, label)[0]:
+            raise AssertionError(f"no notification {title!r} with a button {label!r}: "
+                                 f"{self.notifications()}")
+
     # -- real input: Mutter's RemoteDesktop API ---------------------------------------
 
     def _remote(self, method: str, signature: str = "", *args: Any) -> None:
@@ -771,3 +789,72 @@ def gnome_session(extensions: Sequence[Path] = (), enabled: Sequence[str] = (), 
     finally:
         session.end()
         shutil.rmtree(base, ignore_errors=True)
+
+
+# --- the lock screen and a record of the session bus (appended for test_track_gnome) -------
+
+
+@contextlib.contextmanager
+def display_manager_mock(session: GnomeSession) -> Iterator[subprocess.Popen[bytes]]:
+    """A stand-in GDM (python-dbusmock's `org.gnome.DisplayManager` with a `Version`) on the
+    session's system bus: GNOME Shell 43 makes its lock screen (and `org.gnome.ScreenSaver`)
+    only when GDM answers there (js/misc/loginManager.js `canLock()`), so a Shell started
+    while this runs can lock. Ended on leaving."""
+    from jeepney import DBusAddress, new_method_call
+    from jeepney.io.blocking import open_dbus_connection
+    from jeepney.wrappers import unwrap_msg
+
+    name, path = "org.gnome.DisplayManager", "/org/gnome/DisplayManager/Manager"
+    proc = subprocess.Popen(
+        [str(SYSTEM_PYTHON), "-m", "dbusmock", "--system", name, path, f"{name}.Manager"],
+        env={"PATH": "/usr/bin:/bin", "DBUS_SYSTEM_BUS_ADDRESS": session.system_bus_address},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: _owned_on(session.system_bus_address, name), 20, "the mocked GDM",
+                 step=0.1)
+        with open_dbus_connection(session.system_bus_address) as conn:
+            unwrap_msg(conn.send_and_get_reply(new_method_call(
+                DBusAddress(path, bus_name=name, interface="org.freedesktop.DBus.Mock"),
+                "AddProperty", "ssv", (f"{name}.Manager", "Version", ("s", "43.0"))),
+                timeout=10))
+        yield proc
+    finally:
+        end_process(proc)
+
+
+class BusRecorder:
+    """Every message on the session bus while it runs, seen from a monitor connection of the
+    test process (`BecomeMonitor`; the session bus lets root do it), kept as jeepney
+    Messages in `messages`."""
+
+    def __init__(self, session: GnomeSession) -> None:
+        from jeepney import DBusAddress, new_method_call
+        from jeepney.io.blocking import open_dbus_connection
+        from jeepney.wrappers import unwrap_msg
+
+        self.messages: list[Any] = []
+        self._stop = threading.Event()
+        self._conn = open_dbus_connection(session.bus_address)
+        unwrap_msg(self._conn.send_and_get_reply(new_method_call(
+            DBusAddress("/org/freedesktop/DBus", bus_name="org.freedesktop.DBus",
+                        interface="org.freedesktop.DBus.Monitoring"),
+            "BecomeMonitor", "asu", ([], 0)), timeout=10))
+        self._thread = threading.Thread(target=self._run, name="bus-recorder", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.messages.append(self._conn.receive(timeout=0.2))
+            except TimeoutError:
+                continue
+            except Exception:  # the connection closed under it: the record ends there
+                return
+
+    def stop(self) -> list[Any]:
+        """Stop recording; what was recorded."""
+        self._stop.set()
+        self._thread.join(timeout=5)
+        with contextlib.suppress(Exception):
+            self._conn.close()
+        return self.messages

@@ -178,6 +178,15 @@ def test_the_desktop_s_answers_reach_the_reminders(store: Store, runs: list[Runn
     assert run.notifier.ids() == [alert_id, alert_id]
 
 
+def test_an_answer_is_logged_by_kind_and_choice_alone(store: Store, runs: list[Running],
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    run = start(runs, store, FakeClock(WEDNESDAY))
+    with caplog.at_level("INFO", logger="widget.ui.controller"):
+        run.notifier.action.emit("near|daily:koboldcpp|2026-11-25", "not-now")
+    [record] = [r for r in caplog.records if getattr(r, "event", "") == "notification_answered"]
+    assert record.getMessage() == "a notification was answered: near, not-now"
+
+
 def test_a_message_clicked_opens_the_compact_widget(store: Store, runs: list[Running]) -> None:
     clock = FakeClock(WEDNESDAY)
     settled(store, WEDNESDAY - timedelta(days=1))

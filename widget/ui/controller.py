@@ -208,6 +208,9 @@ class TrayController(QObject):
     def on_notification_action(self, alert_id: str, key: str) -> None:
         if self._ended:
             return
+        # Only the alert's kind ("near", "checkin"...) and the choice: its id can name a goal.
+        log.info("a notification was answered: %s, %s", alert_id.split("|", 1)[0], key,
+                 extra={"event": "notification_answered"})
         if self.presence is not None and self.presence.compact is not None and key != "closed":
             self.presence.compact.hide_message()
         reaction = self.reminders.answer(alert_id, key, self.now())

@@ -32,6 +32,17 @@ const IFACE = `<node>
       <arg type="s" direction="in" name="name"/>
       <arg type="s" direction="out" name="value"/>
     </method>
+    <method name="Notifications">
+      <arg type="a(sssas)" direction="out" name="notifications"/>
+    </method>
+    <method name="PanelItems">
+      <arg type="a(sb)" direction="out" name="items"/>
+    </method>
+    <method name="InvokeNotificationAction">
+      <arg type="s" direction="in" name="title"/>
+      <arg type="s" direction="in" name="label"/>
+      <arg type="b" direction="out" name="found"/>
+    </method>
   </interface>
 </node>`;
 
@@ -88,6 +99,43 @@ class TestHelper {
      * name its XWayland. */
     Getenv(name) {
         return GLib.getenv(name) || '';
+    }
+
+    /** (source title, title, body, action labels) of every notification in the Shell's
+     * message tray (banners and the list alike). */
+    Notifications() {
+        return Main.messageTray.getSources().flatMap(source =>
+            source.notifications.map(n => [
+                source.title || '', n.title || '', n.bannerBodyText || '',
+                n.actions.map(a => a.label),
+            ]));
+    }
+
+    /** (key, shown) of every item of the top bar's status area: the AppIndicator extension
+     * puts each tray icon there as `appindicator-<its id in the watcher>`. */
+    PanelItems() {
+        return Object.entries(Main.panel.statusArea)
+            .filter(([_key, item]) => item)
+            .map(([key, item]) => [key, item.container.visible && item.visible]);
+    }
+
+    /** Click the button labelled `label` of the first notification titled `title`, as a
+     * person does on its banner: the action's callback runs, then the notification goes
+     * (NotificationBanner's button does the same). */
+    InvokeNotificationAction(title, label) {
+        for (const source of Main.messageTray.getSources()) {
+            for (const notification of source.notifications) {
+                if (notification.title !== title)
+                    continue;
+                const action = notification.actions.find(a => a.label === label);
+                if (!action)
+                    continue;
+                action.callback();
+                notification.destroy();
+                return true;
+            }
+        }
+        return false;
     }
 }
 
