@@ -72,6 +72,8 @@ BENCHES = [
     Bench("bench_accuracy.py", [], [], (2.3, 2.3), "time attributed to the right app"),
     Bench("bench_browser.py", [], ["--quick"], (4.8, 17.0),
           "the browser extension: tab switch latency, attribution, the host's cost"),
+    Bench("bench_gnome.py", [], ["--quick"], (5.0, 12.0),
+          "GNOME Shell 43 on Wayland: focus latency, the extension's cost, the tracker"),
     Bench("bench_faults.py", [], ["--rounds", "10"], (0.7, 3.0), "kill -9 of the tracker"),
     Bench("bench_import_refusal.py", [], [], (2.5, 2.5),
           "import: peak memory refusing crafted files, accepting twenty years"),
@@ -235,7 +237,7 @@ def main() -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true",
                         help="shorter runs: tray 3 min, track 2 min, 10 kill rounds, 3 starts, "
-                        "the browser bench in Chromium alone")
+                        "the browser bench in Chromium alone, GNOME sessions of 1 min")
     parser.add_argument("--only", action="append", metavar="NAME",
                         help="run only this benchmark (tray, bench_tray or bench_tray.py; "
                         "repeatable)")
