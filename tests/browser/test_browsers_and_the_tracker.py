@@ -43,6 +43,7 @@ APP = "custom-kindred"
 TRACKED_PAGE = "http://claude.ai/weekend-plans"  # the app's site; its title does not say Kindred
 UNTRACKED_PAGE = "http://example.org/notes"  # neither the app's site nor its name
 NAMING_PAGE = "http://example.org/kindred"  # not the app's site, but its title says Kindred
+VOICE_PAGE = "http://claude.ai/voice"  # the app's site, playing sound (a voice call)
 
 SPAN_S = 4.0  # a measured span of time in front of a window
 QUIET_S = 2.5  # the stored time not growing this long: nothing of the app is open
@@ -275,3 +276,24 @@ def test_a_closed_browser_is_let_go_and_connects_again_when_reopened(
     with ActivePerson(xsession):
         wait_counted(data, 2.0, "the tracked site in the reopened browser")
     assert tracker.proc.poll() is None
+
+
+def test_a_tracked_tab_playing_sound_counts_while_no_input_arrives(
+        browser: Start, install: Installer, xsession: XSession, data: Path) -> None:
+    """A voice chat with a companion (a tab playing sound) counts while the person says
+    nothing with keyboard or mouse; the same site silent stops counting after the idle time.
+    The tracker here takes idle after 3 s."""
+    tracker = Tracker(xsession, data, "--interval", "1", "--idle-after", "3")
+    try:
+        run = browser([VOICE_PAGE, TRACKED_PAGE], install=install)
+        run.activate()
+        tracker.log.wait("browser_connected", proc=tracker.proc, timeout=30)
+        # No input from here on: only the sound keeps the count going, past the idle time.
+        wait_counted(data, 3 * 3.0, "a tracked tab playing sound, no input")
+        run.tab(2)  # a key press: input, once
+        run.wait_page(TRACKED_PAGE)
+        before = stored_seconds(data, APP)
+        assert_counts_nothing(data, "the tracked site silent, no input past the idle time")
+        assert stored_seconds(data, APP) - before <= 3.0 + 1.5  # at most the idle time, once
+    finally:
+        tracker.end()
