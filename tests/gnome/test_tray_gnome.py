@@ -66,12 +66,14 @@ if now - day_window(local_day(now, tz, hour), tz, hour)[0] < timedelta(minutes=5
     hour = 0  # 04:00-04:50: today started too recently to hold 40 minutes
 start, _ = day_window(local_day(now, tz, hour), tz, hour)
 store = Store.open(sys.argv[1])
+app = sys.argv[2]
 try:
     if hour != 4:
         store.set_setting("day_start_hour", hour)
     begin = max(start, now - timedelta(minutes=45))
-    store.insert_interval(Interval("koboldcpp", begin, begin + timedelta(minutes=40)))
+    store.insert_interval(Interval(app, begin, begin + timedelta(minutes=40)))
     store.set_setting("first_run_done", True)
+    store.set_setting("discreet", sys.argv[3] == "discreet")
     store.set_setting("checkin.last_asked", instant_to_setting(now))
 finally:
     store.close()
@@ -79,19 +81,24 @@ print(local_day(now, tz, hour).isoformat())
 """
 
 
-def prepare(gnome: GnomeSession, data: Path, *, near_goal: bool) -> str:
-    """A data folder of the test user's: KoboldCpp tracked with 40 minutes of use today, the
-    welcome done and the self-check just settled; with `near_goal`, a daily goal of 45 min
-    (the near-goal notification is due at start). Returns the near-goal alert's id."""
-    commands = [["apps", "add", "koboldcpp"]]
+def prepare(gnome: GnomeSession, data: Path, *, near_goal: bool,
+            app: tuple[str, ...] = ("koboldcpp",), app_id: str = "koboldcpp",
+            discreet: bool = True) -> str:
+    """A data folder of the test user's: `app` tracked (`apps add APP`, its id `app_id`)
+    with 40 minutes of use today, the welcome done and the self-check just settled; with
+    `near_goal`, a daily goal of 45 min for all apps (the near-goal notification is due at
+    start); without `discreet`, notifications name apps. Returns the day the alerts are
+    for."""
+    commands = [["apps", "add", *app]]
     if near_goal:
         commands.append(["goals", "set", "--daily", "45m"])
     for command in commands:
         done = gnome.driftcheck("--data-dir", str(data), *command)
         assert done.returncode == 0, done.stderr
-    seeded = gnome.run_as_user([str(SYSTEM_PYTHON), "-c", SEED, str(data / DB)])
+    seeded = gnome.run_as_user([str(SYSTEM_PYTHON), "-c", SEED, str(data / DB), app_id,
+                                "discreet" if discreet else "open"])
     assert seeded.returncode == 0, seeded.stderr
-    return f"near|daily:*|{seeded.stdout.strip()}"
+    return seeded.stdout.strip()
 
 
 def read_setting(data: Path, key: str) -> object:
@@ -239,7 +246,7 @@ def goal_notification(gnome: GnomeSession, tray_app: Any, name: str
     """The tray app started near its daily goal, once its notification is in GNOME Shell's
     message tray: (the app, its data folder, the alert's id, the notification's title)."""
     data = gnome.home / name
-    alert_id = prepare(gnome, data, near_goal=True)
+    alert_id = f"near|daily:*|{prepare(gnome, data, near_goal=True)}"
     app = tray_app(data)
 
     def shown() -> list[tuple[str, str, str, list[str]]]:
@@ -321,3 +328,25 @@ def test_without_the_appindicator_extension_the_small_window_shows(
     finally:
         gnome.gsettings("set", "org.gnome.shell", "enabled-extensions",
                         f"['{HELPER_UUID}', '{APPINDICATOR_UUID}']")
+
+
+def test_an_app_s_name_shows_as_written_in_gnome_shell_s_banner(
+        gnome: GnomeSession, tray_app: Any) -> None:
+    """GNOME's daemon reads bodies as markup ("body-markup"): driftcheck escapes them, so an
+    app named with `<b>` and `&` is shown by its name, not in bold."""
+    name = "Kobold <b>&</b> Co"
+    data = gnome.home / "markup"
+    prepare(gnome, data, near_goal=False, app=("--name", name, "--process", "koboldcpp"),
+            app_id="custom-kobold-b-b-co", discreet=False)
+    done = gnome.driftcheck("--data-dir", str(data), "goals", "set", "--app",
+                            "custom-kobold-b-b-co", "--daily", "45m")
+    assert done.returncode == 0, done.stderr
+    app = tray_app(data)
+
+    def shown() -> str:
+        assert app.poll() is None, (data.parent / "markup-stderr.txt").read_text()
+        return next((gnome.shown_body(title) for _source, title, body, _buttons
+                     in gnome.notifications() if "of today's goal" in body), "")
+
+    text = wait_for(shown, 30, "the notification in GNOME Shell", step=0.1)
+    assert f"for {name} (40 min of 45 min)" in text, text

@@ -533,6 +533,11 @@ class GnomeSession:
         return [(str(source), str(title), str(body), [str(label) for label in labels])
                 for source, title, body, labels in self._helper("Notifications")[0]]
 
+    def shown_body(self, title: str) -> str:
+        """The text the Shell's banner shows for the body of the notification titled
+        `title` (its markup read as the banner reads it); '' when there is none."""
+        return str(self._helper("ShownBody", "s", title)[0])
+
     def panel_items(self) -> dict[str, bool]:
         """key -> shown, of every item in the top bar's status area (the AppIndicator
         extension's tray icons are `appindicator-<the watcher's entry>`)."""

@@ -35,6 +35,10 @@ const IFACE = `<node>
     <method name="Notifications">
       <arg type="a(sssas)" direction="out" name="notifications"/>
     </method>
+    <method name="ShownBody">
+      <arg type="s" direction="in" name="title"/>
+      <arg type="s" direction="out" name="text"/>
+    </method>
     <method name="PanelItems">
       <arg type="a(sb)" direction="out" name="items"/>
     </method>
@@ -109,6 +113,21 @@ class TestHelper {
                 source.title || '', n.title || '', n.bannerBodyText || '',
                 n.actions.map(a => a.label),
             ]));
+    }
+
+    /** The text the banner of the first notification titled `title` shows for its body: the
+     * body as sent, read the way the banner reads it (MessageList's markup rules, then Pango);
+     * '' when there is no such notification. */
+    ShownBody(title) {
+        for (const source of Main.messageTray.getSources()) {
+            const n = source.notifications.find(m => m.title === title);
+            if (n) {
+                const markup = imports.ui.messageList._fixMarkup(n.bannerBodyText || '',
+                    n.bannerBodyMarkup);
+                return imports.gi.Pango.parse_markup(markup, -1, '')[2];
+            }
+        }
+        return '';
     }
 
     /** (key, shown) of every item of the top bar's status area: the AppIndicator extension
