@@ -329,3 +329,37 @@ def test_gnome_shell_restarted_under_a_running_tracker(shell: GnomeSession) -> N
     assert not [e for e in said if e.get("level") in ("error", "critical")], said
     err = tracker.err.read_text(errors="replace")
     assert "Traceback" not in err, err
+
+
+def test_rules_reach_the_extension_switched_off_and_on_between_two_samples(
+        shell: GnomeSession, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The extension switched off and on again faster than the probe asks (here ~0.1 s; a
+    person in the Extensions app takes seconds, a sample comes every few): no call of the
+    probe failed, yet the new extension knows none of its title rules. Its Started signal has
+    the probe send them again: the window counted by its title alone still matches."""
+    import threading
+
+    from tests.helpers.gnome import HELPER_UUID
+    from widget.probes.gnome import GnomeShellProbe
+
+    gnome = shell
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", gnome.bus_address)
+    gnome.open_window("firefox", f"Toggled {TOKEN}g - Claude")
+    gnome.activate(f"Toggled {TOKEN}g - Claude")
+    probe = GnomeShellProbe()
+    try:
+        heard = threading.Event()
+        assert probe.watch_focus(lambda _moment: heard.set())
+        probe.set_title_rules(["g:*- Claude"])
+        fg = probe.foreground()
+        assert fg is not None and fg.title_hits == (0,)
+        heard.clear()
+        gnome.gsettings("set", "org.gnome.shell", "enabled-extensions", f"['{HELPER_UUID}']")
+        gnome.gsettings("set", "org.gnome.shell", "enabled-extensions",
+                        f"['{HELPER_UUID}', '{gx.UUID}']")
+        wait_for(lambda: gnome.extension_state(gx.UUID) == 1, 15, "the extension on again")
+        assert heard.wait(10), "no signal from the extension switched on again"
+        fg = probe.foreground()
+        assert fg is not None and fg.title_hits == (0,), fg
+    finally:
+        probe.close()

@@ -222,10 +222,13 @@ class GnomeShellProbe:
 
             focus = MatchRule(type="signal", interface=INTERFACE, member="FocusChanged",
                               path=PATH)
+            # The extension switched on again (off and on between two samples: no error was
+            # seen) knows no rules of ours.
+            started = MatchRule(type="signal", interface=INTERFACE, member="Started", path=PATH)
             owner = MatchRule(type="signal", sender="org.freedesktop.DBus",
                               interface="org.freedesktop.DBus", member="NameOwnerChanged")
             owner.add_arg_condition(0, BUS_NAME)
-            for rule in (focus, owner):
+            for rule in (focus, started, owner):
                 connection.send_and_get_reply(message_bus.AddMatch(rule),
                                               timeout=TIMEOUT_SECONDS)
         except Exception as error:
@@ -275,8 +278,8 @@ class GnomeShellProbe:
             if message.header.message_type is not kinds.signal:
                 continue
             heard = True
-            if message.header.fields.get(fields.member) == "NameOwnerChanged":
-                self._rules_sent = False  # a new Shell: its extension has no rules of ours
+            if message.header.fields.get(fields.member) in ("NameOwnerChanged", "Started"):
+                self._rules_sent = False  # a new Shell or extension: it has no rules of ours
 
     def close(self) -> None:
         if self._watcher is not None and self._wake is not None:

@@ -17,6 +17,9 @@
 //                                 (X11) window; ('', 0, [], false) when nothing has the focus
 //   FocusChanged()                the focus moved, or the focused window's title now matches
 //                                 other rules of some caller: ask GetFocus again
+//   Started()                     the extension was (re)enabled and knows no caller's rules:
+//                                 send them again (switched off and on between two of a
+//                                 caller's calls, it would otherwise answer with no hits)
 //   Version (u)                   this interface's version, 1
 // Each caller's rules are its own (by its unique bus name) and forgotten when it leaves the bus:
 // a program cannot change what driftcheck is told. Nothing runs while focus and titles stand
@@ -38,6 +41,7 @@ const DRIFTCHECK_FOCUS_XML = `<node>
       <arg type="b" direction="out" name="x11"/>
     </method>
     <signal name="FocusChanged"/>
+    <signal name="Started"/>
     <property name="Version" type="u" access="read"/>
   </interface>
 </node>`;
@@ -55,6 +59,7 @@ class DriftcheckFocus {
     enable() {
         this._exported = Gio.DBusExportedObject.wrapJSObject(DRIFTCHECK_FOCUS_XML, this);
         this._exported.export(Gio.DBus.session, DRIFTCHECK_FOCUS_PATH);
+        this._exported.emit_signal('Started', null);
         this._focusId = global.display.connect('notify::focus-window', () => this._follow());
         this._follow();
     }
