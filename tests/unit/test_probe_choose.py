@@ -207,7 +207,7 @@ def test_gnome_without_its_extension_counts_approximately_and_says_what_to_do(
         monkeypatch: pytest.MonkeyPatch, no_session_bus: list[int]) -> None:
     from widget.errors import ProbeUnavailable
 
-    def refuse() -> None:
+    def refuse(**_kwargs: Any) -> None:
         raise ProbeUnavailable("driftcheck's GNOME Shell extension is not installed: do this.")
 
     monkeypatch.setattr("widget.probes.gnome.GnomeShellProbe", refuse)
