@@ -19,7 +19,11 @@ def resource_path(*parts: str) -> Path:
     `widget.resources`; in a source checkout that package does not exist, so the folder next
     to the `widget` folder is read instead."""
     try:
-        found = resources.files("widget.resources").joinpath(*parts)
+        found = resources.files("widget.resources")
+        # One part at a time: installed, widget.resources is a namespace package (no
+        # __init__.py), whose MultiplexedPath.joinpath takes one part before Python 3.12.
+        for part in parts:
+            found = found.joinpath(part)
         if found.is_file():
             return Path(str(found))
     except (ImportError, OSError):

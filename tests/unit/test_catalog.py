@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -290,3 +291,21 @@ def test_custom_app_refuses_with_one_sentence(
 ) -> None:
     with pytest.raises(InvalidRule, match=message):
         custom_app(name, processes, titles, any_window=False)
+
+
+def test_a_resource_in_a_sub_folder_is_found_where_resources_is_a_namespace_package(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Installed by pip, widget/resources/ has no __init__.py: `files()` gives a
+    MultiplexedPath, whose joinpath took one part before Python 3.12 (`desktop install` and
+    `browser extension` failed with a TypeError there)."""
+    from importlib.readers import MultiplexedPath
+
+    from widget import catalog_data
+
+    installed = tmp_path / "resources"
+    (installed / "gnome" / "extension").mkdir(parents=True)
+    (installed / "gnome" / "extension" / "titles.js").write_text("// installed\n")
+    monkeypatch.setattr(catalog_data.resources, "files",
+                        lambda package: MultiplexedPath(str(installed)))
+    assert catalog_data.resource_path("gnome", "extension", "titles.js") == \
+        installed / "gnome" / "extension" / "titles.js"
