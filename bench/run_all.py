@@ -72,7 +72,7 @@ BENCHES = [
     Bench("bench_accuracy.py", [], [], (2.3, 2.3), "time attributed to the right app"),
     Bench("bench_browser.py", [], ["--quick"], (4.8, 17.0),
           "the browser extension: tab switch latency, attribution, the host's cost"),
-    Bench("bench_gnome.py", [], ["--quick"], (5.0, 12.0),
+    Bench("bench_gnome.py", [], ["--quick"], (5.5, 12.0),
           "GNOME Shell 43 on Wayland: focus latency, the extension's cost, the tracker"),
     Bench("bench_faults.py", [], ["--rounds", "10"], (0.7, 3.0), "kill -9 of the tracker"),
     Bench("bench_import_refusal.py", [], [], (2.5, 2.5),
