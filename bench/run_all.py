@@ -1,8 +1,8 @@
 """Run every benchmark, each in its own process, and print one table at the end:
 figure | measured | target | met?
 
-    python bench/run_all.py            # the full run (the tray for 10 minutes): about 35 min
-    python bench/run_all.py --quick    # shorter runs of the slow ones: about 15 min
+    python bench/run_all.py            # the full run (the tray for 10 minutes): about 60 min
+    python bench/run_all.py --quick    # shorter runs of the slow ones: about 30 min
     python bench/run_all.py --only tray --only startup
 
 Each benchmark ends with a `RESULT {json}` line; its figures become the table's rows. A
