@@ -165,3 +165,63 @@ def test_only_plausible_app_names_are_offered_from_running_programs() -> None:
     assert plausible_app_names(["bash", "Replika", "replika", "kworker/0:1", "systemd-logind",
                                 "firefox-esr", "python3.11", "Xvfb", "", "a"]) == [
         "firefox-esr", "Replika"]
+
+
+def test_on_gnome_without_its_extension_the_first_run_says_so_and_installs_it(
+        qtbot: QtBot, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from widget.ui.dialogs import welcome
+
+    monkeypatch.setattr(welcome, "desktop_words",
+                        lambda: ("On GNOME, driftcheck sees which app is in front through a "
+                                 "small extension. You can install it now.", True))
+    asked: list[str | None] = []
+
+    def install(version: str | None) -> int:
+        asked.append(version)
+        print("driftcheck's GNOME Shell extension is installed and switched on.")
+        return 0
+
+    monkeypatch.setattr(welcome, "install_desktop_extension", install)
+    dialog = open_welcome(qtbot, store)
+    assert dialog.desktop_note is not None and dialog.desktop_button is not None
+    assert dialog.desktop_note.isVisible() and "small extension" in dialog.desktop_note.text()
+    dialog.desktop_button.click()
+    assert asked == [None]
+    assert dialog.desktop_note.text() == ("driftcheck's GNOME Shell extension is installed and "
+                                          "switched on.")
+    assert not dialog.desktop_button.isEnabled()
+
+
+def test_the_first_run_says_a_refused_install_in_its_own_words(
+        qtbot: QtBot, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from widget.errors import DesktopInstallRefused
+    from widget.ui.dialogs import welcome
+
+    monkeypatch.setattr(welcome, "desktop_words", lambda: ("On GNOME...", True))
+
+    def refuse(version: str | None) -> int:
+        raise DesktopInstallRefused("GNOME's settings could not be read.")
+
+    monkeypatch.setattr(welcome, "install_desktop_extension", refuse)
+    dialog = open_welcome(qtbot, store)
+    assert dialog.desktop_button is not None
+    dialog.desktop_button.click()
+    assert dialog.desktop_note is not None
+    assert dialog.desktop_note.text() == ("It could not be installed: GNOME's settings could "
+                                          "not be read.")
+    assert dialog.desktop_button.isEnabled()  # another try stays possible
+
+
+def test_elsewhere_or_once_installed_nothing_is_offered(
+        qtbot: QtBot, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from widget.probes.gnome import first_run_words
+    from widget.ui.dialogs import welcome
+
+    assert first_run_words({"DISPLAY": ":0"}) is None  # X11: nothing to say
+    monkeypatch.setattr(welcome, "desktop_words",
+                        lambda: ("It is installed; GNOME loads it when you next log in.",
+                                 False))
+    dialog = open_welcome(qtbot, store)
+    assert dialog.desktop_note is not None and dialog.desktop_button is None
+    monkeypatch.setattr(welcome, "desktop_words", lambda: None)
+    assert open_welcome(qtbot, store).desktop_note is None

@@ -52,6 +52,14 @@ NOT_ON = ("driftcheck's GNOME Shell extension is installed but switched off: `dr
           "desktop install` switches it on again.")
 
 
+FIRST_RUN_INTRO = ("On GNOME, driftcheck sees which app is in front through a small GNOME Shell "
+                   "extension of its own (it is given your title rules and answers which one "
+                   "matches, never a title). Until it runs, time counts while a tracked app "
+                   "runs: an approximation.")
+FIRST_RUN_OFFER = ("You can install it now; GNOME loads it when you next log in.")
+FIRST_RUN_NEXT_LOGIN = ("It is installed and switched on; GNOME loads it when you next log in.")
+
+
 def not_active_words() -> str:
     """Why the extension does not answer, in words for the person: what to do."""
     from widget.desktop import gnome_extension as gx
@@ -69,6 +77,36 @@ def is_gnome_wayland(env: Mapping[str, str]) -> bool:
     "GNOME", "ubuntu:GNOME", "GNOME-Classic:GNOME")."""
     desktops = {part.strip().lower() for part in env.get("XDG_CURRENT_DESKTOP", "").split(":")}
     return bool(env.get("WAYLAND_DISPLAY")) and "gnome" in desktops
+
+
+def extension_answers() -> bool:
+    """Whether driftcheck's extension answers in this session now (one bus call)."""
+    try:
+        connection = _open_session()
+    except ProbeUnavailable:
+        return False
+    try:
+        from jeepney import DBusAddress, Properties
+
+        address = DBusAddress(PATH, bus_name=BUS_NAME, interface=INTERFACE)
+        connection.send_and_get_reply(Properties(address).get("Version"),
+                                      timeout=TIMEOUT_SECONDS)
+        return True
+    except Exception:  # UnknownObject and the like: not there
+        return False
+    finally:
+        connection.close()
+
+
+def first_run_words(env: Mapping[str, str]) -> tuple[str, bool] | None:
+    """On GNOME on Wayland without driftcheck's extension answering: a sentence for the first
+    run, and whether installing (or switching on) now would help; None where there is nothing
+    to say (another desktop, or the extension at work)."""
+    if not is_gnome_wayland(env) or extension_answers():
+        return None
+    words = not_active_words()
+    return (FIRST_RUN_INTRO + " " + (FIRST_RUN_NEXT_LOGIN if words == NOT_LOADED
+                                     else FIRST_RUN_OFFER), words != NOT_LOADED)
 
 
 def _open_session() -> Any:

@@ -12,6 +12,8 @@ after that it stays away, and the tray menu and the widget offer "Choose apps...
 from __future__ import annotations
 
 import contextlib
+import io
+import os
 from collections.abc import Callable, Iterable
 from datetime import datetime, tzinfo
 from typing import Protocol
@@ -20,6 +22,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -33,6 +37,20 @@ from widget.ui.dialogs.app_picker import AppPicker, AppStore, RunningApp, runnin
 from widget.ui.dialogs.form import window_title
 from widget.ui.dialogs.goals import GoalsForm, GoalStore
 from widget.ui.plain import RICH_TEXT_LABEL, plain_label
+
+
+def desktop_words() -> tuple[str, bool] | None:
+    """What the first run says about this desktop (GNOME on Wayland without driftcheck's
+    extension at work), and whether it offers to install the extension; None: nothing."""
+    from widget.probes.gnome import first_run_words
+
+    return first_run_words(os.environ)
+
+
+def install_desktop_extension(version: str | None) -> int:
+    from widget.commands.desktop import install
+
+    return install(version)
 
 WELCOME_TEXT = """
 <h2>Welcome to driftcheck</h2>
@@ -93,6 +111,11 @@ class WelcomeDialog(QDialog):
         self.intro_page = QWidget()
         intro_layout = QVBoxLayout(self.intro_page)
         intro_layout.addWidget(intro)
+        self.desktop_note: QLabel | None = None
+        self.desktop_button: QPushButton | None = None
+        desktop = desktop_words() if first_run else None
+        if desktop is not None:
+            self._add_desktop_note(intro_layout, *desktop)
         intro_layout.addStretch(1)
 
         self.picker = AppPicker(store, catalog, platform, running)
@@ -136,6 +159,34 @@ class WelcomeDialog(QDialog):
         layout.addWidget(buttons)
         self.setMinimumSize(760, 560)
         self._show_page(self.intro_page if first_run else self.apps_page)
+
+    def _add_desktop_note(self, layout: QVBoxLayout, words: str, offer: bool) -> None:
+        """GNOME on Wayland without driftcheck's extension at work: what it means, and the
+        extension installed (and switched on) with one button; "Not now" is leaving it."""
+        self.desktop_note = plain_label(words)
+        self.desktop_note.setWordWrap(True)
+        self.desktop_note.setAccessibleName("Seeing the app in front on GNOME")
+        layout.addWidget(self.desktop_note)
+        if offer:
+            self.desktop_button = QPushButton("Install the GNOME extension")
+            self.desktop_button.setAutoDefault(False)
+            self.desktop_button.clicked.connect(self._install_desktop_extension)
+            row = QHBoxLayout()
+            row.addWidget(self.desktop_button)
+            row.addStretch(1)
+            layout.addLayout(row)
+
+    def _install_desktop_extension(self) -> None:
+        assert self.desktop_note is not None and self.desktop_button is not None
+        said = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(said):
+                install_desktop_extension(None)
+        except DriftcheckError as error:
+            self.desktop_note.setText(f"It could not be installed: {error}")
+            return
+        self.desktop_note.setText(said.getvalue().strip())
+        self.desktop_button.setEnabled(False)
 
     def load(self) -> None:
         self.picker.load()
