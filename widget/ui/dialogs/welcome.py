@@ -163,6 +163,12 @@ class WelcomeDialog(QDialog):
     def _add_desktop_note(self, layout: QVBoxLayout, words: str, offer: bool) -> None:
         """GNOME on Wayland without driftcheck's extension at work: what it means, and the
         extension installed (and switched on) with one button; "Not now" is leaving it."""
+        heading = plain_label("On this desktop")  # as the welcome's own headings look
+        font = heading.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.17)
+        heading.setFont(font)
+        layout.addWidget(heading)
         self.desktop_note = plain_label(words)
         self.desktop_note.setWordWrap(True)
         self.desktop_note.setAccessibleName("Seeing the app in front on GNOME")
