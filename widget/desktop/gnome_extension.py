@@ -122,7 +122,6 @@ def metadata(form: str) -> dict[str, object]:
         "shell-version": list(FORMS[form]),
         # Also while the screen is locked, so that driftcheck keeps knowing nothing is in front.
         "session-modes": ["user", "unlock-dialog"],
-        "url": "https://github.com/driftcheck/driftcheck",
         "version-name": __version__,
     }
 
