@@ -3,7 +3,7 @@ tracker, how much of a scripted session lands on the right app, and what the hos
 tracker cost.
 
 Private Xvfb + openbox; Chromium (and Firefox ESR) with driftcheck's extension and a fresh
-profile, every site a local server (tests/browser/browsers.py starts them; nothing reaches
+profile, every site a local server (tests/helpers/real_browsers.py starts them; nothing reaches
 the network). One window, two tabs: a tracked site (claude.ai, the catalog's `claude`) titled
 "Weekend plans" and an untracked one (example.org) titled "Shopping list": no title names the
 app, so only the extension can tell them apart. Per browser:
@@ -59,8 +59,8 @@ from _common import (
     x_session,
 )
 
-from tests.browser.browsers import BrowserRun, config_dir, start_chromium, start_firefox
 from tests.helpers.program import stored_seconds
+from tests.helpers.real_browsers import BrowserRun, config_dir, start_chromium, start_firefox
 from widget.browser.channel import BrowserChannel, TabAnswer
 from widget.paths import BROWSER_SOCKET_NAME
 

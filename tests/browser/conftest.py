@@ -2,7 +2,7 @@
 `browser`, which starts Chromium or Firefox ESR (each test runs in both) with driftcheck's
 extension and a stand-in native host (or the real one), and `browsers`, which starts either
 by name, for tests that run both side by side. What they are made of lives in
-tests/browser/browsers.py.
+tests/helpers/real_browsers.py.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from tests.browser.browsers import (
+from tests.e2e.desktop import XSession, module_session
+from tests.helpers.real_browsers import (
     HOSTS,
     TITLE_WORDS,
     UNTRACKED,
@@ -30,7 +31,6 @@ from tests.browser.browsers import (
     start_chromium,
     start_firefox,
 )
-from tests.e2e.desktop import XSession, module_session
 from tests.helpers.skips import skip_or_fail
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"

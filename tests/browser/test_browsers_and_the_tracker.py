@@ -36,7 +36,7 @@ from widget.paths import BROWSER_SOCKET_NAME
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]
 
 # The tracked web app: its address is claude.ai and its title rule "Kindred". The local sites'
-# pages are titled "Secret diary entry <host><path>" (tests/browser/browsers.py: SiteServer),
+# pages are titled "Secret diary entry <host><path>" (tests/helpers/real_browsers.py: SiteServer),
 # so the tracked page's title does not name the app, and the other page's title does, on a
 # site that is not the app's.
 APP = "custom-kindred"
@@ -48,7 +48,7 @@ VOICE_PAGE = "http://claude.ai/voice"  # the app's site, playing sound (a voice 
 SPAN_S = 4.0  # a measured span of time in front of a window
 QUIET_S = 2.5  # the stored time not growing this long: nothing of the app is open
 
-# A browser run, as the `browser` and `browsers` fixtures start it (tests/browser/browsers.py:
+# A browser run, as the `browser` and `browsers` fixtures start it (tests/helpers/real_browsers.py:
 # BrowserRun).
 Start = Callable[..., Any]
 

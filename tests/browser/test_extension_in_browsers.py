@@ -24,9 +24,9 @@ from tests.helpers.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x11]
 
-A, B = "companion-a", "companion-b"  # claude.ai and character.ai (tests/browser/browsers.py)
+A, B = "companion-a", "companion-b"  # claude.ai and character.ai (tests/helpers/real_browsers.py)
 
-# A browser run, as the `browser` fixture starts it (tests/browser/browsers.py: BrowserRun).
+# A browser run, as the `browser` fixture starts it (tests/helpers/real_browsers.py: BrowserRun).
 Start = Callable[..., Any]
 
 

@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.x11]
 A, B = "companion-a", "companion-b"
 NOT_KNOWN = TabAnswer(False, None, False)
 
-# A browser run, as the `browser` fixture starts it (tests/browser/browsers.py: BrowserRun).
+# A browser run, as the `browser` fixture starts it (tests/helpers/real_browsers.py: BrowserRun).
 Start = Callable[..., Any]
 
 

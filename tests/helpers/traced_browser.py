@@ -10,15 +10,15 @@ parent is still the browser, whose process the host names to the tracker), one l
 the browser starts. What strace saw is read back here: every native message in the order it
 crossed the port, the host's sockets, connects and files, and the programs it ran.
 
-Small variants of tests/browser/browsers.py's (its pages are titled by host and path, and its
-Chromium maps only its own site names), kept apart from that module's own changes.
+Firefox's preferences and the extension's builder come from tests/helpers/real_browsers.py;
+starting the browsers differs here (these pages are titled by host and path, and Chromium
+maps whole domains to the one server).
 """
 
 from __future__ import annotations
 
 import contextlib
 import html
-import importlib.util
 import json
 import os
 import re
@@ -30,13 +30,13 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
 import psutil
 
 from tests.e2e.desktop import Window, XSession, end_process
+from tests.helpers.real_browsers import FIREFOX_PREFS, load_build
 from tests.helpers.waiting import wait_for
 
 # Every string in full and as hex (-xx: nothing to unescape), every call that touches a file,
@@ -350,16 +350,6 @@ def _group(pgid: int) -> list[int]:
     return found
 
 
-def load_build() -> ModuleType:
-    """resources/browser/build.py, which builds the extension, loaded by its path (it is no
-    package module)."""
-    spec = importlib.util.spec_from_file_location("driftcheck_extension_build", BUILD_SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _spawn(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
         # Its own process group, so that what it leaves behind can be ended with it.
@@ -391,35 +381,6 @@ def start_chromium(xs: XSession, folder: Path, profile: Path, sites: Sites,
     return Browser("chromium", proc, xs, log, "ctrl")
 
 
-FIREFOX_PREFS: dict[str, object] = {
-    # The unsigned extension, installed by its file in the profile (FACTS.md).
-    "xpinstall.signatures.required": False,
-    "extensions.autoDisableScopes": 0,
-    "extensions.enabledScopes": 15,
-    # Every request through the local server, which answers GET alone: nothing leaves.
-    "network.proxy.type": 1,
-    "network.proxy.http": "127.0.0.1",
-    "network.proxy.ssl": "127.0.0.1",
-    "network.proxy.no_proxies_on": "",
-    "network.proxy.allow_hijacking_localhost": True,
-    "network.dns.disablePrefetch": True,
-    "network.captive-portal-service.enabled": False,
-    "network.connectivity-service.enabled": False,
-    "dom.security.https_first": False,
-    "dom.security.https_only_mode": False,
-    "browser.fixup.fallback-to-https": False,
-    # Quiet start: no first-run pages, no default-browser question.
-    "browser.shell.checkDefaultBrowser": False,
-    "browser.startup.homepage_override.mstone": "ignore",
-    "browser.aboutwelcome.enabled": False,
-    "datareporting.policy.dataSubmissionEnabled": False,
-    "toolkit.telemetry.reportingpolicy.firstRun": False,
-    "app.normandy.enabled": False,
-    "extensions.update.enabled": False,
-    "browser.safebrowsing.malware.enabled": False,
-    "browser.safebrowsing.phishing.enabled": False,
-    "browser.tabs.warnOnClose": False,
-}
 
 
 def start_firefox(xs: XSession, folder: Path, home: Path, sites: Sites,

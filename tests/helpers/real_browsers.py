@@ -36,7 +36,7 @@ from tests.e2e.desktop import XSession, end_process
 from tests.helpers.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
-HERE = Path(__file__).resolve().parent
+STAND_IN_HOST = ROOT / "tests" / "browser" / "stand_in_host.py"  # a program of its own
 BUILD_SCRIPT = ROOT / "resources" / "browser" / "build.py"
 HOST_NAME = "io.github.driftcheck"
 
@@ -157,7 +157,7 @@ class StandInHost:
         self.set_rules(apps)
         self.launcher = folder / "host.sh"
         self.launcher.write_text(f"#!/bin/sh\nexec {sys.executable} "
-                                 f"{HERE / 'stand_in_host.py'} {folder} \"$@\"\n")
+                                 f"{STAND_IN_HOST} {folder} \"$@\"\n")
         self.launcher.chmod(0o755)
         self.log = folder / "messages.log"
 
