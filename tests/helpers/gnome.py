@@ -29,6 +29,7 @@ from typing import Any
 
 import psutil
 
+from tests.e2e.desktop import end_process
 from tests.helpers.waiting import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
@@ -245,20 +246,6 @@ class Window:
 
 class ShellError(RuntimeError):
     """GNOME Shell did not start, or ended, with what it said last."""
-
-
-def end_process(proc: subprocess.Popen[Any], timeout: float = 5) -> None:
-    """Stop `proc` if it still runs (SIGTERM, then SIGKILL) and reap it. Never raises."""
-    try:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=timeout)
-    except (OSError, subprocess.SubprocessError):
-        pass
 
 
 def _descendants(procs: Sequence[subprocess.Popen[Any]]) -> list[psutil.Process]:
