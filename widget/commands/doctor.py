@@ -28,6 +28,7 @@ def diagnose(data_dir: Path, env: Mapping[str, str] | None = None) -> dict[str, 
     env = os.environ if env is None else env
     advice: list[str] = []
     report: dict[str, Any] = {"version": __version__, "platform": sys.platform}
+    report["desktop"] = _desktop(env)
     report["probe"] = _probe(env, advice)
     report["tray"] = _tray(env, advice)
     report["notifications"] = _notifications(env, advice, report["tray"])
@@ -37,6 +38,13 @@ def diagnose(data_dir: Path, env: Mapping[str, str] | None = None) -> dict[str, 
     report["gnome_extension"] = _gnome_extension(env, report["probe"])
     report["advice"] = advice
     return report
+
+
+def _desktop(env: Mapping[str, str]) -> dict[str, Any]:
+    from widget.desktop.session import desktop_name, session_kind, session_words
+
+    return {"session": session_kind(env), "name": desktop_name(env),
+            "words": session_words(env)}
 
 
 def _probe(env: Mapping[str, str], advice: list[str]) -> dict[str, Any]:
@@ -240,7 +248,8 @@ def render(report: dict[str, Any]) -> str:
     """The report for a person: one line per part, then each piece of advice once."""
     probe = report["probe"]
     data = report["data_dir"]
-    lines = [f"driftcheck {report['version']} on {report['platform']}"]
+    lines = [f"driftcheck {report['version']} on {report['platform']}",
+             f"  Desktop:        {report['desktop']['words']}"]
     if probe.get("name"):
         sees = "which app is in front" if probe["measure"] == "foreground" \
             else "nothing" if probe["name"] == "null" \

@@ -1,0 +1,45 @@
+"""The desktop in words (`doctor`'s "Desktop:" line), from the session's environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from widget.commands.doctor import diagnose, render
+from widget.desktop.session import desktop_name, session_kind, session_words
+
+
+@pytest.mark.parametrize(("env", "words"), [
+    ({"WAYLAND_DISPLAY": "wayland-0", "XDG_CURRENT_DESKTOP": "KDE"}, "KDE Plasma on Wayland"),
+    ({"WAYLAND_DISPLAY": "wayland-1", "SWAYSOCK": "/run/user/1000/sway-ipc.sock",
+      "XDG_CURRENT_DESKTOP": "sway"}, "Sway on Wayland"),
+    ({"WAYLAND_DISPLAY": "wayland-1", "XDG_CURRENT_DESKTOP": "wayfire"}, "Wayfire on Wayland"),
+    ({"WAYLAND_DISPLAY": "wayland-0", "XDG_CURRENT_DESKTOP": "ubuntu:GNOME"},
+     "GNOME on Wayland"),
+    ({"WAYLAND_DISPLAY": "wayland-0", "XDG_CURRENT_DESKTOP": "Hyprland",
+      "HYPRLAND_INSTANCE_SIGNATURE": "abc"}, "Hyprland on Wayland"),
+    ({"WAYLAND_DISPLAY": "wayland-0", "XDG_CURRENT_DESKTOP": "wlroots"},
+     "a wlroots desktop on Wayland"),
+    ({"WAYLAND_DISPLAY": "wayland-0", "XDG_CURRENT_DESKTOP": "SomethingNew"},
+     "SomethingNew on Wayland"),
+    ({"WAYLAND_DISPLAY": "wayland-0"}, "a desktop on Wayland"),
+    ({"DISPLAY": ":1", "XDG_CURRENT_DESKTOP": "XFCE"}, "Xfce on X11"),
+    ({"DISPLAY": ":1"}, "a desktop on X11"),
+    ({}, "no graphical desktop"),
+])
+def test_the_desktop_is_named_as_a_person_knows_it(env: dict[str, str], words: str) -> None:
+    assert session_words(env) == words
+
+
+def test_wayland_wins_over_xwayland_display() -> None:
+    env = {"WAYLAND_DISPLAY": "wayland-0", "DISPLAY": ":0", "XDG_CURRENT_DESKTOP": "KDE"}
+    assert session_kind(env) == "wayland"
+    assert desktop_name(env) == "KDE Plasma"
+
+
+def test_doctor_says_the_desktop_first(tmp_path: Path) -> None:
+    report = diagnose(tmp_path / "data", {"PATH": "/usr/bin:/bin"})
+    assert report["desktop"] == {"session": None, "name": None,
+                                 "words": "no graphical desktop"}
+    assert render(report).splitlines()[1] == "  Desktop:        no graphical desktop"
