@@ -116,7 +116,9 @@ def test_the_checker_sees_imports_of_every_form(tmp_path: Path) -> None:
 UNIX_SOCKET_USERS = {"widget/probes/hyprland.py",  # Hyprland's event socket (.socket2.sock)
                      # the browser extension's host and the tracker's end of its channel
                      # (docs/BROWSER.md: driftcheck-browser.sock in the data folder)
-                     "widget/browser/host.py", "widget/browser/channel.py"}
+                     "widget/browser/host.py", "widget/browser/channel.py",
+                     # the Wayland compositor's socket ($XDG_RUNTIME_DIR/$WAYLAND_DISPLAY)
+                     "widget/probes/wayland.py"}
 
 
 def test_nothing_in_driftcheck_imports_a_network_library() -> None:
