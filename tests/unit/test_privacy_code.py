@@ -118,7 +118,9 @@ UNIX_SOCKET_USERS = {"widget/probes/hyprland.py",  # Hyprland's event socket (.s
                      # (docs/BROWSER.md: driftcheck-browser.sock in the data folder)
                      "widget/browser/host.py", "widget/browser/channel.py",
                      # the Wayland compositor's socket ($XDG_RUNTIME_DIR/$WAYLAND_DISPLAY)
-                     "widget/probes/wayland.py"}
+                     "widget/probes/wayland.py",
+                     # Sway's IPC socket ($SWAYSOCK, sway-ipc.UID.PID.sock)
+                     "widget/probes/sway.py"}
 
 
 def test_nothing_in_driftcheck_imports_a_network_library() -> None:

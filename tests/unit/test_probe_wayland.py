@@ -1,5 +1,6 @@
-"""Sway and Hyprland probes: pure parsing, plus the real subprocess and socket plumbing driven
-by stand-in `swaymsg`/`hyprctl` scripts and a local Unix socket."""
+"""Sway and Hyprland probes: pure parsing, plus the real socket and subprocess plumbing driven
+by a stand-in Sway IPC socket (tests/helpers/sway_ipc.py), stand-in `hyprctl` scripts and a
+local Unix socket. The real Sway is in tests/sway/."""
 
 from __future__ import annotations
 
@@ -7,14 +8,16 @@ import json
 import os
 import socket
 import stat
+import struct
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.helpers.sway_ipc import FakeSway
 from widget.errors import ProbeError
 from widget.probes.hyprland import (
     HyprlandProbe,
@@ -24,11 +27,16 @@ from widget.probes.hyprland import (
 )
 from widget.probes.hyprland import focus_changes as hypr_focus_changes
 from widget.probes.sway import (
+    EVENT,
+    GET_TREE,
+    WINDOW_EVENT,
+    WORKSPACE_EVENT,
     SwayProbe,
-    focus_changes,
+    encode_message,
     focused_node,
     foreground_from_node,
-    json_stream,
+    is_focus_event,
+    socket_candidates,
 )
 
 SECRET_TITLE = "Kindroid - a private chat"
@@ -151,79 +159,146 @@ def test_a_window_whose_process_is_gone_is_named_by_its_app_id() -> None:
     assert fg is not None and fg.process == "nomi" and fg.exe is None
 
 
-def test_json_stream_reads_one_per_line_and_pretty_printed_values() -> None:
-    one_line = json.dumps({"change": "focus", "n": 1}) + "\n"
-    pretty = json.dumps({"change": "title", "n": 2}, indent=2).splitlines(keepends=True)
-    values = list(json_stream([one_line, *pretty, '{"change": "focus", ', '"n": 3}\n']))
-    assert [v["n"] for v in values] == [1, 2, 3]
+def test_the_header_is_magic_length_and_type_in_native_byte_order() -> None:
+    framed = encode_message(GET_TREE, b'{"a": 1}')
+    assert framed[:6] == b"i3-ipc"
+    assert struct.unpack("=II", framed[6:14]) == (8, GET_TREE)
+    assert framed[14:] == b'{"a": 1}'
 
 
-def test_focus_changes_counts_only_focus_events() -> None:
-    lines = [
-        json.dumps({"change": "focus", "container": {"name": SECRET_TITLE}}) + "\n",
-        json.dumps({"change": "title", "container": {"name": SECRET_TITLE}}) + "\n",
-        json.dumps({"change": "new", "container": {}}) + "\n",
-        json.dumps({"change": "focus", "current": {"type": "workspace"}}) + "\n",
-    ]
-    assert len(list(focus_changes(lines))) == 2
+@pytest.mark.parametrize(
+    ("kind", "event", "counts"),
+    [
+        (WINDOW_EVENT, {"change": "focus", "container": {"name": SECRET_TITLE}}, True),
+        (WINDOW_EVENT, {"change": "close", "container": {"name": SECRET_TITLE}}, True),
+        (WINDOW_EVENT, {"change": "title", "container": {"name": SECRET_TITLE}}, False),
+        (WINDOW_EVENT, {"change": "new", "container": {}}, False),
+        (WORKSPACE_EVENT, {"change": "focus", "current": {"type": "workspace"}}, True),
+        (WORKSPACE_EVENT, {"change": "init"}, False),
+        (EVENT | 6, {"change": "exit"}, False),  # shutdown
+    ],
+)
+def test_focus_events_are_window_and_workspace_focus_and_window_close(
+        kind: int, event: dict[str, Any], counts: bool) -> None:
+    assert is_focus_event(kind, json.dumps(event).encode()) is counts
 
 
-# --- Sway: through a stand-in swaymsg ---------------------------------------------------------
+def test_an_event_that_is_not_json_is_no_focus_change() -> None:
+    assert is_focus_event(WINDOW_EVENT, b"\xff not json") is False
+    assert is_focus_event(WINDOW_EVENT, b"[1, 2]") is False
 
 
-def script(directory: Path, name: str, body: str) -> Path:
-    path = directory / name
-    path.write_text("#!/bin/sh\n" + body)
-    path.chmod(path.stat().st_mode | stat.S_IXUSR)
-    return path
+# --- Sway: through a stand-in IPC socket (the real Sway: tests/sway) --------------------------
 
 
-def test_sway_probe_reads_the_tree_from_swaymsg(tmp_path: Path) -> None:
-    answer = tmp_path / "tree.json"
-    answer.write_text(json.dumps(sway_tree(focus="floating")))
-    swaymsg = script(tmp_path, "swaymsg", f'[ "$*" = "-r -t get_tree" ] && cat "{answer}"\n')
-
-    fg = SwayProbe(str(swaymsg), lookup).foreground()
-
-    assert fg is not None and fg.process == "kindroid"
+@pytest.fixture
+def runtime_dir() -> Iterator[Path]:
+    # A short path: AF_UNIX socket paths are limited to about 108 bytes.
+    with tempfile.TemporaryDirectory(prefix="dc-") as directory:
+        yield Path(directory)
 
 
-def test_sway_probe_failure_is_a_probe_error_without_the_title(tmp_path: Path) -> None:
-    swaymsg = script(tmp_path, "swaymsg", f'echo "{SECRET_TITLE}" >&2; exit 1\n')
-    with pytest.raises(ProbeError) as raised:
-        SwayProbe(str(swaymsg), lookup).foreground()
-    assert SECRET_TITLE not in str(raised.value)
+class FakeIdle:
+    source = "org_kde_kwin_idle"
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    def seconds(self) -> float | None:
+        return 12.5
+
+    def close(self) -> None:
+        self.closed = True
 
 
-def test_sway_probe_times_out_after_a_second(tmp_path: Path) -> None:
-    swaymsg = script(tmp_path, "swaymsg", "exec sleep 5\n")
-    with pytest.raises(ProbeError, match="in time"):
-        SwayProbe(str(swaymsg), lookup).foreground()
+def no_idle(_env: Mapping[str, str]) -> None:
+    return None
 
 
-def test_sway_probe_needs_swaymsg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(ProbeError):
-        SwayProbe()
+@pytest.fixture
+def sway(runtime_dir: Path) -> Iterator[FakeSway]:
+    server = FakeSway(runtime_dir, sway_tree(focus="floating"))
+    yield server
+    server.end()
 
 
-def test_sway_idle_and_lock_are_unknown_and_said_so(tmp_path: Path) -> None:
-    probe = SwayProbe(str(script(tmp_path, "swaymsg", "exit 0\n")), lookup)
-    assert probe.idle_seconds() is None and probe.locked() is None
+def env_of(server: FakeSway) -> dict[str, str]:
+    return {"SWAYSOCK": str(server.path), "XDG_RUNTIME_DIR": str(server.path.parent)}
+
+
+def test_sway_probe_reads_the_tree_from_the_socket(sway: FakeSway) -> None:
+    probe = SwayProbe(env_of(sway), lookup, idle=no_idle)
+    try:
+        fg = probe.foreground()
+        assert fg is not None and (fg.process, fg.pid) == ("kindroid", 4242)
+        sway.tree = sway_tree(focus="workspace")
+        assert probe.foreground() is None
+        assert sway.asked == [GET_TREE, GET_TREE]  # one connection, no program started
+    finally:
+        probe.close()
+
+
+def test_sway_probe_needs_a_sway_that_answers(runtime_dir: Path) -> None:
+    env = {"SWAYSOCK": str(runtime_dir / "sway-ipc.1000.1.sock"),
+           "XDG_RUNTIME_DIR": str(runtime_dir)}
+    with pytest.raises(ProbeError, match="does not answer"):
+        SwayProbe(env, lookup, idle=no_idle)
+
+
+def test_sway_probe_garbage_is_a_probe_error_without_the_title(sway: FakeSway) -> None:
+    probe = SwayProbe(env_of(sway), lookup, idle=no_idle)
+    sway.garbage = True
+    try:
+        with pytest.raises(ProbeError) as raised:
+            probe.foreground()
+        assert "could not be read" in str(raised.value)
+        assert SECRET_TITLE not in str(raised.value)
+        sway.garbage = False
+        assert probe.foreground() is not None  # a new connection, in step again
+    finally:
+        probe.close()
+
+
+def test_sway_probe_times_out_after_a_second(sway: FakeSway) -> None:
+    probe = SwayProbe(env_of(sway), lookup, idle=no_idle)
+    sway.silent = True
+    try:
+        with pytest.raises(ProbeError, match="in time"):
+            probe.foreground()
+    finally:
+        probe.close()
+
+
+def test_sway_idle_comes_from_the_wayland_idle_source(sway: FakeSway) -> None:
+    idle = FakeIdle()
+    seen: list[Mapping[str, str]] = []
+
+    def connect(env: Mapping[str, str]) -> FakeIdle:
+        seen.append(env)
+        return idle
+
+    probe = SwayProbe(env_of(sway), lookup, idle=connect)
+    assert seen == [env_of(sway)]
+    assert probe.idle_seconds() == 12.5
     info = probe.info()
-    assert info.idle_source is None
-    assert info.notes[0].startswith("idle is not known on Sway without swayidle")
+    assert info.idle_source == "org_kde_kwin_idle" and info.notes == ()
+    probe.close()
+    assert idle.closed
 
 
-def test_sway_watch_focus_calls_back_per_focus_event_and_close_stops_it(tmp_path: Path) -> None:
-    events = "\n".join(
-        json.dumps({"change": change, "container": {"name": SECRET_TITLE}})
-        for change in ("focus", "title", "focus")
-    )
-    feed = tmp_path / "events.json"
-    feed.write_text(events + "\n")
-    swaymsg = script(tmp_path, "swaymsg", f'cat "{feed}"\nexec sleep 30\n')
-    probe = SwayProbe(str(swaymsg), lookup)
+def test_sway_without_a_wayland_idle_source_says_so(sway: FakeSway) -> None:
+    probe = SwayProbe(env_of(sway), lookup, idle=no_idle)
+    try:
+        assert probe.idle_seconds() is None
+        info = probe.info()
+        assert info.idle_source is None
+        assert info.notes[0].startswith("Sway did not offer driftcheck its idle time")
+    finally:
+        probe.close()
+
+
+def test_sway_watch_focus_calls_back_per_focus_event_and_close_stops_it(sway: FakeSway) -> None:
+    probe = SwayProbe(env_of(sway), lookup, idle=no_idle)
     two_seen = threading.Event()
     seen: list[float] = []
 
@@ -232,11 +307,121 @@ def test_sway_watch_focus_calls_back_per_focus_event_and_close_stops_it(tmp_path
         if len(seen) == 2:
             two_seen.set()
 
-    assert probe.watch_focus(on_focus) is True
-    assert two_seen.wait(5.0)
-    probe.close()
+    try:
+        assert probe.watch_focus(on_focus) is True
+        assert sway.subscribed.wait(5.0)
+        for change in ("focus", "title", "focus"):
+            sway.emit(WINDOW_EVENT, {"change": change, "container": {"name": SECRET_TITLE}})
+        assert two_seen.wait(5.0)
+        assert probe.info().focus_events is True
+    finally:
+        probe.close()
     assert len(seen) == 2
     assert probe.info().focus_events is False
+
+
+def test_sway_socket_candidates_are_swaysock_then_the_users_newest(runtime_dir: Path) -> None:
+    uid = os.getuid()
+    old = FakeSway(runtime_dir, {}, pid=11)
+    new = FakeSway(runtime_dir, {}, pid=22)
+    other_user = FakeSway(runtime_dir, {}, pid=33, uid=uid + 1)
+    os.utime(old.path, (1_000_000, 1_000_000))
+    (runtime_dir / f"sway-ipc.{uid}.44.sock").write_text("not a socket")
+    try:
+        swaysock = runtime_dir / f"sway-ipc.{uid}.5.sock"  # gone: Sway restarted since
+        env = {"SWAYSOCK": str(swaysock), "XDG_RUNTIME_DIR": str(runtime_dir)}
+        assert socket_candidates(env) == [swaysock, new.path, old.path]
+        # The uid in SWAYSOCK's name is the one looked for (root asking a user's Sway).
+        other = {"SWAYSOCK": str(runtime_dir / f"sway-ipc.{uid + 1}.5.sock")}
+        # ...but a socket must also be owned by that uid, which other_user's is not here.
+        assert socket_candidates(other)[1:] == []
+        assert socket_candidates({}) == []
+    finally:
+        for server in (old, new, other_user):
+            server.end()
+
+
+def test_sway_restarted_is_found_again_and_nothing_counts_while_it_is_away(
+        runtime_dir: Path) -> None:
+    """Sway ends with a tracked window in front and starts again with a socket of another
+    name: the watcher's reading finds it gone (nothing in front: the interval ends there),
+    readings fail while it is away, and the new Sway is found without restarting anything."""
+    from tests.helpers.fakes import FakeClock
+    from widget.core.intervals import IntervalBuilder
+    from widget.core.model import Interval
+    from widget.sampler import Sampler
+
+    class Rows:
+        def __init__(self) -> None:
+            self.rows: dict[int, Interval] = {}
+
+        def insert_interval(self, interval: Interval) -> int:
+            self.rows[len(self.rows) + 1] = interval
+            return len(self.rows)
+
+        def update_interval_end(self, row_id: int, end: Any) -> None:
+            from dataclasses import replace
+            self.rows[row_id] = replace(self.rows[row_id], end=end)
+
+        def delete_interval(self, row_id: int) -> None:
+            del self.rows[row_id]
+
+    first = FakeSway(runtime_dir, sway_tree(focus="floating"), pid=100)
+    probe = SwayProbe(env_of(first), lookup, idle=no_idle)
+    clock = FakeClock()
+    rows = Rows()
+    sampler = Sampler(probe, lambda fg: "kindroid" if fg.process == "kindroid" else None,
+                      IntervalBuilder(interval=5, idle_after=180), rows, clock)
+    announced = threading.Event()
+    second: FakeSway | None = None
+    try:
+        assert probe.watch_focus(lambda _mono: announced.set())
+        assert first.subscribed.wait(5)
+        sampler.tick()  # t=0: kindroid in front
+        clock.advance(1)
+        first.end()
+        assert announced.wait(5), "the watcher did not say Sway went away"
+        announced.clear()
+        sampler.focus_changed(clock.mono())  # what the tracker does with that call: t=1
+        clock.advance(1)
+        sampler.tick()  # t=2: no Sway at all
+        assert sampler.stats.probe_errors == 1
+        second = FakeSway(runtime_dir, sway_tree(focus="floating"), pid=200)
+        assert announced.wait(5), "the watcher did not find the new Sway"
+        assert second.subscribed.is_set()
+        clock.advance(2)
+        sampler.tick()  # t=4: kindroid in front of the new Sway, within one gap of t=2
+        clock.advance(2)
+        sampler.stop()  # t=6
+    finally:
+        probe.close()
+        first.end()
+        if second is not None:
+            second.end()
+    spans = sorted(((iv.start - clock.start).total_seconds(), (iv.end - clock.start)
+                    .total_seconds()) for iv in rows.rows.values())
+    assert spans == [(0.0, 1.0), (4.0, 6.0)]
+
+
+def test_a_sway_that_never_comes_back_fails_every_reading_after_the_first(
+        sway: FakeSway) -> None:
+    probe = SwayProbe(env_of(sway), lookup, idle=no_idle)
+    try:
+        assert probe.foreground() is not None
+        sway.end()
+        assert probe.foreground() is None  # the reading that found it gone
+        for _ in range(2):
+            with pytest.raises(ProbeError, match="does not answer"):
+                probe.foreground()
+    finally:
+        probe.close()
+
+
+def script(directory: Path, name: str, body: str) -> Path:
+    path = directory / name
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return path
 
 
 # --- Hyprland -------------------------------------------------------------------------------
@@ -324,13 +509,6 @@ def test_hyprland_probe_garbage_is_a_probe_error(tmp_path: Path) -> None:
     hyprctl = script(tmp_path, "hyprctl", "echo 'HyprCtl: no such instance'\n")
     with pytest.raises(ProbeError):
         HyprlandProbe(str(hyprctl), lookup, env={}).foreground()
-
-
-@pytest.fixture
-def runtime_dir() -> Iterator[Path]:
-    # A short path: AF_UNIX socket paths are limited to about 108 bytes.
-    with tempfile.TemporaryDirectory(prefix="dc-") as directory:
-        yield Path(directory)
 
 
 def test_hyprland_watch_focus_reads_the_event_socket(tmp_path: Path, runtime_dir: Path) -> None:
