@@ -1,5 +1,6 @@
-"""A real headless wlroots compositor (Sway 1.7 or Wayfire 0.7) for the tests, as an ordinary
-user, with real Wayland windows (foot), focus moved for real and real input.
+"""A real headless wlroots compositor for the tests (Sway 1.7, phoc 0.24; Wayfire 0.7 where it
+can run), as an ordinary user, with real Wayland windows (foot), focus moved for real and real
+input.
 
 Compositors refuse to run as root (Sway: "Unable to drop root"), so each session runs as the
 test user of tests/helpers/gnome.py in a fresh folder /tmp/driftcheck-wlr-XXXX holding its
@@ -9,9 +10,12 @@ driftcheck's own wire client (widget/probes/wayland.py): it lists the toplevels 
 one through wlr-foreign-toplevel-management (focus as a taskbar moves it), and moves a
 virtual pointer through wlr-virtual-pointer (real input: idle starts again from zero).
 
-Headless recipe (docs of wlroots' headless backend): `WLR_BACKENDS=headless
-WLR_LIBINPUT_NO_DEVICES=1`, and a renderer that needs no GPU: pixman for Sway; Wayfire 0.7
-renders with GLES only, so it gets Mesa's software GL (llvmpipe) through EGL.
+Headless recipe (wlroots' headless backend): `WLR_BACKENDS=headless
+WLR_LIBINPUT_NO_DEVICES=1 WLR_RENDERER=pixman`, a renderer that needs no GPU. It works for
+Sway 1.7 and phoc 0.24 (Phosh's compositor: wlroots 0.15, foreign toplevels and KDE idle, no
+Sway IPC). Wayfire 0.7 renders with GLES only and exits at start without a DRM render node
+("Failed to get DRM file descriptor!"), headless or not: this machine (and a CI runner) has
+no /dev/dri, so its recipe is here but `missing_tools("wayfire")` names the device.
 """
 
 from __future__ import annotations
@@ -42,9 +46,10 @@ from widget.probes.wayland import (
     uint,
 )
 
-COMPOSITORS = ("sway", "wayfire")
-TOOLS = {"sway": ("sway", "swaymsg", "foot"), "wayfire": ("wayfire", "foot")}
-PACKAGES = "sway, wayfire, foot"
+COMPOSITORS = ("sway", "wayfire", "phoc")
+TOOLS = {"sway": ("sway", "swaymsg", "foot"), "wayfire": ("wayfire", "foot"),
+         "phoc": ("phoc", "foot")}
+PACKAGES = {"sway": "sway, foot", "wayfire": "wayfire, foot", "phoc": "phoc, foot"}
 
 SWAY_CONFIG = """\
 # driftcheck's test session: one headless output, no bar, no XWayland, nothing started.
@@ -64,6 +69,15 @@ xwayland = false
 xkb_layout = us
 """
 
+PHOC_CONFIG = """\
+# driftcheck's test session: one headless output, no XWayland.
+[core]
+xwayland = false
+
+[output:HEADLESS-1]
+mode = 1280x800
+"""
+
 # wlr-foreign-toplevel-management-unstable-v1.xml, github.com/swaywm/wlr-protocols (v3)
 FOREIGN_MANAGER = "zwlr_foreign_toplevel_manager_v1"
 MANAGER_TOPLEVEL = 0
@@ -81,7 +95,12 @@ POINTER_FRAME = 4
 
 def missing_tools(compositor: str) -> list[str]:
     """What this machine lacks for a session of `compositor` (empty when it can start one)."""
-    return [t for t in TOOLS[compositor] if shutil.which(t) is None]
+    missing = [t for t in TOOLS[compositor] if shutil.which(t) is None]
+    if compositor == "wayfire" and not list(Path("/dev/dri").glob("renderD*")):
+        # Wayfire 0.7 exits at start without one ("Failed to get DRM file descriptor!"),
+        # headless or not: it renders with GLES only. Containers and CI runners have none.
+        missing.append("a DRM render node (/dev/dri/renderD*) for Wayfire")
+    return missing
 
 
 @dataclass
@@ -120,14 +139,17 @@ class Controls:
         self._lock = threading.Lock()
         self.connection = Connection.open(env)
         self.toplevels: dict[int, Toplevel] = {}
-        self.seat = self.connection.bind("wl_seat", 1)
-        self.connection.bind(FOREIGN_MANAGER, 3, self._on_manager)
         self.pointer: int | None = None
         if self.connection.find(POINTER_MANAGER) is not None:
+            # On the default seat (null): phoc makes its seat only for a first input device,
+            # which this pointer is (headless, there is no other).
             manager = self.connection.bind(POINTER_MANAGER, 1)
             self.pointer = self.connection.new_id()
-            self.connection.send(encode_message(manager, POINTER_CREATE, uint(self.seat),
+            self.connection.send(encode_message(manager, POINTER_CREATE, uint(0),
                                                 uint(self.pointer)))
+            self.connection.roundtrip()
+        self.seat = self.connection.bind("wl_seat", 1)
+        self.connection.bind(FOREIGN_MANAGER, 3, self._on_manager)
         self.connection.roundtrip()
         self.connection.roundtrip()
 
@@ -351,7 +373,8 @@ class WlrSession:
             folder.mkdir(parents=True, exist_ok=True)
             os.chown(folder, self.user.uid, self.user.gid)
             folder.chmod(0o700)
-        self.config.write_text(SWAY_CONFIG if self.compositor == "sway" else WAYFIRE_CONFIG)
+        self.config.write_text({"sway": SWAY_CONFIG, "wayfire": WAYFIRE_CONFIG,
+                                "phoc": PHOC_CONFIG}[self.compositor])
         self.config.chmod(0o644)
 
     def start(self, timeout: float = 30) -> float:
@@ -364,6 +387,9 @@ class WlrSession:
         if self.compositor == "sway":
             env["WLR_RENDERER"] = "pixman"
             argv = ["sway", "-c", str(self.config)]
+        elif self.compositor == "phoc":
+            env["WLR_RENDERER"] = "pixman"
+            argv = ["phoc", "-C", str(self.config)]
         else:
             env.update({"WLR_RENDERER": "gles2", "LIBGL_ALWAYS_SOFTWARE": "1"})
             argv = ["wayfire", "-c", str(self.config)]
@@ -448,7 +474,7 @@ class WlrSession:
 @contextlib.contextmanager
 def wlroots_session(compositor: str = "sway", *, python: UserPython | None = None,
                     user: str = "driftcheck-test") -> Iterator[WlrSession]:
-    """A headless `compositor` ("sway" or "wayfire") as the test user `user` (made if
+    """A headless `compositor` ("sway", "phoc" or "wayfire") as the test user `user` (made if
     missing), in a fresh folder /tmp/driftcheck-wlr-XXXX holding its HOME, runtime folder
     and log, removed afterwards. With `python`, `session.driftcheck(...)` runs driftcheck as
     the user. Needs root."""
