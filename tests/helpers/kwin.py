@@ -200,6 +200,7 @@ class KWinSession(GnomeSession):
         self._window_script = base / "window.py"
         self._helper_count = 0
         self._input: UserActivity | None = None
+        self._qt_windows: list[QtWindow] = []
 
     @property
     def env(self) -> dict[str, str]:
@@ -376,10 +377,19 @@ class KWinSession(GnomeSession):
             return title in self.titles()
 
         wait_for(shown, timeout, f"the window {title!r}", step=0.2)
-        return QtWindow(name, app_id or name, title, proc)
+        window = QtWindow(name, app_id or name, title, proc)
+        self._qt_windows.append(window)
+        return window
 
     def close_qt_window(self, window: QtWindow) -> None:
         end_process(window.process)
+
+    def close_all_windows(self, timeout: float = 20) -> None:
+        """Close every window a test opened; returns once KWin has none."""
+        for window in self._qt_windows:
+            end_process(window.process)
+        self._qt_windows.clear()
+        wait_for(lambda: not self.titles(), timeout, "every window to close")
 
 
 class ProbeDriver:
