@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.helpers.fakes import ScriptedProbe
+from tests.helpers.sway_ipc import FakeSway
 from widget.core.model import Foreground, Measure
 from widget.errors import ProbeError
 from widget.probes import fallback, macos, windows
@@ -74,15 +75,93 @@ def test_x11_that_cannot_start_falls_back_to_processes(
     assert no_session_bus == [1]
 
 
-def test_sway_session_gets_the_sway_probe(swaymsg_on_path: None) -> None:
-    env = {"WAYLAND_DISPLAY": "wayland-1", "SWAYSOCK": "/run/user/1000/sway-ipc.sock"}
-    assert choose_probe(env, "linux", wanted).name == "sway"
+def test_sway_session_gets_the_sway_probe(tmp_path: Path) -> None:
+    sway = FakeSway(tmp_path, {"type": "root", "nodes": []})
+    env = {"WAYLAND_DISPLAY": "wayland-1", "SWAYSOCK": str(sway.path),
+           "XDG_RUNTIME_DIR": str(tmp_path)}
+    try:
+        probe = choose_probe(env, "linux", wanted)
+        try:
+            assert probe.name == "sway"
+        finally:
+            probe.close()
+    finally:
+        sway.end()
 
 
-def test_sway_without_swaymsg_falls_back(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("PATH", str(tmp_path))
-    env = {"WAYLAND_DISPLAY": "wayland-1", "SWAYSOCK": "/run/user/1000/sway-ipc.sock"}
+def test_a_sway_that_does_not_answer_falls_back(tmp_path: Path) -> None:
+    env = {"WAYLAND_DISPLAY": "wayland-1", "SWAYSOCK": str(tmp_path / "sway-ipc.0.1.sock"),
+           "XDG_RUNTIME_DIR": str(tmp_path)}
     assert choose_probe(env, "linux", wanted).name == "process-fallback"
+
+
+class _Refused:
+    """A platform probe that cannot start, as KWin's and the wlroots probe refuse."""
+
+    def __init__(self, error: ProbeError) -> None:
+        self.error = error
+        self.made: list[dict[str, str]] = []
+
+    def __call__(self, env: Any = None, **kwargs: Any) -> Any:
+        self.made.append(dict(kwargs.get("env") or env))
+        raise self.error
+
+
+def test_kde_on_wayland_asks_kwin_and_says_why_when_it_cannot(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from widget.errors import ProbeUnavailable
+    from widget.probes import kwin
+
+    refused = _Refused(ProbeUnavailable("KWin did not run driftcheck's small KWin script."))
+    monkeypatch.setattr(kwin, "KWinProbe", refused)
+    env = {"WAYLAND_DISPLAY": "wayland-0", "XDG_CURRENT_DESKTOP": "KDE"}
+    probe = choose_probe(env, "linux", wanted)
+    assert refused.made == [env]
+    assert probe.name == "process-fallback" and probe.measure is Measure.APPROXIMATE
+    assert "KWin did not run driftcheck's small KWin script." in probe.info().notes
+
+
+def test_kde_on_wayland_gets_the_kwin_probe(monkeypatch: pytest.MonkeyPatch) -> None:
+    from widget.probes import kwin
+
+    monkeypatch.setattr(kwin, "KWinProbe", lambda env: ScriptedProbe("kwin"))
+    env = {"WAYLAND_DISPLAY": "wayland-0", "XDG_CURRENT_DESKTOP": "KDE"}
+    assert choose_probe(env, "linux", wanted).name == "kwin"
+
+
+@pytest.mark.parametrize("desktop", ["wayfire", "river", "labwc", "niri", ""])
+def test_other_wayland_compositors_get_the_foreign_toplevel_probe(
+        monkeypatch: pytest.MonkeyPatch, desktop: str) -> None:
+    from widget.probes import wlr
+
+    monkeypatch.setattr(wlr, "WlrToplevelProbe", lambda env: ScriptedProbe("wlr-foreign-toplevel"))
+    env = {"WAYLAND_DISPLAY": "wayland-0", "XDG_CURRENT_DESKTOP": desktop}
+    assert choose_probe(env, "linux", wanted).name == "wlr-foreign-toplevel"
+
+
+def test_a_compositor_without_foreign_toplevel_falls_back_with_its_idle(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from widget.probes import wayland, wlr
+
+    class Idle:
+        source = "org_kde_kwin_idle"
+        closed = False
+
+        def seconds(self) -> float:
+            return 42.0
+
+        def close(self) -> None:
+            Idle.closed = True
+
+    refused = _Refused(ProbeError("no foreign toplevel"))
+    monkeypatch.setattr(wlr, "WlrToplevelProbe", refused)
+    monkeypatch.setattr(wayland.WaylandIdle, "connect", classmethod(lambda cls, env: Idle()))
+    probe = choose_probe({"WAYLAND_DISPLAY": "wayland-0"}, "linux", wanted)
+    assert probe.name == "process-fallback"
+    assert probe.info().idle_source == "org_kde_kwin_idle"
+    assert probe.idle_seconds() == 42.0
+    probe.close()
+    assert Idle.closed
 
 
 def test_hyprland_session_gets_the_hyprland_probe(swaymsg_on_path: None) -> None:
@@ -153,6 +232,7 @@ def test_importing_every_probe_module_loads_no_platform_library() -> None:
         "import sys, json\n"
         "import widget.probes.windows, widget.probes.macos, widget.probes.sway\n"
         "import widget.probes.hyprland, widget.probes.fallback, widget.probes.choose\n"
+        "import widget.probes.kwin, widget.probes.wlr, widget.probes.wayland\n"
         "heavy = ['AppKit', 'Quartz', 'ApplicationServices', 'Xlib', 'jeepney', 'ctypes']\n"
         "print(json.dumps([m for m in heavy if m in sys.modules]))\n"
     )

@@ -68,9 +68,10 @@ def choose_probe(
         return _platform_probe(env, platform, wanted, app_run_loop)
     except (ProbeError, ImportError) as error:
         log.info("platform probe unavailable, using the process fallback: %s", error)
-        # GNOME's own probe says what the person can do (switch its extension on).
+        # GNOME's and KDE's probes say what the person can do (switch the extension on...).
         notes = (str(error),) if isinstance(error, ProbeUnavailable) else ()
-    return _fallback(wanted, with_gnome_idle=platform not in ("win32", "darwin"), notes=notes)
+    return _fallback(wanted, env, with_desktop_idle=platform not in ("win32", "darwin"),
+                     notes=notes)
 
 
 def import_probe_module(env: Mapping[str, str], platform: str) -> None:
@@ -78,7 +79,7 @@ def import_probe_module(env: Mapping[str, str], platform: str) -> None:
     (the tray app imports what does not need Qt before Qt: `widget.app.import_before_qt`)."""
     with contextlib.suppress(ImportError):  # choose_probe says why when it gets there
         if _probe_factory(env, platform, False, lambda fg: False) is None:
-            import widget.probes.fallback  # noqa: F401 - GNOME/KDE on Wayland, no display
+            import widget.probes.fallback  # noqa: F401 - no display
 
 
 def _platform_probe(
@@ -89,8 +90,7 @@ def _platform_probe(
 ) -> Probe:
     factory = _probe_factory(env, platform, app_run_loop, wanted)
     if factory is None:
-        # gnome_idle_source() is None at once where there is no session bus or no Mutter.
-        return _fallback(wanted, with_gnome_idle=True)
+        return _fallback(wanted, env, with_desktop_idle=True)
     return factory()
 
 
@@ -112,7 +112,7 @@ def _probe_factory(
     if env.get("WAYLAND_DISPLAY") and env.get("SWAYSOCK"):
         from widget.probes.sway import SwayProbe
 
-        return SwayProbe
+        return lambda: SwayProbe(env)
     if env.get("HYPRLAND_INSTANCE_SIGNATURE"):
         from widget.probes.hyprland import HyprlandProbe
 
@@ -126,16 +126,28 @@ def _probe_factory(
         from widget.probes.gnome import GnomeShellProbe
 
         return lambda: GnomeShellProbe(wanted=wanted)
-    # GNOME or KDE on Wayland (which keep the focused window to themselves), or no display.
+    from widget.probes.kwin import is_kde_wayland
+
+    if is_kde_wayland(env):
+        from widget.probes.kwin import KWinProbe
+
+        return lambda: KWinProbe(env=env)
+    if env.get("WAYLAND_DISPLAY"):
+        # river, labwc, Wayfire, niri...: the window in front through wlr-foreign-toplevel,
+        # where the compositor offers it (the probe refuses to start where it does not).
+        from widget.probes.wlr import WlrToplevelProbe
+
+        return lambda: WlrToplevelProbe(env)
+    # No display: only which processes run can be seen.
     return None
 
 
-def _fallback(wanted: Callable[[Foreground], bool], *, with_gnome_idle: bool,
-              notes: tuple[str, ...] = ()) -> Probe:
+def _fallback(wanted: Callable[[Foreground], bool], env: Mapping[str, str], *,
+              with_desktop_idle: bool, notes: tuple[str, ...] = ()) -> Probe:
     try:
-        from widget.probes.fallback import ProcessFallbackProbe, gnome_idle_source
+        from widget.probes.fallback import ProcessFallbackProbe, desktop_idle_source
 
-        return ProcessFallbackProbe(wanted, gnome_idle_source() if with_gnome_idle else None,
-                                    notes=notes)
+        return ProcessFallbackProbe(wanted, desktop_idle_source(env) if with_desktop_idle
+                                    else None, notes=notes)
     except (ProbeError, ImportError) as error:
         return NullProbe(f"driftcheck cannot see which apps are running here: {error}")

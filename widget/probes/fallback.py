@@ -1,14 +1,16 @@
 """Fallback probe: which tracked app is running, where no one will say which is in front.
 
-GNOME and KDE on Wayland do not tell other programs which window has focus. There driftcheck
-can still see which processes run, and counts time for the most recently started tracked app
-while the person is at the computer: an approximation, and marked as one (`Measure.APPROXIMATE`).
+Where no probe can say which window has focus (GNOME without driftcheck's Shell extension, KDE
+without KWin's scripting, a Wayland compositor without wlr-foreign-toplevel, or no display at
+all), driftcheck can still see which processes run, and counts time for the most recently
+started tracked app while the person is at the computer: an approximation, and marked as one
+(`Measure.APPROXIMATE`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from widget.core.model import Foreground, Measure
@@ -16,7 +18,8 @@ from widget.errors import ProbeError
 from widget.probes.base import FocusCallback, ProbeInfo
 from widget.probes.lock import LogindLock
 
-__all__ = ["GnomeIdleMonitor", "ProcessFallbackProbe", "gnome_idle_source"]
+__all__ = ["GnomeIdleMonitor", "ProcessFallbackProbe", "WaylandIdleSource",
+           "desktop_idle_source", "gnome_idle_source"]
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +79,36 @@ def gnome_idle_source() -> GnomeIdleMonitor | None:
         monitor.close()
         return None
     return monitor
+
+
+class WaylandIdleSource:
+    """Seconds since the last input from the compositor's idle protocol (KWin, wlroots
+    compositors: `widget.probes.wayland.WaylandIdle`), as the process fallback reads it."""
+
+    def __init__(self, idle: Any) -> None:
+        self._idle = idle
+        self.label: str = idle.source
+
+    def __call__(self) -> float | None:
+        return self._idle.seconds()  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        self._idle.close()
+
+
+def desktop_idle_source(env: Mapping[str, str]
+                        ) -> GnomeIdleMonitor | WaylandIdleSource | None:
+    """GNOME's idle monitor where Mutter answers, else the Wayland compositor's idle
+    protocol where there is one, else None (idle unknown)."""
+    gnome = gnome_idle_source()
+    if gnome is not None or not env.get("WAYLAND_DISPLAY"):
+        return gnome
+    try:
+        from widget.probes.wayland import WaylandIdle
+    except ImportError:
+        return None
+    idle = WaylandIdle.connect(env)
+    return WaylandIdleSource(idle) if idle is not None else None
 
 
 class ProcessFallbackProbe:
