@@ -75,6 +75,7 @@ from widget.sync.format import (
     split_by_month,
     write_atomically,
 )
+from widget.sync.merge import History
 
 # In the local data folder (the lead adds these names to widget.paths.is_ours).
 IDENTITY_NAME = "sync-identity.json"
@@ -158,6 +159,24 @@ def _write_json(path: Path, value: object) -> None:
 
 
 @dataclass(frozen=True, slots=True)
+class MonthCopy:
+    """One month of another device as this computer keeps it: the file's header and sections,
+    its intervals compact (`History`: years of a device fit in about 1.5 MB)."""
+
+    header: DeviceHeader
+    apps: Mapping[str, str]
+    history: History
+    goals: tuple[Goal, ...] | None
+    settings: Mapping[str, object] | None
+    checkins: tuple[Checkin, ...] | None
+
+    @classmethod
+    def of(cls, file: DeviceFile) -> MonthCopy:
+        return cls(file.header, file.apps, History.of(file.intervals), file.goals,
+                   file.settings, file.checkins)
+
+
+@dataclass(frozen=True, slots=True)
 class DeviceView:
     """One device as the shared folder shows it, with the files of its months kept."""
 
@@ -166,17 +185,21 @@ class DeviceView:
     is_self: bool
     retired: bool
     last_written: datetime | None  # by its own clock: the newest of its files (None: none read)
-    files: Mapping[str, DeviceFile]  # by month
+    files: Mapping[str, MonthCopy]  # by month
     stale_since: datetime | None = None  # some file not refreshed since this read
     skew: timedelta | None = None  # how far its clock is ahead of this computer's
     problems: tuple[str, ...] = ()
 
     def intervals(self) -> list[Interval]:
-        """Every interval of every month kept, sorted by start."""
-        return [iv for month in sorted(self.files) for iv in self.files[month].intervals]
+        """Every interval of every month kept, sorted by start (made on demand)."""
+        return [iv for month in sorted(self.files) for iv in self.files[month].history.all()]
+
+    def histories(self) -> tuple[History, ...]:
+        """Its months' histories, oldest first: what `widget.sync.merge` takes."""
+        return tuple(self.files[month].history for month in sorted(self.files))
 
     @property
-    def newest(self) -> DeviceFile | None:
+    def newest(self) -> MonthCopy | None:
         """The file written last: whose name, goals and shared settings stand."""
         return max(self.files.values(), key=lambda f: f.header.written_at, default=None)
 
@@ -204,7 +227,7 @@ class WriteOutcome:
 
 @dataclass(slots=True)
 class _Kept:
-    file: DeviceFile
+    file: MonthCopy
     digest: bytes  # of the file's bytes: whether the cached copy needs writing again
     good_at: datetime  # when this computer last read it whole
     problem: str | None = None  # why the folder's copy is not used now
@@ -264,11 +287,11 @@ class SharedFolder:
         self._state = _State.load(self._state_path)
         self._kept: dict[tuple[str, str], _Kept] = {}
         # each name's last version read (size, time, inode, device) and what it gave
-        self._decoded: dict[str, tuple[tuple[int, int, int, int], DeviceFile | None,
+        self._decoded: dict[str, tuple[tuple[int, int, int, int], MonthCopy | None,
                                        DeviceFileProblem | None]] = {}
         self._rivals: set[str] = set()  # write ids seen in our own files that are not ours
         self._unread: dict[tuple[str, str], str] = {}  # never read whole: why
-        self._last_written: dict[str, tuple[object, ...]] = {}
+        self._last_written: dict[str, int] = {}  # month -> hash of what was written
         self.decodes = 0  # files decoded: what the stat cache saves is visible
         self._load_cache()
 
@@ -332,7 +355,7 @@ class SharedFolder:
             self._save_state()
         return _from_ms(self._state.unavailable_since)
 
-    def _decode(self, name: str) -> tuple[DeviceFile | None, DeviceFileProblem | None, bytes]:
+    def _decode(self, name: str) -> tuple[MonthCopy | None, DeviceFileProblem | None, bytes]:
         """The file under `name`, decoded once per version of it (size, time, inode)."""
         path = self.folder / name
         try:
@@ -354,8 +377,9 @@ class SharedFolder:
         finally:
             os.close(fd)
         self.decodes += 1
+        file: MonthCopy | None
         try:
-            file, problem = decode(data, self._keys), None
+            file, problem = MonthCopy.of(decode(data, self._keys)), None
         except DeviceFileProblem as refused:
             file, problem = None, refused
         self._decoded[name] = (key, file, problem)
@@ -363,7 +387,7 @@ class SharedFolder:
 
     def _take(self, device: str, month: str, names: list[tuple[str, bool]],
               now: datetime) -> None:
-        best: tuple[DeviceFile, bytes] | None = None
+        best: tuple[MonthCopy, bytes] | None = None
         problem: DeviceFileProblem | None = None
         for name, conflict in sorted(names, key=lambda n: n[1]):  # the file itself first
             file, refused, data = self._decode(name)
@@ -494,7 +518,7 @@ class SharedFolder:
             try:
                 data = path.read_bytes()
                 good_at = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-                file = decode(data, self._keys)
+                file = MonthCopy.of(decode(data, self._keys))
             except (OSError, DeviceFileProblem):
                 continue  # a cached copy that no longer opens (a passphrase changed)
             self._kept[(parsed.device_id, parsed.month)] = _Kept(
@@ -578,12 +602,15 @@ class SharedFolder:
         return (self.folder / file_name(self.identity.device_id, month)).is_file()
 
 
-def _contents(file: DeviceFile) -> tuple[object, ...]:
-    """What a file says apart from when it was written and its write id."""
+def _contents(file: DeviceFile) -> int:
+    """A hash of what a file says apart from when it was written and its write id (a hash,
+    not the contents: years written at once are not kept in memory; two different contents
+    with one 64-bit hash would only delay a write until the next change)."""
     h = file.header
-    return (h.name, h.retired, tuple(file.apps.items()), file.intervals, file.goals,
+    said = (h.name, h.retired, tuple(file.apps.items()), file.intervals, file.goals,
             None if file.settings is None else json.dumps(file.settings, sort_keys=True),
             file.checkins)
+    return hash(said)
 
 
 def _ms(at: datetime) -> int:
