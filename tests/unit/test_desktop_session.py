@@ -43,3 +43,28 @@ def test_doctor_says_the_desktop_first(tmp_path: Path) -> None:
     assert report["desktop"] == {"session": None, "name": None,
                                  "words": "no graphical desktop"}
     assert render(report).splitlines()[1] == "  Desktop:        no graphical desktop"
+
+
+def test_doctor_says_what_a_wayland_compositor_offers(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from widget.probes import wayland
+
+    offered = {"wl_seat", "zwlr_foreign_toplevel_manager_v1", "org_kde_kwin_idle"}
+    monkeypatch.setattr(wayland, "wayland_globals", lambda env: offered)
+    env = {"WAYLAND_DISPLAY": "wayland-9", "XDG_RUNTIME_DIR": str(tmp_path),
+           "XDG_CURRENT_DESKTOP": "wayfire"}
+    report = diagnose(tmp_path / "data", env)
+    assert report["desktop"]["wayland"] == {"window_list": True, "idle": "org_kde_kwin_idle"}
+    assert "  Compositor:     lists its windows; says idle time (org_kde_kwin_idle)" \
+        in render(report).splitlines()
+    offered.clear()
+    offered.add("wl_seat")
+    text = render(diagnose(tmp_path / "data", env))
+    assert "  Compositor:     keeps its windows to itself; no idle time" in text.splitlines()
+
+
+def test_doctor_says_when_the_compositor_does_not_answer(tmp_path: Path) -> None:
+    env = {"WAYLAND_DISPLAY": "wayland-9", "XDG_RUNTIME_DIR": str(tmp_path)}
+    report = diagnose(tmp_path / "data", env)
+    assert report["desktop"]["wayland"] is None
+    assert "  Compositor:     did not answer" in render(report).splitlines()

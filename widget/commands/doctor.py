@@ -43,8 +43,24 @@ def diagnose(data_dir: Path, env: Mapping[str, str] | None = None) -> dict[str, 
 def _desktop(env: Mapping[str, str]) -> dict[str, Any]:
     from widget.desktop.session import desktop_name, session_kind, session_words
 
-    return {"session": session_kind(env), "name": desktop_name(env),
-            "words": session_words(env)}
+    report: dict[str, Any] = {"session": session_kind(env), "name": desktop_name(env),
+                              "words": session_words(env)}
+    if report["session"] == "wayland":
+        report["wayland"] = _wayland_offers(env)
+    return report
+
+
+def _wayland_offers(env: Mapping[str, str]) -> dict[str, Any] | None:
+    """What the compositor offers of what driftcheck can use: a list of its windows with the
+    one in front (wlr-foreign-toplevel) and idle time; None when it could not be asked."""
+    from widget.probes.wayland import EXT_IDLE_NOTIFIER, KDE_IDLE, wayland_globals
+    from widget.probes.wlr import FOREIGN_TOPLEVEL
+
+    offered = wayland_globals(env)
+    if offered is None:
+        return None
+    idle = next((name for name in (EXT_IDLE_NOTIFIER, KDE_IDLE) if name in offered), None)
+    return {"window_list": FOREIGN_TOPLEVEL in offered, "idle": idle}
 
 
 def _probe(env: Mapping[str, str], advice: list[str]) -> dict[str, Any]:
@@ -250,6 +266,8 @@ def render(report: dict[str, Any]) -> str:
     data = report["data_dir"]
     lines = [f"driftcheck {report['version']} on {report['platform']}",
              f"  Desktop:        {report['desktop']['words']}"]
+    if "wayland" in report["desktop"]:
+        lines.append(f"  Compositor:     {_offers_words(report['desktop']['wayland'])}")
     if probe.get("name"):
         sees = "which app is in front" if probe["measure"] == "foreground" \
             else "nothing" if probe["name"] == "null" \
@@ -288,6 +306,14 @@ def render(report: dict[str, Any]) -> str:
         lines.append("")
         lines.extend(f"- {a}" for a in advice)
     return "\n".join(lines)
+
+
+def _offers_words(offers: Mapping[str, Any] | None) -> str:
+    if offers is None:
+        return "did not answer"
+    windows = "lists its windows" if offers["window_list"] else "keeps its windows to itself"
+    idle = f"says idle time ({offers['idle']})" if offers["idle"] else "no idle time"
+    return f"{windows}; {idle}"
 
 
 def _known(source: str | None, readable: bool = True) -> str:
