@@ -294,7 +294,24 @@ class Connection:
                 self._sock.sendall(message)
         except OSError as error:
             self.closed = True
+            self._raise_error_left()
             raise WaylandError("The Wayland compositor went away.") from error
+
+    def _raise_error_left(self) -> None:
+        """After the compositor hung up: the wl_display.error it sent before, if it did
+        (a refused request closes the connection; the next write finds it closed)."""
+        data = self._buffer
+        with contextlib.suppress(OSError):
+            self._sock.settimeout(0)
+            while chunk := self._sock.recv(65536):
+                data += chunk
+        try:
+            messages, _ = split_messages(data)
+        except WaylandError:
+            return
+        for object_id, opcode, payload in messages:
+            if object_id == DISPLAY_ID and opcode == DISPLAY_ERROR:
+                self._on_display(opcode, payload)
 
     def read(self) -> None:
         """Read what has arrived (blocking up to the socket's timeout) and dispatch it.
