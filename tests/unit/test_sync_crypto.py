@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+import zlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -102,6 +103,14 @@ def test_nothing_of_the_contents_is_readable_in_a_sealed_file() -> None:
         for form in (secret.encode(), secret.encode("utf-16-le"),
                      base64.b64encode(secret.encode())):
             assert form not in data, secret
+    # Nor once unpacked: no gzip or deflate stream starts at any byte of it.
+    for offset in range(len(data)):
+        for wbits in (31, -15):
+            try:
+                unpacked = zlib.decompressobj(wbits=wbits).decompress(data[offset:], 1 << 20)
+            except zlib.error:
+                continue
+            assert b"replika" not in unpacked and b"Kitchen" not in unpacked, offset
     # What stays readable: the format, the device's random id, the month, how it is sealed.
     readable = json.loads(data.split(b"\n", 1)[0])
     assert set(readable) == {"driftcheck-sync", "device", "month", "seal", "size"}

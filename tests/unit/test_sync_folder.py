@@ -271,8 +271,31 @@ def test_a_copied_data_folder_is_noticed_and_stops_writing_until_told(
     assert original.folder.read().clash is None
 
 
-def test_a_write_that_fails_after_its_id_is_recorded_is_no_clash_later(
+class Crash(BaseException):
+    """The process ending at a given point (a power cut, kill -9)."""
+
+
+def test_a_crash_right_after_the_rename_is_no_clash_after_the_restart(
         make: Callable[..., Computer], monkeypatch: pytest.MonkeyPatch) -> None:
+    laptop = make("Laptop")
+    laptop.write(use(0, 10))
+    real_write = folder_module.write_atomically
+
+    def write_then_die(path: Path, data: bytes) -> None:
+        real_write(path, data)
+        raise Crash
+
+    monkeypatch.setattr(folder_module, "write_atomically", write_then_die)
+    with pytest.raises(Crash):
+        laptop.write(use(0, 10), use(20, 5))
+    monkeypatch.undo()
+    laptop.folder = laptop.open()  # the restart
+    assert laptop.folder.read().clash is None
+    assert laptop.write(use(0, 10), use(20, 5), use(30, 1)).written == ("2026-12",)
+
+
+def test_a_write_that_fails_is_said_and_tried_again(make: Callable[..., Computer],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     laptop = make("Laptop")
     laptop.write(use(0, 10))
 
@@ -281,7 +304,9 @@ def test_a_write_that_fails_after_its_id_is_recorded_is_no_clash_later(
 
     monkeypatch.setattr(folder_module, "write_atomically", refuse)
     outcome = laptop.write(use(0, 10), use(20, 5))
-    assert outcome.problem and "No space left on device" in outcome.problem
+    assert outcome.written == ()
+    assert outcome.problem == ("This computer's file could not be written to the shared folder "
+                               "(No space left on device); it is tried again at the next sync.")
     monkeypatch.undo()
     assert laptop.folder.read().clash is None
     assert laptop.write(use(0, 10), use(20, 5)).written == ("2026-12",)
