@@ -207,8 +207,7 @@ class KWinSession(GnomeSession):
         env = super().env
         env.update({"XDG_CURRENT_DESKTOP": "KDE", "XDG_SESSION_DESKTOP": "KDE",
                     "DESKTOP_SESSION": "plasmawayland", "KDE_FULL_SESSION": "true",
-                    "KDE_SESSION_VERSION": "5", "WAYLAND_DISPLAY": SOCKET,
-                    "XDG_SESSION_ID": "1"})
+                    "KDE_SESSION_VERSION": "5", "WAYLAND_DISPLAY": SOCKET})
         return env
 
     # -- start and end -----------------------------------------------------------------

@@ -83,6 +83,8 @@ TIMEOUT_SECONDS = 2.0
 # How long a loaded script has to say where the focus is before the probe tries another way
 # to run it, then gives up.
 HELLO_SECONDS = 3.0
+# How long a KWin that started again has to run the script before the probe gives up on it.
+RELOAD_SECONDS = 60.0
 
 NO_KWIN = ("KWin does not answer on the session bus, so driftcheck cannot see which window is "
            "in front.")
@@ -207,6 +209,7 @@ class KWinProbe:
         self._callback: FocusCallback | None = None
         self._refused = 0
         self._closed = False
+        self._stopping = threading.Event()  # set by close: a reload waiting gives up
         self._inbox: queue.Queue[Any] = queue.Queue()
         self._folder = Path(tempfile.mkdtemp(prefix="driftcheck-kwin-",
                                              dir=self._runtime_dir()))
@@ -400,12 +403,20 @@ class KWinProbe:
         self._announce()
 
     def _load_again(self, owner: str) -> None:
-        try:
-            self._load(owner)
-        except ProbeError as error:
-            log.warning("driftcheck's script did not run in the new KWin (%s)", error)
-        else:
+        """Load the script into the KWin that took the name; KWin takes it before its
+        scripting answers, so tries again every half second for a while."""
+        deadline = time.monotonic() + RELOAD_SECONDS
+        while not self._closed and self._owner_is(owner):
+            try:
+                self._load(owner)
+            except ProbeError as error:
+                if time.monotonic() >= deadline:
+                    log.warning("driftcheck's script did not run in the new KWin (%s)", error)
+                    return
+                self._stopping.wait(0.5)
+                continue
             self._announce()
+            return
 
     def _announce(self) -> None:
         callback = self._callback
@@ -501,6 +512,7 @@ class KWinProbe:
         if self._closed:
             return
         self._closed = True
+        self._stopping.set()
         self._callback = None
         plugin, self._plugin = self._plugin, None
         with self._lock:
