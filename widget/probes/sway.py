@@ -52,7 +52,12 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 1.0
-RETRY_SECONDS = 0.5  # how often the watcher looks for a Sway that went away
+# How often the watcher looks for a Sway that went away: often at first (a restarted Sway is
+# back within a second or two, and a window focused before it is found is not counted until
+# then), rarely once it has been away for a while (a session that ended under driftcheck).
+RETRY_SECONDS = 0.25
+RETRY_LATER_SECONDS = 5.0
+LONG_GONE_SECONDS = 60.0
 MAGIC = b"i3-ipc"
 HEADER = struct.Struct("=6sII")  # magic, payload length, message type; native byte order
 SUBSCRIBE = 2
@@ -377,12 +382,14 @@ class SwayProbe:
         return ipc
 
     def _watch(self, ipc: SwayIpc | None, callback: FocusCallback) -> None:
+        gone_since = time.monotonic()
         while not self._stop.is_set():
             if ipc is None:
                 try:
                     ipc = self._subscribe()
                 except ProbeError:
-                    self._stop.wait(RETRY_SECONDS)
+                    long_gone = time.monotonic() - gone_since > LONG_GONE_SECONDS
+                    self._stop.wait(RETRY_LATER_SECONDS if long_gone else RETRY_SECONDS)
                     continue
                 log.info("subscribed to Sway's events again", extra={"event": "sway_back"})
                 _announce(callback)  # a new Sway: whatever is in front now
@@ -395,6 +402,7 @@ class SwayProbe:
                 pass
             ipc.close()
             self._watching = ipc = None
+            gone_since = time.monotonic()
             if not self._stop.is_set():
                 _announce(callback)  # Sway went away: the reading finds it so, counting ends
 
