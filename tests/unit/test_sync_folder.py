@@ -456,3 +456,16 @@ def test_a_conflict_copy_written_by_a_copied_computer_is_a_clash(
     original.path().unlink()
     conflict_name(original.path()).write_bytes(rival)  # the sync tool kept the rival aside
     assert original.folder.read().clash is not None
+
+
+def test_a_file_in_the_clear_where_this_computer_has_a_passphrase_is_said(
+        make: Callable[..., Computer]) -> None:
+    laptop, me = make("Laptop"), make("Desktop", passphrase="p")
+    laptop.write(use(0, 30))
+    view = me.folder.read()
+    assert only(view).intervals() == [use(0, 30)]
+    assert view.notes == ("Laptop's file is not protected with a passphrase, though this "
+                          "computer's is; set the same passphrase there to protect it too.",)
+    sealed = make("Tablet", passphrase="p")
+    sealed.write(use(40, 5))
+    assert len(me.folder.read().notes) == 1

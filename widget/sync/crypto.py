@@ -13,6 +13,12 @@ computer where the passphrase is typed (driftcheck reads the files there); a pas
 is easy to guess (scrypt makes each guess cost about a quarter of a second of a core here,
 no more); and the person's sync tool itself.
 
+Why the device id stays readable: it is 128 random bits, made when sharing is turned on, tied
+to neither the computer's name nor its hardware, so it says nothing about the person that the
+file's existence does not; and a reader needs it without the passphrase to group a device's
+files, to recognise its own file (a copied data folder is found that way), and to say whose
+file it cannot open. Hiding it would take another name for each file and gain nothing.
+
 The key is derived with scrypt (n=2**17, r=8, p=1: 128 MiB of memory and ~0.24 s on the
 test machine, measured in tests/unit/test_sync_crypto.py's figure) from the passphrase and a
 random salt kept in the file's readable header. Each device keeps one salt for all its files,

@@ -72,6 +72,7 @@ from widget.sync.format import (
     new_device_id,
     new_write_id,
     parse_name,
+    read_readable,
     split_by_month,
     write_atomically,
 )
@@ -169,11 +170,14 @@ class MonthCopy:
     goals: tuple[Goal, ...] | None
     settings: Mapping[str, object] | None
     checkins: tuple[Checkin, ...] | None
+    sealed: bool  # whether the file was sealed with a passphrase
 
     @classmethod
-    def of(cls, file: DeviceFile) -> MonthCopy:
+    def read(cls, data: bytes, keys: KeyRing | None) -> MonthCopy:
+        """The month in a file's bytes; DeviceFileProblem as `format.decode`."""
+        file = decode(data, keys)
         return cls(file.header, file.apps, History.of(file.intervals), file.goals,
-                   file.settings, file.checkins)
+                   file.settings, file.checkins, read_readable(data).kdf is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -379,7 +383,7 @@ class SharedFolder:
         self.decodes += 1
         file: MonthCopy | None
         try:
-            file, problem = MonthCopy.of(decode(data, self._keys)), None
+            file, problem = MonthCopy.read(data, self._keys), None
         except DeviceFileProblem as refused:
             file, problem = None, refused
         self._decoded[name] = (key, file, problem)
@@ -465,6 +469,11 @@ class SharedFolder:
                 if kept.problem is not None:
                     problems.append(_sentence(kept.problem, month, kept.since, now, self._tz,
                                               view.name))
+            latest = view.newest
+            if self._keys is not None and latest is not None and not latest.sealed:
+                problems.append(f"{view.name}'s file is not protected with a passphrase, though "
+                                "this computer's is; set the same passphrase there to protect "
+                                "it too.")
             if view.skew is not None:
                 problems.append(f"{view.name}'s clock is about {about(view.skew.total_seconds())} "
                                 "ahead of this computer's; its time is counted as it recorded "
@@ -518,7 +527,7 @@ class SharedFolder:
             try:
                 data = path.read_bytes()
                 good_at = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-                file = MonthCopy.of(decode(data, self._keys))
+                file = MonthCopy.read(data, self._keys)
             except (OSError, DeviceFileProblem):
                 continue  # a cached copy that no longer opens (a passphrase changed)
             self._kept[(parsed.device_id, parsed.month)] = _Kept(
