@@ -156,3 +156,29 @@ def test_close_unloads_the_script_and_removes_its_folder(kwin: KWinSession) -> N
     driver.close()
     assert _plugins(kwin, pid) == []
     assert not folder.exists()
+
+
+def test_without_kwin_the_probe_is_unavailable_and_says_why(kwin: KWinSession) -> None:
+    """No KWin on the bus: the probe does not start (ProbeUnavailable, whose sentence `doctor`
+    shows while the process fallback counts approximately) and `kwin_answers` says False;
+    KWin back: both answer again."""
+    from widget.probes.kwin import NO_KWIN
+
+    answers = [_kwin_answers_as_user(kwin)]
+    kwin.stop_kwin()
+    try:
+        refused = ProbeDriver(kwin).started
+        answers.append(_kwin_answers_as_user(kwin))
+    finally:
+        kwin.start_kwin()
+    assert refused == {"error": NO_KWIN, "kind": "ProbeUnavailable"}
+    assert answers == [True, False]
+    assert _kwin_answers_as_user(kwin)
+
+
+def _kwin_answers_as_user(kwin: KWinSession) -> bool:
+    """`kwin_answers()` as the test user in the session."""
+    done = kwin.run_as_user(["/usr/bin/python3", "-c", "from widget.probes.kwin import "
+                             "kwin_answers; print(kwin_answers())"])
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip() == "True"
