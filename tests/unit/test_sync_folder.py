@@ -266,7 +266,7 @@ def test_a_copied_data_folder_is_noticed_and_stops_writing_until_told(
     renewed = take_new_identity(copy.data, copy.identity)
     assert renewed.device_id != original.identity.device_id and renewed.name == "Laptop"
     assert load_identity(copy.data) == renewed
-    original.folder.keep_writing_as_this_computer()
+    assert original.folder.keep_writing_as_this_computer() == ("2026-12",)
     assert original.write(use(0, 10), use(50, 5)).written == ("2026-12",)
     assert original.folder.read().clash is None
 

@@ -176,6 +176,9 @@ def test_a_file_names_its_device_and_month_and_conflict_copies_are_told_apart() 
                       ".dcsync")
     assert copy is not None and (copy.device_id, copy.month, copy.conflict) == (
         DEVICE, "2026-12", True)
+    twice = parse_name(f"driftcheck-{DEVICE}-2026-12.sync-conflict-20261207-111213-ABCDEFG"
+                       ".sync-conflict-20261208-090000-HIJKLMN.dcsync")
+    assert twice is not None and twice.conflict
 
 
 @pytest.mark.parametrize("name", [

@@ -293,7 +293,8 @@ class SharedFolder:
         # each name's last version read (size, time, inode, device) and what it gave
         self._decoded: dict[str, tuple[tuple[int, int, int, int], MonthCopy | None,
                                        DeviceFileProblem | None]] = {}
-        self._rivals: set[str] = set()  # write ids seen in our own files that are not ours
+        # write ids seen in our own files that are not ours, and the months they were in
+        self._rivals: dict[str, str] = {}
         self._unread: dict[tuple[str, str], str] = {}  # never read whole: why
         self._last_written: dict[str, int] = {}  # month -> hash of what was written
         self.decodes = 0  # files decoded: what the stat cache saves is visible
@@ -322,7 +323,10 @@ class SharedFolder:
             if self._state.unavailable_since is not None:
                 self._state.unavailable_since = None
                 self._save_state()
-            self._rivals = set()
+            self._rivals = {}
+            present = {name for names in groups.values() for name, _ in names}
+            for name in [name for name in self._decoded if name not in present]:
+                del self._decoded[name]  # gone from the folder: nothing to remember of it
             for (device, month), names in groups.items():
                 if device == self.identity.device_id:
                     self._check_own(month, names)
@@ -429,7 +433,7 @@ class SharedFolder:
             file, _problem, _data = self._decode(name)
             if file is not None and file.header.device_id == self.identity.device_id \
                     and not self._state.ours(month, file.header.write_id):
-                self._rivals.add(file.header.write_id)
+                self._rivals[file.header.write_id] = month
 
     # --- the devices, as shown -------------------------------------------------------------
 
@@ -494,12 +498,16 @@ class SharedFolder:
                 "\"Take a new identity\"; on this computer, \"Keep writing as this computer\". "
                 "Until then this computer leaves its file in the shared folder as it is.")
 
-    def keep_writing_as_this_computer(self) -> None:
+    def keep_writing_as_this_computer(self) -> tuple[str, ...]:
         """The person's answer on the original: the rival writes seen so far count as ours,
-        so this computer writes again (replacing them)."""
+        so this computer writes again. Returns the months the copy wrote: the caller writes
+        each of them again from this computer's own history (an empty month too), so that no
+        time of the copy's stays under this computer's id."""
+        months = tuple(sorted(set(self._rivals.values())))
         self._state.accepted = [*self._state.accepted, *sorted(self._rivals)][-64:]
-        self._rivals = set()
+        self._rivals = {}
         self._save_state()
+        return months
 
     def forget(self, device_id: str) -> None:
         """Drop a device's kept copies (the person removed it for good); its files, if still

@@ -163,7 +163,8 @@ class DeviceFile:
 @dataclass(frozen=True, slots=True)
 class FileName:
     """What a name in the shared folder says: whose file, which month, and whether it is a
-    sync tool's conflict copy (`name.sync-conflict-<date>-<time>-<by>.dcsync`)."""
+    sync tool's conflict copy (Syncthing's `name.sync-conflict-<date>-<time>-<by>.dcsync`, a
+    conflict of a conflict copy repeating the middle part)."""
 
     device_id: str
     month: str
@@ -171,7 +172,7 @@ class FileName:
 
 
 _NAME = re.compile(rf"{re.escape(FILE_PREFIX)}(?P<id>[0-9a-f]{{32}})-(?P<month>\d{{4}}-\d{{2}})"
-                   rf"(?P<conflict>\.sync-conflict-[0-9A-Za-z-]+)?{re.escape(FILE_SUFFIX)}")
+                   rf"(?P<conflict>(?:\.sync-conflict-[0-9A-Za-z-]+)+)?{re.escape(FILE_SUFFIX)}")
 
 
 def new_device_id() -> str:
