@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from widget.core.checkin import Checkin
 from widget.core.goals import Goal, GoalKind
 from widget.core.model import Interval, Measure
+from widget.sync import format as format_module
 from widget.sync.format import (
     FORMAT,
     TEMP_PREFIX,
@@ -263,3 +264,17 @@ def test_ids_are_random_and_of_the_shape_names_take() -> None:
     assert len(ids) == 50
     assert all(parse_name(file_name(i, "2026-12")) is not None for i in ids)
     assert new_write_id() != new_write_id()
+
+
+def test_a_planted_file_cannot_make_a_reader_hold_more_than_a_month(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    many_apps = {f"app-{i}": f"App {i}" for i in range(1001)}
+    with pytest.raises(ValueError):
+        encode(small_file(apps=many_apps, intervals=()))
+    monkeypatch.setattr(format_module, "MAX_RECORDS", 10)  # the rule, not 600,000 records
+    start = month_window("2026-12")[0]
+    crowded = tuple(Interval("replika", start + timedelta(seconds=i), start + timedelta(
+        seconds=i)) for i in range(7))
+    with pytest.raises(ValueError):
+        encode(small_file(intervals=crowded))  # device, shares, 2 apps and 7: 11 records
+    assert decode(encode(small_file(intervals=crowded[:6]))).intervals == crowded[:6]

@@ -176,8 +176,12 @@ class MonthCopy:
     def read(cls, data: bytes, keys: KeyRing | None) -> MonthCopy:
         """The month in a file's bytes; DeviceFileProblem as `format.decode`."""
         file = decode(data, keys)
-        return cls(file.header, file.apps, History.of(file.intervals), file.goals,
-                   file.settings, file.checkins, read_readable(data).kdf is not None)
+        try:
+            history = History.of(file.intervals)
+        except ValueError:  # the format's own limits keep a month inside what a History holds
+            raise DeviceFileDamaged("more than a month holds", file.header.device_id) from None
+        return cls(file.header, file.apps, history, file.goals, file.settings, file.checkins,
+                   read_readable(data).kdf is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -594,7 +598,7 @@ class SharedFolder:
             try:
                 data = encode(file, self._keys if self.identity.kdf else None,
                               self.identity.kdf if self._keys else None)
-            except ValueError as refused:
+            except (ValueError, TypeError) as refused:  # TypeError: a setting JSON cannot hold
                 return WriteOutcome(tuple(written), tuple(unchanged),
                                     f"This computer's file for {month} was not written: "
                                     f"{refused}.")

@@ -97,7 +97,11 @@ MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 # What a reader takes from a folder others' tools write into: far above any real month, far
 # below what could hurt this computer.
 MAX_FILE_BYTES = 32 * 1024 * 1024
-MAX_BODY_BYTES = 128 * 1024 * 1024
+MAX_BODY_BYTES = 64 * 1024 * 1024
+# A month of a switch every five seconds around the clock, and far more apps than anyone
+# tracks: what a file planted in the folder can make a reader hold is bounded by these.
+MAX_RECORDS = 600_000
+MAX_APPS = 1000
 MAX_TEXT = 200  # an app's key or name, a device's name, a setting's key
 MAX_LINE = 64 * 1024 + MAX_NOTE_LENGTH * 6
 _MAX_SPAN_MS = int(MAX_SPAN.total_seconds() * 1000)
@@ -460,6 +464,8 @@ def _decode_v1(body: bytes) -> DeviceFile:
     digest = hashlib.sha256(body[:last])
     if end[2] != digest.hexdigest():
         raise _Bad("its contents do not match their checksum")
+    if not _int(end[1]) or end[1] > MAX_RECORDS:
+        raise _Bad("more records than any month holds")
     lines = body[:last].split(b"\n")[:-1]
     if end[1] != len(lines):
         raise _Bad("it holds another number of records than its trailer says")
@@ -501,8 +507,8 @@ def _decode_v1(body: bytes) -> DeviceFile:
             key, name = rest
             _text(key, "an app's key")
             _text(name, "an app's name")
-            if key in apps:
-                raise _Bad("an app named twice")
+            if key in apps or len(apps) >= MAX_APPS:
+                raise _Bad("an app named twice, or more apps than anyone tracks")
             apps[key] = name
             keys.append(key)
         elif kind == "goal" and shares[1]:
