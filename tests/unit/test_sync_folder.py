@@ -8,11 +8,14 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.helpers.fakes import FakeClock
 from widget.core.goals import Goal, GoalKind
@@ -469,3 +472,22 @@ def test_a_file_in_the_clear_where_this_computer_has_a_passphrase_is_said(
     sealed = make("Tablet", passphrase="p")
     sealed.write(use(40, 5))
     assert len(me.folder.read().notes) == 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=400), st.integers(min_value=0))
+def test_whatever_a_file_holds_a_read_never_raises_and_keeps_what_it_had(
+        junk: bytes, cut: int) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        shared = root / "shared"
+        shared.mkdir()
+        clock = FakeClock(T0)
+        laptop = Computer(root, shared, "Laptop", clock)
+        me = Computer(root, shared, "Desktop", clock)
+        laptop.write(use(0, 30))
+        me.folder.read()
+        whole = laptop.path().read_bytes()
+        for data in (junk, whole[:cut % len(whole)] + junk):
+            laptop.path().write_bytes(data)
+            assert only(me.folder.read()).intervals() == [use(0, 30)]

@@ -278,3 +278,18 @@ def test_a_planted_file_cannot_make_a_reader_hold_more_than_a_month(
     with pytest.raises(ValueError):
         encode(small_file(intervals=crowded))  # device, shares, 2 apps and 7: 11 records
     assert decode(encode(small_file(intervals=crowded[:6]))).intervals == crowded[:6]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=600), st.integers(0, 10_000), st.binary(max_size=8))
+def test_any_bytes_give_a_file_or_a_refusal_never_another_error(
+        junk: bytes, where: int, spliced: bytes) -> None:
+    data = encode(full_file())
+    where %= len(data)
+    for candidate in (junk, data[:where] + spliced + data[where + len(spliced):],
+                      data[:where] + junk):
+        try:
+            got = decode(candidate)
+        except DeviceFileProblem:
+            continue
+        assert got == full_file()
