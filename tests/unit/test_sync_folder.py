@@ -491,3 +491,15 @@ def test_whatever_a_file_holds_a_read_never_raises_and_keeps_what_it_had(
         for data in (junk, whole[:cut % len(whole)] + junk):
             laptop.path().write_bytes(data)
             assert only(me.folder.read()).intervals() == [use(0, 30)]
+
+
+def test_stopping_removes_this_computers_files_and_nothing_else(
+        make: Callable[..., Computer], shared: Path) -> None:
+    laptop, me = make("Laptop"), make("Desktop")
+    laptop.write(use(0, 30))
+    me.write(use(60, 30), use(-60 * 24 * 10, 30))
+    conflict_name(me.path()).write_bytes(me.path().read_bytes())
+    (shared / "notes.txt").write_text("keep me")
+    removed = me.folder.remove_my_files()
+    assert removed is not None and len(removed) == 3
+    assert sorted(p.name for p in shared.iterdir()) == sorted([laptop.path().name, "notes.txt"])

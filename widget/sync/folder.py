@@ -513,6 +513,23 @@ class SharedFolder:
         self._save_state()
         return months
 
+    def remove_my_files(self) -> tuple[str, ...] | None:
+        """Remove this device's own files from the shared folder (`devices stop
+        --remove-my-file`), conflict copies of them included, and nothing else; the names
+        removed, or None when the folder cannot be reached. A clash leaves them alone too:
+        the files under this id may be the other computer's."""
+        entries = self._list()
+        if entries is None or self._rivals:
+            return None
+        removed = []
+        for name in entries:
+            parsed = parse_name(name)
+            if parsed is not None and parsed.device_id == self.identity.device_id:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(self.folder / name)
+                    removed.append(name)
+        return tuple(sorted(removed))
+
     def forget(self, device_id: str) -> None:
         """Drop a device's kept copies (the person removed it for good); its files, if still
         in the folder, come back at the next read."""
