@@ -503,3 +503,14 @@ def test_stopping_removes_this_computers_files_and_nothing_else(
     removed = me.folder.remove_my_files()
     assert removed is not None and len(removed) == 3
     assert sorted(p.name for p in shared.iterdir()) == sorted([laptop.path().name, "notes.txt"])
+
+
+def test_a_protected_computer_never_writes_in_the_clear_without_its_passphrase(
+        make: Callable[..., Computer]) -> None:
+    laptop = make("Laptop", passphrase="p")
+    laptop.passphrase = None
+    laptop.folder = laptop.open()
+    outcome = laptop.write(use(0, 30))
+    assert outcome.written == () and outcome.problem is not None
+    assert "passphrase" in outcome.problem
+    assert not laptop.path().exists()

@@ -368,7 +368,10 @@ class SharedFolder:
         return _from_ms(self._state.unavailable_since)
 
     def _decode(self, name: str) -> tuple[MonthCopy | None, DeviceFileProblem | None, bytes]:
-        """The file under `name`, decoded once per version of it (size, time, inode)."""
+        """The file under `name`, decoded once per version of it (size, modification time,
+        inode, device). Sync tools replace a file by renaming a new one over it, which changes
+        the inode; a file rewritten in place to the same size within one tick of the kernel's
+        coarse file clock (a few ms) would be missed until its next change."""
         path = self.folder / name
         try:
             fd = os.open(path, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
@@ -581,11 +584,17 @@ class SharedFolder:
               goals: Sequence[Goal] | None = None, settings: Mapping[str, object] | None = None,
               checkins: Sequence[Checkin] | None = None, retired: bool = False
               ) -> WriteOutcome:
-        """Write this device's files for `months` (each month's intervals, all of them), with
-        the apps, and the goals, settings and check-ins the person chose to share (None: not
-        shared). A month whose contents are as last written is left alone. Touches no other
-        device's file; never raises for the folder: the outcome says what happened."""
+        """Write this device's files for the UTC months named in `months`, each with all of
+        its intervals (an interval goes to the month it starts in, whichever key it came
+        under; one of a month not named is not written), the apps, and the goals, settings
+        and check-ins the person chose to share (None: not shared; a check-in's note goes as
+        given: the caller leaves notes out unless the person chose to share them). A month whose
+        contents are as last written is left alone. Touches no other device's file; never raises
+        for the folder: the outcome says what happened."""
         now = self._now()
+        if self.identity.kdf is not None and self._keys is None:
+            return WriteOutcome(problem="This computer's files are protected with a "
+                                "passphrase; enter it to share this computer's time again.")
         if not self.folder.is_dir():
             return WriteOutcome(problem=self._unavailable_sentence(
                 self._mark_unavailable(now), now))
