@@ -22,7 +22,7 @@ import pytest
 
 from tests.helpers.gnome import UserPython
 from tests.helpers.skips import skip_or_fail
-from tests.helpers.wlroots import PACKAGES, WlrSession, missing_tools, wlroots_session
+from tests.helpers.wlroots import WlrSession, missing_tools, wlroots_session
 
 
 def _need_sway() -> None:
@@ -30,7 +30,7 @@ def _need_sway() -> None:
         skip_or_fail("the Sway tests need root (to make the test user and run as it)")
     missing = missing_tools("sway")
     if missing:
-        skip_or_fail(f"{', '.join(missing)} not installed (packages {PACKAGES['sway']})")
+        skip_or_fail(f"{', '.join(missing)} not installed (packages sway, foot)")
 
 
 @pytest.fixture(scope="session")

@@ -297,6 +297,18 @@ def test_sway_without_a_wayland_idle_source_says_so(sway: FakeSway) -> None:
         probe.close()
 
 
+def test_sway_idle_source_that_fails_to_start_leaves_idle_unknown(sway: FakeSway) -> None:
+    def refuse(_env: Mapping[str, str]) -> None:
+        raise OSError("the Wayland socket refused")
+
+    probe = SwayProbe(env_of(sway), lookup, idle=refuse)
+    try:
+        assert probe.foreground() is not None
+        assert probe.idle_seconds() is None and probe.info().idle_source is None
+    finally:
+        probe.close()
+
+
 def test_sway_watch_focus_calls_back_per_focus_event_and_close_stops_it(sway: FakeSway) -> None:
     probe = SwayProbe(env_of(sway), lookup, idle=no_idle)
     two_seen = threading.Event()

@@ -305,7 +305,11 @@ class SwayProbe:
         self._watching: SwayIpc | None = None
         self._watcher: threading.Thread | None = None
         self._lock = LogindLock()
-        self._idle = idle(self._env)
+        try:
+            self._idle = idle(self._env)
+        except (ProbeError, OSError) as error:  # time still counts; doctor says idle is unknown
+            log.info("no Wayland idle source (%s)", type(error).__name__)
+            self._idle = None
 
     def _tree(self) -> Mapping[str, Any] | None:
         """Sway's tree; None when the connection just broke (Sway ended)."""
