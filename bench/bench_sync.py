@@ -103,8 +103,15 @@ def main() -> int:
         writer.write(by_month, APPS)
         write_all = time.perf_counter() - began
         current = sorted(by_month)[-1]
-        write_month = timed(lambda: writer.write({current: [*by_month[current],
-                                                  Interval("replika", NOW, NOW)]}, APPS), 3)
+        grown = list(by_month[current])
+
+        def write_current() -> None:  # a minute more of use each time: the file changes
+            grown.append(Interval("replika", NOW + timedelta(minutes=len(grown)),
+                                  NOW + timedelta(minutes=len(grown), seconds=30)))
+            assert writer.write({current: grown}, APPS).written == (current,)
+
+        write_month = timed(write_current, 5)
+        unchanged = timed(lambda: writer.write({current: grown}, APPS), 5)
         total_bytes = sum(p.stat().st_size for p in shared.iterdir())
         tracemalloc.start()
         reader = SharedFolder(shared, mine, create_identity(mine, "Laptop", False), None,
@@ -120,11 +127,13 @@ def main() -> int:
         began = time.perf_counter()
         fresh.read()
         first_read = time.perf_counter() - began  # without tracemalloc's own cost
-        assert len(view.devices[0].intervals()) == count + 1  # and the one written again
+        assert len(view.devices[0].intervals()) == count + 5  # and the ones written since
     figures.append(Figure("write 2 years (25 files) of one device", f"{write_all:.2f} s", "n/a",
                           None, write_all))
     figures.append(Figure("write this month's file again", f"{write_month * 1000:.0f} ms", "n/a",
                           None, write_month))
+    figures.append(Figure("a sync with this month unchanged", f"{unchanged * 1000:.0f} ms",
+                          "n/a", None, unchanged))
     figures.append(Figure("shared folder, one device, 2 years", f"{total_bytes / 1024:.0f} KiB",
                           "n/a", None, total_bytes))
     figures.append(Figure("first read of another device's 2 years", f"{first_read:.2f} s", "n/a",
