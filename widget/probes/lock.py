@@ -50,12 +50,18 @@ class LogindLock:
 
         msg = new_method_call(self._address, "Get", "ss",
                               ("org.freedesktop.login1.Session", "LockedHint"))
+        from jeepney.wrappers import unwrap_msg
+
         try:
             reply = self._conn.send_and_get_reply(msg, timeout=0.5)  # type: ignore[union-attr]
-            return bool(reply.body[0][1])
+            # An error reply (no such session) is unknown, never "locked": its body is the
+            # error's text, whose second letter would read as True.
+            (variant,) = unwrap_msg(reply)
+            signature, value = variant
         except Exception as exc:
             log.info("logind lock state unreadable (%s)", type(exc).__name__)
             return None
+        return bool(value) if signature == "b" else None
 
     def close(self) -> None:
         if self._conn is not None:
