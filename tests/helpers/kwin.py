@@ -83,9 +83,9 @@ notifier.activated.connect(read_line)
 sys.exit(app.exec())
 """
 
-# The test helper script: {nonce} and {caption} (a JSON string, or null) filled in. It prints
-# one line, "driftcheck-test NONCE JSON", with every window KWin manages, after activating the
-# window titled `caption` if one is given.
+# The test helper script: {nonce}, {caption} (a JSON string, or null) and {pid} (0: none)
+# filled in. It prints one line, "driftcheck-test NONCE JSON", with every window KWin manages,
+# after activating the window titled `caption`, or the one of process `pid`, if one is given.
 HELPER = """
 (function () {
   function text(value) {
@@ -100,9 +100,10 @@ HELPER = """
   }
   var six = "activeWindow" in workspace;
   var windows = six ? workspace.windowList() : workspace.clientList();
-  var wanted = %(caption)s, found = false;
+  var wanted = %(caption)s, pid = %(pid)d, found = false;
   for (var i = 0; i < windows.length; i++) {
-    if (wanted !== null && text(windows[i].caption) === wanted) {
+    if ((wanted !== null && text(windows[i].caption) === wanted)
+        || (pid > 0 && windows[i].pid === pid)) {
       if (six) workspace.activeWindow = windows[i]; else workspace.activeClient = windows[i];
       found = true;
     }
@@ -297,13 +298,13 @@ class KWinSession(GnomeSession):
         `/N run`, it does not depend on script ids, which KWin 5 reuses)."""
         self.call("org.kde.KWin", "/Scripting", "org.kde.kwin.Scripting", "start")
 
-    def _helper(self, caption: str | None) -> dict[str, Any]:
+    def _helper(self, caption: str | None, pid: int = 0) -> dict[str, Any]:
         self._helper_count += 1
         nonce = secrets.token_hex(6)
         folder = self.base / "scripts"
         folder.mkdir(mode=0o755, exist_ok=True)
         script = folder / f"helper-{nonce}.js"
-        script.write_text(HELPER % {"nonce": nonce, "caption": json.dumps(caption)},
+        script.write_text(HELPER % {"nonce": nonce, "caption": json.dumps(caption), "pid": pid},
                           encoding="utf-8")
         script.chmod(0o644)
         plugin = f"driftcheck-test-{nonce}"
@@ -346,6 +347,13 @@ class KWinSession(GnomeSession):
             raise AssertionError(f"no window titled {title!r}: {answer['windows']}")
         wait_for(lambda: self.focused_title() == title, timeout,
                  f"{title!r} to have the focus")
+
+    def activate_pid(self, pid: int) -> None:
+        """Give the window of process `pid` the focus (KWin's own activation); returns once
+        the test script has run (for windows whose title keeps changing)."""
+        answer = self._helper(None, pid)
+        if not answer["found"]:
+            raise AssertionError(f"no window of process {pid}: {answer['windows']}")
 
     # -- real input ------------------------------------------------------------------
 
