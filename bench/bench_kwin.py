@@ -125,11 +125,6 @@ class Listener:
         self.proc.wait(timeout=15)
 
 
-def walk_through_windows(kwin: KWinSession) -> None:
-    kwin.call("org.kde.kglobalaccel", "/component/kwin", "org.kde.kglobalaccel.Component",
-              "invokeShortcut", "s", "Walk Through Windows")
-
-
 def latency(kwin: KWinSession, windows: tuple[QtWindow, QtWindow], switches: int,
             rng: random.Random) -> dict[str, Any]:
     listener = Listener(kwin)
@@ -145,7 +140,7 @@ def latency(kwin: KWinSession, windows: tuple[QtWindow, QtWindow], switches: int
             for _ in range(switches):
                 target = 1 - front
                 if label == "walk":  # back to the window used before: the other one
-                    took = listener.time_switch(lambda: walk_through_windows(kwin),
+                    took = listener.time_switch(kwin.walk_through_windows,
                                                 windows[target].pid)
                 else:
                     took = listener.time_switch(

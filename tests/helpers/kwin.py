@@ -355,6 +355,12 @@ class KWinSession(GnomeSession):
         if not answer["found"]:
             raise AssertionError(f"no window of process {pid}: {answer['windows']}")
 
+    def walk_through_windows(self) -> None:
+        """KWin's own "Walk Through Windows" action (what Alt+Tab does, without the keys),
+        invoked through kglobalaccel: the focus goes back to the window used before."""
+        self.call("org.kde.kglobalaccel", "/component/kwin", "org.kde.kglobalaccel.Component",
+                  "invokeShortcut", "s", "Walk Through Windows")
+
     # -- real input ------------------------------------------------------------------
 
     def touch(self) -> None:

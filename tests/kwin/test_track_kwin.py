@@ -2,10 +2,11 @@
 tests/helpers/kwin.py), with the KWin probe its choice on KDE Plasma under Wayland: the
 seconds counted against the seconds each window had the focus (one app by its process, one
 by a title rule only the KWin script can match, one window untracked; focus moved by KWin's
-own activation), idle back-dated to the last input (KWin's ext-idle-notify-v1, input through
-org_kde_kwin_idle_timeout's simulate_user_activity), KWin restarted under a running tracker
-(nothing counted while it is away, counting again after), and no caption on the session bus,
-in the data folder or in the tracker's output; the tracker's sockets all AF_UNIX.
+own activation and by its Alt+Tab action), idle back-dated to the last input (KWin's
+ext-idle-notify-v1, input through org_kde_kwin_idle_timeout's simulate_user_activity), KWin
+restarted under a running tracker (nothing counted while it is away, counting again after),
+and no caption on the session bus, in the data folder or in the tracker's output; the
+tracker's sockets all AF_UNIX.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from tests.e2e.desktop import ActivePerson
 from tests.helpers.gnome import BusRecorder
 from tests.helpers.kwin import KWinSession
 from tests.helpers.program import ProgramLog, stored_seconds
+from tests.helpers.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kwin]
 
@@ -63,6 +65,15 @@ def _focus(kwin: KWinSession, title: str) -> float:
     return asked
 
 
+def _alt_tab(kwin: KWinSession, expected: str) -> float:
+    """KWin's Alt+Tab action back to the window used before (`expected`); the moment it was
+    invoked."""
+    asked = time.monotonic()
+    kwin.walk_through_windows()
+    wait_for(lambda: kwin.focused_title() == expected, 10, f"Alt+Tab to {expected!r}")
+    return asked
+
+
 def _intervals(data: Path, app: str | None) -> list[tuple[float, float]]:
     """(start, end) in epoch seconds of each stored interval of `app` (None: of any app),
     oldest first."""
@@ -97,13 +108,18 @@ def test_track_counts_the_focused_seconds_and_no_caption_leaves_kwin(
     try:
         tracker = UserTracker(kwin, data)
         assert '"probe": "kwin"' in tracker.log.text(), tracker.log.text()
+        # (title, or "alt-tab" to the window named, the app it counts as, seconds)
         plan = [(KOBOLD, "koboldcpp", 6.0), (CLAUDE, "claude", 5.0), (KOBOLD, "koboldcpp", 5.0),
-                (NOTES, None, 3.0), (CLAUDE, "claude", 6.0), (NOTES, None, 3.0),
-                (CLAUDE, "claude", 5.0), (KOBOLD, "koboldcpp", 5.0), (NOTES, None, 2.0)]
+                (NOTES, None, 3.0), (CLAUDE, "claude", 6.0), ("alt-tab " + NOTES, None, 3.0),
+                ("alt-tab " + CLAUDE, "claude", 5.0), (KOBOLD, "koboldcpp", 5.0),
+                (NOTES, None, 2.0)]
         starts: list[tuple[float, str | None]] = []
         with ActivePerson(kwin, every=0.5):  # type: ignore[arg-type]
             for title, app, seconds in plan:
-                moment = _focus(kwin, title)
+                if title.startswith("alt-tab "):
+                    moment = _alt_tab(kwin, title.removeprefix("alt-tab "))
+                else:
+                    moment = _focus(kwin, title)
                 starts.append((moment, app))
                 time.sleep(max(0.0, seconds - (time.monotonic() - moment)))
             ended = time.monotonic()
