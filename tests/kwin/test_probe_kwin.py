@@ -145,6 +145,9 @@ def test_calls_from_anything_but_kwin_are_refused(kwin: KWinSession,
 
 
 def test_close_unloads_the_script_and_removes_its_folder(kwin: KWinSession) -> None:
+    """Also the script ids KWin 5 reuses: the third script gets the id of the second, which
+    still holds its object path, so `run` there runs nothing new and the probe falls back on
+    `/Scripting start` (without it the third never runs)."""
     driver = ProbeDriver(kwin)
     pid = driver.process.pid
     assert _plugins(kwin, pid) == [f"driftcheck-{pid}-1"]  # loaded at start, no rules

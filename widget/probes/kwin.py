@@ -83,6 +83,7 @@ TIMEOUT_SECONDS = 2.0
 # How long a loaded script has to say where the focus is before the probe tries another way
 # to run it, then gives up.
 HELLO_SECONDS = 3.0
+RUN_HELLO_SECONDS = 1.0  # the same, after `run` on the script's own object answered
 # How long a KWin that started again has to run the script before the probe gives up on it.
 RELOAD_SECONDS = 60.0
 
@@ -301,10 +302,15 @@ class KWinProbe:
     def _run(self, script_id: int) -> bool:
         """Run the loaded script `script_id`; whether it spoke."""
         for path in (f"/Scripting/Script{script_id}", f"/{script_id}"):
-            with contextlib.suppress(ProbeError):
+            try:
                 self._call(path, SCRIPT_IFACE, "run")
-                if self._heard.wait(HELLO_SECONDS):
-                    return True
+            except ProbeError:
+                continue  # not this KWin's path (KWin 6: /Scripting/ScriptN, 5: /N)
+            # `run` answers once the script's first lines ran, its first call sent; a script
+            # already running under that id (KWin 5 reuses them) answers at once instead.
+            if self._heard.wait(RUN_HELLO_SECONDS):
+                return True
+            break
         # KWin 5 gives a new script the id of one unloaded before it, whose object may still
         # hold the path: `start` runs every loaded script not yet running, whatever its id.
         with contextlib.suppress(ProbeError):
