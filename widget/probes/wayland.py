@@ -50,7 +50,8 @@ WORD = struct.Struct("=I")
 SIGNED = struct.Struct("=i")
 MAX_MESSAGE = 4096  # libwayland's own limit on one message
 TIMEOUT_SECONDS = 2.0
-RECONNECT_SECONDS = 2.0
+RECONNECT_SECONDS = 2.0  # between two tries on one socket that would not take us
+SOCKET_CHECK_SECONDS = 0.25  # a stat() of the socket's path, while the compositor is away
 # Ids the compositor makes for objects it creates (a foreign toplevel's handle) start here.
 SERVER_ID_START = 0xFF000000
 
@@ -383,14 +384,26 @@ def wayland_globals(env: Mapping[str, str]) -> set[str] | None:
         connection.close()
 
 
+def _socket_identity(env: Mapping[str, str]) -> tuple[int, int] | None:
+    """(inode, change time) of the display's socket; None while there is none."""
+    path = display_path(env)
+    try:
+        found = os.stat(path) if path is not None else None
+    except OSError:
+        return None
+    return (found.st_ino, found.st_ctime_ns) if found is not None else None
+
+
 # --- a watched connection: its own thread, and again after the compositor restarts -----------
 
 
 class WatchedConnection:
-    """A connection read on a daemon thread of its own, made again (every RECONNECT_SECONDS
-    at most) to the same display after the compositor went away. `setup(connection)` binds
-    what the user of it needs, on each new connection, on the thread that makes it;
-    `on_lost()` runs on the watcher thread when the compositor goes away."""
+    """A connection read on a daemon thread of its own, made again to the same display after
+    the compositor went away: as soon as a new socket appears there (a stat() every
+    SOCKET_CHECK_SECONDS), and on one that refuses, every RECONNECT_SECONDS at most.
+    `setup(connection)` binds what the user of it needs, on each new connection, on the
+    thread that makes it; `on_lost()` runs on the watcher thread when the compositor goes
+    away."""
 
     def __init__(self, env: Mapping[str, str], setup: Callable[[Connection], None],
                  on_lost: Callable[[], None], name: str) -> None:
@@ -420,14 +433,22 @@ class WatchedConnection:
             self._thread.start()
 
     def _run(self) -> None:
+        tried: tuple[float, tuple[int, int] | None] = (0.0, None)  # when, and which socket
         while not self._stopped:
             connection = self.connection
             if connection is None:
-                if self._wait(RECONNECT_SECONDS):
+                if self._wait(SOCKET_CHECK_SECONDS):
                     return
+                # A new socket (a compositor started again) is tried at once; the same one
+                # that failed, or none, at most every RECONNECT_SECONDS.
+                socket_now = _socket_identity(self._env)
+                if socket_now is None or (socket_now == tried[1] and time.monotonic()
+                                          - tried[0] < RECONNECT_SECONDS):
+                    continue
                 try:
                     made = self._connect()
                 except WaylandError:
+                    tried = (time.monotonic(), socket_now)
                     continue
                 with self._lock:
                     if self._stopped:
