@@ -12,6 +12,7 @@ import subprocess
 
 import pytest
 
+from tests.helpers.skips import skip_or_fail
 from widget.probes.kwin import _Active, _parse, is_kde_wayland, script_source
 
 
@@ -62,7 +63,8 @@ def test_the_header_hands_the_rules_over_exactly() -> None:
     header gives DRIFTCHECK_RULES and DRIFTCHECK_KWIN as they were given."""
     node = shutil.which("node")
     if node is None:
-        pytest.skip("node not installed (package nodejs)")
+        skip_or_fail("node not installed (package nodejs): the KWin script is unchecked")
+        return
     source = script_source(":1.42", "abcd", RULES)
     header = source.split("\n// Title rules:", 1)[0]  # up to titles.js
     program = header + "\nprocess.stdout.write(JSON.stringify([DRIFTCHECK_KWIN, " \
@@ -78,7 +80,8 @@ def test_the_header_hands_the_rules_over_exactly() -> None:
 def test_the_whole_script_parses() -> None:
     node = shutil.which("node")
     if node is None:
-        pytest.skip("node not installed (package nodejs)")
+        skip_or_fail("node not installed (package nodejs): the KWin script is unchecked")
+        return
     source = script_source(":1.42", "abcd", RULES)
     done = subprocess.run([node, "--check"], input=source, capture_output=True, text=True,
                           timeout=30)
