@@ -125,11 +125,11 @@ def test_the_display_socket_is_found_as_libwayland_finds_it() -> None:
 
 
 class ScriptedCompositor:
-    """Offers wl_seat and ext_idle_notifier_v1 on a Unix socket, answers get_registry, sync
+    """Offers wl_seat and both idle protocols on a Unix socket, answers get_registry, sync
     and bind as a compositor does, records the idle notification asked for, and sends its
     events when the test says."""
 
-    GLOBALS = ((1, "wl_seat", 7), (2, "ext_idle_notifier_v1", 1))
+    GLOBALS = ((1, "wl_seat", 7), (2, "org_kde_kwin_idle", 1), (3, "ext_idle_notifier_v1", 1))
 
     def __init__(self, path: Path) -> None:
         self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
