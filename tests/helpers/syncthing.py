@@ -7,8 +7,15 @@ reports, upgrades; listen, GUI and every device address on 127.0.0.1), share one
 between all of them, and only then start them. They hand out a `SyncthingCluster`: each
 device's REST API (over 127.0.0.1 with urllib: allowed in tests, never in widget/), waits on
 Syncthing's own word (`wait_synced`, `rescan`, `wait_connected`), pauses to make a half-synced
-moment (`apart()`), and a loopback watch over the processes' sockets (`outside_connections`).
+moment (`apart()` between devices, `pause_folder()` on one), a rate limit to catch a transfer
+in the middle (`set_options(maxRecvKbps=..., limitBandwidthInLan=True)`), and two loopback
+checks: a watch over the processes' sockets every 0.1 s (`outside_connections`) and, with
+strace installed, every address syncthing connected to, bound or sent to (`traced_outside`).
 Everything is stopped by pid and removed afterwards; the shared folders belong to the caller.
+
+Devices start one after the other and, in `apart()`, only one side of a pair pauses the other:
+1.19 devices that dial each other at the same moment stall both connections in the Hello
+exchange for 20 s (seen here in about one start in three).
 
 A default Syncthing configuration announces itself on the local network and contacts
 discovery, relay, STUN and upgrade servers: never start one unedited (FACTS.md, Syncthing).
@@ -23,6 +30,7 @@ import copy
 import ipaddress
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -83,6 +91,13 @@ OUTSIDE_LISTS = ("globalAnnounceServer", "stunServer")
 ENV_KEEP = ("PATH", "LANG", "LC_ALL", "TZ")
 ENV_SET = {"STNOUPGRADE": "1", "STNORESTART": "1", "STNODEFAULTFOLDER": "1",
            "STHASHING": "minio"}
+
+# With strace (when installed): every connect, bind and send of syncthing and its threads, with
+# the address it named, so that even a socket too short-lived for the watch's samples is seen.
+STRACE = ("strace", "-f", "--seccomp-bpf", "-qq", "-e", "trace=connect,bind,sendto,sendmsg",
+          "-e", "signal=none")  # not Go's SIGURG preemption signals
+TRACED_ADDRESS = re.compile(r'sa_family=(AF_INET6?),[^}]*?(?:inet_addr\("([^"]*)"\)'
+                            r'|inet_pton\(AF_INET6, "([^"]*)")')
 
 # urllib without the environment's proxies: the REST API is on 127.0.0.1 and nothing may go
 # anywhere else.
@@ -318,12 +333,15 @@ def _loopback_url(url: str) -> bool:
 class SyncthingDevice:
     """One running Syncthing: its plan, its process and its REST API on 127.0.0.1."""
 
-    def __init__(self, plan: DevicePlan, private_home: Path, folder_id: str) -> None:
+    def __init__(self, plan: DevicePlan, private_home: Path, folder_id: str,
+                 trace: bool = False) -> None:
         self.plan = plan
         self.folder_id = folder_id
         self.log_path = plan.home / "syncthing.log"
+        self.trace_path = plan.home / "syncthing.strace" if trace else None
         self._private_home = private_home
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.proc: subprocess.Popen[bytes] | None = None  # syncthing, or strace running it
+        self._pid = 0
 
     @property
     def name(self) -> str:
@@ -341,26 +359,65 @@ class SyncthingDevice:
         return f"<Syncthing {self.name} {self.device_id[:7]} gui {self.plan.gui_port}>"
 
     def start(self) -> None:
+        """Start `syncthing serve` (under strace from its first instruction when traced)."""
+        argv = [SYNCTHING, "serve", f"--home={self.plan.home}", "--no-browser", "--no-restart",
+                "--no-upgrade", "--logflags=2"]
+        if self.trace_path is not None:
+            argv = [*STRACE, "-o", str(self.trace_path), *argv]
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
-                [SYNCTHING, "serve", f"--home={self.plan.home}", "--no-browser",
-                 "--no-restart", "--no-upgrade", "--logflags=2"],
-                env=_env(self._private_home), stdin=subprocess.DEVNULL, stdout=log,
+                argv, env=_env(self._private_home), stdin=subprocess.DEVNULL, stdout=log,
                 stderr=subprocess.STDOUT, cwd=self._private_home)
+        self._pid = self.proc.pid
+        if self.trace_path is not None:
+            strace = psutil.Process(self.proc.pid)
+            self._pid = wait_for(lambda: next((child.pid for child in strace.children()
+                                               if child.name() == SYNCTHING), 0),
+                                 10, f"strace to start {self.name}'s syncthing")
 
     @property
     def pid(self) -> int:
-        if self.proc is None:
+        """Syncthing's own process id (strace's child when traced)."""
+        if not self._pid:
             raise SyncthingError(f"{self.name} was never started")
-        return self.proc.pid
+        return self._pid
 
     def running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
+    def terminate(self) -> None:
+        """SIGTERM to syncthing by its pid; never raises."""
+        if self._pid and self.running():
+            with contextlib.suppress(psutil.Error):
+                psutil.Process(self._pid).terminate()
+
     def stop(self) -> None:
-        """SIGTERM by pid, SIGKILL after 5 s; never raises."""
-        if self.proc is not None:
-            end_process(self.proc)
+        """SIGTERM to syncthing by its pid, SIGKILL after 5 s, then strace (which ends with
+        it) reaped; never raises."""
+        if self.proc is None:
+            return
+        if self.trace_path is not None and self.running():
+            with contextlib.suppress(psutil.Error):
+                syncthing = psutil.Process(self._pid)
+                syncthing.terminate()
+                try:
+                    syncthing.wait(5)
+                except psutil.TimeoutExpired:
+                    syncthing.kill()
+                    syncthing.wait(5)
+        end_process(self.proc)
+
+    def traced(self) -> list[tuple[str, str, str]]:
+        """(call, family, address) of every IPv4 / IPv6 address syncthing connected to, bound
+        or sent to, as strace recorded them (empty when not traced)."""
+        if self.trace_path is None or not self.trace_path.exists():
+            return []
+        found = []
+        for line in self.trace_path.read_text(errors="replace").splitlines():
+            call = re.search(r"\b(connect|bind|sendto|sendmsg)\(", line)
+            for match in TRACED_ADDRESS.finditer(line):
+                found.append((call[1] if call else "?", match[1], match[2] or match[3]))
+        return found
 
     def log(self) -> str:
         try:
@@ -441,6 +498,19 @@ class SyncthingDevice:
 
     def resume(self, other: SyncthingDevice) -> None:
         self.post("/rest/system/resume", device=other.device_id)
+
+    def pause_folder(self) -> None:
+        """Pause the shared folder on this device: it neither scans, sends nor takes changes
+        until `resume_folder` (the connection stays up)."""
+        self.request("PATCH", f"/rest/config/folders/{self.folder_id}", body={"paused": True})
+
+    def folder_paused(self) -> bool:
+        """True once the shared folder is paused here (1.19 then reports no state for it)."""
+        config = self.get(f"/rest/config/folders/{self.folder_id}")
+        return bool(config["paused"]) and self.folder_status()["state"] in ("", "paused")
+
+    def resume_folder(self) -> None:
+        self.request("PATCH", f"/rest/config/folders/{self.folder_id}", body={"paused": False})
 
     def set_options(self, **options: Any) -> None:
         """PATCH /rest/config/options (e.g. maxRecvKbps=..., limitBandwidthInLan=True)."""
@@ -649,6 +719,16 @@ class SyncthingCluster:
     def pids(self) -> list[int]:
         return [device.pid for device in self.devices if device.proc is not None]
 
+    def traced_outside(self) -> list[str]:
+        """Every address outside loopback a device connected to, bound or sent to since its
+        start, by strace's record (empty when not traced: see `traced`)."""
+        return [f"{device.name}: {call} {family} {address}" for device in self.devices
+                for call, family, address in device.traced() if not is_loopback(address)]
+
+    @property
+    def traced(self) -> bool:
+        return all(device.trace_path is not None for device in self.devices)
+
     def outside_connections(self) -> list[str]:
         """Every socket of the Syncthing processes found outside loopback since they started
         (sampled every 0.1 s while they run) and now."""
@@ -669,9 +749,7 @@ class SyncthingCluster:
         if self.watch is not None:
             self.watch.stop()
         for device in self.devices:  # all at once: each takes about a second to shut down
-            if device.running() and device.proc is not None:
-                with contextlib.suppress(OSError):
-                    device.proc.terminate()
+            device.terminate()
         for device in self.devices:
             device.stop()
 
@@ -698,10 +776,14 @@ def plan_devices(folders: Sequence[Path], root: Path,
 def syncthing_devices(folders: Sequence[Path], *, folder_id: str = FOLDER_ID,
                       watcher_delay_s: int = FS_WATCHER_DELAY_S,
                       rescan_interval_s: int = RESCAN_INTERVAL_S,
-                      start_timeout: float = 60) -> Iterator[SyncthingCluster]:
+                      start_timeout: float = 60, trace: bool | None = None
+                      ) -> Iterator[SyncthingCluster]:
     """One Syncthing per folder in `folders` (made if missing), all sharing `folder_id`, all
     connected to each other over 127.0.0.1 when this yields; stopped by pid and their homes
-    removed afterwards (the folders are the caller's and stay)."""
+    removed afterwards (the folders are the caller's and stay). With `trace` (the default
+    when strace is installed) each runs under strace (`traced_outside`)."""
+    if trace is None:
+        trace = shutil.which(STRACE[0]) is not None
     root = Path(tempfile.mkdtemp(prefix="driftcheck-syncthing-"))
     (root / "private-home").mkdir(mode=0o700)
     cluster = SyncthingCluster(devices=[], root=root, folder_id=folder_id)
@@ -714,7 +796,7 @@ def syncthing_devices(folders: Sequence[Path], *, folder_id: str = FOLDER_ID,
             problems = outside_settings(plan.config)
             if problems:  # never start a configuration that could reach outside
                 raise SyncthingError(f"{plan.config} still reaches outside: {problems}")
-        cluster.devices = [SyncthingDevice(plan, root / "private-home", folder_id)
+        cluster.devices = [SyncthingDevice(plan, root / "private-home", folder_id, trace)
                            for plan in plans]
         # One after the other: started together, two 1.19 devices dial each other at the same
         # moment and both connections stall in the Hello exchange until its 20 s timeout.

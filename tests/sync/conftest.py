@@ -4,8 +4,9 @@
   one folder, connected, idle; stopped by pid and their homes removed after the test.
 - `syncthing_trio` (function): the same with three devices (`tmp_path/"a"`, `"b"`, `"c"`).
 
-Both watch the processes' sockets from start to end (`outside_connections()`), and print every
-device's log when the test fails. Without syncthing they skip loudly, and fail under
+Both watch the processes' sockets from start to end (`outside_connections()`), run syncthing
+under strace when it is installed (`traced_outside()`), and print every device's log when the
+test fails. Without syncthing they skip loudly, and fail under
 REQUIRE_X11=1 (CI). Syncthing runs as root here (it only warns), so no test user is needed.
 """
 

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.helpers.skips import skip_or_fail
 from tests.helpers.syncthing import (
     OUTSIDE_OFF,
     SyncthingCluster,
@@ -35,9 +38,11 @@ CONFLICT_NAME = re.compile(r"^note\.sync-conflict-\d{8}-\d{6}-[A-Z0-9]{7}\.txt$"
 
 
 def only_loopback(cluster: SyncthingCluster) -> None:
-    """No socket of any device outside loopback, sampled all along and now; each device's
-    config on disk and the options it applies still reach nothing outside."""
+    """No socket of any device outside loopback, sampled all along and now, nor any address
+    outside loopback in strace's record when traced; each device's config on disk and the
+    options it applies still reach nothing outside."""
     assert cluster.outside_connections() == []
+    assert cluster.traced_outside() == []
     assert cluster.watch is not None and cluster.watch.samples > 1
     # It saw the sockets it judged: each device's listener, GUI and one per peer at least.
     assert cluster.watch.most_sockets >= len(cluster.devices) * (2 + len(cluster.devices) - 1)
@@ -84,6 +89,17 @@ def test_an_unedited_config_is_flagged_for_every_outside_option(tmp_path: Path) 
     assert "address 'dynamic'" in found
 
 
+def test_the_device_id_is_the_one_syncthing_reads_from_its_key(tmp_path: Path) -> None:
+    need_syncthing()
+    plans = plan_devices([tmp_path / "a", tmp_path / "b"], tmp_path)
+    write_config(plans[0], plans)
+    printed = subprocess.run(["syncthing", "serve", f"--home={plans[0].home}", "--device-id"],
+                             capture_output=True, text=True, timeout=30, check=True,
+                             env={"PATH": os.environ["PATH"], "HOME": str(tmp_path)})
+    assert printed.stdout.strip() == plans[0].device_id
+    assert plans[0].device_id != plans[1].device_id
+
+
 @pytest.mark.parametrize(("tag", "wanted"), OUTSIDE_OFF, ids=[tag for tag, _ in OUTSIDE_OFF])
 def test_the_edited_config_is_flagged_when_one_option_is_turned_back(
         tmp_path: Path, tag: str, wanted: str) -> None:
@@ -97,6 +113,32 @@ def test_the_edited_config_is_flagged_when_one_option_is_turned_back(
     assert text.count(element) == 1
     config.write_text(text.replace(element, f"<{tag}>on-again</{tag}>"))
     assert [line.split(" ")[0] for line in outside_settings(config)] == [f"options/{tag}"]
+
+
+STRACE_LINES = """\
+101 bind(9, {sa_family=AF_INET, sin_port=htons(51241), sin_addr=inet_addr("127.0.0.1")}, 16) = 0
+101 connect(13, {sa_family=AF_INET, sin_port=htons(443), sin_addr=inet_addr("198.51.100.7")}, 16)
+102 sendto(7, "x", 1, 0, {sa_family=AF_INET6, sin6_port=htons(21027), sin6_flowinfo=htonl(0), \
+inet_pton(AF_INET6, "ff12::8384", &sin6_addr), sin6_scope_id=0}, 28) = 1
+102 bind(5, {sa_family=AF_NETLINK, nl_pid=0, nl_groups=00000000}, 12) = 0
+103 connect(4, {sa_family=AF_INET6, sin6_port=htons(80), sin6_flowinfo=htonl(0), \
+inet_pton(AF_INET6, "::1", &sin6_addr), sin6_scope_id=0}, 28) = 0
+"""
+
+
+def test_the_strace_record_is_read_for_every_address_outside(tmp_path: Path) -> None:
+    need_syncthing()
+    plan = plan_devices([tmp_path / "a"], tmp_path)[0]
+    device = SyncthingDevice(plan, tmp_path, "folder", trace=True)
+    assert device.trace_path is not None
+    device.trace_path.write_text(STRACE_LINES)
+    assert device.traced() == [("bind", "AF_INET", "127.0.0.1"),
+                               ("connect", "AF_INET", "198.51.100.7"),
+                               ("sendto", "AF_INET6", "ff12::8384"),
+                               ("connect", "AF_INET6", "::1")]
+    cluster = SyncthingCluster(devices=[device], root=tmp_path, folder_id="folder")
+    assert cluster.traced_outside() == ["A: connect AF_INET 198.51.100.7",
+                                        "A: sendto AF_INET6 ff12::8384"]
 
 
 # --- two running devices --------------------------------------------------------------------
@@ -117,6 +159,23 @@ def test_the_pair_starts_connected_and_on_loopback_only(syncthing: SyncthingClus
         assert connection["connected"]
         assert is_loopback(connection["address"].rsplit(":", 1)[0])
         assert (device.folder / ".stfolder").is_dir()
+    only_loopback(syncthing)
+
+
+def test_strace_records_every_address_syncthing_uses(syncthing: SyncthingCluster) -> None:
+    if shutil.which("strace") is None:
+        skip_or_fail("strace not installed (package strace)")
+    assert syncthing.traced
+    a, b = syncthing.a, syncthing.b
+    (a.folder / "traced.txt").write_text("seen by strace\n")
+    syncthing.wait_synced()
+    for device in (a, b):
+        calls = device.traced()
+        assert ("bind", "AF_INET", "127.0.0.1") in calls, device.name  # its listener, GUI
+        assert all(is_loopback(address) for _, _, address in calls), calls
+    # A, started first, found B not yet listening; B dialled A's listener when it started.
+    trace = b.trace_path.read_text() if b.trace_path else ""
+    assert f"htons({a.plan.listen_port})" in trace
     only_loopback(syncthing)
 
 
@@ -207,6 +266,24 @@ def test_both_sides_changing_a_file_apart_make_a_conflict_copy(
         texts = {(device.folder / "note.txt").read_text(), conflicts[0].read_text()}
         assert texts == {"changed on A\n", "changed on B, at more length\n"}
     assert files(a.folder) == files(b.folder)
+    only_loopback(syncthing)
+
+
+def test_a_paused_folder_takes_nothing_until_resumed(syncthing: SyncthingCluster) -> None:
+    a, b = syncthing.a, syncthing.b
+    b.pause_folder()
+    syncthing.wait_all(b.folder_paused, 30, "B's folder paused")
+    (a.folder / "while-paused.txt").write_text("A wrote this while B's folder was paused\n")
+    a.rescan()
+    # Syncthing's word that B's folder is still paused is what this rests on; the missing file
+    # is only a weak check (unpaused, B also takes longer than this to pull it: tried).
+    assert b.folder_paused()
+    assert not (b.folder / "while-paused.txt").exists()
+    assert a.connected_to(b) and b.connected_to(a)
+    b.resume_folder()
+    syncthing.wait_synced()
+    assert (b.folder / "while-paused.txt").read_text() == (
+        "A wrote this while B's folder was paused\n")
     only_loopback(syncthing)
 
 
