@@ -7,13 +7,14 @@ private folder (0700, in XDG_RUNTIME_DIR): a header with the probe's own unique 
 token and the person's title rules, then the shared title matcher
 (resources/gnome/extension/titles.js) and resources/kwin/focus.js. It loads it with
 `loadScript(path, "driftcheck-<pid>-<n>")`, runs it (`org.kde.kwin.Script.run` on
-`/Scripting/Script<id>` on KWin 6, `/<id>` on KWin 5; `/Scripting start` where neither
-answers, since KWin 5 gives a new script the id of one unloaded before it) and unloads it at
-`close`. The script calls the probe's object (`Focus`, see focus.js) whenever the active
-window changes, or its caption changes which rules match: its app ids, its pid, the indexes
-of the matching rules, never the caption. `foreground()` answers from what was said last,
-without a bus round trip. New title rules (`set_title_rules`) are a new script: loaded and
-run, and the old one unloaded once the new one has spoken.
+`/Scripting/Script<id>` on KWin 6, `/<id>` on KWin 5.27; `/Scripting start`, which runs every
+loaded script not yet running, when that did not start it: KWin 5 gives a new script the id
+of a running one when a script before it was unloaded, and the path is the older one's) and
+unloads it at `close`. The script calls the probe's object (`Focus`, see focus.js) whenever
+the active window changes, or its caption changes which rules match: its app ids, its pid,
+the indexes of the matching rules, never the caption. `foreground()` answers from what was
+said last, without a bus round trip. New title rules (`set_title_rules`) are a new script:
+loaded and run, and the old one unloaded once the new one has spoken.
 
 Who is believed. The object is exported on the probe's own connection, whose unique name
 only the script knows from its header; but any program of the same person on the session
