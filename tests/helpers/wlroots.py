@@ -365,6 +365,14 @@ class WlrSession:
         wait_for(lambda: self.controls.find(window.app_id, window.title) is None, timeout,
                  f"the window {window.title!r} to close")
 
+    def close_windows(self, timeout: float = 10) -> None:
+        """End every program the test started in the session, and wait until the compositor
+        lists no window (the next test starts from an empty desktop)."""
+        for proc in self._spawned:
+            end_process(proc)
+        self._spawned = [p for p in self._spawned if p.poll() is None]
+        wait_for(lambda: not self.toplevels(), timeout, "the windows to close")
+
     def touch(self) -> None:
         """Real input: a one-pixel pointer move there and back through a virtual pointer,
         which the compositor counts as activity (idle starts again from zero)."""

@@ -30,11 +30,7 @@ KINDROID, REPLIKA, NOTES = f"kindroid-{RUN}", f"replika-{RUN}", f"notes-{RUN}"
 def session(request: pytest.FixtureRequest) -> Iterator[WlrSession]:
     found: WlrSession = request.getfixturevalue(request.param)
     yield found
-    for proc in found._spawned:  # each test starts from an empty desktop
-        if proc.poll() is None:
-            proc.terminate()
-            proc.wait(timeout=10)
-    wait_for(lambda: not found.toplevels(), 10, "the windows to close")
+    found.close_windows()  # each test starts from an empty desktop
 
 
 @pytest.fixture
@@ -142,8 +138,7 @@ def test_an_empty_workspace_is_nothing_in_front(sway: WlrSession) -> None:
     finally:
         probe.close()
         sway.swaymsg("workspace", "1")
-        for proc in sway._spawned:
-            proc.terminate()
+        sway.close_windows()
 
 
 def test_the_compositor_restarted_under_the_probe(session: WlrSession,
