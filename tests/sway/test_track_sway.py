@@ -197,10 +197,12 @@ def test_sway_restarted_under_a_running_tracker(sway: WlrSession) -> None:
     # probe's saying that nothing is in front when Sway went away keeps that time uncounted
     # (a longer gap between good samples would end the interval by itself).
     tracker = UserTracker(sway, data, "--interval", "5")
-    first = time.monotonic()  # counting starts with the tracker (claude already in front)
     time.sleep(3)
     stopping = time.time()
-    before = time.monotonic() - first
+    # Counting starts with the tracker (claude already in front): at its first sample, just
+    # before it logs that it started.
+    started = next(e["ts"] for e in tracker.log.entries() if e.get("event") == "started")
+    before = stopping - started
     old_socket = sway.swaysock
     sway.stop()
     time.sleep(2)
@@ -225,8 +227,8 @@ def test_sway_restarted_under_a_running_tracker(sway: WlrSession) -> None:
           f" intervals {[(round(s - stopping, 2), round(e - stopping, 2)) for s, e in intervals]}"
           f"; again {again_wall - stopping:.2f}, left {left_wall - stopping:.2f}, log: "
           f"{[(e.get('event') or e.get('msg'), e.get('ts') or e.get('time')) for e in said]}")
-    # Counted up to Sway's end, to the focus event's precision (plus the start-up's slack).
-    assert before - 1.0 <= counted_before <= before + 0.2, (counted_before, before, intervals)
+    # Counted up to Sway's end, to the focus event's precision.
+    assert before - 0.2 <= counted_before <= before + 0.2, (counted_before, before, intervals)
     assert _overlap(intervals, [(stopping + 0.2, starting)]) == 0.0, intervals
     # Focus moved to the window before the tracker found the new Sway (it looks for one every
     # RETRY_SECONDS) counts from the moment it did.
