@@ -22,6 +22,36 @@ def seconds_by_app(intervals: Iterable[Interval], start: datetime, end: datetime
     return dict(totals)
 
 
+def seconds_covered(intervals: Iterable[Interval], start: datetime, end: datetime) -> float:
+    """Seconds inside [start, end) with any interval: time shared by two intervals counts
+    once. On one computer intervals never overlap, so this is the sum of `seconds_by_app`;
+    across computers (`widget.sync.reader`) it is the all-devices total of
+    `widget.sync.merge`."""
+    parts = sorted((p.start, p.end) for p in (clip(iv, start, end) for iv in intervals)
+                   if p is not None)
+    total = 0.0
+    current: tuple[datetime, datetime] | None = None
+    for s, e in parts:
+        if current is None or s > current[1]:
+            if current is not None:
+                total += (current[1] - current[0]).total_seconds()
+            current = (s, e)
+        elif e > current[1]:
+            current = (current[0], e)
+    if current is not None:
+        total += (current[1] - current[0]).total_seconds()
+    return total
+
+
+def total_seconds(intervals: Iterable[Interval], start: datetime, end: datetime,
+                  by_app: dict[str, float]) -> float:
+    """The total of a window whose per-app seconds are `by_app`: their sum, unless intervals
+    overlap (different apps in front on two computers at once), then `seconds_covered`."""
+    summed = sum(by_app.values())
+    covered = seconds_covered(intervals, start, end)
+    return covered if covered < summed - 0.001 else summed
+
+
 def approximate_apps(intervals: Iterable[Interval], start: datetime, end: datetime
                      ) -> set[str]:
     """Keys of the apps with any approximate time inside [start, end)."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
 from widget.core.calendar import day_window, local_day, monday_of
-from widget.core.days import approximate_apps, seconds_by_app
+from widget.core.days import approximate_apps, seconds_by_app, total_seconds
 from widget.core.format import apportion
 from widget.core.goals import Goal, GoalKind
 from widget.core.model import Interval
@@ -96,10 +96,10 @@ def today_view(intervals: Iterable[Interval], goals: Sequence[Goal], names: Mapp
     rows.sort(key=lambda r: (-r.seconds, r.name.lower()))
     approximate = tracker_approximate or bool(approx)
     return TodayView(
-        total_seconds=sum(today.values()),
+        total_seconds=total_seconds(intervals, day_start, day_end, today),
         daily_goal_seconds=_goal_total(goals, GoalKind.DAILY),
         apps=tuple(rows),
-        week_seconds=sum(week.values()),
+        week_seconds=total_seconds(intervals, week_begin, day_end, week),
         weekly_goal_seconds=_goal_total(goals, GoalKind.WEEKLY),
         paused_until=paused_until,
         approximate=approximate,

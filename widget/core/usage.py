@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
 from widget.core.calendar import day_window, iso_week, local_day, week_window
-from widget.core.days import seconds_by_app
+from widget.core.days import seconds_by_app, total_seconds
 from widget.core.model import Interval
 
 SESSION_GAP_S = 300.0
@@ -61,6 +61,10 @@ class UsageNow:
     sessions: Mapping[str, Session] = field(default_factory=dict)  # current session per app
     session_all: Session | None = None  # current session of all apps together
     in_use: frozenset[str] = frozenset()  # apps in use right now
+    # all apps together, time shared by two intervals once (None: the sum of the apps'; they
+    # differ only across computers, `widget.core.days.total_seconds`)
+    today_all: float | None = None
+    week_all: float | None = None
 
     @property
     def minute_of_day(self) -> int:
@@ -69,11 +73,11 @@ class UsageNow:
 
     @property
     def today_total(self) -> float:
-        return sum(self.today.values())
+        return sum(self.today.values()) if self.today_all is None else self.today_all
 
     @property
     def week_total(self) -> float:
-        return sum(self.week_seconds.values())
+        return sum(self.week_seconds.values()) if self.week_all is None else self.week_all
 
     def today_for(self, app: str | None) -> float:
         """Today's seconds of one app, or of all apps for None."""
@@ -114,16 +118,20 @@ def usage_now(intervals: Iterable[Interval], now: datetime, tz: tzinfo, day_star
         if found is not None:
             sessions[app] = found
     recent = now - timedelta(seconds=in_use_within_s)
+    today = seconds_by_app(ivs, day_start, now)
+    week_seconds = seconds_by_app(ivs, week_start, now)
     return UsageNow(
         now=now,
         local=now.astimezone(tz),
         day=day,
         week=iso_week(day),
-        today=seconds_by_app(ivs, day_start, now),
-        week_seconds=seconds_by_app(ivs, week_start, now),
+        today=today,
+        week_seconds=week_seconds,
         sessions=sessions,
         session_all=_current_session(ivs, now, gap),
         in_use=frozenset(iv.app for iv in ivs if iv.end >= recent),
+        today_all=total_seconds(ivs, day_start, now, today),
+        week_all=total_seconds(ivs, week_start, now, week_seconds),
     )
 
 

@@ -1,0 +1,144 @@
+"""All of a person's computers read as one store: `MergedReader` keeps the `StoreReader`
+contract (`widget.store.api`) over this computer's store and the other devices' histories, so
+every screen that reads a store reads all devices without knowing it.
+
+How each read counts time that overlaps across computers (`widget.sync.merge` defines it):
+- `intervals_overlapping` gives each app's time as the union of its intervals on every
+  computer: an app in front on two computers at once counts once for that app. Every consumer
+  sums these per app, so per-app figures equal `window_totals(...).by_app`.
+- `seconds_in` gives the all-devices total, wall time with any tracked app in front on any
+  computer: `window_totals(...).all_devices`.
+- The two differ only when *different* apps were in front on different computers at the same
+  moment: then that moment counts once in the total and once for each app (merge.py's rule).
+  `widget.core.days.seconds_covered` gives the same total from `intervals_overlapping`, which
+  is how today's total and the all-apps goals count it.
+
+Apps, goals, settings and check-ins are this computer's own: another device's app names fill in
+only keys this computer does not know.
+
+Thread: any (the local store is thread-safe; the histories are immutable).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from widget.core.checkin import Checkin, KeptCheckin
+from widget.core.goals import Goal
+from widget.core.intervals import MAX_SPAN
+from widget.core.model import Interval, Measure, TrackedApp
+from widget.store.api import StoreReader
+from widget.sync.merge import History, WindowTotals, histories_of, window_totals
+
+
+def union_by_app(intervals: Sequence[Interval]) -> list[Interval]:
+    """Each app's intervals merged where they overlap or touch (one interval per stretch,
+    approximate when any part of it was), ordered by start."""
+    by_app: dict[str, list[Interval]] = {}
+    for iv in intervals:
+        by_app.setdefault(iv.app, []).append(iv)
+    merged: list[Interval] = []
+    for app, ivs in by_app.items():
+        ivs.sort(key=lambda iv: (iv.start, iv.end))
+        current = ivs[0]
+        for iv in ivs[1:]:
+            if iv.start <= current.end:
+                measure = Measure.APPROXIMATE if Measure.APPROXIMATE in (
+                    current.measure, iv.measure) else current.measure
+                current = Interval(app, current.start, max(current.end, iv.end), measure)
+            else:
+                merged.append(current)
+                current = iv
+        merged.append(current)
+    merged.sort(key=lambda iv: (iv.start, iv.end, iv.app))
+    return merged
+
+
+class MergedReader:
+    """This computer's store and the other devices' histories, read as one `StoreReader`.
+
+    `others` maps each other device's id to its histories (`DeviceView.histories()`);
+    `own_id` is this computer's id in the shared folder (for `device_totals`); `names` are the
+    other devices' app names, used for keys this computer does not know."""
+
+    def __init__(self, local: StoreReader, others: Mapping[str, Sequence[History]],
+                 own_id: str = "this", names: Mapping[str, str] | None = None) -> None:
+        self.local = local
+        self.others = {device: tuple(parts) for device, parts in others.items()}
+        self.own_id = own_id
+        self._names = dict(names or {})
+
+    @property
+    def path(self) -> Path:
+        path: Path = getattr(self.local, "path")  # noqa: B009 - both stores have one
+        return path
+
+    def close(self) -> None:
+        close = getattr(self.local, "close", None)
+        if close is not None:
+            close()
+
+    # --- intervals ---------------------------------------------------------------------------
+
+    def _others_overlapping(self, start: datetime, end: datetime) -> list[Interval]:
+        return [iv for parts in self.others.values() for history in parts
+                for iv in history.overlapping(start, end)]
+
+    def intervals_overlapping(self, start: datetime, end: datetime,
+                              max_span: timedelta = MAX_SPAN) -> list[Interval]:
+        own = self.local.intervals_overlapping(start, end, max_span)
+        if not self.others:
+            return own
+        return union_by_app([*own, *self._others_overlapping(start, end)])
+
+    def device_totals(self, start: datetime, end: datetime) -> WindowTotals:
+        """`window_totals` of [start, end): all devices, each app, each device (this one under
+        `own_id`)."""
+        own = self.local.intervals_overlapping(start, end)
+        return window_totals({self.own_id: histories_of(own), **self.others}, start, end)
+
+    def seconds_in(self, windows: Sequence[tuple[datetime, datetime]],
+                   max_span: timedelta = MAX_SPAN) -> list[float]:
+        if not self.others:
+            return self.local.seconds_in(windows, max_span)
+        real = [(s, e) for s, e in windows if e > s]
+        if not real:
+            return [0.0 for _ in windows]
+        own = self.local.intervals_overlapping(min(s for s, _ in real),
+                                               max(e for _, e in real), max_span)
+        histories = {self.own_id: histories_of(own), **self.others}
+        return [window_totals(histories, s, e).all_devices if e > s else 0.0
+                for s, e in windows]
+
+    def first_use(self) -> datetime | None:
+        found = [self.local.first_use()]
+        for parts in self.others.values():
+            earliest = next((history for history in parts if len(history)), None)
+            if earliest is not None:  # histories oldest first, each sorted by start
+                found.append(earliest.interval(0).start)
+        return min((at for at in found if at is not None), default=None)
+
+    # --- this computer's own ---------------------------------------------------------------
+
+    def list_apps(self, include_removed: bool = False) -> list[TrackedApp]:
+        return self.local.list_apps(include_removed)
+
+    def app_names(self) -> dict[str, str]:
+        return {**self._names, **self.local.app_names()}
+
+    def list_goals(self) -> list[Goal]:
+        return self.local.list_goals()
+
+    def list_checkins(self, since: datetime | None = None) -> list[Checkin]:
+        return self.local.list_checkins(since)
+
+    def checkin_history(self) -> list[KeptCheckin]:
+        return self.local.checkin_history()
+
+    def get_setting(self, key: str) -> object | None:
+        return self.local.get_setting(key)
+
+    def all_settings(self) -> dict[str, object]:
+        return self.local.all_settings()
