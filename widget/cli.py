@@ -185,6 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = sub.add_parser("status", help="today's time per tracked app")
     status.add_argument("--json", action="store_true")
+    status.add_argument("--this-device", action="store_true",
+                        help="this computer alone, when it shares with your other computers")
     doctor = sub.add_parser("doctor", help="what this machine gives driftcheck")
     doctor.add_argument("--json", action="store_true")
 
@@ -240,6 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="the numbers of one week: totals, trend, drift")
     report.add_argument("--week", type=_iso_week, metavar="YYYY-Www",
                         help="the ISO week, like 2026-W48 (default: this week)")
+    report.add_argument("--this-device", action="store_true",
+                        help="this computer alone, when it shares with your other computers")
     shape = report.add_mutually_exclusive_group()
     shape.add_argument("--json", action="store_true", help="the numbers as JSON")
     shape.add_argument("--pdf", type=Path, metavar="FILE",
@@ -318,6 +322,38 @@ def build_parser() -> argparse.ArgumentParser:
                           help="switch the extension off and remove it")
     dinstall.add_argument("--shell-version", metavar="VERSION",
                           help="build for this GNOME Shell (default: the installed one)")
+    # One mirror across the person's computers (issue 16, widget.commands.devices).
+    devices = sub.add_parser("devices", help="share your time with your other computers "
+                                             "through a folder you keep in step yourself")
+    devices_sub = devices.add_subparsers(dest="devices_command", metavar="ACTION",
+                                         required=True, parser_class=_Parser)
+    dshare = devices_sub.add_parser(
+        "share", help="share this computer's time through FOLDER (Syncthing's, or any folder "
+                      "your sync tool keeps in step)")
+    dshare.add_argument("folder", type=Path, metavar="FOLDER")
+    dshare.add_argument("--name", required=True, metavar="NAME",
+                        help="this computer's name as your other computers show it")
+    seal = dshare.add_mutually_exclusive_group()
+    seal.add_argument("--passphrase-file", type=Path, metavar="FILE",
+                      help="protect this computer's files with the passphrase on FILE's first "
+                           "line (the same on each computer; kept owner-only in the data "
+                           "folder)")
+    seal.add_argument("--no-encryption", action="store_true",
+                      help="no passphrase, even for a folder that is not Syncthing's")
+    dshare.add_argument("--share-goals", action="store_true",
+                        help="your goals and preferences go into the file too")
+    dshare.add_argument("--share-notes", action="store_true",
+                        help="your check-ins and their private notes go into the file too")
+    devices_sub.add_parser("sync", help="write this computer's file now and read the others'")
+    dlist = devices_sub.add_parser("list", help="each computer, and when it was last seen")
+    dlist.add_argument("--json", action="store_true")
+    dstop = devices_sub.add_parser("stop", help="stop sharing this computer's time")
+    dstop.add_argument("--remove-my-file", action="store_true",
+                       help="also take this computer's files out of the shared folder")
+    dresolve = devices_sub.add_parser(
+        "resolve", help="when two computers write under one identity (a copied data folder)")
+    dresolve.add_argument("answer", choices=["new-identity", "keep-writing"],
+                          help="new-identity on the copy, keep-writing on the original")
     # Started by the browser, never typed: Chromium passes the extension's origin, Firefox
     # the manifest's path and the extension's id. Taken as they come (bytes: a path may hold
     # any) and ignored.
@@ -435,6 +471,8 @@ def command(name: str | None) -> Command:
             from widget.browser.host import run
         case "desktop":
             from widget.commands.desktop import run
+        case "devices":
+            from widget.commands.devices import run
         case _:
             raise UsageError(f"There is no command '{name}'.")
     return run

@@ -44,6 +44,15 @@ BROWSER_SOCKET_NAME = "driftcheck-browser.sock"
 BROWSER_LAUNCHER_NAME = "driftcheck-browser-host"
 EXPORT_TEMP_PREFIX = ".driftcheck-export-"
 EXPORT_TEMP_SUFFIX = ".tmp"
+# Sharing with the person's other computers (issue 16; widget.sync.folder keeps the same names,
+# a test holds them equal): this computer's identity in the shared folder, its writing's
+# bookkeeping, the passphrase given to `driftcheck devices share`, the last good copies of the
+# other computers' files (a folder), and the temporary files all of them are written through.
+SYNC_IDENTITY_NAME = "sync-identity.json"
+SYNC_STATE_NAME = "sync-state.json"
+SYNC_PASSPHRASE_NAME = "sync-passphrase"
+SYNC_CACHE_NAME = "sync-cache"
+SYNC_TEMP_PREFIX = ".driftcheck-sync-"
 
 _DB = re.escape(DB_NAME)
 _SQLITE_COMPANION = r"(?:-wal|-shm|-journal)?"
@@ -61,6 +70,11 @@ _OURS = re.compile("|".join([
     re.escape(BROWSER_SOCKET_NAME),
     rf"{re.escape(BROWSER_LAUNCHER_NAME)}(?:\.cmd)?",
     rf"{re.escape(EXPORT_TEMP_PREFIX)}[A-Za-z0-9_]+{re.escape(EXPORT_TEMP_SUFFIX)}",
+    re.escape(SYNC_IDENTITY_NAME),
+    re.escape(SYNC_STATE_NAME),
+    re.escape(SYNC_PASSPHRASE_NAME),
+    re.escape(SYNC_CACHE_NAME),  # a folder: `wipe` empties it of device files, then removes it
+    rf"{re.escape(SYNC_TEMP_PREFIX)}[A-Za-z0-9_]+\.tmp",
 ]))
 
 

@@ -127,7 +127,9 @@ def test_status_json_on_an_empty_dir_has_the_documented_shape(run) -> None:  # t
     result = run("status", "--json")
     assert result.code == 0, result.err
     status = json.loads(result.out)
-    assert set(status) == {"date", "mode", "apps", "total_seconds", "paused_until", "goals"}
+    assert set(status) == {"date", "mode", "apps", "total_seconds", "paused_until", "goals",
+                           "devices", "sharing"}
+    assert status["devices"] == [] and status["sharing"] is None  # not sharing (issue 16)
     assert status["paused_until"] is None
     assert status["goals"] == []
     assert status["date"] == _today_window()[0]

@@ -25,21 +25,28 @@ def run(args: argparse.Namespace) -> int:
     """The week's numbers, read as the dashboard reads them (`load_dashboard`), so both show
     the same; through the lean store, so no SQLAlchemy is loaded for a read."""
     from widget.commands.dashboard import refuse_future
+    from widget.core.calendar import week_monday, week_window
     from widget.desktop.localzone import local_zone
     from widget.services.dashboard import load_dashboard
+    from widget.services.devices import devices_json, reader_for, sharing_json
     from widget.store.resident import open_for_tracking
 
-    store = open_for_tracking(prepare_data_dir(args) / DB_NAME)
+    local = open_for_tracking(prepare_data_dir(args) / DB_NAME)
     try:
-        options = Options.from_settings(store.all_settings())
+        options = Options.from_settings(local.all_settings())
         now, tz = datetime.now(UTC), local_zone()
         refuse_future(args.week, now, tz, int(options.day_start_hour))
-        data = load_dashboard(store, args.week, now, tz, int(options.day_start_hour))
+        # all the person's computers when sharing is on (or this one: --this-device)
+        reading = reader_for(local, local.path.parent, tz, args.this_device)
+        data = load_dashboard(reading.reader, args.week, now, tz, int(options.day_start_hour))
+        start, end = week_window(week_monday(data.report.week), tz,
+                                 int(options.day_start_hour))
+        devices = devices_json(reading, start, min(end, max(start, now)))
     finally:
-        store.close()
+        local.close()
     result = data.report
     if args.json:
-        print_json(result.to_json())
+        print_json({**result.to_json(), "devices": devices, "sharing": sharing_json(reading)})
         return 0
     if args.pdf is not None:
         return _report_pdf(data, args.pdf)

@@ -7,22 +7,26 @@ from datetime import UTC, datetime
 
 from widget.commands.common import open_store, print_json
 from widget.core import settings as S
-from widget.core.format import durations_with_total
+from widget.core.format import duration, durations_with_total
 from widget.core.options import Options
 
 
 def run(args: argparse.Namespace) -> int:
-    from widget.core.calendar import local_day
+    from widget.core.calendar import day_window, local_day
     from widget.core.standing import goal_standings, paused_words
     from widget.core.usage import usage_now, usage_window
     from widget.desktop.localzone import local_zone
+    from widget.services.devices import devices_json, reader_for, seen_words, sharing_json
     from widget.services.today import TodayService
 
-    store = open_store(args)
+    local = open_store(args)
     try:
+        tz = local_zone()
+        # all the person's computers when sharing is on (or this one: --this-device)
+        reading = reader_for(local, local.path.parent, tz, args.this_device)
+        store = reading.reader
         settings = store.all_settings()
         options = Options.from_settings(settings)
-        tz = local_zone()
         now = datetime.now(UTC)
         day = local_day(now, tz, options.day_start_hour)
         tracked = store.list_apps()
@@ -34,14 +38,16 @@ def run(args: argparse.Namespace) -> int:
                                    usage_now(week, now, tz, options.day_start_hour),
                                    week, names, tz, options.day_start_hour)
         paused_until = S.value_of(settings, S.TRACKER_PAUSED_UNTIL)
+        devices = devices_json(reading, *day_window(day, tz, options.day_start_hour))
     finally:
-        store.close()
+        local.close()
     paused = paused_words(paused_until, now, tz)
     if args.json:
         print_json({**result.to_json(),
                      "paused_until": None if paused is None or paused_until is None
                      else paused_until.isoformat(),
-                     "goals": [s.to_json() for s in standings]})
+                     "goals": [s.to_json() for s in standings],
+                     "devices": devices, "sharing": sharing_json(reading)})
         return 0
     if paused:
         print(paused)
@@ -49,6 +55,13 @@ def run(args: argparse.Namespace) -> int:
         print("You are not tracking any apps yet. `driftcheck apps catalog` lists the ones "
               "driftcheck knows; `driftcheck apps add ID` picks one.")
         return 0
+    if reading.view is not None:
+        print(f"All your computers ({len(devices)}; `--this-device` for this one alone):")
+        print(f"  {reading.view.this_name}: this computer")
+        for line in seen_words(reading.view, tz):
+            print(f"  {line}")
+        for note in reading.view.notes:
+            print(note)
     if not mode_known and not result.total_seconds:
         print(f"Today, {day:%A %d %B}, nothing counted yet:")  # no tracker has run here yet
     else:
@@ -61,6 +74,9 @@ def run(args: argparse.Namespace) -> int:
         mark = " (approximate)" if a.approximate and not result.approximate else ""
         print(f"  {a.name:<{width}}  {amount:>10}{mark}")
     print(f"  {'Total':<{width}}  {total:>10}")
+    if result.total_seconds < sum(a.seconds for a in result.apps) - 1:
+        print(f"  Counted once where two computers had apps in front at the same moment: "
+              f"{duration(result.total_seconds)} in all.")
     if standings:
         print("Your goals:")
         for standing in standings:

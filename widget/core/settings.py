@@ -283,11 +283,28 @@ FIRST_RUN_DONE = Setting("first_run_done", False, "the first run's welcome was a
                          travels="import sets it: whoever brings history has been through the "
                                  "first run")
 
+# One mirror across the person's computers (issue 16, `driftcheck devices`). This computer's
+# name and whether its files are sealed live in `sync-identity.json` (widget.sync.folder), the
+# passphrase in `sync-passphrase` beside it (owner-only), never here: the settings table is
+# exported and shown by `driftcheck settings`.
+SYNC_ON = Setting("sync.on", False, "this computer shares its time through a shared folder",
+                  _bool, travels=DEVICE)
+SYNC_FOLDER: Setting[str | None] = Setting(
+    "sync.folder", None, "the folder the person's own sync tool keeps in step", _text,
+    travels=DEVICE)
+SYNC_SHARE_GOALS = Setting("sync.share_goals", False,
+                           "this computer's goals and settings go into its shared file",
+                           _bool, travels=DEVICE)
+SYNC_SHARE_NOTES = Setting("sync.share_notes", False,
+                           "check-ins' notes go into this computer's shared file", _bool,
+                           travels=DEVICE)
+
 SETTINGS: Mapping[str, Setting[Any]] = {s.key: s for s in (
     SAMPLE_INTERVAL, IDLE_AFTER, DAY_START_HOUR, NEAR_SHARE, DISCREET, START_AT_LOGIN,
     CHECKIN_RHYTHM, CHECKIN_WEEKDAY, CHECKIN_TIME, CHECKIN_REFLECTIONS, CHECKIN_ON_DRIFT,
     CHECKIN_NOT_BEFORE, CHECKIN_LAST_ASKED, CHECKIN_DRIFT_WEEK, ALERTS_FIRED, ALERTS_SNOOZED,
     ALERTS_QUIET_UNTIL, SUMMARY_WEEKLY, SUMMARY_SAID_WEEK, WATCH_FIRST_SINCE, WATCH_SUGGESTED,
     TRACKER_PAUSED_UNTIL, TRACKER_MODE, TRACKER_PROBE, UI_WINDOW_GEOMETRY, UI_NO_TRAY_TOLD,
-    UI_WHERE_TOLD, WELCOME_DEFERRED, FIRST_RUN_DONE,
+    UI_WHERE_TOLD, WELCOME_DEFERRED, FIRST_RUN_DONE, SYNC_ON, SYNC_FOLDER, SYNC_SHARE_GOALS,
+    SYNC_SHARE_NOTES,
 )}

@@ -25,7 +25,14 @@ from pathlib import Path
 from widget.datafolder import database_users, instance_lock, our_files, still_running_sentence
 from widget.desktop.autostart import autostart_location, is_start_at_login, set_start_at_login
 from widget.errors import WipeRefused
-from widget.paths import APP_DIR_NAME, DATA_DIR_ENV, default_data_dir, is_ours
+from widget.paths import (
+    APP_DIR_NAME,
+    DATA_DIR_ENV,
+    SYNC_CACHE_NAME,
+    SYNC_TEMP_PREFIX,
+    default_data_dir,
+    is_ours,
+)
 
 PROMPT = ("Remove everything driftcheck has stored on this device? This cannot be undone. "
           "Type 'yes' to go on: ")
@@ -43,10 +50,16 @@ class Traces:
     browser_manifests: list[Path] = field(default_factory=list)
     # driftcheck's GNOME Shell extension (`driftcheck desktop install`), with the usual folder
     gnome_extension: Path | None = None
+    # the last good copies of the person's other computers' files (a folder: sync-cache)
+    sync_cache: Path | None = None
+    # this computer's own files in the folder it shares its time through (issue 16); the
+    # other computers' files there are never touched
+    shared_files: list[Path] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.files or self.autostart or self.run_value or self.browser_manifests
-                    or self.gnome_extension or self.empty_dir_is_ours())
+                    or self.gnome_extension or self.sync_cache or self.shared_files
+                    or self.empty_dir_is_ours())
 
     def empty_dir_is_ours(self) -> bool:
         """An empty data folder named as driftcheck names it (created by it, nothing else's)."""
@@ -91,8 +104,14 @@ def browser_manifests(data_dir: Path, platform: str = sys.platform,
 
 def find_traces(data_dir: Path, platform: str = sys.platform,
                 env: Mapping[str, str] = os.environ) -> Traces:
+    from widget.services.devices import own_shared_files
+
+    shared_files = own_shared_files(Path(data_dir))  # first: reading may leave -wal, -shm
     traces = Traces(data_dir, our_files(data_dir), browser_manifests=browser_manifests(
-        data_dir, platform, env))
+        data_dir, platform, env), shared_files=shared_files)
+    cache = Path(data_dir) / SYNC_CACHE_NAME
+    if cache.is_dir() and not cache.is_symlink():
+        traces.sync_cache = cache
     if not starts_at_login(data_dir, platform, env):
         return traces
     if platform.startswith("linux"):  # it serves every driftcheck: wiped with the usual folder
@@ -193,6 +212,10 @@ def _confirmed(traces: Traces) -> bool:
         extra += " and what lets your browsers start it"
     if traces.gnome_extension is not None:
         extra += " and its GNOME Shell extension"
+    if traces.shared_files:
+        extra += (f" and this computer's {len(traces.shared_files)} file"
+                  f"{'s' if len(traces.shared_files) != 1 else ''} in the shared folder "
+                  "(your other computers' files there stay)")
     print(f"driftcheck keeps {where}{extra}.")
     try:
         answer = input(PROMPT)
@@ -246,6 +269,16 @@ def _remove(traces: Traces, platform: str, env: Mapping[str, str]
             removed.append(f"the GNOME Shell extension {traces.gnome_extension}")
         except OSError:
             failed.append(str(traces.gnome_extension))
+    if traces.sync_cache is not None:
+        _remove_sync_cache(traces.sync_cache, removed, failed)
+    for path in traces.shared_files:
+        try:
+            os.unlink(path)
+            removed.append(f"this computer's shared file {path}")
+        except FileNotFoundError:
+            continue
+        except OSError:
+            failed.append(str(path))
     folder = traces.data_dir
     emptied = any(not os.path.lexists(path) for path in traces.files)
     if (emptied or folder.name == APP_DIR_NAME) and folder.is_dir() and not folder.is_symlink():
@@ -255,6 +288,33 @@ def _remove(traces: Traces, platform: str, env: Mapping[str, str]
         except OSError:
             pass
     return removed, failed
+
+
+def _remove_sync_cache(cache: Path, removed: list[str], failed: list[str]) -> None:
+    """The kept copies of the other computers' files, then their folder: only names driftcheck
+    gives there (device files and its temporary files); anything else keeps the folder."""
+    from widget.sync.format import parse_name
+
+    try:
+        entries = list(os.scandir(cache))
+    except OSError:
+        failed.append(str(cache))
+        return
+    for entry in entries:
+        ours = parse_name(entry.name) is not None or (
+            entry.name.startswith(SYNC_TEMP_PREFIX) and entry.name.endswith(".tmp"))
+        if ours and not entry.is_dir(follow_symlinks=False):
+            try:
+                os.unlink(entry.path)
+            except FileNotFoundError:
+                continue
+            except OSError:
+                failed.append(entry.name)
+    try:
+        cache.rmdir()
+        removed.append(cache.name)
+    except OSError:
+        failed.append(cache.name)
 
 
 def _close_logs_in(folder: Path) -> None:

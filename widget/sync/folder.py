@@ -53,6 +53,7 @@ from widget.core.rules import has_unsafe_characters
 from widget.core.text import printable
 from widget.errors import UsageError
 from widget.owner_only import write_owner_only
+from widget.paths import SYNC_CACHE_NAME, SYNC_IDENTITY_NAME, SYNC_STATE_NAME, SYNC_TEMP_PREFIX
 from widget.sync.crypto import KdfParams, KeyRing
 from widget.sync.format import (
     FILE_PREFIX,
@@ -78,11 +79,11 @@ from widget.sync.format import (
 )
 from widget.sync.merge import History
 
-# In the local data folder (the lead adds these names to widget.paths.is_ours).
-IDENTITY_NAME = "sync-identity.json"
-STATE_NAME = "sync-state.json"
-CACHE_DIR_NAME = "sync-cache"
-_LOCAL_TEMP_PREFIX = ".driftcheck-sync-"
+# In the local data folder: widget.paths names them (and `is_ours` knows them).
+IDENTITY_NAME = SYNC_IDENTITY_NAME
+STATE_NAME = SYNC_STATE_NAME
+CACHE_DIR_NAME = SYNC_CACHE_NAME
+_LOCAL_TEMP_PREFIX = SYNC_TEMP_PREFIX
 
 SKEW_TOLERANCE = timedelta(minutes=5)
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)

@@ -1,0 +1,185 @@
+"""`driftcheck devices` in-process (issue 16): two data folders sharing one folder, `status`
+and `report` reading all devices (overlap once) or `--this-device`, the passphrase kept
+owner-only and never in the settings, `stop --remove-my-file` and `wipe` touching only this
+computer's files."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import stat
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.cli import Run, one_sentence
+from widget import paths
+from widget.core.calendar import day_window, local_day
+from widget.core.model import Interval
+from widget.paths import DB_NAME
+from widget.store.db import Store
+from widget.sync.format import parse_name
+from widget.sync.merge import histories_of, window_totals
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+HERE = [Interval("replika", NOW - timedelta(minutes=50), NOW - timedelta(minutes=20))]
+THERE = [Interval("replika", NOW - timedelta(minutes=35), NOW - timedelta(minutes=5)),
+         Interval("character-ai", NOW - timedelta(minutes=4), NOW - timedelta(minutes=2))]
+
+
+@pytest.fixture(autouse=True)
+def _utc(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "UTC")
+
+
+def _fill(run: Run, folder: Path, intervals: list[Interval]) -> None:
+    assert run("apps", "add", "replika", "character-ai", data_dir=folder).code == 0
+    store = Store.open(folder / DB_NAME)
+    try:
+        for interval in intervals:
+            store.insert_interval(interval)
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def pair(tmp_path: Path, run: Run) -> tuple[Path, Path, Path]:
+    """Laptop and desktop data folders, one folder with Syncthing's marker, both sharing."""
+    shared = tmp_path / "Sync" / "driftcheck"
+    shared.mkdir(parents=True)
+    (shared.parent / ".stfolder").mkdir()
+    laptop, desktop = tmp_path / "laptop", tmp_path / "desktop"
+    _fill(run, laptop, HERE)
+    _fill(run, desktop, THERE)
+    for folder, name in ((laptop, "Laptop"), (desktop, "Desktop")):
+        result = run("devices", "share", str(shared), "--name", name, data_dir=folder)
+        assert result.code == 0, result.err
+        assert "never a window's title" in result.out.lower()
+    assert run("devices", "sync", data_dir=laptop).code == 0  # the desktop's file read
+    return laptop, desktop, shared
+
+
+def _today() -> tuple[datetime, datetime]:
+    return day_window(local_day(NOW, UTC, 4), UTC, 4)
+
+
+def test_status_counts_all_computers_with_the_overlap_once(run: Run, pair: tuple[Path, ...]
+                                                           ) -> None:
+    laptop, desktop, _shared = pair
+    expected = window_totals({"l": histories_of(HERE), "d": histories_of(THERE)}, *_today())
+    merged = json.loads(run("status", "--json", data_dir=laptop).out)
+    assert merged["total_seconds"] == round(expected.all_devices, 1)
+    assert {a["id"]: a["seconds"] for a in merged["apps"]} == {
+        k: round(v, 1) for k, v in expected.by_app.items()}
+    devices = {d["name"]: d for d in merged["devices"]}
+    assert devices["Laptop"]["this_device"] and devices["Laptop"]["seconds"] == round(
+        expected.by_device["l"], 1)
+    assert devices["Desktop"]["seconds"] == round(expected.by_device["d"], 1)
+    assert devices["Desktop"]["last_written"] is not None
+    alone = json.loads(run("status", "--json", "--this-device", data_dir=laptop).out)
+    assert alone["total_seconds"] == round(expected.by_device["l"], 1)
+    assert alone["devices"] == [] and alone["sharing"] is None
+    # the desktop has not read the laptop's newest file yet: a sync reads it
+    run("devices", "sync", data_dir=desktop)
+    there = json.loads(run("status", "--json", data_dir=desktop).out)
+    assert there["total_seconds"] == merged["total_seconds"]
+    text = run("status", data_dir=laptop).out
+    assert "All your computers" in text and "Desktop: last wrote" in text
+
+
+def test_report_json_has_each_device(run: Run, pair: tuple[Path, ...]) -> None:
+    laptop, _desktop, _shared = pair
+    report = json.loads(run("report", "--json", data_dir=laptop).out)
+    assert {d["name"] for d in report["devices"]} == {"Laptop", "Desktop"}
+    alone = json.loads(run("report", "--json", "--this-device", data_dir=laptop).out)
+    assert alone["devices"] == []
+
+
+def test_devices_list(run: Run, pair: tuple[Path, ...]) -> None:
+    laptop, _desktop, shared = pair
+    listed = json.loads(run("devices", "list", "--json", data_dir=laptop).out)
+    assert listed["folder"] == str(shared)
+    assert [(d["name"], d["this_device"]) for d in listed["devices"]] == [
+        ("Laptop", True), ("Desktop", False)]
+    assert "Desktop: last wrote" in run("devices", "list", data_dir=laptop).out
+
+
+def test_a_folder_that_is_not_syncthings_asks_for_a_passphrase(run: Run, tmp_path: Path,
+                                                                data: Path) -> None:
+    plain = tmp_path / "Dropbox"
+    plain.mkdir()
+    refused = run("devices", "share", str(plain), "--name", "Laptop")
+    assert refused.code != 0 and "--passphrase-file" in one_sentence(refused.err)
+    assert not (data / paths.SYNC_IDENTITY_NAME).exists()
+    missing = run("devices", "share", str(tmp_path / "nowhere"), "--name", "Laptop")
+    assert missing.code != 0 and "There is no folder" in one_sentence(missing.err)
+
+
+def test_a_passphrase_seals_the_file_and_is_kept_owner_only(run: Run, tmp_path: Path,
+                                                             data: Path) -> None:
+    _fill(run, data, HERE)
+    plain = tmp_path / "Dropbox"
+    plain.mkdir()
+    secret = tmp_path / "pass.txt"
+    secret.write_text("correct horse battery staple\n")
+    result = run("devices", "share", str(plain), "--name", "Laptop", "--passphrase-file",
+                 str(secret))
+    assert result.code == 0, result.err
+    kept = data / paths.SYNC_PASSPHRASE_NAME
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert kept.read_text() == "correct horse battery staple"
+    files = list(plain.iterdir())
+    assert files and all(b"replika" not in f.read_bytes().lower() for f in files)
+    assert all(b"laptop" not in f.read_bytes().lower() for f in files)
+    with sqlite3.connect(data / DB_NAME) as db:
+        dumped = "\n".join(db.iterdump())
+    assert "horse" not in dumped
+    assert "horse" not in run("settings").out
+
+
+def test_stop_with_remove_my_file_takes_only_this_computers_files(
+        run: Run, pair: tuple[Path, ...]) -> None:
+    laptop, _desktop, shared = pair
+    ids = {parse_name(f.name).device_id for f in shared.iterdir()  # type: ignore[union-attr]
+           if parse_name(f.name)}
+    mine = json.loads(run("devices", "list", "--json", data_dir=laptop).out)["devices"][0]["id"]
+    assert mine in ids and len(ids) == 2
+    result = run("devices", "stop", "--remove-my-file", data_dir=laptop)
+    assert result.code == 0 and "share again" in result.out
+    left = {parse_name(f.name).device_id for f in shared.iterdir()  # type: ignore[union-attr]
+            if parse_name(f.name)}
+    assert left == ids - {mine}
+    alone = json.loads(run("status", "--json", data_dir=laptop).out)
+    assert alone["devices"] == [] and alone["sharing"] is None
+    assert run("devices", "sync", data_dir=laptop).code != 0  # off: says how to start
+
+
+def test_wipe_removes_the_sync_files_and_leaves_the_other_computers_files(
+        run: Run, pair: tuple[Path, ...]) -> None:
+    laptop, _desktop, shared = pair
+    other_files = {f.name: f.read_bytes() for f in shared.iterdir()
+                   if (p := parse_name(f.name)) is not None and not _is_mine(run, laptop, p)}
+    assert other_files and (laptop / paths.SYNC_CACHE_NAME).is_dir()
+    result = run("wipe", "--yes", data_dir=laptop)
+    assert result.code == 0, result.err
+    assert not laptop.exists() or not any(laptop.iterdir())
+    after = {f.name: f.read_bytes() for f in shared.iterdir() if parse_name(f.name)}
+    assert after == other_files  # the desktop's files, byte for byte; the laptop's gone
+    assert (shared.parent / ".stfolder").exists()
+
+
+def _is_mine(run: Run, folder: Path, parsed: object) -> bool:
+    mine = json.loads(run("devices", "list", "--json", data_dir=folder).out)["devices"][0]["id"]
+    return getattr(parsed, "device_id", None) == mine
+
+
+def test_the_sync_files_are_ours_by_name() -> None:
+    for name in (paths.SYNC_IDENTITY_NAME, paths.SYNC_STATE_NAME, paths.SYNC_PASSPHRASE_NAME,
+                 paths.SYNC_CACHE_NAME, ".driftcheck-sync-ab3_x9zq.tmp"):
+        assert paths.is_ours(name), name
+    for name in ("sync-identity.json.bak", ".driftcheck-sync-.tmp",
+                 "driftcheck-0123456789abcdef0123456789abcdef-2026-12.dcsync"):
+        assert not paths.is_ours(name), name
+    assert os.sep not in paths.SYNC_CACHE_NAME

@@ -1,0 +1,263 @@
+"""`driftcheck devices`: one mirror across the person's computers, through a folder their own
+sync tool keeps in step (issue 16). share, sync, list, stop, and the answer to a copied data
+folder (resolve)."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from widget.commands.common import open_store, print_json
+from widget.core import settings as S
+from widget.core.text import printable
+from widget.errors import UsageError
+
+if TYPE_CHECKING:
+    from widget.store.db import Store
+    from widget.sync.folder import FolderView, SharedFolder
+
+WHAT_GOES = (
+    "What goes into this computer's file there: how long each tracked app was in front, "
+    "minute by minute, the apps' names and this computer's name{extra}. Never a window's "
+    "title, never a web address. Your sync tool carries the folder to your other computers "
+    "(and, for a cloud folder, to its provider); driftcheck itself never connects to anything.")
+
+
+def run(args: argparse.Namespace) -> int:
+    match args.devices_command:
+        case "share":
+            return share(args)
+        case "sync":
+            return sync(args)
+        case "list":
+            return list_devices(args)
+        case "stop":
+            return stop(args)
+        case "resolve":
+            return resolve(args)
+    raise UsageError(f"There is no devices action '{args.devices_command}'.")
+
+
+def _tz() -> tzinfo:
+    from widget.desktop.localzone import local_zone
+
+    return local_zone()
+
+
+def share(args: argparse.Namespace) -> int:
+    from widget.services import devices as D
+    from widget.sync.folder import (
+        check_device_name,
+        create_identity,
+        load_identity,
+        save_identity,
+    )
+
+    folder = Path(args.folder).expanduser().absolute()
+    if not folder.is_dir():
+        raise UsageError(f"There is no folder {printable(str(folder))}; make it (or let your "
+                         "sync tool make it) first, then share again.")
+    name = check_device_name(args.name)
+    passphrase = None if args.passphrase_file is None \
+        else D.read_passphrase_file(args.passphrase_file)
+    syncthing = D.is_syncthing_folder(folder)
+    if passphrase is None and not args.no_encryption and not syncthing:
+        raise UsageError(
+            "This folder is not a Syncthing folder, so its files may leave your computers "
+            "(a cloud folder such as Dropbox or Nextcloud keeps a copy with its provider). "
+            "Protect them with a passphrase: --passphrase-file FILE, with the same passphrase "
+            "on each of your computers; or, if you are sure, --no-encryption.")
+    store = open_store(args)
+    try:
+        data_dir = store.path.parent
+        if folder == data_dir or data_dir in folder.parents:
+            raise UsageError("The shared folder cannot be inside driftcheck's own data folder; "
+                             "choose the folder your sync tool keeps in step.")
+        sealed = passphrase is not None
+        identity = load_identity(data_dir)
+        if identity is None or (identity.kdf is not None) != sealed:
+            identity = create_identity(data_dir, name, sealed)
+        elif identity.name != name:
+            identity = replace(identity, name=name)
+            save_identity(data_dir, identity)
+        if passphrase is not None:
+            D.save_passphrase(data_dir, passphrase)
+        else:
+            D.forget_passphrase(data_dir)
+        S.put(store, S.SYNC_FOLDER, str(folder))
+        S.put(store, S.SYNC_SHARE_GOALS, bool(args.share_goals))
+        S.put(store, S.SYNC_SHARE_NOTES, bool(args.share_notes))
+        S.put(store, S.SYNC_ON, True)
+        tz = _tz()
+        shared = D.open_shared(data_dir, store.all_settings(), tz)
+        assert shared is not None  # on, with an identity, just now
+        now = datetime.now(UTC)
+        outcome = D.write_own(shared, store, D.all_months(store, now))
+        view = shared.read()
+    finally:
+        store.close()
+    extra = ""
+    if args.share_goals:
+        extra += ", your goals and your preferences"
+    if args.share_notes:
+        extra += ", your check-ins with their notes"
+    print(f"This computer now shares its time as \"{printable(name)}\" through "
+          f"{printable(str(folder))}.")
+    print(WHAT_GOES.format(extra=extra))
+    if sealed:
+        print("Its files are protected with your passphrase (kept on this computer only, in "
+              "driftcheck's private data folder); set the same one on your other computers.")
+    elif syncthing:
+        print("Its files are not protected with a passphrase: Syncthing carries them only "
+              "between your own devices. Add --passphrase-file FILE to protect them too.")
+    else:
+        print("Its files are not protected with a passphrase (you chose --no-encryption).")
+    _say_outcome(outcome.problem)
+    _say_view(view, tz)
+    print("To stop: `driftcheck devices stop` (add --remove-my-file to take this computer's "
+          "file out of the folder too).")
+    return 0
+
+
+def _say_outcome(problem: str | None) -> None:
+    if problem:
+        print(problem)
+
+
+def _say_view(view: FolderView, tz: tzinfo) -> None:
+    from widget.services.devices import seen_words
+
+    others = seen_words(view, tz)
+    if others:
+        print("Your other computers:")
+        for line in others:
+            print(f"  {line}")
+    else:
+        print("No other computer's file is in the folder yet; once your sync tool brings "
+              "one, its time counts here too.")
+    for note in view.notes:
+        print(note)
+
+
+def _open(args: argparse.Namespace) -> tuple[Store, SharedFolder, tzinfo]:
+    """The store and the shared folder; UsageError when sharing is off."""
+    from widget.services import devices as D
+
+    store = open_store(args)
+    tz = _tz()
+    shared = D.open_shared(store.path.parent, store.all_settings(), tz)
+    if shared is None:
+        store.close()
+        raise UsageError("This computer is not sharing its time. To start: `driftcheck "
+                         "devices share FOLDER --name NAME`.")
+    return store, shared, tz
+
+
+def sync(args: argparse.Namespace) -> int:
+    from widget.services import devices as D
+
+    store, shared, tz = _open(args)
+    try:
+        outcome = D.write_own(shared, store, D.months_to_write(datetime.now(UTC)))
+        view = shared.read()
+    finally:
+        store.close()
+    if outcome.written:
+        print(f"Wrote this computer's file for {', '.join(outcome.written)}.")
+    elif not outcome.problem:
+        print("This computer's file was already up to date.")
+    _say_outcome(outcome.problem)
+    _say_view(view, tz)
+    return 0
+
+
+def list_devices(args: argparse.Namespace) -> int:
+    from widget.services import devices as D
+
+    store, shared, tz = _open(args)
+    try:
+        view = shared.read()
+    finally:
+        store.close()
+    if args.json:
+        print_json({
+            "folder": str(view.folder),
+            "unavailable_since": None if view.unavailable_since is None
+            else view.unavailable_since.isoformat(),
+            "clash": view.clash,
+            "devices": [{"id": shared.identity.device_id, "name": view.this_name,
+                         "this_device": True, "last_written": None, "stale_since": None,
+                         "retired": False}] + [
+                {"id": d.device_id, "name": d.name, "this_device": False,
+                 "last_written": None if d.last_written is None else d.last_written.isoformat(),
+                 "stale_since": None if d.stale_since is None else d.stale_since.isoformat(),
+                 "retired": d.retired} for d in view.devices if not d.is_self],
+            "notes": list(view.notes)})
+        return 0
+    print(f"Shared folder: {printable(str(view.folder))}")
+    print(f"  {view.this_name} (this computer)")
+    for line in D.seen_words(view, tz):
+        print(f"  {line}")
+    for note in view.notes:
+        print(note)
+    return 0
+
+
+def stop(args: argparse.Namespace) -> int:
+    from widget.services import devices as D
+
+    store = open_store(args)
+    try:
+        settings = store.all_settings()
+        if not S.value_of(settings, S.SYNC_ON):
+            print("This computer is not sharing its time; nothing to stop.")
+            return 0
+        removed: tuple[str, ...] | None = ()
+        if args.remove_my_file:
+            shared = D.open_shared(store.path.parent, settings, _tz())
+            removed = None if shared is None else shared.remove_my_files()
+        S.put(store, S.SYNC_ON, False)
+    finally:
+        store.close()
+    print("This computer no longer shares its time; everything here counts this computer "
+          "alone again.")
+    if removed is None:
+        print("Its file could not be taken out of the shared folder (the folder cannot be "
+              "reached, or another computer writes under this one's identity); you can delete "
+              "the files named driftcheck-...dcsync of this computer yourself.")
+    elif args.remove_my_file:
+        print(f"Removed this computer's {len(removed)} file{'s' if len(removed) != 1 else ''} "
+              "from the shared folder; the other computers' files stay as they are.")
+    else:
+        print("Its file stays in the shared folder, so your other computers keep its history; "
+              "`driftcheck devices stop --remove-my-file` takes it out.")
+    print("To share again: `driftcheck devices share FOLDER --name NAME`.")
+    return 0
+
+
+def resolve(args: argparse.Namespace) -> int:
+    """The answer to "another computer writes under this one's identity"."""
+    from widget.services import devices as D
+    from widget.sync.folder import take_new_identity
+
+    store, shared, _tz_ = _open(args)
+    try:
+        shared.read()
+        if args.answer == "new-identity":
+            identity = take_new_identity(store.path.parent, shared.identity)
+            renewed = D.open_shared(store.path.parent, store.all_settings(), _tz_)
+            assert renewed is not None
+            outcome = D.write_own(renewed, store, D.all_months(store, datetime.now(UTC)))
+            print(f"This computer now writes under a new identity ({identity.device_id[:6]}).")
+        else:
+            months = shared.keep_writing_as_this_computer()
+            outcome = D.write_own(shared, store,
+                                  sorted({*months, *D.months_to_write(datetime.now(UTC))}))
+            print("This computer writes its file again; the copy's writing is replaced.")
+    finally:
+        store.close()
+    _say_outcome(outcome.problem)
+    return 0

@@ -1,0 +1,313 @@
+"""Sharing this computer's time with the person's other computers (issue 16), without Qt: the
+one place that decides whether a screen reads all devices (`reader_for`), this computer's
+months written (`write_own`), and what a read of the shared folder says (`devices_json`).
+
+The passphrase: given once to `driftcheck devices share --passphrase-file FILE`, it is kept in
+the data folder as `sync-passphrase`, owner-only (0600, in the 0700 folder), so the tracker can
+seal and read files at every start without asking. What that protects: the files in the
+shared folder, wherever the person's sync tool carries them (a cloud provider, a backup, a
+stolen disk holding the folder). What it does not: anyone who can read this person's data
+folder on this computer can read the passphrase, but they can read the database it protects
+anyway, which holds the same time in the clear. It is never in the settings table, an
+export, the log or a D-Bus message.
+
+Threads: everything here blocks on files (a folder read decodes new files; building a
+`SharedFolder` after a restart decodes the cached copies, ~0.75 s per device with 2 years):
+the commands' own thread, or the tracker's scheduler thread, never the Qt main thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
+
+from widget.core import settings as S
+from widget.core.format import when_said
+from widget.core.text import printable
+from widget.errors import UsageError
+from widget.owner_only import write_owner_only
+from widget.paths import SYNC_PASSPHRASE_NAME, SYNC_TEMP_PREFIX
+from widget.store.api import StoreReader
+from widget.sync.crypto import KeyRing
+from widget.sync.folder import FolderView, SharedFolder, WriteOutcome, load_identity
+from widget.sync.format import month_of, month_window
+from widget.sync.merge import History
+from widget.sync.reader import MergedReader
+
+log = logging.getLogger(__name__)
+
+# Near the start of a UTC month the month before is written too, so its last minutes reach
+# the other computers even when the tracker stopped just after midnight UTC.
+PREVIOUS_MONTH_FOR = timedelta(days=2)
+MAX_PASSPHRASE_BYTES = 4096
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- the passphrase ---------------------------------------------------------------------------
+
+
+def read_passphrase_file(path: Path) -> str:
+    """The passphrase in `path` (its first line, without the line break); UsageError when it
+    cannot be one."""
+    try:
+        with open(path, "rb") as file:
+            raw = file.read(MAX_PASSPHRASE_BYTES + 1)
+    except OSError as error:
+        raise UsageError(f"The passphrase file {printable(str(path))} could not be read "
+                         f"({printable(error.strerror or str(error))}).") from None
+    if len(raw) > MAX_PASSPHRASE_BYTES:
+        raise UsageError("The passphrase file is longer than a passphrase can be (4 KB).")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError("The passphrase file is not UTF-8 text.") from None
+    lines = text.splitlines()
+    passphrase = lines[0] if lines else ""
+    if not passphrase.strip():
+        raise UsageError("The passphrase file is empty; write the passphrase on its first "
+                         "line.")
+    return passphrase
+
+
+def save_passphrase(data_dir: Path, passphrase: str) -> None:
+    write_owner_only(data_dir / SYNC_PASSPHRASE_NAME, passphrase.encode("utf-8"),
+                     prefix=SYNC_TEMP_PREFIX)
+
+
+def forget_passphrase(data_dir: Path) -> None:
+    (data_dir / SYNC_PASSPHRASE_NAME).unlink(missing_ok=True)
+
+
+def load_keys(data_dir: Path) -> KeyRing | None:
+    """The kept passphrase's key ring, or None when none is kept (or it cannot be read)."""
+    try:
+        text = (data_dir / SYNC_PASSPHRASE_NAME).read_bytes().decode("utf-8")
+        return KeyRing(text) if text else None
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+
+
+def is_syncthing_folder(folder: Path) -> bool:
+    """Whether `folder` is inside a Syncthing folder: a `.stfolder` marker in it or a folder
+    holding it (Syncthing carries the files between the person's own devices only, encrypted
+    on the way, so a passphrase is offered rather than required)."""
+    return any((place / ".stfolder").exists() for place in (folder, *folder.parents))
+
+
+# --- the shared folder as this computer uses it ---------------------------------------------
+
+
+def sharing_on(settings: Mapping[str, object]) -> bool:
+    return S.value_of(settings, S.SYNC_ON) and S.value_of(settings, S.SYNC_FOLDER) is not None
+
+
+def open_shared(data_dir: Path, settings: Mapping[str, object], tz: tzinfo,
+                now: Callable[[], datetime] = _utc_now) -> SharedFolder | None:
+    """The shared folder when sharing is on and this computer has an identity, else None.
+    Blocks: it decodes the kept copies of the other computers' files."""
+    folder = S.value_of(settings, S.SYNC_FOLDER)
+    if not sharing_on(settings) or folder is None:
+        return None
+    identity = load_identity(data_dir)
+    if identity is None:
+        return None
+    return SharedFolder(Path(folder), data_dir, identity, load_keys(data_dir), now, tz)
+
+
+def months_to_write(now: datetime) -> list[str]:
+    """This UTC month, and the one before during its first days."""
+    months = [month_of(now)]
+    before = month_of(now - PREVIOUS_MONTH_FOR)
+    if before != months[0]:
+        months.insert(0, before)
+    return months
+
+
+def write_own(shared: SharedFolder, store: StoreReader, months: Sequence[str]) -> WriteOutcome:
+    """Write this computer's files for `months` from its own store, with the goals, settings
+    and check-ins the person chose to share (notes only when chosen)."""
+    settings = store.all_settings()
+    intervals = {}
+    for month in months:
+        start, end = month_window(month)
+        intervals[month] = [iv for iv in store.intervals_overlapping(start, end)
+                            if start <= iv.start < end]
+    goals = settings_shared = checkins = None
+    if S.value_of(settings, S.SYNC_SHARE_GOALS):
+        goals = store.list_goals()
+        settings_shared = {key: value for key, value in settings.items()
+                           if key in S.SETTINGS and S.SETTINGS[key].travels == S.PREFERENCE}
+    if S.value_of(settings, S.SYNC_SHARE_NOTES):
+        checkins = store.list_checkins()
+    return shared.write(intervals, store.app_names(), goals=goals, settings=settings_shared,
+                        checkins=checkins)
+
+
+def all_months(store: StoreReader, now: datetime) -> list[str]:
+    """Every UTC month from the first use until now (what `devices share` writes first)."""
+    first = store.first_use()
+    if first is None:
+        return [month_of(now)]
+    months: list[str] = []
+    at = datetime(first.astimezone(UTC).year, first.astimezone(UTC).month, 1, tzinfo=UTC)
+    while at <= now:
+        months.append(month_of(at))
+        at = month_window(month_of(at))[1]
+    return months
+
+
+def others_of(view: FolderView) -> dict[str, tuple[History, ...]]:
+    return {d.device_id: d.histories() for d in view.devices if not d.is_self}
+
+
+def names_of(view: FolderView) -> dict[str, str]:
+    """The other computers' app names (the newest file's of each)."""
+    names: dict[str, str] = {}
+    for device in view.devices:
+        newest = device.newest
+        if newest is not None:
+            for key, name in newest.apps.items():
+                names.setdefault(key, name)
+    return names
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What a screen reads: `reader` (all devices, or this one), and the folder's read."""
+
+    reader: StoreReader
+    view: FolderView | None = None
+    own_id: str | None = None
+    this_device_only: bool = False
+
+
+def reader_for(store: StoreReader, data_dir: Path, tz: tzinfo, this_device: bool = False,
+               now: Callable[[], datetime] = _utc_now) -> Reading:
+    """The one switch: all devices when sharing is on, this computer alone when it is off or
+    `this_device` is asked. Blocks on the shared folder (never on the Qt main thread)."""
+    settings = store.all_settings()
+    if this_device or not sharing_on(settings):
+        return Reading(store, this_device_only=this_device)
+    shared = open_shared(data_dir, settings, tz, now)
+    if shared is None:
+        return Reading(store)
+    view = shared.read()
+    own = shared.identity.device_id
+    return Reading(MergedReader(store, others_of(view), own, names_of(view)), view, own)
+
+
+def devices_json(reading: Reading, start: datetime, end: datetime) -> list[dict[str, object]]:
+    """Each device's own seconds in [start, end), this computer first: what `status --json`
+    and `report --json` say under "devices" (empty when not sharing)."""
+    reader, view = reading.reader, reading.view
+    if view is None or not isinstance(reader, MergedReader):
+        return []
+    totals = reader.device_totals(start, end)
+    rows: list[dict[str, object]] = [{
+        "id": reading.own_id, "name": view.this_name, "this_device": True,
+        "seconds": round(totals.by_device.get(reader.own_id, 0.0), 1),
+        "last_written": None, "stale_since": None, "retired": False}]
+    for device in view.devices:
+        if device.is_self:
+            continue
+        rows.append({
+            "id": device.device_id, "name": device.name, "this_device": False,
+            "seconds": round(totals.by_device.get(device.device_id, 0.0), 1),
+            "last_written": None if device.last_written is None
+            else device.last_written.isoformat(),
+            "stale_since": None if device.stale_since is None
+            else device.stale_since.isoformat(),
+            "retired": device.retired})
+    return rows
+
+
+def sharing_json(reading: Reading) -> dict[str, object] | None:
+    """The folder's state beside the devices: None when not sharing."""
+    view = reading.view
+    if view is None:
+        return None
+    return {"folder": str(view.folder),
+            "unavailable_since": None if view.unavailable_since is None
+            else view.unavailable_since.isoformat(),
+            "notes": list(view.notes)}
+
+
+def seen_words(view: FolderView, tz: tzinfo) -> list[str]:
+    """One line per other computer: its name, when it last wrote, stale or retired."""
+    lines = []
+    for device in view.devices:
+        if device.is_self:
+            continue
+        seen = "no file read yet" if device.last_written is None else \
+            f"last wrote {when_said(device.last_written, view.read_at, tz)}"
+        extra = ""
+        if device.retired:
+            extra += ", retired (its history stays)"
+        if device.stale_since is not None:
+            extra += f", not refreshed since {when_said(device.stale_since, view.read_at, tz)}"
+        lines.append(f"{device.name}: {seen}{extra}")
+    return lines
+
+
+def own_shared_files(data_dir: Path) -> list[Path]:
+    """This computer's own files in the shared folder it was last set to (conflict copies of
+    them included), for `driftcheck wipe`: found by this computer's id, read from the
+    identity file, and the folder, read from the database without changing it. Nothing of
+    another computer's; empty when there is no identity, folder or database to say."""
+    import sqlite3
+
+    from widget.paths import DB_NAME
+    from widget.store.codec import decode_setting
+    from widget.sync.format import parse_name
+
+    identity = load_identity(data_dir)
+    database = data_dir / DB_NAME
+    if identity is None or not database.is_file():
+        return []
+    try:
+        with contextlib.closing(sqlite3.connect(f"{database.absolute().as_uri()}?mode=ro",
+                                                uri=True)) as db:
+            row = db.execute("SELECT value FROM settings WHERE key = ?",
+                             (S.SYNC_FOLDER.key,)).fetchone()
+    except sqlite3.Error:
+        return []
+    folder = S.value_of({S.SYNC_FOLDER.key: None if row is None else
+                         decode_setting(S.SYNC_FOLDER.key, row[0])}, S.SYNC_FOLDER)
+    if folder is None:
+        return []
+    try:
+        names = [entry.name for entry in os.scandir(folder)
+                 if entry.is_file(follow_symlinks=False)]
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        parsed = parse_name(name)
+        if parsed is not None and parsed.device_id == identity.device_id:
+            found.append(Path(folder) / name)
+    return sorted(found)
+
+
+class LiveOthers:
+    """The other computers' histories as the last read left them, swapped whole by the sync
+    job's thread and read by any: what the tray's `MergedReader` refreshes from."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.view: FolderView | None = None
+        self.others: dict[str, tuple[History, ...]] = {}
+        self.names: dict[str, str] = {}
+
+    def take(self, view: FolderView) -> None:
+        others, names = others_of(view), names_of(view)
+        with self._lock:
+            self.view, self.others, self.names = view, others, names
