@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from PySide6.QtCore import QCoreApplication
 
+    from widget.sync.folder import FolderView
+
 NO_DISPLAY = ("driftcheck needs a graphical desktop for its tray icon, and none was found "
               "({why}); from a terminal, `driftcheck track` records your time and "
               "`driftcheck status` shows today.")
@@ -100,6 +102,7 @@ def run_tray(args: argparse.Namespace) -> int:
     from widget.paths import DB_NAME
     from widget.store.recovery import take_notices
     from widget.store.resident import open_for_tracking
+    from widget.sync.reader import MergedStore
     from widget.tracking import Tracker
     from widget.desktop.single_instance import ALREADY_RUNNING, SingleInstance  # isort: skip (Qt)
 
@@ -138,9 +141,20 @@ def run_tray(args: argparse.Namespace) -> int:
     store = open_for_tracking(directory / DB_NAME)
     options = Options.from_settings(store.all_settings())
     tz = local_zone()
-    tracker = Tracker(store, options, app_run_loop=True)
-    controller = TrayController(store, tracker, options, tz=tz)
-    presence = TrayPresence(TodayService(store, options, tz=tz), controller, store,
+    # Everything the tray shows and the goals it tells reads all the person's computers while
+    # they share their time (issue 16): the other computers' last read, refreshed by the
+    # tracker's sync job on its own thread; with sharing off it reads this computer alone.
+    merged = MergedStore(store)
+
+    def shared_read(view: FolderView) -> None:
+        from widget.services.devices import names_of, others_of
+
+        merged.refresh(others_of(view), names_of(view))
+        presence.changed.emit()  # queued to the Qt main thread
+
+    tracker = Tracker(store, options, app_run_loop=True, on_shared_read=shared_read)
+    controller = TrayController(merged, tracker, options, tz=tz)
+    presence = TrayPresence(TodayService(merged, options, tz=tz), controller, merged,
                             tz=tz, day_start_hour=options.day_start_hour, dashboard=True)
     tracker.sampler.set_on_change(presence.changed.emit)
     presence.changed.connect(controller.tracker_changed)

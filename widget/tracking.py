@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from widget.browser.channel import BrowserChannel
 from widget.catalog_data import current_platform, load_catalog
@@ -26,16 +26,20 @@ from widget.probes.base import Probe
 from widget.probes.choose import choose_probe
 from widget.sampler import Sampler
 from widget.scheduling import Schedule
-from widget.store.api import TrackerStore
+from widget.store.api import StoreReader, TrackerStore
+
+if TYPE_CHECKING:
+    from widget.sync.folder import FolderView
 
 log = logging.getLogger(__name__)
 
 APPS_RELOAD_S = 15.0  # `driftcheck apps add` in another terminal takes effect this soon
+SYNC_CHECK_S = 5.0  # sharing turned on in another terminal (or its folder back) noticed
 
 
-class FolderStore(TrackerStore, Protocol):
+class FolderStore(TrackerStore, StoreReader, Protocol):
     """The tracker's store, which also says where the data folder is (the browsers' socket
-    lives there)."""
+    lives there), and reads what this computer's shared file carries (issue 16)."""
 
     path: Path  # the database file; its folder is the data folder
 
@@ -44,10 +48,15 @@ class Tracker:
     def __init__(self, store: FolderStore, options: Options, *, clock: Clock | None = None,
                  probe: Probe | None = None, env: Mapping[str, str] | None = None,
                  platform: str | None = None, app_run_loop: bool = False,
-                 on_change: Callable[[], None] | None = None) -> None:
+                 on_change: Callable[[], None] | None = None,
+                 on_shared_read: Callable[[FolderView], None] | None = None) -> None:
         """`app_run_loop`: a GUI event loop runs in this process (the tray app), which the
-        macOS probe needs for its focus notifications."""
+        macOS probe needs for its focus notifications. `on_shared_read`: each read of the
+        folder shared with the person's other computers (issue 16), on the scheduler's
+        thread."""
         self.store = store
+        self._on_shared_read = on_shared_read
+        self._sync: Callable[[], None] | None = None
         self.options = options
         self._clock = clock or SystemClock()
         self._env = os.environ if env is None else env
@@ -64,6 +73,8 @@ class Tracker:
         self.sampler = Sampler(self.probe, self._match, self.builder, store, self._clock,
                                on_change=on_change, look_in_browser=self._with_tab)
         self._schedule = Schedule()
+        self._synced_at = 0.0
+        self._sync_every = 0.0
         self._apps_seen: tuple[object, ...] = ()
 
     def _load_matcher(self) -> Matcher:
@@ -114,6 +125,7 @@ class Tracker:
         self.sampler.tick()
         self._schedule.every(self.options.sample_interval, self.sampler.tick, "sample")
         self._schedule.every(APPS_RELOAD_S, self._reload_safely, "apps")
+        self._schedule.every(SYNC_CHECK_S, self._share_safely, "share")
         self._schedule.start()
         log.info("tracking started: probe %s, every %g s, idle after %g s, focus events %s",
                  info.name, self.options.sample_interval, self.options.idle_after,
@@ -125,6 +137,29 @@ class Tracker:
                 self.reload_apps()
         except Exception as exc:
             log.warning("could not reload tracked apps (%s)", type(exc).__name__)
+
+    def _share_safely(self) -> None:
+        """Every `SYNC_CHECK_S`: while the person shares their time (`driftcheck devices
+        share`), write this computer's file and read the others' every `SYNC_EVERY_S`. The
+        sharing code (and `cryptography`) is loaded only once sharing is on."""
+        try:
+            if not S.get(self.store, S.SYNC_ON):
+                self._sync = None
+                return
+            now = self._clock.mono()
+            if self._sync is not None and now - self._synced_at < self._sync_every:
+                return
+            if self._sync is None:
+                from widget.desktop.localzone import local_zone
+                from widget.services.devices import SYNC_EVERY_S, SyncJob
+
+                self._sync_every = SYNC_EVERY_S
+                self._sync = SyncJob(self.store, self.store.path.parent, local_zone(),
+                                     self._on_shared_read)
+            self._synced_at = now
+            self._sync()
+        except Exception as exc:
+            log.warning("could not share with the other computers (%s)", type(exc).__name__)
 
     def pause(self) -> None:
         """The person asked for a break from tracking: nothing counts until `resume`."""
@@ -140,4 +175,6 @@ class Tracker:
         self.browser_channel.close()
         self.sampler.stop()
         self.probe.close()
+        if self._sync is not None:  # the last minutes reach the other computers too
+            self._sync()
         log.info("tracking stopped", extra={"event": "stopped"})

@@ -42,6 +42,7 @@ from widget.sync.reader import MergedReader
 
 log = logging.getLogger(__name__)
 
+SYNC_EVERY_S = 120.0  # how often the tracker writes its file and reads the others'
 # Near the start of a UTC month the month before is written too, so its last minutes reach
 # the other computers even when the tracker stopped just after midnight UTC.
 PREVIOUS_MONTH_FOR = timedelta(days=2)
@@ -295,6 +296,60 @@ def own_shared_files(data_dir: Path) -> list[Path]:
         if parsed is not None and parsed.device_id == identity.device_id:
             found.append(Path(folder) / name)
     return sorted(found)
+
+
+class SyncJob:
+    """This computer's file written and the others' read, every `SYNC_EVERY_S` on the
+    tracker's scheduler thread and once when it stops: never on the sampler's lock (it reads
+    the store through its own short transactions) and never blocking sampling. A folder that
+    is missing or refuses is no error for tracking: the read says since when it is stale.
+    `on_read` gets each read (the tray refreshes its merged reader from it)."""
+
+    def __init__(self, store: StoreReader, data_dir: Path, tz: tzinfo,
+                 on_read: Callable[[FolderView], None] | None = None,
+                 now: Callable[[], datetime] = _utc_now) -> None:
+        self._store = store
+        self._data_dir = data_dir
+        self._tz = tz
+        self._on_read = on_read
+        self._now = now
+        self._shared: SharedFolder | None = None
+        self._made_from: tuple[object, ...] = ()
+        self._lock = threading.Lock()  # the scheduler's run and the stop's, never both
+        self.last_outcome: WriteOutcome | None = None
+
+    def __call__(self) -> None:
+        with self._lock:
+            try:
+                self._run()
+            except Exception as error:  # never the tracker's end; said by kind only
+                log.warning("sharing with the other computers failed (%s)",
+                            type(error).__name__, extra={"event": "sync-failed"})
+
+    def _run(self) -> None:
+        settings = self._store.all_settings()
+        if not sharing_on(settings):
+            self._shared = None
+            return
+        identity = load_identity(self._data_dir)
+        made_from = (S.value_of(settings, S.SYNC_FOLDER), identity,
+                     (self._data_dir / SYNC_PASSPHRASE_NAME).exists())
+        if self._shared is None or made_from != self._made_from:
+            self._shared = open_shared(self._data_dir, settings, self._tz, self._now)
+            self._made_from = made_from
+        if self._shared is None:
+            return
+        outcome = write_own(self._shared, self._store, months_to_write(self._now()))
+        self.last_outcome = outcome
+        view = self._shared.read()
+        log.info("shared folder: %d month(s) written, %d other computer(s) read%s",
+                 len(outcome.written), len(view.devices),
+                 ", not written" if outcome.problem else "",
+                 extra={"event": "synced", "written": len(outcome.written),
+                        "devices": len(view.devices),
+                        "stale": view.unavailable_since is not None})
+        if self._on_read is not None:
+            self._on_read(view)
 
 
 class LiveOthers:

@@ -16,7 +16,12 @@ How each read counts time that overlaps across computers (`widget.sync.merge` de
 Apps, goals, settings and check-ins are this computer's own: another device's app names fill in
 only keys this computer does not know.
 
-Thread: any (the local store is thread-safe; the histories are immutable).
+`MergedStore` is the same over a whole `StoreContract` (the tray's resident store): the reads
+merged, every write this computer's store's, so the tray's today, ring, goals, reminders and
+dashboard all read all devices and write nothing anywhere else.
+
+Thread: any (the local store is thread-safe; the histories are immutable and `refresh` swaps
+them whole, from the sync job's thread).
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from widget.core.checkin import Checkin, KeptCheckin
 from widget.core.goals import Goal
 from widget.core.intervals import MAX_SPAN
 from widget.core.model import Interval, Measure, TrackedApp
-from widget.store.api import StoreReader
+from widget.store.api import StoreContract, StoreReader
 from widget.sync.merge import History, WindowTotals, histories_of, window_totals
 
 
@@ -66,14 +71,19 @@ class MergedReader:
     def __init__(self, local: StoreReader, others: Mapping[str, Sequence[History]],
                  own_id: str = "this", names: Mapping[str, str] | None = None) -> None:
         self.local = local
-        self.others = {device: tuple(parts) for device, parts in others.items()}
         self.own_id = own_id
-        self._names = dict(names or {})
+        self._seen: tuple[dict[str, tuple[History, ...]], dict[str, str]] = ({}, {})
+        self.refresh(others, names)
+
+    def refresh(self, others: Mapping[str, Sequence[History]],
+                names: Mapping[str, str] | None = None) -> None:
+        """Take a new read of the other devices (whole: a reader never sees half of one)."""
+        self._seen = ({device: tuple(parts) for device, parts in others.items()},
+                      dict(names or {}))
 
     @property
-    def path(self) -> Path:
-        path: Path = getattr(self.local, "path")  # noqa: B009 - both stores have one
-        return path
+    def others(self) -> dict[str, tuple[History, ...]]:
+        return self._seen[0]
 
     def close(self) -> None:
         close = getattr(self.local, "close", None)
@@ -82,16 +92,14 @@ class MergedReader:
 
     # --- intervals ---------------------------------------------------------------------------
 
-    def _others_overlapping(self, start: datetime, end: datetime) -> list[Interval]:
-        return [iv for parts in self.others.values() for history in parts
-                for iv in history.overlapping(start, end)]
-
     def intervals_overlapping(self, start: datetime, end: datetime,
                               max_span: timedelta = MAX_SPAN) -> list[Interval]:
+        others = self.others
         own = self.local.intervals_overlapping(start, end, max_span)
-        if not self.others:
+        if not others:
             return own
-        return union_by_app([*own, *self._others_overlapping(start, end)])
+        return union_by_app([*own, *(iv for parts in others.values() for history in parts
+                                     for iv in history.overlapping(start, end))])
 
     def device_totals(self, start: datetime, end: datetime) -> WindowTotals:
         """`window_totals` of [start, end): all devices, each app, each device (this one under
@@ -101,14 +109,15 @@ class MergedReader:
 
     def seconds_in(self, windows: Sequence[tuple[datetime, datetime]],
                    max_span: timedelta = MAX_SPAN) -> list[float]:
-        if not self.others:
+        others = self.others
+        if not others:
             return self.local.seconds_in(windows, max_span)
         real = [(s, e) for s, e in windows if e > s]
         if not real:
             return [0.0 for _ in windows]
         own = self.local.intervals_overlapping(min(s for s, _ in real),
                                                max(e for _, e in real), max_span)
-        histories = {self.own_id: histories_of(own), **self.others}
+        histories = {self.own_id: histories_of(own), **others}
         return [window_totals(histories, s, e).all_devices if e > s else 0.0
                 for s, e in windows]
 
@@ -126,7 +135,7 @@ class MergedReader:
         return self.local.list_apps(include_removed)
 
     def app_names(self) -> dict[str, str]:
-        return {**self._names, **self.local.app_names()}
+        return {**self._seen[1], **self.local.app_names()}
 
     def list_goals(self) -> list[Goal]:
         return self.local.list_goals()
@@ -142,3 +151,37 @@ class MergedReader:
 
     def all_settings(self) -> dict[str, object]:
         return self.local.all_settings()
+
+
+class MergedStore(MergedReader):
+    """A `StoreContract` whose reads are all devices' and whose writes are this computer's
+    store's (`local`): what the tray app hands its windows, reminders and today."""
+
+    def __init__(self, local: StoreContract, own_id: str = "this") -> None:
+        super().__init__(local, {}, own_id)
+        self.store = local
+        self.path: Path = local.path  # the data folder is this computer's
+
+    def set_setting(self, key: str, value: object) -> None:
+        self.store.set_setting(key, value)
+
+    def add_checkin(self, checkin: Checkin) -> int:
+        return self.store.add_checkin(checkin)
+
+    def change_checkin(self, checkin_id: int, answer: int, note: str | None) -> None:
+        self.store.change_checkin(checkin_id, answer, note)
+
+    def delete_checkin(self, checkin_id: int) -> None:
+        self.store.delete_checkin(checkin_id)
+
+    def insert_interval(self, iv: Interval) -> int:
+        return self.store.insert_interval(iv)
+
+    def update_interval_end(self, row_id: int, end: datetime) -> None:
+        self.store.update_interval_end(row_id, end)
+
+    def delete_interval(self, row_id: int) -> None:
+        self.store.delete_interval(row_id)
+
+    def changed_by_others(self) -> bool:
+        return self.store.changed_by_others()
