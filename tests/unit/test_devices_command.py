@@ -183,3 +183,21 @@ def test_the_sync_files_are_ours_by_name() -> None:
                  "driftcheck-0123456789abcdef0123456789abcdef-2026-12.dcsync"):
         assert not paths.is_ours(name), name
     assert os.sep not in paths.SYNC_CACHE_NAME
+
+
+def test_doctor_names_the_folder_each_computer_and_a_missing_folder(
+        run: Run, pair: tuple[Path, ...], tmp_path: Path) -> None:
+    laptop, _desktop, shared = pair
+    said = run("doctor", data_dir=laptop).out
+    line = next(ln for ln in said.splitlines() if ln.strip().startswith("Devices:"))
+    assert "Laptop (this computer)" in line and str(shared) in line and "Desktop: last wrote" \
+        in line
+    shared.rename(tmp_path / "unplugged")
+    said = run("doctor", data_dir=laptop).out
+    assert "cannot be reached since" in said and "keeps tracking" in said
+    report = json.loads(run("doctor", "--json", data_dir=laptop).out)["devices"]
+    assert report["unavailable_since"] is not None
+    assert report["devices"] and "Desktop" in report["devices"][0]  # its last good copy
+    merged = json.loads(run("status", "--json", data_dir=laptop).out)
+    assert merged["sharing"]["unavailable_since"] == report["unavailable_since"]
+    assert {d["name"] for d in merged["devices"]} == {"Laptop", "Desktop"}

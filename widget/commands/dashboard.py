@@ -80,9 +80,12 @@ def standalone(path: Path, week: str | None, tz: tzinfo, day_start: int) -> int:
         print(f"driftcheck: {NO_DISPLAY.format(why=problem)}", file=sys.stderr)
         return 1
     from widget.services.dashboard import load_dashboard
+    from widget.services.devices import reader_for
     from widget.store.resident import open_for_tracking
 
-    store = open_for_tracking(path)
+    local = open_for_tracking(path)
+    # all the person's computers while they share their time, as the tray shows (issue 16)
+    store = reader_for(local, path.parent, tz).reader
     from widget.desktop.qt_guard import keep_singletons_alive
 
     keep_singletons_alive()
@@ -107,7 +110,7 @@ def standalone(path: Path, week: str | None, tz: tzinfo, day_start: int) -> int:
         log.info("dashboard opened on its own (no tray app runs here)")
         return int(app.exec())
     finally:
-        store.close()
+        local.close()
 
 
 def _choose_apps(window: DashboardWindow, path: Path) -> None:

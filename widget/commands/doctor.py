@@ -36,6 +36,7 @@ def diagnose(data_dir: Path, env: Mapping[str, str] | None = None) -> dict[str, 
     report["database"] = _database(data_dir / "driftcheck.sqlite3", advice)
     report["browsers"] = _browsers(data_dir, env, advice)
     report["gnome_extension"] = _gnome_extension(env, report["probe"])
+    report["devices"] = _devices(data_dir, advice)
     report["advice"] = advice
     return report
 
@@ -260,6 +261,19 @@ def _database(path: Path, advice: list[str]) -> dict[str, Any]:
             "integrity": check, "intervals": count}
 
 
+def _devices(data_dir: Path, advice: list[str]) -> dict[str, Any]:
+    """Sharing with the person's other computers (issue 16): the folder, each computer and
+    when it was last seen; the folder's sentences go to the advice."""
+    from widget.desktop.localzone import local_zone
+    from widget.services.devices import doctor_devices
+
+    found = doctor_devices(data_dir, local_zone())
+    notes = found.get("notes")
+    if isinstance(notes, list):
+        advice.extend(str(note) for note in notes)
+    return found
+
+
 def render(report: dict[str, Any]) -> str:
     """The report for a person: one line per part, then each piece of advice once."""
     probe = report["probe"]
@@ -298,6 +312,16 @@ def render(report: dict[str, Any]) -> str:
             "switched off" if extension["enabled"] is False else \
             "installed, loads at your next login"
         lines.append(f"  GNOME extension: {state}")
+    devices = report["devices"]
+    if devices.get("sharing") and devices.get("this_device"):
+        others = "; ".join(devices["devices"]) or "no other computer's file yet"
+        lines.append(f"  Devices:        {devices['this_device']} (this computer) through "
+                     f"{devices['folder']}; {others}")
+    elif devices.get("sharing"):
+        lines.append(f"  Devices:        sharing through {devices['folder']}")
+    else:
+        lines.append("  Devices:        this computer only (`driftcheck devices share` to "
+                     "include your others)")
     browsers = report["browsers"]
     by = [f"{b['name']} by {'address' if b['connected'] else 'title'}" for b in browsers]
     lines.append(f"  Browser tabs:   {'; '.join(by) if by else 'no browser found'}")

@@ -259,30 +259,39 @@ def seen_words(view: FolderView, tz: tzinfo) -> list[str]:
     return lines
 
 
-def own_shared_files(data_dir: Path) -> list[Path]:
-    """This computer's own files in the shared folder it was last set to (conflict copies of
-    them included), for `driftcheck wipe`: found by this computer's id, read from the
-    identity file, and the folder, read from the database without changing it. Nothing of
-    another computer's; empty when there is no identity, folder or database to say."""
+def stored_sharing(data_dir: Path) -> dict[str, object]:
+    """The sharing settings as the database holds them, read without changing it (no store
+    opened, nothing created): for `wipe` and `doctor`. Empty when there is no database."""
     import sqlite3
 
     from widget.paths import DB_NAME
     from widget.store.codec import decode_setting
+
+    database = data_dir / DB_NAME
+    if not database.is_file():
+        return {}
+    keys = (S.SYNC_ON.key, S.SYNC_FOLDER.key, S.SYNC_SHARE_GOALS.key, S.SYNC_SHARE_NOTES.key)
+    try:
+        with contextlib.closing(sqlite3.connect(f"{database.absolute().as_uri()}?mode=ro",
+                                                uri=True, timeout=2)) as db:
+            rows = db.execute(f"SELECT key, value FROM settings WHERE key IN "
+                              f"({', '.join('?' for _ in keys)})", keys).fetchall()
+    except sqlite3.Error:
+        return {}
+    return {key: decode_setting(key, raw) for key, raw in rows}
+
+
+def own_shared_files(data_dir: Path) -> list[Path]:
+    """This computer's own files in the shared folder it was last set to (conflict copies of
+    them included), for `driftcheck wipe`: found by this computer's id, read from the
+    identity file, and the folder, read from the database. Nothing of another computer's;
+    empty when there is no identity, folder or database to say."""
     from widget.sync.format import parse_name
 
     identity = load_identity(data_dir)
-    database = data_dir / DB_NAME
-    if identity is None or not database.is_file():
+    if identity is None:
         return []
-    try:
-        with contextlib.closing(sqlite3.connect(f"{database.absolute().as_uri()}?mode=ro",
-                                                uri=True)) as db:
-            row = db.execute("SELECT value FROM settings WHERE key = ?",
-                             (S.SYNC_FOLDER.key,)).fetchone()
-    except sqlite3.Error:
-        return []
-    folder = S.value_of({S.SYNC_FOLDER.key: None if row is None else
-                         decode_setting(S.SYNC_FOLDER.key, row[0])}, S.SYNC_FOLDER)
+    folder = S.value_of(stored_sharing(data_dir), S.SYNC_FOLDER)
     if folder is None:
         return []
     try:
@@ -296,6 +305,24 @@ def own_shared_files(data_dir: Path) -> list[Path]:
         if parsed is not None and parsed.device_id == identity.device_id:
             found.append(Path(folder) / name)
     return sorted(found)
+
+
+def doctor_devices(data_dir: Path, tz: tzinfo) -> dict[str, object]:
+    """What `driftcheck doctor` says of sharing: off, or the folder, each computer and when
+    it was last seen, and every sentence of the folder's read."""
+    settings = stored_sharing(data_dir)
+    if not sharing_on(settings):
+        return {"sharing": False}
+    shared = open_shared(data_dir, settings, tz)
+    if shared is None:
+        return {"sharing": True, "folder": S.value_of(settings, S.SYNC_FOLDER),
+                "notes": ["Sharing is on but this computer has no identity in the folder; "
+                          "`driftcheck devices share FOLDER --name NAME` sets it up again."]}
+    view = shared.read()
+    return {"sharing": True, "folder": str(view.folder), "this_device": view.this_name,
+            "unavailable_since": None if view.unavailable_since is None
+            else view.unavailable_since.isoformat(),
+            "devices": seen_words(view, tz), "notes": list(view.notes)}
 
 
 class SyncJob:
