@@ -352,7 +352,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also take this computer's files out of the shared folder")
     dresolve = devices_sub.add_parser(
         "resolve", help="when two computers write under one identity (a copied data folder)")
-    dresolve.add_argument("answer", choices=["new-identity", "keep-writing"],
+    dresolve.add_argument("resolution", choices=["new-identity", "keep-writing"],
+                          metavar="{new-identity,keep-writing}",
                           help="new-identity on the copy, keep-writing on the original")
     # Started by the browser, never typed: Chromium passes the extension's origin, Firefox
     # the manifest's path and the extension's id. Taken as they come (bytes: a path may hold

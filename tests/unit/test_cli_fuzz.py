@@ -71,7 +71,9 @@ EXPECTED = {(), ("track",), ("apps",), ("apps", "catalog"), ("apps", "list"), ("
             ("checkin", "history"), ("checkin", "change"), ("checkin", "delete"),
             ("dashboard",), ("demo-data",), ("export",), ("import",), ("wipe",),
             ("browser",), ("browser", "install"), ("browser", "extension"), ("browser-host",),
-            ("desktop",), ("desktop", "install")}
+            ("desktop",), ("desktop", "install"), ("devices",), ("devices", "share"),
+            ("devices", "sync"), ("devices", "list"), ("devices", "stop"),
+            ("devices", "resolve")}
 
 
 def test_the_fuzz_sees_every_sub_command_and_option() -> None:
@@ -179,11 +181,15 @@ VALUES: dict[str, st.SearchStrategy[str]] = {
     "browser": hostile("firefox", "chromium", "chrome", "all", "Firefox", "safari"),
     "config_dir": st.one_of(st.sampled_from(PATHS), SAFE_NAME),
     "shell_version": hostile("43.9", "46.0", "50.beta", "42.5", "3.38", "", "x" * 300),
+    "folder": st.one_of(st.sampled_from(PATHS), SAFE_NAME),
+    "passphrase_file": st.one_of(st.sampled_from(PATHS), SAFE_NAME),
+    "resolution": hostile("new-identity", "keep-writing", "New-Identity", "keep"),
     "browser_arguments": hostile("chrome-extension://abc/", "driftcheck@driftcheck.invalid",
                                  "/x/io.github.driftcheck.json", "--parent-window=0"),
 }
 FLAGS = {"json", "any_window", "force", "include_notes", "replace", "yes", "notes",
-         "no_note", "uninstall"}
+         "no_note", "uninstall", "this_device", "no_encryption", "share_goals", "share_notes",
+         "remove_my_file"}
 
 
 @st.composite

@@ -21,7 +21,8 @@ from widget.services.demo import demo_intervals
 REPORT_KEYS = {"week", "start", "end", "complete", "total_s", "apps", "days",
                "previous_week_s", "change_s", "change_pct", "baseline_s", "trend_weeks",
                "drift", "sessions", "quiet_share", "daily_goal_s", "days_over_goal", "words",
-               "change_against"}
+               "change_against",
+               "devices", "sharing"}  # each computer's seconds when sharing (issue 16)
 
 
 @pytest.fixture(autouse=True)

@@ -48,6 +48,7 @@ def _tz() -> tzinfo:
 
 
 def share(args: argparse.Namespace) -> int:
+    from widget.datafolder import data_dir as data_dir_of
     from widget.services import devices as D
     from widget.sync.folder import (
         check_device_name,
@@ -70,12 +71,16 @@ def share(args: argparse.Namespace) -> int:
             "(a cloud folder such as Dropbox or Nextcloud keeps a copy with its provider). "
             "Protect them with a passphrase: --passphrase-file FILE, with the same passphrase "
             "on each of your computers; or, if you are sure, --no-encryption.")
+    data_dir = data_dir_of(args).expanduser().absolute()
+    if folder == data_dir or data_dir in folder.parents:
+        raise UsageError("The shared folder cannot be inside driftcheck's own data folder; "
+                         "choose the folder your sync tool keeps in step.")
+    if folder in data_dir.parents:
+        raise UsageError("driftcheck's own data folder is inside that folder, so your sync "
+                         "tool would carry its whole database; choose a folder beside it.")
     store = open_store(args)
     try:
         data_dir = store.path.parent
-        if folder == data_dir or data_dir in folder.parents:
-            raise UsageError("The shared folder cannot be inside driftcheck's own data folder; "
-                             "choose the folder your sync tool keeps in step.")
         sealed = passphrase is not None
         identity = load_identity(data_dir)
         if identity is None or (identity.kdf is not None) != sealed:
@@ -246,7 +251,7 @@ def resolve(args: argparse.Namespace) -> int:
     store, shared, _tz_ = _open(args)
     try:
         shared.read()
-        if args.answer == "new-identity":
+        if args.resolution == "new-identity":
             identity = take_new_identity(store.path.parent, shared.identity)
             renewed = D.open_shared(store.path.parent, store.all_settings(), _tz_)
             assert renewed is not None
