@@ -150,7 +150,8 @@ def run_tray(args: argparse.Namespace) -> int:
         from widget.services.devices import names_of, others_of
 
         merged.refresh(others_of(view), names_of(view))
-        presence.changed.emit()  # queued to the Qt main thread
+        presence.changed.emit()  # queued to the Qt main thread: today and the ring
+        controller.others_read.emit()  # and the goals, at once
 
     tracker = Tracker(store, options, app_run_loop=True, on_shared_read=shared_read)
     controller = TrayController(merged, tracker, options, tz=tz)

@@ -10,6 +10,7 @@ processes, no title in the shared folder, and the sealed files carry no readable
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import socket
@@ -17,17 +18,25 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import psutil
 import pytest
 
-from tests.e2e.desktop import ActivePerson, XSession, missing_tools, start_session, stop_processes
-from tests.helpers.program import Tracker, driftcheck_argv, program_env
+from tests.e2e.desktop import (
+    ActivePerson,
+    XSession,
+    end_process,
+    missing_tools,
+    start_session,
+    stop_processes,
+)
+from tests.helpers.program import ProgramLog, Tracker, driftcheck_argv, program_env
 from tests.helpers.skips import skip_or_fail
 from tests.helpers.syncthing import SyncthingCluster
+from tests.helpers.waiting import wait_for
 from widget.core.calendar import day_window, local_day
 from widget.desktop.localzone import local_zone
 from widget.paths import DB_NAME, SYNC_CACHE_NAME
@@ -243,3 +252,73 @@ def test_two_computers_one_mirror(syncthing: SyncthingCluster,
     dc(xa, laptop, "devices", "sync")
     assert status(xa, laptop)["sharing"]["unavailable_since"] is None
 
+
+
+def test_the_tray_notifies_when_the_combined_total_crosses_the_goal(tmp_path: Path) -> None:
+    """The real tray app with dunst: 20 minutes here and 30 on the other computer (its file in
+    the shared folder) cross a daily goal of 45 minutes that this computer alone is far from:
+    the goal's "reached" notification comes from this computer's tray."""
+    from tests.e2e.desktop import NOTIFY_TOOLS, module_session, notification_desktop
+    from widget.core.model import Interval
+    from widget.core.options import instant_to_setting
+    from widget.store import Store
+
+    missing = [tool for tool in NOTIFY_TOOLS if shutil.which(tool) is None]
+    if missing:
+        skip_or_fail(f"{', '.join(missing)} not installed (packages dbus, dunst)")
+    shared = tmp_path / "Sync"
+    shared.mkdir()
+    (shared / ".stfolder").mkdir()
+    laptop, desktop = tmp_path / "laptop", tmp_path / "desktop"
+    tz = local_zone()
+    now = datetime.now(UTC)
+    hour = 4
+    if now - day_window(local_day(now, tz, hour), tz, hour)[0] < timedelta(hours=1):
+        hour = 0  # today began too recently to hold 50 minutes
+    start = max(day_window(local_day(now, tz, hour), tz, hour)[0], now - timedelta(minutes=55))
+    (tmp_path / "x").mkdir()
+    with module_session(tmp_path / "x") as xs, notification_desktop(xs, tmp_path) as bus:
+        for data, minutes, offset, name in ((laptop, 20, 0, "Laptop"),
+                                            (desktop, 30, 22, "Desktop")):
+            dc(xs, data, "apps", "add", "koboldcpp")
+            store = Store.open(data / DB_NAME)
+            try:
+                store.set_setting("day_start_hour", hour)
+                begin = start + timedelta(minutes=offset)
+                store.insert_interval(Interval("koboldcpp", begin,
+                                               begin + timedelta(minutes=minutes)))
+                store.set_setting("first_run_done", True)
+                store.set_setting("checkin.last_asked", instant_to_setting(now))
+            finally:
+                store.close()
+            dc(xs, data, "devices", "share", str(shared), "--name", name)
+        dc(xs, laptop, "goals", "set", "--daily", "45m")
+        assert status(xs, laptop, "--this-device")["total_seconds"] == 20 * 60
+        assert status(xs, laptop)["total_seconds"] == 50 * 60
+        env = program_env(bus.env)
+        env.pop("QT_QPA_PLATFORM", None)
+        log = tmp_path / "app-stderr.txt"
+        with log.open("wb") as err:
+            app = subprocess.Popen(driftcheck_argv("--data-dir", str(laptop)), env=env,
+                                   stdout=subprocess.DEVNULL, stderr=err)
+        try:
+            try:
+                call = wait_for(bus.notify_call, 90, "the tray's Notify on the bus", step=0.2)
+            except TimeoutError:
+                raise AssertionError(f"no Notify; app said:\n{log.read_text()}") from None
+            assert "goal" in call
+            fired = wait_for(lambda: [i for i in _fired(laptop) if i.startswith("reached|")],
+                             20, "the alert kept as shown")
+            assert fired == [f"reached|daily:*|{local_day(now, tz, hour).isoformat()}"]
+            assert ProgramLog(laptop).count("synced") >= 1
+        finally:
+            end_process(app, timeout=15)
+
+
+def _fired(data: Path) -> list[str]:
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(f"file:{data / DB_NAME}?mode=ro", uri=True,
+                                            timeout=5)) as db:
+        row = db.execute("SELECT value FROM settings WHERE key = 'alerts.fired'").fetchone()
+    return [] if row is None else list(json.loads(row[0]))

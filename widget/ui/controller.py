@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from widget.core import settings as S
@@ -38,6 +38,11 @@ EVALUATE_EVERY_MS = 60_000
 
 
 class TrayController(QObject):
+    # A new read of the person's other computers (issue 16), emitted on the tracker's sync
+    # thread: the goals are looked at again at once, on this object's (the main) thread, since
+    # the combined total may have crossed one.
+    others_read = Signal()
+
     def __init__(self, store: StoreContract, tracker: Tracker, options: Options, *, tz: tzinfo,
                  now: Callable[[], datetime] | None = None) -> None:
         super().__init__()
@@ -57,6 +62,7 @@ class TrayController(QObject):
         self._last_word: QObject | None = None  # the message after "Delete everything"
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.evaluate)
+        self.others_read.connect(self.evaluate)
 
     def attach(self, presence: TrayPresence, notifier: Notifier,
                end_writing: Callable[[], None] | None = None) -> None:
