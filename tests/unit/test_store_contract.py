@@ -20,9 +20,11 @@ import pytest
 
 from widget.core.checkin import Checkin
 from widget.core.goals import Goal, GoalKind
+from widget.core.intervals import MAX_SPAN
 from widget.core.model import Interval, Measure, Rule, RuleKind, TrackedApp
 from widget.errors import RowGone, StoreError, UnknownApp
 from widget.store.api import StoreContract
+from widget.store.codec import to_ms
 from widget.store.db import Store
 from widget.store.resident import ResidentStore
 
@@ -172,6 +174,20 @@ def test_seconds_in_sums_each_window_s_share_of_every_app(store: StoreContract,
     store.insert_interval(Interval("replika", at(-300), at(200)))
     assert store.seconds_in([(at(120), at(180))], max_span=timedelta(hours=1)) == [0.0]
     assert store.seconds_in([(at(120), at(180))], max_span=timedelta(hours=9)) == [3600.0]
+
+
+def test_spans_ms_are_the_overlapping_intervals_own_times(store: StoreContract,
+                                                         other: Store) -> None:
+    for iv in (Interval("replika", at(-10), at(10)), Interval("character-ai", at(5), at(7.5)),
+               Interval("replika", at(50), at(70)), Interval("replika", at(200), at(201)),
+               Interval("replika", at(-300), at(-250))):
+        store.insert_interval(iv)
+    for window, span in (((at(0), at(60)), MAX_SPAN), ((at(-400), at(0)), timedelta(hours=9)),
+                         ((at(-400), at(0)), MAX_SPAN), ((at(60), at(60)), MAX_SPAN)):
+        assert store.spans_ms(*window, max_span=span) == [
+            (to_ms(iv.start), to_ms(iv.end))
+            for iv in store.intervals_overlapping(*window, max_span=span)]
+    assert len(store.spans_ms(at(0), at(60))) == 3
 
 
 def test_first_use_is_the_earliest_start_removed_apps_included(store: StoreContract,

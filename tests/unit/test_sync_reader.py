@@ -18,7 +18,7 @@ from widget.core.intervals import MAX_SPAN
 from widget.core.model import Interval, Measure, TrackedApp
 from widget.core.today import today_view
 from widget.core.usage import usage_now
-from widget.sync.merge import History, histories_of, window_totals
+from widget.sync.merge import History, histories_of, to_ms, window_totals
 from widget.sync.reader import MergedReader, union_by_app
 
 UTC0 = datetime(2026, 12, 7, 0, 0, tzinfo=UTC)
@@ -45,6 +45,11 @@ class ListStore:
                               max_span: timedelta = MAX_SPAN) -> list[Interval]:
         return [iv for iv in self.intervals
                 if start - max_span <= iv.start < end and iv.end > start]
+
+    def spans_ms(self, start: datetime, end: datetime,
+                 max_span: timedelta = MAX_SPAN) -> list[tuple[int, int]]:
+        return [(to_ms(iv.start), to_ms(iv.end))
+                for iv in self.intervals_overlapping(start, end, max_span)]
 
     def seconds_in(self, windows: Sequence[tuple[datetime, datetime]],
                    max_span: timedelta = MAX_SPAN) -> list[float]:
@@ -166,4 +171,8 @@ def test_every_read_agrees_with_window_totals(own: list[Interval], others: list[
         assert abs(by_app.get(app, 0.0) - seconds) < 0.001
     assert abs(seconds_covered(ivs, start, end) - expected.all_devices) < 0.001
     assert reader.seconds_in([(start, end)]) == [expected.all_devices]
+    halves = [(start, start + (end - start) / 2), (start + (end - start) / 2, end)]
+    assert reader.seconds_in([*halves, (end, start)]) == [
+        window_totals({"own": histories_of(own), **histories}, *half).all_devices
+        for half in halves] + [0.0]
     assert reader.device_totals(start, end).by_device == expected.by_device

@@ -62,6 +62,14 @@ class IntervalReader(Protocol):
         either."""
         ...
 
+    def spans_ms(self, start: datetime, end: datetime,
+                  max_span: timedelta = MAX_SPAN) -> list[tuple[int, int]]:
+        """(start, end) in milliseconds UTC of the intervals `intervals_overlapping` gives,
+        ordered by start, without their apps: what counting time shared with the person's
+        other computers needs (`widget.sync.reader`), read without making an object of each
+        of sixteen weeks' rows."""
+        ...
+
     def seconds_in(self, windows: Sequence[tuple[datetime, datetime]],
                    max_span: timedelta = MAX_SPAN) -> list[float]:
         """Seconds of use of all apps inside each [start, end) window (0.0 for an empty or

@@ -295,6 +295,23 @@ class Store:
             rows = conn.execute(query).all()
         return intervals_from_rows(rows)
 
+    def spans_ms(self, start: datetime, end: datetime,
+                 max_span: timedelta = MAX_SPAN) -> list[tuple[int, int]]:
+        """(start, end) in ms UTC of the intervals `intervals_overlapping` gives, ordered by
+        start, without their apps."""
+        start_ms, end_ms = to_ms(start), to_ms(end)
+        query = (
+            select(_intervals.c.start_ms, _intervals.c.end_ms)
+            .where(
+                _intervals.c.start_ms >= start_ms - span_ms(max_span),
+                _intervals.c.start_ms < end_ms,
+                _intervals.c.end_ms > start_ms,
+            )
+            .order_by(_intervals.c.start_ms, _intervals.c.id)
+        )
+        with self._read() as conn:
+            return [(int(a), int(b)) for a, b in conn.execute(query).all()]
+
     def seconds_in(self, windows: Sequence[tuple[datetime, datetime]],
                    max_span: timedelta = MAX_SPAN) -> list[float]:
         """Seconds of use of all apps inside each [start, end) window, summed by SQLite

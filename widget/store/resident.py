@@ -64,6 +64,8 @@ _OVERLAPPING = ("SELECT a.key, i.start_ms, i.end_ms, i.measure FROM intervals i 
                 "JOIN tracked_apps a ON i.app_id = a.id "
                 "WHERE i.start_ms >= ? AND i.start_ms < ? AND i.end_ms > ? "
                 "ORDER BY i.start_ms, i.id")
+_SPANS = ("SELECT start_ms, end_ms FROM intervals "
+          "WHERE start_ms >= ? AND start_ms < ? AND end_ms > ? ORDER BY start_ms, id")
 _GET = "SELECT value FROM settings WHERE key = ?"
 _ADD_CHECKIN = ("INSERT INTO checkins (asked_ms, answered_ms, answer, note, week_seconds) "
                 "VALUES (:asked_ms, :answered_ms, :answer, :note, :week_seconds)")
@@ -158,6 +160,14 @@ class ResidentStore:
         with self._lock, self._transaction():
             rows = self._db.execute(_OVERLAPPING, (lo - span_ms(max_span), hi, lo)).fetchall()
         return intervals_from_rows(rows)
+
+    def spans_ms(self, start: datetime, end: datetime,
+                 max_span: timedelta = MAX_SPAN) -> list[tuple[int, int]]:
+        """The intervals' (start, end) in ms, as `Store.spans_ms`."""
+        lo, hi = to_ms(start), to_ms(end)
+        with self._lock, self._transaction():
+            rows = self._db.execute(_SPANS, (lo - span_ms(max_span), hi, lo)).fetchall()
+        return [(int(a), int(b)) for a, b in rows]
 
     def get_setting(self, key: str) -> object | None:
         with self._lock, self._transaction():

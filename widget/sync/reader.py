@@ -26,8 +26,9 @@ them whole, from the sync job's thread).
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from widget.core.checkin import Checkin, KeptCheckin
@@ -35,7 +36,11 @@ from widget.core.goals import Goal
 from widget.core.intervals import MAX_SPAN
 from widget.core.model import Interval, Measure, TrackedApp
 from widget.store.api import StoreContract, StoreReader
-from widget.sync.merge import History, WindowTotals, histories_of, window_totals
+from widget.sync.merge import History, WindowTotals, histories_of, to_ms, window_totals
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+_MAX_SPAN_MS = MAX_SPAN // _MS
 
 
 def union_by_app(intervals: Sequence[Interval]) -> list[Interval]:
@@ -73,6 +78,7 @@ class MergedReader:
         self.local = local
         self.own_id = own_id
         self._seen: tuple[dict[str, tuple[History, ...]], dict[str, str]] = ({}, {})
+        self._others_covered: tuple[object, _Covered] | None = None  # (of which read, spans)
         self.refresh(others, names)
 
     def refresh(self, others: Mapping[str, Sequence[History]],
@@ -107,19 +113,48 @@ class MergedReader:
         own = self.local.intervals_overlapping(start, end)
         return window_totals({self.own_id: histories_of(own), **self.others}, start, end)
 
+    def spans_ms(self, start: datetime, end: datetime,
+                 max_span: timedelta = MAX_SPAN) -> list[tuple[int, int]]:
+        if not self.others:
+            return self.local.spans_ms(start, end, max_span)
+        return [(to_ms(iv.start), to_ms(iv.end))
+                for iv in self.intervals_overlapping(start, end, max_span)]
+
     def seconds_in(self, windows: Sequence[tuple[datetime, datetime]],
                    max_span: timedelta = MAX_SPAN) -> list[float]:
+        """merge.py's all-devices total of each window, from one read: every computer's
+        spans (this one's without making objects of them) sorted once, merged into the time
+        anything was in front, then each window's share of it by bisection."""
         others = self.others
         if not others:
             return self.local.seconds_in(windows, max_span)
-        real = [(s, e) for s, e in windows if e > s]
+        real = [(to_ms(s), to_ms(e)) for s, e in windows if e > s]
         if not real:
             return [0.0 for _ in windows]
-        own = self.local.intervals_overlapping(min(s for s, _ in real),
-                                               max(e for _, e in real), max_span)
-        histories = {self.own_id: histories_of(own), **others}
-        return [window_totals(histories, s, e).all_devices if e > s else 0.0
-                for s, e in windows]
+        lo, hi = min(s for s, _ in real), max(e for _, e in real)
+        theirs = self._covered_by_others(others)
+        first = bisect_right(theirs.ends, lo - _MAX_SPAN_MS)
+        last = bisect_left(theirs.starts, hi)
+        spans = self.local.spans_ms(_at(lo), _at(hi), max_span)
+        spans.extend(zip(theirs.starts[first:last], theirs.ends[first:last], strict=True))
+        covered = _Covered(spans)
+        return [covered.ms(to_ms(s), to_ms(e)) / 1000 if e > s else 0.0 for s, e in windows]
+
+    def _covered_by_others(self, others: dict[str, tuple[History, ...]]) -> _Covered:
+        """The other computers' time merged, made once per read of them (`refresh`): a
+        window's total then merges only this computer's spans into it."""
+        kept = self._others_covered
+        if kept is not None and kept[0] is others:
+            return kept[1]
+        spans: list[tuple[int, int]] = []
+        for parts in others.values():
+            for history in parts:
+                base, starts, lengths = history.base_ms, history.starts, history.lengths
+                spans.extend((base + starts[i], base + starts[i] + lengths[i])
+                             for i in range(len(history)))
+        covered = _Covered(spans)
+        self._others_covered = (others, covered)
+        return covered
 
     def first_use(self) -> datetime | None:
         found = [self.local.first_use()]
@@ -151,6 +186,41 @@ class MergedReader:
 
     def all_settings(self) -> dict[str, object]:
         return self.local.all_settings()
+
+
+def _at(ms: int) -> datetime:
+    return _EPOCH + ms * _MS
+
+
+class _Covered:
+    """The time covered by any of some spans (ms), each moment once: merged, with running
+    totals, so a window's share is two bisections."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        spans.sort()
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        for start, end in spans:
+            if end <= start:
+                continue
+            if self.ends and start <= self.ends[-1]:
+                self.ends[-1] = max(self.ends[-1], end)
+            else:
+                self.starts.append(start)
+                self.ends.append(end)
+        self.before = [0]  # before[k]: the length of the first k merged spans
+        for start, end in zip(self.starts, self.ends, strict=True):
+            self.before.append(self.before[-1] + end - start)
+
+    def ms(self, start: int, end: int) -> int:
+        first = bisect_right(self.ends, start)  # the first span ending after `start`
+        last = bisect_left(self.starts, end)  # the spans starting before `end`
+        if first >= last:
+            return 0
+        total = self.before[last] - self.before[first]
+        total -= max(0, start - self.starts[first])
+        total -= max(0, self.ends[last - 1] - end)
+        return total
 
 
 class MergedStore(MergedReader):
