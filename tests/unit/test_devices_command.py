@@ -201,3 +201,17 @@ def test_doctor_names_the_folder_each_computer_and_a_missing_folder(
     merged = json.loads(run("status", "--json", data_dir=laptop).out)
     assert merged["sharing"]["unavailable_since"] == report["unavailable_since"]
     assert {d["name"] for d in merged["devices"]} == {"Laptop", "Desktop"}
+
+
+def test_sharing_again_with_a_passphrase_replaces_this_computers_plain_files(
+        run: Run, pair: tuple[Path, ...], tmp_path: Path) -> None:
+    laptop, _desktop, shared = pair
+    before = json.loads(run("devices", "list", "--json", data_dir=laptop).out)["devices"]
+    secret = tmp_path / "pass"
+    secret.write_text("a passphrase for both\n")
+    again = run("devices", "share", str(shared), "--name", "Laptop", "--passphrase-file",
+                str(secret), data_dir=laptop)
+    assert again.code == 0, again.err
+    ids = {n.device_id for f in shared.iterdir() if (n := parse_name(f.name))}
+    assert before[0]["id"] not in ids and len(ids) == 2  # the new identity and the desktop's
+    assert json.loads(run("status", "--json", data_dir=laptop).out)["total_seconds"] > 0

@@ -83,7 +83,15 @@ def share(args: argparse.Namespace) -> int:
         data_dir = store.path.parent
         sealed = passphrase is not None
         identity = load_identity(data_dir)
-        if identity is None or (identity.kdf is not None) != sealed:
+        if identity is not None and (identity.kdf is not None) != sealed:
+            # sealed now and not before, or the other way: this computer's files under its
+            # old identity leave the folder, so its time is not there twice
+            from widget.sync.folder import SharedFolder
+
+            SharedFolder(folder, data_dir, identity, None, lambda: datetime.now(UTC),
+                         _tz()).remove_my_files()
+            identity = None
+        if identity is None:
             identity = create_identity(data_dir, name, sealed)
         elif identity.name != name:
             identity = replace(identity, name=name)
