@@ -160,3 +160,32 @@ def test_a_goal_crossed_by_the_combined_total_notifies_here(
     sent = Sent()
     Reminders(merged, Options(), UTC, sent).evaluate(NOW)
     assert [i for i in sent.ids if i.startswith("reached|") and "daily" in i], sent.ids
+
+
+def test_sharing_without_a_passphrase_never_loads_cryptography(tmp_path: Path) -> None:
+    """`cryptography` adds ~9 MB to the tray: only a passphrase loads it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from datetime import UTC, datetime\n"
+        "from pathlib import Path\n"
+        "from datetime import timedelta\n"
+        "from widget.core.model import Interval\n"
+        "from widget.sync.format import month_of\n"
+        "from widget.sync.folder import SharedFolder, create_identity\n"
+        "import widget.services.devices\n"
+        f"root = Path({str(tmp_path)!r})\n"
+        "(root / 'd').mkdir(mode=0o700); (root / 's').mkdir()\n"
+        "ident = create_identity(root / 'd', 'Me', False)\n"
+        "f = SharedFolder(root / 's', root / 'd', ident, None, lambda: datetime.now(UTC), UTC)\n"
+        "now = datetime.now(UTC)\n"
+        "iv = Interval('replika', now - timedelta(minutes=5), now)\n"
+        "done = f.write({month_of(now): [iv]}, {'replika': 'Replika'})\n"
+        "assert done.problem is None and done.written, done\n"
+        "f.read()\n"
+        "print('cryptography' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert done.stdout.strip() == "False", done.stderr

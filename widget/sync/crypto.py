@@ -37,9 +37,9 @@ import os
 import threading
 from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+# `cryptography` is imported where a key is derived or bytes are sealed or opened, not here:
+# it adds ~9 MB to a process, and the tray app of a person who shares through Syncthing
+# without a passphrase never needs it (bench/bench_devices.py's figure).
 
 AEAD_NAME = "AES-256-GCM"
 KDF_NAME = "scrypt"
@@ -105,6 +105,8 @@ class KdfParams:
 
 def derive_key(passphrase: str, params: KdfParams) -> bytes:
     """The 256-bit key of `passphrase` under `params` (scrypt; slow on purpose)."""
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
     return Scrypt(salt=params.salt, length=KEY_BYTES, n=params.n, r=params.r,
                   p=params.p).derive(passphrase.encode("utf-8"))
 
@@ -149,6 +151,8 @@ def key_check(key: bytes) -> str:
 def seal(key: bytes, plaintext: bytes, associated: bytes) -> tuple[bytes, bytes]:
     """(nonce, ciphertext with its 16-byte tag) of `plaintext`; `associated` is authenticated
     but not encrypted (the file's readable header)."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     nonce = os.urandom(NONCE_BYTES)
     return nonce, AESGCM(key).encrypt(nonce, plaintext, associated)
 
@@ -156,6 +160,9 @@ def seal(key: bytes, plaintext: bytes, associated: bytes) -> tuple[bytes, bytes]
 def unseal(key: bytes, nonce: bytes, ciphertext: bytes, associated: bytes) -> bytes:
     """The plaintext; SealBroken when the key is not the one that sealed it or a byte of
     the nonce, ciphertext or `associated` changed."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     if len(nonce) != NONCE_BYTES:
         raise SealBroken("a nonce of the wrong length")
     try:
