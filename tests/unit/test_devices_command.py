@@ -17,6 +17,7 @@ import pytest
 from tests.helpers.cli import Run, one_sentence
 from widget import paths
 from widget.core.calendar import day_window, local_day
+from widget.core.format import duration
 from widget.core.model import Interval
 from widget.paths import DB_NAME
 from widget.store.db import Store
@@ -87,6 +88,8 @@ def test_status_counts_all_computers_with_the_overlap_once(run: Run, pair: tuple
     assert there["total_seconds"] == merged["total_seconds"]
     text = run("status", data_dir=laptop).out
     assert "All your computers" in text and "Desktop: last wrote" in text
+    assert f"Laptop: this computer, {duration(expected.by_device['l'])} today" in text
+    assert f"; {duration(expected.by_device['d'])} today" in text
 
 
 def test_report_json_has_each_device(run: Run, pair: tuple[Path, ...]) -> None:
@@ -95,6 +98,9 @@ def test_report_json_has_each_device(run: Run, pair: tuple[Path, ...]) -> None:
     assert {d["name"] for d in report["devices"]} == {"Laptop", "Desktop"}
     alone = json.loads(run("report", "--json", "--this-device", data_dir=laptop).out)
     assert alone["devices"] == []
+    said = run("report", data_dir=laptop).out
+    assert "Your computers: Laptop " in said and ", Desktop " in said
+    assert "Your computers" not in run("report", "--this-device", data_dir=laptop).out
 
 
 def test_devices_list(run: Run, pair: tuple[Path, ...]) -> None:

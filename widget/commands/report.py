@@ -51,6 +51,10 @@ def run(args: argparse.Namespace) -> int:
     if args.pdf is not None:
         return _report_pdf(data, args.pdf)
     print(_report_text(result))
+    if devices:  # each computer's own time; the total above counts shared time once
+        said = ", ".join(f"{d['name']} {duration(float(d['seconds']))}"  # type: ignore[arg-type]
+                         for d in devices)
+        print(f"Your computers: {said} (time on two at once counted once above).")
     return 0
 
 

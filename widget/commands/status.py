@@ -57,9 +57,12 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if reading.view is not None:
         print(f"All your computers ({len(devices)}; `--this-device` for this one alone):")
-        print(f"  {reading.view.this_name}: this computer")
-        for line in seen_words(reading.view, tz):
-            print(f"  {line}")
+        today_of = {d["id"]: float(d["seconds"]) for d in devices}  # type: ignore[arg-type]
+        print(f"  {reading.view.this_name}: this computer, "
+              f"{duration(today_of.get(reading.own_id, 0.0))} today")
+        others = [d for d in reading.view.devices if not d.is_self]
+        for device, line in zip(others, seen_words(reading.view, tz), strict=True):
+            print(f"  {line}; {duration(today_of.get(device.device_id, 0.0))} today")
         for note in reading.view.notes:
             print(note)
     if not mode_known and not result.total_seconds:
