@@ -229,10 +229,11 @@ def stop(args: argparse.Namespace) -> int:
             print("This computer is not sharing its time; nothing to stop.")
             return 0
         removed: tuple[str, ...] | None = ()
+        shared = D.open_shared(store.path.parent, settings, _tz()) \
+            if args.remove_my_file else None
+        S.put(store, S.SYNC_ON, False)  # first: a running tracker writes no file after this
         if args.remove_my_file:
-            shared = D.open_shared(store.path.parent, settings, _tz())
             removed = None if shared is None else shared.remove_my_files()
-        S.put(store, S.SYNC_ON, False)
     finally:
         store.close()
     print("This computer no longer shares its time; everything here counts this computer "
