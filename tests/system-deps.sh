@@ -19,9 +19,12 @@ packages=(
   # dies at start; foot opens Wayland windows, xwayland X11 ones; the AppIndicator extension
   # gives GNOME a tray. ~160 packages, ~21 s to install here.
   gnome-shell gjs python3-dbusmock gnome-shell-extension-appindicator foot xwayland
-  # tests/sway, tests/wlroots, tests/kwin: headless Sway 1.7 and Wayfire 0.7 (wlroots) and a
-  # virtual KWin 5.27, each run as the test user (tests/helpers/wlroots.py, kwin.py)
-  sway wayfire kwin-wayland
+  # tests/sway, tests/wlroots, tests/kwin: headless Sway 1.7, phoc 0.24 and cage (wlroots, no
+  # Sway IPC) and a virtual KWin 5.27, each run as the test user (tests/helpers/wlroots.py,
+  # kwin.py); Wayfire 0.7 needs a DRM render node this kind of machine lacks
+  sway phoc cage kwin-wayland
+  # tests/sync: two or three real Syncthing 1.19 devices on loopback (tests/helpers/syncthing.py)
+  syncthing
 )
 command -v dpkg-query >/dev/null 2>&1 || { echo "system-deps: not a Debian-like system; install Xvfb, openbox and xdotool yourself for the real-display tests."; exit 0; }
 missing=()

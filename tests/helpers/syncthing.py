@@ -49,6 +49,7 @@ from typing import Any
 import psutil
 
 from tests.e2e.desktop import end_process
+from tests.helpers.skips import skip_or_fail
 from tests.helpers.waiting import wait_for
 
 SYNCTHING = "syncthing"
@@ -113,6 +114,14 @@ def missing() -> str | None:
     if shutil.which(SYNCTHING) is None:
         return f"syncthing not installed (Debian package {PACKAGE})"
     return None
+
+
+
+def need_syncthing() -> None:
+    """Skip loudly (fail under REQUIRE_X11=1) when this machine cannot run the devices."""
+    reason = missing()
+    if reason:
+        skip_or_fail(reason)
 
 
 def is_loopback(host: str) -> bool:

@@ -17,14 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.skips import skip_or_fail
-from tests.helpers.syncthing import SyncthingCluster, missing, syncthing_devices
-
-
-def need_syncthing() -> None:
-    reason = missing()
-    if reason:
-        skip_or_fail(reason)
+from tests.helpers.syncthing import SyncthingCluster, need_syncthing, syncthing_devices
 
 
 def _cluster(request: pytest.FixtureRequest, folders: list[Path]

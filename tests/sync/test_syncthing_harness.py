@@ -21,12 +21,12 @@ from tests.helpers.syncthing import (
     SyncthingDevice,
     generate,
     is_loopback,
+    need_syncthing,
     outside_options,
     outside_settings,
     plan_devices,
     write_config,
 )
-from tests.sync.conftest import need_syncthing
 
 pytestmark = pytest.mark.e2e
 
