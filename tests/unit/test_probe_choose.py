@@ -129,7 +129,7 @@ def test_kde_on_wayland_gets_the_kwin_probe(monkeypatch: pytest.MonkeyPatch) -> 
     assert choose_probe(env, "linux", wanted).name == "kwin"
 
 
-@pytest.mark.parametrize("desktop", ["wayfire", "river", "labwc", "niri", ""])
+@pytest.mark.parametrize("desktop", ["wayfire", "river", "labwc", "niri", "Phosh:GNOME", ""])
 def test_other_wayland_compositors_get_the_foreign_toplevel_probe(
         monkeypatch: pytest.MonkeyPatch, desktop: str) -> None:
     from widget.probes import wlr
@@ -274,6 +274,7 @@ def test_the_tray_imports_the_probe_module_it_will_use_before_qt(
     ({"WAYLAND_DISPLAY": "wayland-0", "XDG_CURRENT_DESKTOP": "GNOME"}, True),
     ({"WAYLAND_DISPLAY": "wayland-0", "XDG_CURRENT_DESKTOP": "ubuntu:GNOME"}, True),
     ({"WAYLAND_DISPLAY": "wayland-0", "XDG_CURRENT_DESKTOP": "KDE"}, False),
+    ({"WAYLAND_DISPLAY": "wayland-0", "XDG_CURRENT_DESKTOP": "Phosh:GNOME"}, False),
     ({"DISPLAY": ":0", "XDG_CURRENT_DESKTOP": "GNOME"}, False),  # GNOME on X11: the X11 probe
     ({"WAYLAND_DISPLAY": "wayland-0"}, False),
 ])

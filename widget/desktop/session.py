@@ -16,7 +16,8 @@ _NAMES = {
     "plasma": "KDE Plasma", "sway": "Sway", "hyprland": "Hyprland", "wayfire": "Wayfire",
     "river": "river", "labwc": "labwc", "niri": "niri", "cosmic": "COSMIC",
     "xfce": "Xfce", "x-cinnamon": "Cinnamon", "mate": "MATE", "lxqt": "LXQt",
-    "budgie": "Budgie", "budgie-desktop": "Budgie", "wlroots": "a wlroots desktop",
+    "budgie": "Budgie", "budgie-desktop": "Budgie", "phosh": "Phosh",
+    "wlroots": "a wlroots desktop",
 }
 
 

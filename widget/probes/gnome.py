@@ -74,9 +74,10 @@ def not_active_words() -> str:
 
 def is_gnome_wayland(env: Mapping[str, str]) -> bool:
     """Whether the session is GNOME on Wayland (XDG_CURRENT_DESKTOP names GNOME, as in
-    "GNOME", "ubuntu:GNOME", "GNOME-Classic:GNOME")."""
+    "GNOME", "ubuntu:GNOME", "GNOME-Classic:GNOME"). Phosh ("Phosh:GNOME") is not: its
+    compositor, phoc, is wlroots' and lists its windows (the wlr-foreign-toplevel probe)."""
     desktops = {part.strip().lower() for part in env.get("XDG_CURRENT_DESKTOP", "").split(":")}
-    return bool(env.get("WAYLAND_DISPLAY")) and "gnome" in desktops
+    return bool(env.get("WAYLAND_DISPLAY")) and "gnome" in desktops and "phosh" not in desktops
 
 
 def extension_answers() -> bool:
