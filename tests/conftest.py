@@ -52,3 +52,16 @@ def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
+
+
+@pytest.fixture(autouse=True)
+def _umask_kept() -> Iterator[None]:
+    """Every test ends with the umask it started with. Code under test run in-process (the data
+    folder's preparation, wipe) sets 077 for the process, as the program does; left behind, it
+    made later harnesses' 0755 folders 0700 and the test user could not run what was in them."""
+    before = os.umask(0o022)
+    os.umask(before)
+    try:
+        yield
+    finally:
+        os.umask(before)

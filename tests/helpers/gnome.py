@@ -604,6 +604,7 @@ class GnomeSession:
               timeout: float = 60) -> None:
         """Everything, up to a Shell that answers with its overview hidden."""
         self.bin_dir.mkdir(mode=0o755)
+        self.bin_dir.chmod(0o755)  # mkdir's mode is cut by the umask
         _owned_dir(self.home, self.user)
         _owned_dir(self.runtime_dir, self.user)
         for sub in (".config", ".cache", ".local", ".local/share", ".local/state"):
@@ -628,6 +629,7 @@ class GnomeSession:
     def _start_system_bus(self) -> None:
         folder = self.base / "system"
         folder.mkdir(mode=0o755)
+        folder.chmod(0o755)  # mkdir's mode is cut by the umask
         config = folder / "bus.conf"
         config.write_text(SYSTEM_BUS.format(socket=folder / "bus"))
         self._services.append(subprocess.Popen(

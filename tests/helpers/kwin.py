@@ -217,12 +217,14 @@ class KWinSession(GnomeSession):
               timeout: float = 60) -> None:
         """The buses, then KWin answering on its session bus."""
         self.bin_dir.mkdir(mode=0o755)
+        self.bin_dir.chmod(0o755)  # mkdir's mode is cut by the umask
         _owned_dir(self.home, self.user)
         _owned_dir(self.runtime_dir, self.user)
         for sub in (".config", ".cache", ".local", ".local/share", ".local/state"):
             _owned_dir(self.home / sub, self.user)
         # A copy drops the file capability the user could not exec (owned by root, 0755).
         self.kwin_binary.parent.mkdir(mode=0o755)
+        self.kwin_binary.parent.chmod(0o755)  # mkdir's mode is cut by the umask
         shutil.copyfile(KWIN, self.kwin_binary)
         self.kwin_binary.chmod(0o755)
         self._window_script.write_text(WINDOW, encoding="utf-8")
@@ -303,6 +305,7 @@ class KWinSession(GnomeSession):
         nonce = secrets.token_hex(6)
         folder = self.base / "scripts"
         folder.mkdir(mode=0o755, exist_ok=True)
+        folder.chmod(0o755)  # mkdir's mode is cut by the umask
         script = folder / f"helper-{nonce}.js"
         script.write_text(HELPER % {"nonce": nonce, "caption": json.dumps(caption), "pid": pid},
                           encoding="utf-8")

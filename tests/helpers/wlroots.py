@@ -382,6 +382,7 @@ class WlrSession:
 
     def prepare(self) -> None:
         self.bin_dir.mkdir(mode=0o755)
+        self.bin_dir.chmod(0o755)  # mkdir's mode is cut by the umask
         for folder in (self.home, self.runtime_dir, self.home / ".config",
                        self.home / ".cache", self.home / ".local",
                        self.home / ".local" / "share", self.home / ".local" / "state"):
