@@ -22,7 +22,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from typing import Any
 import psutil
 
 from tests.e2e.desktop import end_process
+from tests.helpers.user_session import RunsAsUser
 from tests.helpers.waiting import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
@@ -291,7 +292,7 @@ def _end_others(procs: Sequence[psutil.Process], timeout: float = 5) -> None:
             return
 
 
-class GnomeSession:
+class GnomeSession(RunsAsUser):
     """One headless GNOME Shell for one test user, and what a test does in it.
 
     `env` is the user's environment inside the session (HOME, XDG_*, WAYLAND_DISPLAY,
@@ -351,42 +352,6 @@ class GnomeSession:
         if self._x_display is None:
             raise AssertionError("this session was started without XWayland")
         return {**self.env, "DISPLAY": self._x_display, "XAUTHORITY": self._xauthority}
-
-    def _as_user(self, env: Mapping[str, str] | None) -> dict[str, Any]:
-        return {"user": self.user.uid, "group": self.user.gid, "extra_groups": [],
-                "env": {**self.env, **(env or {})}, "cwd": str(self.home)}
-
-    def run_as_user(self, argv: Sequence[str], *, env: Mapping[str, str] | None = None,
-                    timeout: float = 30, input: str | None = None,
-                    check: bool = False) -> subprocess.CompletedProcess[str]:
-        """`argv` as the test user in the session, to its end; its output as text."""
-        return subprocess.run(list(argv), **self._as_user(env), capture_output=True,
-                              text=True, timeout=timeout, input=input, check=check)
-
-    def spawn_as_user(self, argv: Sequence[str], *, env: Mapping[str, str] | None = None,
-                      **popen: Any) -> subprocess.Popen[Any]:
-        """`argv` started as the test user in the session (stdout/stderr to /dev/null unless
-        given); ended at the session's end if the test has not."""
-        popen.setdefault("stdout", subprocess.DEVNULL)
-        popen.setdefault("stderr", subprocess.DEVNULL)
-        proc = subprocess.Popen(list(argv), **self._as_user(env), **popen)
-        self._spawned.append(proc)
-        return proc
-
-    def driftcheck(self, *args: str, env: Mapping[str, str] | None = None,
-                   timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        """`python -m widget ARGS` as the test user in the session, to its end."""
-        if self.python is None:
-            raise AssertionError("this session was made without a UserPython")
-        return self.run_as_user(self.python.argv(*args), env=env, timeout=timeout)
-
-    def named(self, name: str, target: str) -> Path:
-        """A symlink called `name` to the program `target`: started through it, a process
-        is called `name` (its /proc/PID/comm)."""
-        link = self.bin_dir / name
-        if not link.exists():
-            link.symlink_to(shutil.which(target) or target)
-        return link
 
     # -- the session bus, from the test process ----------------------------------------
 

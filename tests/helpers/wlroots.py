@@ -27,7 +27,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ import psutil
 
 from tests.e2e.desktop import end_process
 from tests.helpers.gnome import SessionUser, UserPython, _end_all, session_user
+from tests.helpers.user_session import RunsAsUser
 from tests.helpers.waiting import wait_for
 from widget.probes.wayland import (
     Connection,
@@ -215,7 +216,7 @@ class Controls:
         self.connection.close()
 
 
-class WlrSession:
+class WlrSession(RunsAsUser):
     """One headless wlroots compositor for one test user, and what a test does in it.
 
     `env` is the user's environment in the session (HOME, XDG_RUNTIME_DIR, WAYLAND_DISPLAY,
@@ -268,42 +269,6 @@ class WlrSession:
             env["PYTHONPATH"] = self.python.pythonpath
             env["PYTHONDONTWRITEBYTECODE"] = "1"
         return env
-
-    def _as_user(self, env: Mapping[str, str] | None) -> dict[str, Any]:
-        return {"user": self.user.uid, "group": self.user.gid, "extra_groups": [],
-                "env": {**self.env, **(env or {})}, "cwd": str(self.home)}
-
-    def run_as_user(self, argv: Sequence[str], *, env: Mapping[str, str] | None = None,
-                    timeout: float = 30, input: str | None = None,
-                    check: bool = False) -> subprocess.CompletedProcess[str]:
-        """`argv` as the test user in the session, to its end; its output as text."""
-        return subprocess.run(list(argv), **self._as_user(env), capture_output=True,
-                              text=True, timeout=timeout, input=input, check=check)
-
-    def spawn_as_user(self, argv: Sequence[str], *, env: Mapping[str, str] | None = None,
-                      **popen: Any) -> subprocess.Popen[Any]:
-        """`argv` started as the test user in the session (stdout/stderr to /dev/null unless
-        given); ended at the session's end if the test has not."""
-        popen.setdefault("stdout", subprocess.DEVNULL)
-        popen.setdefault("stderr", subprocess.DEVNULL)
-        proc = subprocess.Popen(list(argv), **self._as_user(env), **popen)
-        self._spawned.append(proc)
-        return proc
-
-    def driftcheck(self, *args: str, env: Mapping[str, str] | None = None,
-                   timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        """`python -m widget ARGS` as the test user in the session, to its end."""
-        if self.python is None:
-            raise AssertionError("this session was made without a UserPython")
-        return self.run_as_user(self.python.argv(*args), env=env, timeout=timeout)
-
-    def named(self, name: str, target: str) -> Path:
-        """A symlink called `name` to the program `target`: started through it, a process
-        is called `name` (its /proc/PID/comm)."""
-        link = self.bin_dir / name
-        if not link.exists():
-            link.symlink_to(shutil.which(target) or target)
-        return link
 
     def swaymsg(self, *args: str) -> subprocess.CompletedProcess[str]:
         """`swaymsg ARGS` against this Sway (from the test process: root may use its socket)."""
