@@ -332,10 +332,13 @@ class WlrSession(RunsAsUser):
 
     def close_windows(self, timeout: float = 10) -> None:
         """End every program the test started in the session, and wait until the compositor
-        lists no window (the next test starts from an empty desktop)."""
+        lists no window (the next test starts from an empty desktop). A compositor that a
+        test stopped and did not start again is started."""
         for proc in self._spawned:
             end_process(proc)
         self._spawned = [p for p in self._spawned if p.poll() is None]
+        if self.process is None:
+            self.start()
         wait_for(lambda: not self.toplevels(), timeout, "the windows to close")
 
     def touch(self) -> None:
