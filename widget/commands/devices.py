@@ -5,26 +5,18 @@ folder (resolve)."""
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from widget.commands.common import open_store, print_json
-from widget.core import settings as S
 from widget.core.text import printable
 from widget.errors import UsageError
+from widget.services.share import what_goes
 
 if TYPE_CHECKING:
     from widget.store.db import Store
     from widget.sync.folder import FolderView, SharedFolder
-
-WHAT_GOES = (
-    "What goes into this computer's file there: how long each tracked app was in front, "
-    "minute by minute, the apps' names and this computer's name{extra}. Never a window's "
-    "title, never a web address. Your sync tool carries the folder to your other computers "
-    "(and, for a cloud folder, to its provider); driftcheck itself never connects to anything.")
-
 
 def run(args: argparse.Namespace) -> int:
     match args.devices_command:
@@ -50,86 +42,32 @@ def _tz() -> tzinfo:
 def share(args: argparse.Namespace) -> int:
     from widget.datafolder import data_dir as data_dir_of
     from widget.services import devices as D
-    from widget.sync.folder import (
-        check_device_name,
-        create_identity,
-        load_identity,
-        save_identity,
-    )
+    from widget.services.share import check_share, start_sharing
 
-    folder = Path(args.folder).expanduser().absolute()
-    if not folder.is_dir():
-        raise UsageError(f"There is no folder {printable(str(folder))}; make it (or let your "
-                         "sync tool make it) first, then share again.")
-    name = check_device_name(args.name)
     passphrase = None if args.passphrase_file is None \
         else D.read_passphrase_file(args.passphrase_file)
-    syncthing = D.is_syncthing_folder(folder)
-    if passphrase is None and not args.no_encryption and not syncthing:
-        raise UsageError(
-            "This folder is not a Syncthing folder, so its files may leave your computers "
-            "(a cloud folder such as Dropbox or Nextcloud keeps a copy with its provider). "
-            "Protect them with a passphrase: --passphrase-file FILE, with the same passphrase "
-            "on each of your computers; or, if you are sure, --no-encryption.")
-    data_dir = data_dir_of(args).expanduser().absolute()
-    if folder == data_dir or data_dir in folder.parents:
-        raise UsageError("The shared folder cannot be inside driftcheck's own data folder; "
-                         "choose the folder your sync tool keeps in step.")
-    if folder in data_dir.parents:
-        raise UsageError("driftcheck's own data folder is inside that folder, so your sync "
-                         "tool would carry its whole database; choose a folder beside it.")
+    request = check_share(data_dir_of(args), Path(args.folder), args.name, passphrase,
+                          args.no_encryption)
     store = open_store(args)
+    tz = _tz()
     try:
-        data_dir = store.path.parent
-        sealed = passphrase is not None
-        identity = load_identity(data_dir)
-        if identity is not None and (identity.kdf is not None) != sealed:
-            # sealed now and not before, or the other way: this computer's files under its
-            # old identity leave the folder, so its time is not there twice
-            from widget.sync.folder import SharedFolder
-
-            SharedFolder(folder, data_dir, identity, None, lambda: datetime.now(UTC),
-                         _tz()).remove_my_files()
-            identity = None
-        if identity is None:
-            identity = create_identity(data_dir, name, sealed)
-        elif identity.name != name:
-            identity = replace(identity, name=name)
-            save_identity(data_dir, identity)
-        if passphrase is not None:
-            D.save_passphrase(data_dir, passphrase)
-        else:
-            D.forget_passphrase(data_dir)
-        S.put(store, S.SYNC_FOLDER, str(folder))
-        S.put(store, S.SYNC_SHARE_GOALS, bool(args.share_goals))
-        S.put(store, S.SYNC_SHARE_NOTES, bool(args.share_notes))
-        S.put(store, S.SYNC_ON, True)
-        tz = _tz()
-        shared = D.open_shared(data_dir, store.all_settings(), tz)
-        assert shared is not None  # on, with an identity, just now
-        now = datetime.now(UTC)
-        outcome = D.write_own(shared, store, D.all_months(store, now))
-        view = shared.read()
+        done = start_sharing(store, request, tz, share_goals=bool(args.share_goals),
+                             share_notes=bool(args.share_notes))
     finally:
         store.close()
-    extra = ""
-    if args.share_goals:
-        extra += ", your goals and your preferences"
-    if args.share_notes:
-        extra += ", your check-ins with their notes"
-    print(f"This computer now shares its time as \"{printable(name)}\" through "
-          f"{printable(str(folder))}.")
-    print(WHAT_GOES.format(extra=extra))
-    if sealed:
+    print(f"This computer now shares its time as \"{printable(request.name)}\" through "
+          f"{printable(str(request.folder))}.")
+    print(what_goes(bool(args.share_goals), bool(args.share_notes)))
+    if request.sealed:
         print("Its files are protected with your passphrase (kept on this computer only, in "
               "driftcheck's private data folder); set the same one on your other computers.")
-    elif syncthing:
+    elif request.syncthing:
         print("Its files are not protected with a passphrase: Syncthing carries them only "
               "between your own devices. Add --passphrase-file FILE to protect them too.")
     else:
         print("Its files are not protected with a passphrase (you chose --no-encryption).")
-    _say_outcome(outcome.problem)
-    _say_view(view, tz)
+    _say_outcome(done.outcome.problem)
+    _say_view(done.view, tz)
     print("To stop: `driftcheck devices stop` (add --remove-my-file to take this computer's "
           "file out of the folder too).")
     return 0
@@ -220,22 +158,17 @@ def list_devices(args: argparse.Namespace) -> int:
 
 
 def stop(args: argparse.Namespace) -> int:
-    from widget.services import devices as D
+    from widget.services.share import stop_sharing
 
     store = open_store(args)
     try:
-        settings = store.all_settings()
-        if not S.value_of(settings, S.SYNC_ON):
-            print("This computer is not sharing its time; nothing to stop.")
-            return 0
-        removed: tuple[str, ...] | None = ()
-        shared = D.open_shared(store.path.parent, settings, _tz()) \
-            if args.remove_my_file else None
-        S.put(store, S.SYNC_ON, False)  # first: a running tracker writes no file after this
-        if args.remove_my_file:
-            removed = None if shared is None else shared.remove_my_files()
+        stopped = stop_sharing(store, _tz(), remove_my_files=bool(args.remove_my_file))
     finally:
         store.close()
+    if not stopped.was_on:
+        print("This computer is not sharing its time; nothing to stop.")
+        return 0
+    removed = stopped.removed
     print("This computer no longer shares its time; everything here counts this computer "
           "alone again.")
     if removed is None:
