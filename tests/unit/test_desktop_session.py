@@ -68,3 +68,32 @@ def test_doctor_says_when_the_compositor_does_not_answer(tmp_path: Path) -> None
     report = diagnose(tmp_path / "data", env)
     assert report["desktop"]["wayland"] is None
     assert "  Compositor:     did not answer" in render(report).splitlines()
+
+
+@pytest.mark.parametrize(("env", "words"), [
+    ({"WAYLAND_DISPLAY": "w", "XDG_CURRENT_DESKTOP": "GNOME"}, "AppIndicator extension"),
+    ({"WAYLAND_DISPLAY": "w", "XDG_CURRENT_DESKTOP": "KDE"}, "System Tray widget"),
+    ({"WAYLAND_DISPLAY": "w", "SWAYSOCK": "/s"}, "swaybar"),
+    ({"WAYLAND_DISPLAY": "w", "XDG_CURRENT_DESKTOP": "Phosh:GNOME"}, "Phosh has no tray"),
+    ({"WAYLAND_DISPLAY": "w", "XDG_CURRENT_DESKTOP": "river"}, "waybar's tray module"),
+    ({"DISPLAY": ":1", "XDG_CURRENT_DESKTOP": "XFCE"}, "Status Tray plugin"),
+    ({"DISPLAY": ":1"}, "a panel with a system tray"),
+])
+def test_the_tray_advice_names_this_desktops_own_tray(env: dict[str, str], words: str) -> None:
+    from widget.desktop.session import tray_hint
+
+    assert words in tray_hint(env)
+    if "GNOME" not in env.get("XDG_CURRENT_DESKTOP", "").split(":")[:1]:
+        assert "AppIndicator" not in tray_hint(env)
+
+
+def test_doctor_on_sway_without_a_tray_points_at_swaybar(tmp_path: Path) -> None:
+    """The real tray check (Qt, in its own process) finds no tray on a Wayland display that
+    is not there; the advice names Sway's own bar, not GNOME's extension."""
+    env = {"PATH": "/usr/bin:/bin", "WAYLAND_DISPLAY": "wayland-none",
+           "XDG_RUNTIME_DIR": str(tmp_path), "XDG_CURRENT_DESKTOP": "sway",
+           "QT_QPA_PLATFORM": "wayland"}
+    report = diagnose(tmp_path / "data", env)
+    assert report["tray"]["available"] is False
+    said = [line for line in report["advice"] if line.startswith("No system tray")]
+    assert len(said) == 1 and "swaybar" in said[0] and "AppIndicator" not in said[0], said

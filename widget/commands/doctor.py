@@ -148,8 +148,10 @@ def _tray(env: Mapping[str, str], advice: list[str]) -> dict[str, Any]:
         return {"available": False, "reason": type(exc).__name__}
     available = out.stdout.strip().endswith("True")
     if not available:
-        advice.append("No system tray was found (on GNOME, the AppIndicator extension adds "
-                      "one); driftcheck will open a small window instead.")
+        from widget.desktop.session import tray_hint
+
+        advice.append(f"No system tray was found ({tray_hint(env)}); driftcheck will open a "
+                      "small window instead.")
     return {"available": available, "reason": None if available else "no tray on the desktop"}
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-__all__ = ["desktop_name", "session_kind", "session_words"]
+__all__ = ["desktop_name", "session_kind", "session_words", "tray_hint"]
 
 # XDG_CURRENT_DESKTOP's names (lower-cased) as a person knows them.
 _NAMES = {
@@ -50,3 +50,29 @@ def session_words(env: Mapping[str, str]) -> str:
         return "no graphical desktop"
     shown = "Wayland" if kind == "wayland" else "X11"
     return f"{name} on {shown}" if name else f"a desktop on {shown}"
+
+
+# Where a tray comes from on each desktop, for `doctor` when none answers.
+_TRAY_HINTS = {
+    "GNOME": "on GNOME, the AppIndicator extension adds one",
+    "Unity": "on Unity, the indicator area shows it",
+    "KDE Plasma": "on KDE Plasma, the System Tray widget on a panel shows it",
+    "Sway": "on Sway, swaybar shows one with `tray` in its bar settings, or waybar's tray "
+            "module",
+    "Xfce": "on Xfce, the Status Tray plugin on a panel shows it",
+    "Cinnamon": "on Cinnamon, the Xapp Status applet shows it",
+    "MATE": "on MATE, the Notification Area applet shows it",
+    "LXQt": "on LXQt, the Status Notifier plugin on a panel shows it",
+    "Budgie": "on Budgie, the System Tray applet shows it",
+    "Phosh": "Phosh has no tray",
+}
+
+
+def tray_hint(env: Mapping[str, str]) -> str:
+    """Where this desktop's tray would come from, said to a person who has none."""
+    name = desktop_name(env)
+    if name in _TRAY_HINTS:
+        return _TRAY_HINTS[name]
+    if session_kind(env) == "wayland":
+        return "a bar with a StatusNotifier tray, such as waybar's tray module, shows one"
+    return "a panel with a system tray or a StatusNotifier host shows one"
