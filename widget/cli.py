@@ -164,6 +164,10 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--name", help="name of your own app")
     add.add_argument("--process", action="append", default=[], metavar="P",
                      help="process name: exact (any case) or a glob like 'kobold*'")
+    add.add_argument("--app-id", action="append", default=[], metavar="ID",
+                     help="the app's own id, as `driftcheck apps check` shows it: its Wayland "
+                          "app id or X11 window class on Linux, its bundle id on macOS "
+                          "(any case, or a glob)")
     add.add_argument("--title", action="append", default=[], metavar="T",
                      help="browser tab title: a substring (any case) or a glob")
     add.add_argument("--address", action="append", default=[], metavar="A",

@@ -73,6 +73,40 @@ def test_apps_check_says_what_is_in_front_and_which_app_it_counts_as(  # type: i
             assert not any(secret in content for secret in SECRETS), file.name
 
 
+def test_an_own_app_is_counted_by_its_app_id(  # type: ignore[no-untyped-def]
+        screen_on_failure: XSession, tmp_path: Path, run_driftcheck) -> None:
+    """`apps add --app-id`: a window whose program has another name counts by its own id (on
+    X11 its WM_CLASS class; an xterm started with -class), and `apps check` says the id."""
+    import shutil
+
+    from tests.e2e.desktop import Window
+
+    xs = screen_on_failure
+    data = tmp_path / "data"
+    run_driftcheck("--data-dir", str(data), "apps", "add", "--name", "Kira", "--app-id",
+                   "kira.*")
+    link = xs.bin_dir / "kira-launcher"
+    if not link.exists():
+        link.symlink_to(shutil.which("xterm") or "/usr/bin/xterm")
+    proc = subprocess.Popen([str(link), "-class", "Kira.Chat", "-T", KIRA_TITLE, "-geometry",
+                             "60x10", "-e", "sleep", "3600"], env=xs.env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    xs.procs.append(proc)
+    wid = wait_for(lambda: xs._window_of(proc.pid), 15, "the window of kira-launcher")
+    xs.activate(Window(wid, proc, "kira-launcher"))
+    found = json.loads(check(run_driftcheck, data, "--json").stdout)
+    assert found["front"]["process"] == "kira-launcher"
+    assert found["front"]["window_class"] == "Kira.Chat"
+    assert found["counts_as"] == {"id": "custom-kira", "name": "Kira"}
+    words = check(run_driftcheck, data).stdout
+    assert "It counts as Kira." in words
+    assert 'Its app id is "Kira.Chat"' in words
+    listed = json.loads(run_driftcheck("--data-dir", str(data), "apps", "list",
+                                       "--json").stdout)
+    kira = next(app for app in listed if app["id"] == "custom-kira")
+    assert kira["rules"] == [{"kind": "bundle", "pattern": "kira.*"}]
+
+
 def test_running_now_lists_window_owners_by_full_name(screen_on_failure: XSession,
                                                       tmp_path: Path) -> None:
     xs = screen_on_failure

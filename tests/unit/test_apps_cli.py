@@ -201,3 +201,20 @@ def test_the_check_says_plainly_when_the_front_window_cannot_be_seen() -> None:
     words = count_check_words(check)
     assert "does not tell driftcheck which window is in front" in words[0]
     assert words[-1] == 'Running now: the program "kira", counted as Kira.'
+
+
+def test_an_app_id_rule_counts_the_window_by_its_own_id_in_any_case() -> None:
+    """`apps add --app-id`: the Wayland app id / X11 class / bundle id, never the process."""
+    from widget.core.rules import Matcher
+
+    app = custom_app("Kindroid", [], [], False, app_ids=["ai.kindroid.*"])
+    assert [(r.kind, r.pattern) for r in app.rules] == [(RuleKind.BUNDLE, "ai.kindroid.*")]
+    assert "the app with the id" in recognition(app, "linux").counted
+    matcher = Matcher([app], BROWSERS)
+    assert matcher.match(Foreground("foot", window_class="AI.Kindroid.Chat")) == app.key
+    assert matcher.match(Foreground("ai.kindroid.chat")) is None  # a process of that name
+    check = count_check(Foreground("foot", title="x", window_class="ai.kindroid.Chat"), [app],
+                        BROWSERS, sees_front=True, probe="sway")
+    assert count_check_words(check)[1:] == ["It counts as Kindroid.",
+                                            'Its app id is "ai.kindroid.Chat" (what `apps add '
+                                            '--app-id` matches).']

@@ -155,6 +155,7 @@ VALUES: dict[str, st.SearchStrategy[str]] = {
     "ids": hostile(*IDS),
     "name": hostile(*NAMES),
     "process": hostile(*PATTERNS),
+    "app_id": hostile(*PATTERNS),
     "title": hostile(*PATTERNS),
     "address": hostile(*ADDRESSES),
     "app": hostile(*IDS),
@@ -211,7 +212,7 @@ def argv_for(draw: st.DrawFn, path: tuple[str, ...]) -> list[str]:
             count = draw(st.integers(0, 3 if many else 1))
             chosen.append([draw(VALUES[action.dest]) for _ in range(count)])
             continue
-        repeat = draw(st.integers(0, 2 if action.dest in ("process", "title", "address")
+        repeat = draw(st.integers(0, 2 if action.dest in ("process", "app_id", "title", "address")
                                   else 1))
         for _ in range(repeat):
             flag = draw(st.sampled_from(action.option_strings))

@@ -125,22 +125,24 @@ def _app_json(a: TrackedApp, platform: str) -> dict[str, object]:
 
 
 def _apps_add(args: argparse.Namespace, store: Store, catalog: Catalog, platform: str) -> int:
-    custom = args.name is not None or args.process or args.title or args.address
+    custom = (args.name is not None or args.process or args.title or args.address
+              or args.app_id)
     if custom and args.ids:
         raise UsageError("Add catalog apps by name, or one app of your own with --name, "
                          "but not both at once.")
     if not custom and not args.ids:
         raise UsageError("Name a catalog app (see `driftcheck apps catalog`) or describe your "
-                         "own app with --name and --process, --title or --address.")
+                         "own app with --name and --process, --app-id, --title or --address.")
     tracked = {a.key: a for a in store.list_apps()}
     if custom:
         if args.name is None:
             raise UsageError("Your own app needs a name: add --name.")
-        if not (args.process or args.title or args.address):
+        if not (args.process or args.title or args.address or args.app_id):
             raise UsageError("Your own app needs a way to be recognised: add --process, "
+                             "--app-id, "
                              "--title or --address.")
         wanted = custom_app(args.name, args.process, args.title, args.any_window,
-                            args.address)
+                            args.address, args.app_id)
         app = distinct_custom_key(wanted, store.app_names(), set(tracked))
         store.add_app(app)
         print(f"Tracking {app.name} ({app.key}).")

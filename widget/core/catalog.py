@@ -217,10 +217,13 @@ def slug(name: str) -> str:
 
 def custom_app(
     name: str, processes: Sequence[str], titles: Sequence[str], any_window: bool,
-    addresses: Sequence[str] = (),
+    addresses: Sequence[str] = (), app_ids: Sequence[str] = (),
 ) -> TrackedApp:
     """An app the person describes themselves; raises InvalidRule with one sentence.
-    Addresses are kept in their canonical form (`check_address`)."""
+    Addresses are kept in their canonical form (`check_address`). An app id is matched
+    against the window's own id as the desktop gives it (`Foreground.window_class`): the
+    Wayland app id (Sway, wlroots, KWin's resource class, GNOME), the X11 WM_CLASS class, the
+    macOS bundle id; any case, globs allowed, as a process name."""
     name = name.strip()
     if not name:
         raise InvalidRule("Please give the app a name.")
@@ -229,8 +232,8 @@ def custom_app(
     if has_unsafe_characters(name):
         raise InvalidRule(UNSAFE_IN_NAME)
     rules: dict[Rule, None] = {}  # keeps order, drops repeats
-    for kind, patterns in ((RuleKind.PROCESS, processes), (RuleKind.ADDRESS, addresses),
-                           (RuleKind.TITLE, titles)):
+    for kind, patterns in ((RuleKind.PROCESS, processes), (RuleKind.BUNDLE, app_ids),
+                           (RuleKind.ADDRESS, addresses), (RuleKind.TITLE, titles)):
         for pattern in patterns:
             rules[Rule(kind, validate_pattern(kind, pattern))] = None
     if not rules:

@@ -810,4 +810,7 @@ def count_check_words(check: CountCheck) -> list[str]:
         lines.append(f"It counts as {app.name}.")
     else:
         lines.append("It is none of the apps you track, so it is not counted.")
+    if fg.window_class and fg.window_class.casefold() != (fg.process or "").casefold():
+        lines.append(f'Its app id is "{fg.window_class}" (what `apps add --app-id` '
+                     "matches).")
     return [*lines, *check.browser_notes]
