@@ -509,7 +509,42 @@ def test_hyprland_probe_reads_hyprctl(tmp_path: Path) -> None:
 
     assert fg is not None and fg.process == "kindroid"
     assert probe.idle_seconds() is None and probe.locked() is None
-    assert probe.info().notes and "idle is not known" in probe.info().notes[0]
+    assert probe.info().notes and "did not offer driftcheck its idle time" in \
+        probe.info().notes[0]
+
+
+class _Idle:
+    source = "ext-idle-notify-v1"
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    def seconds(self) -> float | None:
+        return 42.0
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_hyprland_probe_takes_idle_from_the_compositor(tmp_path: Path) -> None:
+    """Hyprland offers ext-idle-notify-v1: the probe reads idle there (as on Sway), says no
+    idle note, and closes it with itself. The connection is asked with the probe's own env."""
+    hyprctl = script(tmp_path, "hyprctl", "echo '{}'\n")
+    asked: list[Mapping[str, str]] = []
+    idle = _Idle()
+
+    def connect(env: Mapping[str, str]) -> _Idle:
+        asked.append(env)
+        return idle
+
+    env = {"WAYLAND_DISPLAY": "wayland-1", "XDG_RUNTIME_DIR": str(tmp_path)}
+    probe = HyprlandProbe(str(hyprctl), lookup, env=env, idle=connect)
+    assert asked == [env]
+    assert probe.idle_seconds() == 42.0
+    info = probe.info()
+    assert info.idle_source == "ext-idle-notify-v1" and info.notes == ()
+    probe.close()
+    assert idle.closed
 
 
 def test_hyprland_probe_empty_object_means_nothing(tmp_path: Path) -> None:

@@ -2,7 +2,9 @@
 
 Like Sway, Hyprland's IPC says which window is active and its pid, but not idle time or the
 lock screen. Focus changes come from Hyprland's event socket (`.socket2.sock`, a Unix stream
-socket that prints lines like `activewindow>>class,title`).
+socket that prints lines like `activewindow>>class,title`). Idle time comes from the
+compositor's Wayland idle protocol (`ext-idle-notify-v1`, which Hyprland offers), read as on
+Sway (`widget.probes.wayland.WaylandIdle`); the lock from logind's LockedHint.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from widget.core.model import Foreground, Measure
 from widget.errors import ProbeError
 from widget.probes.base import FocusCallback, ProbeInfo
 from widget.probes.lock import LogindLock
-from widget.probes.sway import ProcessLookup, process_identity
+from widget.probes.sway import IdleConnect, ProcessLookup, process_identity, wayland_idle
 
 __all__ = ["HyprlandProbe", "event_name", "event_socket_paths", "foreground_from_active"]
 
@@ -33,8 +35,8 @@ log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 1.0
 UNREADABLE = "Hyprland's answer about the active window could not be read."
 IDLE_NOTE = (
-    "idle is not known on Hyprland without hypridle; driftcheck does not read hypridle yet, "
-    "so time counts while a tracked app is in front, even when you step away."
+    "Hyprland did not offer driftcheck its idle time (ext-idle-notify-v1), so time counts "
+    "while a tracked app is in front, even when you step away."
 )
 
 
@@ -111,6 +113,7 @@ class HyprlandProbe:
         hyprctl: str | None = None,
         lookup: ProcessLookup = process_identity,
         env: Mapping[str, str] | None = None,
+        idle: IdleConnect = wayland_idle,
     ) -> None:
         found = hyprctl or shutil.which("hyprctl")
         if found is None:
@@ -121,6 +124,11 @@ class HyprlandProbe:
         self._socket: socket.socket | None = None
         self._watcher: threading.Thread | None = None
         self._lock = LogindLock()
+        try:
+            self._idle = idle(self._env)
+        except (ProbeError, OSError) as error:  # time still counts; doctor says idle is unknown
+            log.info("no Wayland idle source (%s)", type(error).__name__)
+            self._idle = None
 
     def _active_window(self) -> Mapping[str, Any]:
         try:
@@ -149,7 +157,7 @@ class HyprlandProbe:
         return foreground_from_active(self._active_window(), self._lookup)
 
     def idle_seconds(self) -> float | None:
-        return None
+        return None if self._idle is None else self._idle.seconds()
 
     def locked(self) -> bool | None:
         return self._lock.locked()  # logind's LockedHint, where there is one
@@ -158,10 +166,10 @@ class HyprlandProbe:
         return ProbeInfo(
             name=self.name,
             measure=self.measure,
-            idle_source=None,
+            idle_source=None if self._idle is None else self._idle.source,
             lock_source="logind LockedHint" if self._lock.available() else None,
             focus_events=self._watcher is not None and self._watcher.is_alive(),
-            notes=(IDLE_NOTE,),
+            notes=() if self._idle is not None else (IDLE_NOTE,),
         )
 
     def watch_focus(self, callback: FocusCallback) -> bool:
@@ -197,6 +205,8 @@ class HyprlandProbe:
 
     def close(self) -> None:
         self._lock.close()
+        if self._idle is not None:
+            self._idle.close()
         if self._socket is not None:
             with contextlib.suppress(OSError):  # already disconnected
                 self._socket.shutdown(socket.SHUT_RDWR)
