@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from widget.commands.dashboard import refuse_future
     from widget.core.calendar import week_monday, week_window
     from widget.desktop.localzone import local_zone
-    from widget.services.dashboard import load_dashboard
+    from widget.services.dashboard import ComputerDashboards
     from widget.services.devices import devices_json, reader_for, sharing_json
     from widget.store.resident import open_for_tracking
 
@@ -38,7 +38,9 @@ def run(args: argparse.Namespace) -> int:
         refuse_future(args.week, now, tz, int(options.day_start_hour))
         # all the person's computers when sharing is on (or this one: --this-device)
         reading = reader_for(local, local.path.parent, tz, args.this_device)
-        data = load_dashboard(reading.reader, args.week, now, tz, int(options.day_start_hour))
+        # each computer's own time in the week beside it (none with --this-device)
+        data = ComputerDashboards.of_reading(reading).load(args.week, now, tz,
+                                                           int(options.day_start_hour))
         start, end = week_window(week_monday(data.report.week), tz,
                                  int(options.day_start_hour))
         devices = devices_json(reading, start, min(end, max(start, now)))

@@ -41,6 +41,10 @@ from widget.core.trend import (
 
 SHOWN_WEEKS = 12
 FETCH_WEEKS = SHOWN_WEEKS + BASELINE_WEEKS  # what a loader reads: the 12 and the 4 before
+# Which computers a dashboard counts (issue 16): all of them together, this one alone, or
+# another one alone (by its device id).
+ALL_COMPUTERS = "all"
+THIS_COMPUTER = "this"
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +121,15 @@ class WeekAppRow:
 
 
 @dataclass(frozen=True, slots=True)
+class ComputerRow:
+    """One of the person's computers in the shown week, while they share their time."""
+
+    key: str  # THIS_COMPUTER, or the other computer's device id
+    name: str  # "This computer (Laptop)", or the other computer's shared name
+    seconds: float  # what that computer alone recorded in the week (up to now)
+
+
+@dataclass(frozen=True, slots=True)
 class DashboardData:
     report: WeekReport
     current_week: str  # the week of `now`: navigation stops there
@@ -129,6 +142,10 @@ class DashboardData:
     days_so_far: int = 7  # the days of the shown week that have begun (7 once it is over)
     apps_tracked: bool = True  # False: no app is chosen, so nothing can be counted yet
     weekly_goal_s: float | None = None  # the all-apps weekly goal, drawn on the twelve weeks
+    # Each computer's own time in the shown week, this one first; empty unless the person
+    # shares their time with at least one other computer (then the dashboard looks as before).
+    computers: tuple[ComputerRow, ...] = ()
+    computer: str = ALL_COMPUTERS  # whose figures these are: a ComputerRow's key, or all
 
     @property
     def week(self) -> str:
@@ -521,6 +538,27 @@ def week_comparison(data: DashboardData) -> str:
                 if report.total_s < 60 else "More than your usual weeks, which had almost none.")
     compared = _compared(report.total_s, base)
     return f"{compared[0].upper()}{compared[1:]}."
+
+
+def computers_in_words(data: DashboardData) -> str:
+    """Whose time the figures are, in a sentence or two ('' when not sharing with another
+    computer): all computers with shared time counted once (docs/SYNC.md, "Merging"), or one
+    computer alone."""
+    if not data.computers:
+        return ""
+    if data.computer == ALL_COMPUTERS:
+        week = "This week's" if data.is_current else "That week's"
+        return (f"{week} figures count all your computers together. Time on two of them at "
+                "once counts once, so each computer's own time can add up to more than the "
+                "total.")
+    row = next((r for r in data.computers if r.key == data.computer), None)
+    if row is None:
+        return ""
+    if row.key == THIS_COMPUTER:
+        return ("These figures are this computer's alone; the time on your other computers "
+                "is left out.")
+    return (f"These figures are {row.name}'s alone, as it recorded them; the time on your "
+            "other computers is left out.")
 
 
 def how_worked_out() -> str:

@@ -1,0 +1,123 @@
+"""One other computer's own history read as a store: the dashboard's "only that computer"
+(issue 16). `OneDeviceReader` keeps the `StoreReader` contract (`widget.store.api`): its
+intervals, spans, weekly sums and first use are that device's `History` months alone, as it
+recorded them, so its week's total equals `window_totals(...).by_device` for it; its apps,
+goals, settings and check-ins are this computer's own (the person's goals and self-check
+answers are theirs, not a computer's: the self-check card stays the same whichever computer
+is shown, as it does for all computers together). Another computer's app names fill in only
+keys this computer does not know, as in `MergedReader`.
+
+Thread: any (the histories are immutable; the local store is thread-safe).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+
+from widget.core.checkin import Checkin, KeptCheckin
+from widget.core.goals import Goal
+from widget.core.intervals import MAX_SPAN
+from widget.core.model import Interval, TrackedApp
+from widget.store.api import StoreReader
+from widget.sync.merge import History, to_ms
+
+
+class OneDeviceReader:
+    """Another computer's histories (its months, any order) with this computer's apps, goals,
+    settings and check-ins (`local`)."""
+
+    def __init__(self, local: StoreReader, histories: Sequence[History],
+                 names: Mapping[str, str] | None = None) -> None:
+        self.local = local
+        self.histories = tuple(sorted(histories, key=lambda h: h.base_ms))
+        self._names = dict(names or {})
+        self._covered: tuple[list[int], list[int], list[int]] | None = None
+
+    # --- that computer's time ----------------------------------------------------------------
+
+    def intervals_overlapping(self, start: datetime, end: datetime,
+                              max_span: timedelta = MAX_SPAN) -> list[Interval]:
+        earliest = start - max_span  # as the store's start index: no longer interval before
+        found = [iv for history in self.histories for iv in history.overlapping(start, end)
+                 if iv.start >= earliest]
+        found.sort(key=lambda iv: (iv.start, iv.end))
+        return found
+
+    def spans_ms(self, start: datetime, end: datetime,
+                 max_span: timedelta = MAX_SPAN) -> list[tuple[int, int]]:
+        return [(to_ms(iv.start), to_ms(iv.end))
+                for iv in self.intervals_overlapping(start, end, max_span)]
+
+    def seconds_in(self, windows: Sequence[tuple[datetime, datetime]],
+                   max_span: timedelta = MAX_SPAN) -> list[float]:
+        """Each window's seconds with that computer's time in front, each moment once (its
+        own intervals never overlap, but a copy could): from its merged spans, made once,
+        by bisection. `max_span` changes nothing: no History interval is longer than
+        `MAX_SPAN`."""
+        starts, ends, before = self._merged()
+        totals = []
+        for start, end in windows:
+            lo, hi = to_ms(start), to_ms(end)
+            if hi <= lo:
+                totals.append(0.0)
+                continue
+            first = bisect_right(ends, lo)  # the first span ending after the window's start
+            last = bisect_left(starts, hi)  # the spans starting before its end
+            if first >= last:
+                totals.append(0.0)
+                continue
+            ms = before[last] - before[first]
+            ms -= max(0, lo - starts[first])
+            ms -= max(0, ends[last - 1] - hi)
+            totals.append(ms / 1000)
+        return totals
+
+    def _merged(self) -> tuple[list[int], list[int], list[int]]:
+        if self._covered is not None:
+            return self._covered
+        spans = sorted((h.base_ms + h.starts[i], h.base_ms + h.starts[i] + h.lengths[i])
+                       for h in self.histories for i in range(len(h)))
+        starts: list[int] = []
+        ends: list[int] = []
+        for start, end in spans:
+            if end <= start:
+                continue
+            if ends and start <= ends[-1]:
+                ends[-1] = max(ends[-1], end)
+            else:
+                starts.append(start)
+                ends.append(end)
+        before = [0]  # before[k]: the length of the first k merged spans
+        for start, end in zip(starts, ends, strict=True):
+            before.append(before[-1] + end - start)
+        self._covered = (starts, ends, before)
+        return self._covered
+
+    def first_use(self) -> datetime | None:
+        found = [history.interval(0).start for history in self.histories if len(history)]
+        return min(found, default=None)
+
+    # --- this computer's own -----------------------------------------------------------------
+
+    def list_apps(self, include_removed: bool = False) -> list[TrackedApp]:
+        return self.local.list_apps(include_removed)
+
+    def app_names(self) -> dict[str, str]:
+        return {**self._names, **self.local.app_names()}
+
+    def list_goals(self) -> list[Goal]:
+        return self.local.list_goals()
+
+    def list_checkins(self, since: datetime | None = None) -> list[Checkin]:
+        return self.local.list_checkins(since)
+
+    def checkin_history(self) -> list[KeptCheckin]:
+        return self.local.checkin_history()
+
+    def get_setting(self, key: str) -> object | None:
+        return self.local.get_setting(key)
+
+    def all_settings(self) -> dict[str, object]:
+        return self.local.all_settings()
