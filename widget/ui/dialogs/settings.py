@@ -1,6 +1,8 @@
-"""Settings, in four pages that each `load()` from and `save()` to the store; the last, "Your
-data", also exports, shows the data folder and, after asking, hands "Delete everything" to the
-app (which stops, removes every trace as `driftcheck wipe` does, and quits).
+"""Settings, in five pages that each `load()` from and `save()` to the store. "Other
+computers" (widget/ui/dialogs/sharing.py) starts and stops sharing this computer's time at
+once, as the last, "Your data", exports at once; that one also shows the data folder and,
+after asking, hands "Delete everything" to the app (which stops, removes every trace as
+`driftcheck wipe` does, and quits).
 
 Numbers are checked with `widget.core.options.check_option` before anything is stored; a value
 out of range shows a message next to its field and nothing is saved. "Start at login" is only
@@ -37,8 +39,9 @@ from widget.core.format import duration
 from widget.core.options import SPECS, check_option
 from widget.errors import DriftcheckError, UsageError
 from widget.services.reminders import LONG_SESSION_S
-from widget.store.api import SettingsStore
+from widget.store.api import SettingsStore, StoreContract
 from widget.ui.dialogs.form import error_label, hint, window_title
+from widget.ui.dialogs.sharing import SharingPage
 from widget.ui.plain import plain_box
 
 RHYTHMS = (("weekly", "Once a week"), ("daily", "Every day"),
@@ -399,7 +402,7 @@ class SettingsDialog(QDialog):
     `delete_everything` is called (after the dialog closed, unsaved) once the person confirmed
     "Delete everything"; without it the page names `driftcheck wipe` instead."""
 
-    def __init__(self, store: SettingsStore, parent: QWidget | None = None, *,
+    def __init__(self, store: StoreContract, parent: QWidget | None = None, *,
                  data_dir: Path | None = None,
                  new_day: Callable[[], datetime] | None = None,
                  open_answers: Callable[[], None] | None = None,
@@ -414,6 +417,7 @@ class SettingsDialog(QDialog):
             self.checkin.answers_button.clicked.connect(lambda: open_answers())
         self.tracking = TrackingPage(store)
         self.data = DataPage(data_dir)
+        self.sharing = SharingPage(store, data_dir)
         if delete_everything is not None:
             self.data.offer_delete()
 
@@ -423,10 +427,11 @@ class SettingsDialog(QDialog):
 
             self.data.delete_confirmed.connect(confirmed)
         self.tabs = QTabWidget()
-        # Alt+N, C, T, Y open a page from the keyboard (Alt+D: "Delete everything...").
+        # Alt+N, C, T, O, Y open a page from the keyboard (Alt+D: "Delete everything...").
         self.tabs.addTab(self.notifications, "&Notifications")
         self.tabs.addTab(self.checkin, "&Check-in")
         self.tabs.addTab(self.tracking, "&Tracking")
+        self.tabs.addTab(self.sharing, "&Other computers")
         self.tabs.addTab(self.data, "&Your data")
         self.error = error_label()
         self.save_button = QPushButton("Save")
@@ -443,8 +448,9 @@ class SettingsDialog(QDialog):
         layout.addWidget(buttons)
         self.setMinimumWidth(460)
 
-    def pages(self) -> tuple[NotificationsPage, CheckinPage, TrackingPage, DataPage]:
-        return (self.notifications, self.checkin, self.tracking, self.data)
+    def pages(self) -> tuple[NotificationsPage, CheckinPage, TrackingPage, SharingPage,
+                             DataPage]:
+        return (self.notifications, self.checkin, self.tracking, self.sharing, self.data)
 
     def load(self) -> None:
         for page in self.pages():
