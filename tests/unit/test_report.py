@@ -294,6 +294,35 @@ def small_week() -> list[Interval]:
     ]
 
 
+def test_two_computers_with_different_apps_at_once_count_that_time_once_in_the_week() -> None:
+    """What a merged reader gives (each app its union across computers): Character.AI on the
+    desktop from 20:30 to 21:30 while Replika ran on the laptop until 21:00. The week and the
+    day count 20:00-21:30 once (1.5 h, as the weekly totals of the trend do); each app keeps
+    its own hour; the daily goal (1.5 h) is met, not passed; the quiet share is of 1.5 h."""
+    both = [iv(local(2026, 11, 23, 20, 0), local(2026, 11, 23, 21, 0)),
+            iv(local(2026, 11, 23, 20, 30), local(2026, 11, 23, 21, 30), "character")]
+    report = week_report(both, "2026-W48", {}, GOALS, NAMES, BERLIN, 4)
+    assert report.total_s == 1.5 * H
+    assert dict(report.per_app) == {"replika": 1 * H, "character": 1 * H}
+    assert report.day_totals[date(2026, 11, 23)] == 1.5 * H
+    assert report.days_over_goal == 0
+    assert report.trend_weeks == (1.5 * H,)
+    assert report.sessions == SessionStats(1, 1.5 * H, 1.5 * H)
+    assert report.quiet_share == 0.0
+    data = json.loads(json.dumps(report.to_json()))
+    assert data["total_s"] == 5400.0 and data["days"][0]["seconds"] == 5400.0
+    assert data["days"][0]["apps"] == {"replika": 3600.0, "character": 3600.0}
+    # Quiet hours from 21:00: half an hour of the 1.5 h, not 0.5 h of 2 h.
+    late = Goal(GoalKind.QUIET_HOURS, None, None, 21 * 60, 6 * 60)
+    assert week_report(both, "2026-W48", {}, [late], NAMES, BERLIN, 4).quiet_share == \
+        pytest.approx(1 / 3)
+
+
+def test_one_computers_week_has_no_separate_day_totals() -> None:
+    report = week_report(small_week(), "2026-W48", {}, GOALS, NAMES, BERLIN, 4)
+    assert report.wall_per_day is None  # nothing overlaps: the apps' sums are the totals
+
+
 def test_week_report_of_a_small_week() -> None:
     history = {"2026-W44": 3 * H, "2026-W45": 3 * H, "2026-W46": 4 * H, "2026-W47": 4 * H}
     report = week_report(small_week(), "2026-W48", history, GOALS, NAMES, BERLIN, 4)

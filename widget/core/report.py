@@ -51,6 +51,43 @@ def clipped(intervals: Iterable[Interval], start: datetime, end: datetime) -> li
     return parts
 
 
+def wall_time(parts: Sequence[Interval]) -> list[Interval] | None:
+    """The time covered by any of `parts`, each moment once, as intervals of no app (key "")
+    in time order; None when no two parts share a moment, as on one computer, where the
+    parts are already that.
+
+    Across computers (`widget.sync.reader`) each app's intervals are its union, so different
+    apps in front on two computers at the same moment overlap: all apps together count that
+    moment once (widget.sync.merge's rule), while each app counts it for itself."""
+    previous_start: datetime | None = None
+    reach: datetime | None = None
+    for iv in parts:
+        if previous_start is not None and iv.start < previous_start:
+            break  # not in time order: sorted below
+        if reach is not None and iv.start < reach:
+            break  # two parts share a moment
+        previous_start = iv.start
+        reach = iv.end if reach is None else max(reach, iv.end)
+    else:
+        return None
+    spans = sorted((iv.start, iv.end) for iv in parts if iv.end > iv.start)
+    merged: list[Interval] = []
+    lo: datetime | None = None
+    hi: datetime | None = None
+    overlapped = False
+    for s, e in spans:
+        if hi is not None and s < hi:
+            overlapped = True
+            hi = max(hi, e)
+            continue
+        if lo is not None and hi is not None:
+            merged.append(Interval("", lo, hi))
+        lo, hi = s, e
+    if lo is not None and hi is not None:
+        merged.append(Interval("", lo, hi))
+    return merged if overlapped else None
+
+
 def daily_totals(intervals: Iterable[Interval], first_day: date, last_day: date, tz: tzinfo,
                  day_start_hour: int) -> dict[date, dict[str, float]]:
     """Seconds per app for each local day from `first_day` to `last_day` inclusive.
@@ -256,9 +293,14 @@ class WeekReport:
     # True when change_s/change_pct set a week in progress beside the same part of the week
     # before (the dashboard's loader does); False: beside the whole week before.
     change_same_part: bool = False
+    # Each day's total when apps overlapped (different apps in front on two computers at
+    # once: the day's total counts that time once, its apps each count it); None: the sums.
+    wall_per_day: Mapping[date, float] | None = None
 
     @property
     def day_totals(self) -> dict[date, float]:
+        if self.wall_per_day is not None:
+            return dict(self.wall_per_day)
         return {day: sum(apps.values()) for day, apps in self.per_day.items()}
 
     def to_json(self) -> dict[str, Any]:
@@ -279,7 +321,7 @@ class WeekReport:
             "total_s": self.total_s,
             "apps": [{"key": key, "name": self.names.get(key, key), "seconds": seconds}
                      for key, seconds in self.per_app.items()],
-            "days": [{"date": day.isoformat(), "seconds": sum(apps.values()),
+            "days": [{"date": day.isoformat(), "seconds": self.day_totals[day],
                       "apps": dict(apps)} for day, apps in self.per_day.items()],
             "previous_week_s": self.previous_week_s,
             "change_s": self.change_s,
@@ -351,7 +393,16 @@ def week_report(intervals: Iterable[Interval], week: str, history_weeks: Mapping
         for app, seconds in apps.items():
             app_seconds[app] = app_seconds.get(app, 0.0) + seconds
     per_app = dict(sorted(app_seconds.items(), key=lambda kv: (-kv[1], kv[0])))
-    total = sum(p.seconds for p in parts)
+    # All apps together: each moment once (the apps' own figures may add up to more when two
+    # computers had different apps in front at once).
+    wall = wall_time(parts)
+    together = parts if wall is None else wall
+    total = sum(p.seconds for p in together)
+    wall_per_day = None if wall is None else {
+        day: sum(apps.values()) for day, apps in daily_totals(
+            wall, monday, monday + timedelta(days=6), tz, day_start_hour).items()}
+    day_total = wall_per_day if wall_per_day is not None else {
+        day: sum(apps.values()) for day, apps in per_day.items()}
     begun = [day for day in per_day if day_window(day, tz, day_start_hour)[0] < cut]
 
     before = _history_before(week, history_weeks)
@@ -383,10 +434,11 @@ def week_report(intervals: Iterable[Interval], week: str, history_weeks: Mapping
         drift=drift,
         sessions=session_stats(sessions_of(parts)),
         quiet_share=None if quiet_goal is None
-        else quiet_share(parts, quiet_goal, (start, end), tz),
+        else quiet_share(together if quiet_goal.app is None else parts, quiet_goal,
+                         (start, end), tz),
         daily_goal_s=daily_limit,
-        days_over_goal=None if daily_limit is None else days_over_goal(
-            {day: sum(apps.values()) for day, apps in per_day.items()}, daily_limit),
+        days_over_goal=None if daily_limit is None else days_over_goal(day_total, daily_limit),
         words=week_in_words(total, base, drift, days_so_far=None if complete else len(begun),
-                            days_used=sum(1 for day in begun if sum(per_day[day].values()) > 0)),
+                            days_used=sum(1 for day in begun if day_total[day] > 0)),
+        wall_per_day=wall_per_day,
     )
