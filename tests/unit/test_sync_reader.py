@@ -176,3 +176,50 @@ def test_every_read_agrees_with_window_totals(own: list[Interval], others: list[
         window_totals({"own": histories_of(own), **histories}, *half).all_devices
         for half in halves] + [0.0]
     assert reader.device_totals(start, end).by_device == expected.by_device
+
+
+def test_check_ins_another_computer_shares_join_this_ones_in_time_order(tmp_path: Path
+                                                                         ) -> None:
+    """The desktop shares its check-ins (`--share-notes` there): through the real folder,
+    they join this computer's in `list_checkins` (what the dashboard marks on its weeks),
+    `since` applies to them too; `checkin_history` (rows this computer may change) stays its
+    own. A computer that does not share them adds none."""
+    from zoneinfo import ZoneInfo
+
+    from widget.sync.folder import SharedFolder, create_identity
+    from widget.sync.format import split_by_month
+    from widget.sync.reader import shared_checkins
+
+    zone = ZoneInfo("Europe/Berlin")
+    shared, desk, laptop = tmp_path / "shared", tmp_path / "desk", tmp_path / "laptop"
+    for folder in (shared, desk, laptop):
+        folder.mkdir(mode=0o700)
+    theirs = [Checkin(T0 - timedelta(days=8), T0 - timedelta(days=8), 4, "a good week", 3600),
+              Checkin(T0 + timedelta(hours=1), T0 + timedelta(hours=1), 2, None, 7200)]
+    desk_folder = SharedFolder(shared, desk, create_identity(desk, "Desk", False), None,
+                               lambda: T0 + timedelta(hours=2), zone)
+    # Both months written (as `devices share` writes every month with use): each month's file
+    # carries that month's check-ins.
+    outcome = desk_folder.write(split_by_month([use("replika", -8 * 24 * 60, 30),
+                                                use("replika", 0, 30)]),
+                                {"replika": "Replika"}, checkins=theirs)
+    assert outcome.problem is None
+    view = SharedFolder(shared, laptop, create_identity(laptop, "Laptop", False), None,
+                        lambda: T0 + timedelta(hours=2), zone).read()
+    assert sorted(shared_checkins(view), key=lambda c: c.asked) == theirs
+
+    ours = Checkin(T0 - timedelta(days=1), T0 - timedelta(days=1), 5, None, 1800)
+
+    class WithCheckin(ListStore):
+        def list_checkins(self, since: datetime | None = None) -> list[Checkin]:
+            return [ours] if since is None or ours.asked >= since else []
+
+        def checkin_history(self) -> list[KeptCheckin]:
+            return [KeptCheckin(1, ours)]
+
+    reader = MergedReader(WithCheckin([]), {}, "laptop", None, shared_checkins(view))
+    assert reader.list_checkins() == [theirs[0], ours, theirs[1]]
+    assert reader.list_checkins(since=T0 - timedelta(days=2)) == [ours, theirs[1]]
+    assert reader.checkin_history() == [KeptCheckin(1, ours)]
+    reader.refresh({}, None)  # a read in which no computer shares them
+    assert reader.list_checkins() == [ours]

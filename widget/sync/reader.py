@@ -13,8 +13,10 @@ How each read counts time that overlaps across computers (`widget.sync.merge` de
   `widget.core.days.seconds_covered` gives the same total from `intervals_overlapping`, which
   is how today's total and the all-apps goals count it.
 
-Apps, goals, settings and check-ins are this computer's own: another device's app names fill in
-only keys this computer does not know.
+Apps, goals and settings are this computer's own: another device's app names fill in only keys
+this computer does not know. Check-ins are this computer's, and those another computer shares
+(`devices share --share-notes` there) join them in `list_checkins` (the dashboard's answers
+over the weeks); `checkin_history` stays this computer's, whose rows it can change.
 
 `MergedStore` is the same over a whole `StoreContract` (the tray's resident store): the reads
 merged, every write this computer's store's, so the tray's today, ring, goals, reminders and
@@ -30,6 +32,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from widget.core.checkin import Checkin, KeptCheckin
 from widget.core.goals import Goal
@@ -37,6 +40,9 @@ from widget.core.intervals import MAX_SPAN
 from widget.core.model import Interval, Measure, TrackedApp
 from widget.store.api import StoreContract, StoreReader
 from widget.sync.merge import History, WindowTotals, histories_of, to_ms, window_totals
+
+if TYPE_CHECKING:
+    from widget.sync.view import FolderView
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
@@ -74,18 +80,22 @@ class MergedReader:
     other devices' app names, used for keys this computer does not know."""
 
     def __init__(self, local: StoreReader, others: Mapping[str, Sequence[History]],
-                 own_id: str = "this", names: Mapping[str, str] | None = None) -> None:
+                 own_id: str = "this", names: Mapping[str, str] | None = None,
+                 checkins: Sequence[Checkin] = ()) -> None:
         self.local = local
         self.own_id = own_id
-        self._seen: tuple[dict[str, tuple[History, ...]], dict[str, str]] = ({}, {})
+        self._seen: tuple[dict[str, tuple[History, ...]], dict[str, str],
+                          tuple[Checkin, ...]] = ({}, {}, ())
         self._others_covered: tuple[object, _Covered] | None = None  # (of which read, spans)
-        self.refresh(others, names)
+        self.refresh(others, names, checkins)
 
     def refresh(self, others: Mapping[str, Sequence[History]],
-                names: Mapping[str, str] | None = None) -> None:
-        """Take a new read of the other devices (whole: a reader never sees half of one)."""
+                names: Mapping[str, str] | None = None,
+                checkins: Sequence[Checkin] = ()) -> None:
+        """Take a new read of the other devices (whole: a reader never sees half of one):
+        their histories, app names and the check-ins they share."""
         self._seen = ({device: tuple(parts) for device, parts in others.items()},
-                      dict(names or {}))
+                      dict(names or {}), tuple(sorted(checkins, key=lambda c: c.asked)))
 
     @property
     def others(self) -> dict[str, tuple[History, ...]]:
@@ -176,7 +186,13 @@ class MergedReader:
         return self.local.list_goals()
 
     def list_checkins(self, since: datetime | None = None) -> list[Checkin]:
-        return self.local.list_checkins(since)
+        """This computer's check-ins and those the others share, oldest first."""
+        own = self.local.list_checkins(since)
+        shared = self._seen[2]
+        if not shared:
+            return own
+        theirs = [c for c in shared if since is None or c.asked >= since]
+        return sorted([*own, *theirs], key=lambda c: c.asked)
 
     def checkin_history(self) -> list[KeptCheckin]:
         return self.local.checkin_history()
@@ -186,6 +202,13 @@ class MergedReader:
 
     def all_settings(self) -> dict[str, object]:
         return self.local.all_settings()
+
+
+def shared_checkins(view: FolderView) -> list[Checkin]:
+    """The check-ins the other computers of a read share (`--share-notes` there), each once
+    (a month's file holds that month's)."""
+    return [checkin for device in view.devices for month in device.files.values()
+            for checkin in month.checkins or ()]
 
 
 def _at(ms: int) -> datetime:
