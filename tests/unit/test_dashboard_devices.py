@@ -17,46 +17,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.helpers.cli import Run
+from tests.helpers.computers import AFTER, DESKTOP, DURING, LAPTOP, WEEK, WORK, share_three
 from widget.core.calendar import week_window
 from widget.core.dashboard import ALL_COMPUTERS, THIS_COMPUTER, DashboardData, computers_in_words
 from widget.core.model import Interval
 from widget.paths import DB_NAME
 from widget.services.dashboard import ComputerDashboards, load_dashboard
 from widget.services.devices import Reading, reader_for
-from widget.store.db import Store
 from widget.store.resident import ResidentStore
 from widget.sync.merge import histories_of, to_ms, window_totals
 from widget.sync.one_device import OneDeviceReader
-
-WEEK = "2026-W48"  # Monday 23 to Sunday 29 November 2026 (UTC, the day starting at 04:00)
-AFTER = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
-DURING = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # Thursday noon: the week in progress
-
-
-def at(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 11, day, hour, minute, tzinfo=UTC)
-
-
-LAPTOP = [Interval("replika", at(24, 19), at(24, 20)),
-          Interval("replika", at(25, 20), at(25, 20, 30))]
-# no interval longer than an hour, as the tracker writes them (a longer one is refused by the
-# shared file's format)
-DESKTOP = [Interval("replika", at(10, 18), at(10, 19)),  # two weeks before: its own history
-           Interval("replika", at(10, 19), at(10, 19, 15)),
-           Interval("replika", at(24, 19, 30), at(24, 20, 30)),  # half an hour at once, same app
-           Interval("character-ai", at(26, 10), at(26, 10, 45))]
-WORK = [Interval("character-ai", at(24, 19, 45), at(24, 20, 15)),  # at once, another app
-        Interval("character-ai", at(27, 9), at(27, 9, 20))]
-
-
-def _fill(run: Run, folder: Path, intervals: list[Interval]) -> None:
-    assert run("apps", "add", "replika", "character-ai", data_dir=folder).code == 0
-    store = Store.open(folder / DB_NAME)
-    try:
-        for interval in intervals:
-            store.insert_interval(interval)
-    finally:
-        store.close()
 
 
 @pytest.fixture(autouse=True)
@@ -65,20 +35,8 @@ def _utc(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def three(tmp_path: Path, run: Run) -> dict[str, Path]:
-    """Laptop, desktop and work computer sharing one Syncthing folder; the laptop has read
-    the other two's files."""
-    shared = tmp_path / "Sync" / "driftcheck"
-    shared.mkdir(parents=True)
-    (shared.parent / ".stfolder").mkdir()
-    folders = {"Laptop": tmp_path / "laptop", "Desktop": tmp_path / "desktop",
-               "Work": tmp_path / "work"}
-    for name, intervals in (("Laptop", LAPTOP), ("Desktop", DESKTOP), ("Work", WORK)):
-        _fill(run, folders[name], intervals)
-        result = run("devices", "share", str(shared), "--name", name, data_dir=folders[name])
-        assert result.code == 0, result.err
-    assert run("devices", "sync", data_dir=folders["Laptop"]).code == 0
-    return folders
+def three(tmp_path: Path) -> dict[str, Path]:
+    return share_three(tmp_path)
 
 
 @pytest.fixture
@@ -169,16 +127,14 @@ def test_a_computer_no_longer_there_shows_them_all(laptop: tuple[ResidentStore, 
     assert data == dashboards.load(WEEK, AFTER, UTC, 4)
 
 
-@pytest.mark.xfail(strict=True, reason="week_report (widget/core/report.py) sums each app's "
-                   "union, so two different apps on two computers at once count twice in the "
-                   "week's total: 3 h 35 min here, where docs/SYNC.md's wall time is 3 h 5 min "
-                   "(the earlier weeks' totals, from seconds_in, are wall time)")
 def test_the_weeks_total_is_wall_time_across_computers(laptop: tuple[ResidentStore, Reading]
                                                        ) -> None:
     _local, reading = laptop
     data = ComputerDashboards.of_reading(reading).load(WEEK, AFTER, UTC, 4)
     # Tuesday 19:00-20:30 once, though all three were in use, two of them with another app
     assert data.report.total_s == 3 * 3600 + 5 * 60
+    # each app its own union: Replika 2 h, Character.AI 1 h 35 min (more than the total)
+    assert data.report.per_app == {"replika": 7200, "character-ai": 5700}
 
 
 def test_sharing_off_or_this_device_adds_nothing(three: dict[str, Path], run: Run,

@@ -79,13 +79,14 @@ def standalone(path: Path, week: str | None, tz: tzinfo, day_start: int) -> int:
     if problem is not None:
         print(f"driftcheck: {NO_DISPLAY.format(why=problem)}", file=sys.stderr)
         return 1
-    from widget.services.dashboard import load_dashboard
+    from widget.services.dashboard import ComputerDashboards
     from widget.services.devices import reader_for
     from widget.store.resident import open_for_tracking
 
     local = open_for_tracking(path)
-    # all the person's computers while they share their time, as the tray shows (issue 16)
-    store = reader_for(local, path.parent, tz).reader
+    # all the person's computers while they share their time, as the tray shows, and each
+    # alone through the dashboard's filter (issue 16)
+    dashboards = ComputerDashboards.of_reading(reader_for(local, path.parent, tz))
     from widget.desktop.qt_guard import keep_singletons_alive
 
     keep_singletons_alive()
@@ -101,7 +102,9 @@ def standalone(path: Path, week: str | None, tz: tzinfo, day_start: int) -> int:
     app.setWindowIcon(ring_icon(RingLook(fill=0.75)))
     try:
         window = DashboardWindow(
-            lambda shown: load_dashboard(store, shown, datetime.now(UTC), tz, day_start))
+            lambda shown: dashboards.load(shown, datetime.now(UTC), tz, day_start),
+            by_computer=lambda shown, computer: dashboards.load(
+                shown, datetime.now(UTC), tz, day_start, computer))
         window.choose_apps.connect(lambda: _choose_apps(window, path))
         window.show_week(week)
         window.show()

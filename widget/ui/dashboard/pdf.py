@@ -5,7 +5,9 @@ and what was not. Page one: the week in words, its numbers, each day by app and 
 table (every cell filled, said as the dashboard's table says it). Page two: the last twelve
 weeks with the usual range and the trend, the hours of the week, and the self-check answers
 (never the private notes). A week with nothing counted is one page that says so, and still
-shows that week's self-check answers. Every duration is `widget.core.format`'s.
+shows that week's self-check answers. Every duration is `widget.core.format`'s. While the
+person shares their time with other computers (issue 16), page one says that the figures count
+all of them, time on two at once once, and gives each computer's own time in the week.
 
 The charts are the dashboard's own (`widget.ui.dashboard.charts`, the heat map widget) in the light
 palette, drawn as vectors by Qt's own PDF writer: no extra dependency.
@@ -34,7 +36,13 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QGraphicsScene, QWidget
 
 from widget.core.checkin import ANSWERS
-from widget.core.dashboard import DashboardData, week_caption, week_comparison
+from widget.core.dashboard import (
+    ALL_COMPUTERS,
+    DashboardData,
+    computers_in_words,
+    week_caption,
+    week_comparison,
+)
 from widget.core.format import duration, durations_with_total
 from widget.owner_only import write_owner_only
 from widget.ui.dashboard import charts
@@ -86,6 +94,8 @@ def _paint(data: DashboardData, device: QIODevice, now: datetime) -> int:
         painter.scale(scale, scale)
         page_one = _Page(painter, width, height)
         page_one.text(_summary_html(data))
+        if data.computers:
+            page_one.text(_computers_html(data))
         footer = FOOTER.format(date=f"{now.astimezone():%d %B %Y}")
         if data.report.total_s <= 0:
             page_one.text(_week_checkins_html(data))
@@ -255,7 +265,13 @@ def _apps_html(data: DashboardData) -> str:
         body.append("<tr>" + "".join(
             f"<td align='{'left' if c == 0 else 'right'}' style='padding:2px 6px'>"
             f"{html.escape(text)}</td>" for c, text in enumerate(cells)) + "</tr>")
-    _, total = durations_with_total([row.seconds for row in data.apps])
+    parts = [row.seconds for row in data.apps]
+    _, total = durations_with_total(parts)
+    apart = ""
+    if sum(parts) > data.report.total_s + 1:  # two apps on two computers at once (issue 16)
+        total = duration(data.report.total_s)
+        apart = ("<p>Apps in use on two computers at the same moment count for each app, and "
+                 "once in the total, so the rows add up to more than it.</p>")
     body.append(f"<tr><td style='padding:2px 6px'><b>Total</b></td><td align='right' "
                 f"style='padding:2px 6px'><b>{html.escape(total)}</b></td>"
                 "<td align='right' style='padding:2px 6px'>100%</td>"
@@ -264,7 +280,19 @@ def _apps_html(data: DashboardData) -> str:
                 f"<td align='right' style='padding:2px 6px'>"
                 f"{html.escape(duration(data.report.total_s / data.days_so_far))}</td></tr>")
     return (f"<p><b>By app</b></p><table width='100%' cellspacing='0'><tr>{head}</tr>"
-            f"{''.join(body)}</table>")
+            f"{''.join(body)}</table>{apart}")
+
+
+def _computers_html(data: DashboardData) -> str:
+    """Whose time the week counts, and each computer's own time in it (issue 16)."""
+    said = html.escape(computers_in_words(data))
+    if data.computer != ALL_COMPUTERS:
+        return f"<p>{said}</p>"
+    cell = "style='padding:2px 16px 2px 0'"
+    rows = "".join(f"<tr><td {cell}>{html.escape(row.name)}</td>"
+                   f"<td align='right' {cell}><b>{html.escape(duration(row.seconds))}</b>"
+                   "</td></tr>" for row in data.computers)
+    return f"<p><b>Your computers</b></p><p>{said}</p><table>{rows}</table>"
 
 
 _HORIZONTAL = Qt.Orientation.Horizontal

@@ -8,7 +8,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
-from widget.core.dashboard import WeekAppRow
+from widget.core.dashboard import ComputerRow, WeekAppRow
 from widget.core.format import apportion, duration
 
 HEADERS = ("App", "This week", "Share", "Against the week before", "A day, on average")
@@ -92,8 +92,8 @@ class AppTableModel(QAbstractTableModel):
         return None
 
 
-def app_table(model: AppTableModel) -> QTableView:
-    """A quiet, read-only, keyboard-reachable table."""
+def app_table(model: QAbstractTableModel) -> QTableView:
+    """A quiet, read-only, keyboard-reachable table (the apps', or the computers')."""
     view = QTableView()
     view.setObjectName("app-table")
     view.setModel(model)
@@ -108,6 +108,56 @@ def app_table(model: AppTableModel) -> QTableView:
     view.verticalHeader().hide()
     header = view.horizontalHeader()
     header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-    for column in range(1, len(HEADERS)):
+    for column in range(1, model.columnCount()):
         header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+    return view
+
+
+COMPUTER_HEADERS = ("Computer", "This week")
+
+
+class ComputerTableModel(QAbstractTableModel):
+    """Each of the person's computers and its own time in the shown week (issue 16)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[ComputerRow] = []
+        self._current = True
+
+    def set_rows(self, rows: Sequence[ComputerRow], *, current: bool = True) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._current = current
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COMPUTER_HEADERS)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return row.name if index.column() == 0 else duration(row.seconds)
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() > 0:
+            return int(_RIGHT.value)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            if section == 1 and not self._current:
+                return "That week"
+            return COMPUTER_HEADERS[section]
+        return None
+
+
+def computer_table(model: ComputerTableModel) -> QTableView:
+    """The computers' table, read-only and quiet like the apps' table."""
+    view = app_table(model)
+    view.setObjectName("computer-table")
+    view.setAccessibleName("Time on each of your computers this week")
     return view

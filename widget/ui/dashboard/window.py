@@ -13,6 +13,12 @@ It opens inside the screen's available area, and what matters most (the week wit
 the drift in words, the self-check) sits at the top, visible without scrolling; the charts
 below it may scroll. The default view speaks plainly; the method behind the words is one
 click away ("How is this worked out?").
+
+While the person shares their time with other computers (issue 16: `DashboardData.computers`
+is not empty), a sentence under the total says whose time the figures count, a card lists each
+computer's own time in the week, and a filter (all computers, this one, or one other) redraws
+the whole window for that choice, through `by_computer`. Reads run on the Qt main thread, as
+every read of this window does (`load_dashboard` is a few tens of milliseconds).
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from PySide6.QtGui import (
     QShowEvent,
 )
 from PySide6.QtWidgets import (
+    QComboBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -41,6 +48,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QStackedWidget,
+    QTableView,
     QToolTip,
     QVBoxLayout,
     QWidget,
@@ -48,10 +56,12 @@ from PySide6.QtWidgets import (
 
 from widget.core.calendar import week_monday
 from widget.core.dashboard import (
+    ALL_COMPUTERS,
     HOW_WORKED_OUT,
     NO_BASELINE,
     USUAL_RANGE,
     DashboardData,
+    computers_in_words,
     drift_in_words,
     how_worked_out,
     shift_week,
@@ -63,12 +73,20 @@ from widget.core.format import duration, week_span
 from widget.errors import DriftcheckError
 from widget.ui.dashboard import charts
 from widget.ui.dashboard.heatmap import HeatMap
-from widget.ui.dashboard.table import AppTableModel, app_table
+from widget.ui.dashboard.table import (
+    AppTableModel,
+    ComputerTableModel,
+    app_table,
+    computer_table,
+)
 from widget.ui.dashboard.theme import Palette, Theme, is_dark, make_palette, window_palette
 from widget.ui.dialogs.form import window_title
 from widget.ui.plain import plain_box, plain_label, plain_tooltip
 
 Source = Callable[[str | None], DashboardData]
+# A week (None: this week) of one choice of computers: ALL_COMPUTERS, THIS_COMPUTER or another
+# computer's id (`widget.services.dashboard.ComputerDashboards.load`).
+ComputerSource = Callable[[str | None, str], DashboardData]
 
 TITLE = window_title("Dashboard")  # "driftcheck — Dashboard", as every window
 EMPTY_HEADING = "Your weeks will appear here"
@@ -94,6 +112,8 @@ PREVIOUS_KEYS = ("Alt+Left", "PgUp")
 NEXT_KEYS = ("Alt+Right", "PgDown")
 THIS_WEEK_KEYS = ("Alt+Home",)
 FOLLOW_MS = 60_000  # this week, shown, is read again once a minute
+ALL_LABEL = "All computers"
+COMPUTERS_TITLE = "Your computers"
 # A chart view shows that it has the keyboard focus by its border (its own colours: a style
 # sheet's palette() would be the application's, not a forced theme's).
 VIEW_STYLE = ("QChartView {{ border: 2px solid transparent; border-radius: 4px; }}"
@@ -212,12 +232,18 @@ class DashboardWindow(QWidget):
     choose_apps = Signal()  # "Choose apps..." on the empty page: the owner opens the apps dialog
 
     def __init__(self, source: Source, *, theme: Theme | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, by_computer: ComputerSource | None = None
+                 ) -> None:
+        """`source` reads a week; `by_computer`, when given, reads a week of the computers
+        chosen in the filter instead (all of them first), and the filter is offered when its
+        data names more than one computer."""
         super().__init__(parent, Qt.WindowType.Window)
         self.setObjectName("dashboard")
         self.setWindowTitle(TITLE)
         self.setAccessibleName(TITLE)
         self._source = source
+        self._by_computer = by_computer
+        self.computer = ALL_COMPUTERS  # the filter's choice
         self._theme = theme
         self.data: DashboardData | None = None
         if theme is not None:
@@ -245,7 +271,9 @@ class DashboardWindow(QWidget):
                               (self.next_button, self.how_button),
                               (self.how_button, self.checkin_view),
                               (self.checkin_view, self.day_view), (self.day_view, self.heat_map),
-                              (self.heat_map, self.table), (self.table, self.weeks_view)):
+                              (self.heat_map, self.table),
+                              (self.table, self.computer_view),
+                              (self.computer_view, self.weeks_view)):
             QWidget.setTabOrder(first, second)
         self.method_box: QMessageBox | None = None
         self.fit_to_screen()
@@ -269,9 +297,13 @@ class DashboardWindow(QWidget):
         self.words_label.setAccessibleName("The week beside a usual week")
         self.notice_label = _label(name="week-notice")
         self.notice_label.hide()
+        self.computers_label = _label(name="computers-words")
+        self.computers_label.setAccessibleName("Which computers the figures count")
+        self.computers_label.hide()
         left.addWidget(self.title_label)
         left.addLayout(totals)
         left.addWidget(self.words_label)
+        left.addWidget(self.computers_label)
         left.addWidget(self.notice_label)
         header.addLayout(left, 1)
 
@@ -285,7 +317,19 @@ class DashboardWindow(QWidget):
                                             NEXT_KEYS, self.next_week)
         for button in (self.previous_button, self.this_week_button, self.next_button):
             nav.addWidget(button)
-        header.addLayout(nav)
+        self.computer_box = QComboBox()
+        self.computer_box.setObjectName("computer-filter")
+        self.computer_box.setAccessibleName("Which computers to show")
+        self.computer_box.setToolTip(plain_tooltip(
+            "Show all your computers together, or one of them alone"))
+        self.computer_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.computer_box.activated.connect(self._computer_chosen)
+        self.computer_box.hide()
+        right = QVBoxLayout()
+        right.setAlignment(Qt.AlignmentFlag.AlignTop)
+        right.addLayout(nav)
+        right.addWidget(self.computer_box, 0, Qt.AlignmentFlag.AlignRight)
+        header.addLayout(right)
         return header
 
     def _nav_button(self, text: str, what: str, keys: tuple[str, ...],
@@ -323,6 +367,8 @@ class DashboardWindow(QWidget):
         self.checkin_label = _label(name="checkin-caption")
         self.table_model = AppTableModel(self)
         self.table = app_table(self.table_model)
+        self.computer_model = ComputerTableModel(self)
+        self.computer_view = computer_table(self.computer_model)
 
         words = QWidget()
         words_layout = QVBoxLayout(words)
@@ -340,8 +386,12 @@ class DashboardWindow(QWidget):
         grid.addWidget(self.days_card, 1, 0)
         grid.addWidget(_card("When in the day", self.heat_map, self.heat_label), 1, 1)
         grid.addWidget(_card("Per app", self.table), 2, 0, 1, 2)
+        self.computers_card = _card(COMPUTERS_TITLE, self.computer_view)
+        self.computers_card.setObjectName("computers-card")
+        self.computers_card.hide()  # shown only while sharing with another computer
+        grid.addWidget(self.computers_card, 3, 0, 1, 2)
         grid.addWidget(_card("The last twelve weeks", self.weeks_view, self.weeks_label,
-                             beside=True), 3, 0, 1, 2)
+                             beside=True), 4, 0, 1, 2)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
         inner = QWidget()
@@ -405,10 +455,10 @@ class DashboardWindow(QWidget):
         """Read and draw ISO `week` (None: this week). A week that has not begun yet is
         refused (False): this week is shown instead, with a sentence saying why."""
         try:
-            data = self._source(week)
+            data = self._read(week)
             refused = week_monday(data.week) > week_monday(data.current_week)
             if refused:
-                data = self._source(None)
+                data = self._read(None)
         except DriftcheckError as error:
             text = self.error_page.findChild(QLabel, "error-text")
             assert text is not None
@@ -429,7 +479,7 @@ class DashboardWindow(QWidget):
         if data is None or data.week != data.current_week or not self.isVisible():
             return
         try:
-            fresh = self._source(None)
+            fresh = self._read(None)
         except DriftcheckError:
             return  # the next minute tries again; what is shown stays
         if fresh != data:
@@ -446,6 +496,23 @@ class DashboardWindow(QWidget):
 
     def refresh(self) -> None:
         """Read the shown week again (the tray calls this when the window is opened again)."""
+        self.show_week(self.data.week if self.data is not None else None)
+
+    def _read(self, week: str | None) -> DashboardData:
+        if self._by_computer is not None:
+            return self._by_computer(week, self.computer)
+        return self._source(week)
+
+    def _computer_chosen(self, index: int) -> None:
+        """A choice in the filter: the shown week read again for those computers."""
+        key = self.computer_box.itemData(index)
+        if isinstance(key, str) and key != self.computer:
+            self.choose_computer(key)
+
+    def choose_computer(self, key: str) -> None:
+        """Show all computers (ALL_COMPUTERS), this one (THIS_COMPUTER) or another computer
+        (its id) alone: every card redrawn for it, the shown week kept."""
+        self.computer = key
         self.show_week(self.data.week if self.data is not None else None)
 
     def can_go_back(self) -> bool:
@@ -488,6 +555,7 @@ class DashboardWindow(QWidget):
             self.total_caption.clear()
             self.words_label.clear()
             self._set_empty(data.apps_tracked)
+            self._render_computers(data)  # the filter stays, to choose another computer
             self.stack.setCurrentWidget(self.empty_page)
             return
         report = data.report
@@ -523,7 +591,32 @@ class DashboardWindow(QWidget):
                                   same_part=data.report.change_same_part,
                                   current=data.is_current)
         self._fit_table()
+        self._render_computers(data)
         self.stack.setCurrentIndex(0)
+
+    def _render_computers(self, data: DashboardData) -> None:
+        """The sentence, the card and the filter of the person's computers: all hidden unless
+        the week names more than one (sharing off looks as it always did)."""
+        sharing = bool(data.computers)
+        self.computers_label.setText(computers_in_words(data))
+        self.computers_label.setVisible(sharing)
+        self.computers_card.setVisible(sharing)
+        self.computer_model.set_rows(data.computers, current=data.is_current)
+        self._fit(self.computer_view, self.computer_model.rowCount())
+        offered = sharing and self._by_computer is not None
+        self.computer_box.setVisible(offered)
+        self.computer = data.computer if offered else ALL_COMPUTERS
+        if not offered:
+            return
+        items = [(ALL_COMPUTERS, ALL_LABEL), *((row.key, row.name) for row in data.computers)]
+        box = self.computer_box
+        if [(box.itemData(i), box.itemText(i)) for i in range(box.count())] != items:
+            box.blockSignals(True)
+            box.clear()
+            for key, label in items:
+                box.addItem(label, key)
+            box.blockSignals(False)
+        box.setCurrentIndex(max(0, box.findData(data.computer)))
 
     def _day_hovered(self, status: bool, index: int, bar_set: QBarSet) -> None:
         """A bar of the day chart under the pointer: its app's time of that day."""
@@ -557,10 +650,13 @@ class DashboardWindow(QWidget):
             old.deleteLater()  # setChart gives the old chart back to us
 
     def _fit_table(self) -> None:
-        rows = max(2, self.table_model.rowCount())
-        height = self.table.horizontalHeader().sizeHint().height() \
-            + rows * self.table.verticalHeader().defaultSectionSize() + 4
-        self.table.setFixedHeight(height)
+        self._fit(self.table, self.table_model.rowCount())
+
+    @staticmethod
+    def _fit(table: QTableView, rows: int) -> None:
+        height = table.horizontalHeader().sizeHint().height() \
+            + max(2, rows) * table.verticalHeader().defaultSectionSize() + 4
+        table.setFixedHeight(height)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
