@@ -140,8 +140,9 @@ class Tracker:
 
     def _share_safely(self) -> None:
         """Every `SYNC_CHECK_S`: while the person shares their time (`driftcheck devices
-        share`), write this computer's file and read the others' every `SYNC_EVERY_S`. The
-        sharing code (and `cryptography`) is loaded only once sharing is on."""
+        share`), write this computer's file and read the others' every `SYNC_EVERY_S`, in
+        the sync child (`ChildSyncJob`: the decoding and `cryptography` never enter this
+        process). The sharing code is loaded only once sharing is on."""
         try:
             if not S.get(self.store, S.SYNC_ON):
                 self._sync = None
@@ -150,12 +151,11 @@ class Tracker:
             if self._sync is not None and now - self._synced_at < self._sync_every:
                 return
             if self._sync is None:
-                from widget.desktop.localzone import local_zone
-                from widget.services.devices import SYNC_EVERY_S, SyncJob
+                from widget.services.devices import SYNC_EVERY_S, ChildSyncJob
 
                 self._sync_every = SYNC_EVERY_S
-                self._sync = SyncJob(self.store, self.store.path.parent, local_zone(),
-                                     self._on_shared_read)
+                self._sync = ChildSyncJob(self.store, self.store.path.parent,
+                                          self._on_shared_read)
             self._synced_at = now
             self._sync()
         except Exception as exc:

@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from widget.core import settings as S
 from widget.core.format import when_said
@@ -34,11 +35,18 @@ from widget.errors import UsageError
 from widget.owner_only import write_owner_only
 from widget.paths import SYNC_PASSPHRASE_NAME, SYNC_TEMP_PREFIX
 from widget.store.api import StoreReader
-from widget.sync.crypto import KeyRing
-from widget.sync.folder import FolderView, SharedFolder, WriteOutcome, load_identity
-from widget.sync.format import month_of, month_window
 from widget.sync.merge import History
 from widget.sync.reader import MergedReader
+from widget.sync.view import FolderView
+
+if TYPE_CHECKING:
+    from widget.sync.crypto import KeyRing
+    from widget.sync.folder import SharedFolder, WriteOutcome
+
+# The shared folder's file format, its reading and sealing (widget.sync.format, .folder,
+# .crypto: gzip, hashlib's OpenSSL, `cryptography`) are imported where they are used: the
+# tray app and the tracker use this module with their syncs done by the sync child
+# (`ChildSyncJob`), and never load them.
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +98,8 @@ def forget_passphrase(data_dir: Path) -> None:
 
 def load_keys(data_dir: Path) -> KeyRing | None:
     """The kept passphrase's key ring, or None when none is kept (or it cannot be read)."""
+    from widget.sync.crypto import KeyRing
+
     try:
         text = (data_dir / SYNC_PASSPHRASE_NAME).read_bytes().decode("utf-8")
         return KeyRing(text) if text else None
@@ -112,20 +122,31 @@ def sharing_on(settings: Mapping[str, object]) -> bool:
 
 
 def open_shared(data_dir: Path, settings: Mapping[str, object], tz: tzinfo,
-                now: Callable[[], datetime] = _utc_now) -> SharedFolder | None:
+                now: Callable[[], datetime] = _utc_now, known_keys: object = None
+                ) -> SharedFolder | None:
     """The shared folder when sharing is on and this computer has an identity, else None.
-    Blocks: it decodes the kept copies of the other computers' files."""
+    Blocks: it loads the kept copies of the other computers' files. `known_keys`: keys an
+    earlier process derived from the kept passphrase (`KeyRing.known`; ignored when of
+    the wrong shape)."""
+    from widget.sync.folder import SharedFolder, load_identity
+
     folder = S.value_of(settings, S.SYNC_FOLDER)
     if not sharing_on(settings) or folder is None:
         return None
     identity = load_identity(data_dir)
     if identity is None:
         return None
-    return SharedFolder(Path(folder), data_dir, identity, load_keys(data_dir), now, tz)
+    keys = load_keys(data_dir)
+    if keys is not None and isinstance(known_keys, list):
+        with contextlib.suppress(ValueError, TypeError):
+            keys.add_known(known_keys)
+    return SharedFolder(Path(folder), data_dir, identity, keys, now, tz)
 
 
 def months_to_write(now: datetime) -> list[str]:
     """This UTC month, and the one before during its first days."""
+    from widget.sync.format import month_of
+
     months = [month_of(now)]
     before = month_of(now - PREVIOUS_MONTH_FOR)
     if before != months[0]:
@@ -136,6 +157,8 @@ def months_to_write(now: datetime) -> list[str]:
 def write_own(shared: SharedFolder, store: StoreReader, months: Sequence[str]) -> WriteOutcome:
     """Write this computer's files for `months` from its own store, with the goals, settings
     and check-ins the person chose to share (notes only when chosen)."""
+    from widget.sync.format import month_window
+
     settings = store.all_settings()
     intervals = {}
     for month in months:
@@ -155,6 +178,8 @@ def write_own(shared: SharedFolder, store: StoreReader, months: Sequence[str]) -
 
 def all_months(store: StoreReader, now: datetime) -> list[str]:
     """Every UTC month from the first use until now (what `devices share` writes first)."""
+    from widget.sync.format import month_of, month_window
+
     first = store.first_use()
     if first is None:
         return [month_of(now)]
@@ -286,6 +311,7 @@ def own_shared_files(data_dir: Path) -> list[Path]:
     them included), for `driftcheck wipe`: found by this computer's id, read from the
     identity file, and the folder, read from the database. Nothing of another computer's;
     empty when there is no identity, folder or database to say."""
+    from widget.sync.folder import load_identity
     from widget.sync.format import parse_name
 
     identity = load_identity(data_dir)
@@ -354,6 +380,8 @@ class SyncJob:
                             type(error).__name__, extra={"event": "sync-failed"})
 
     def _run(self) -> None:
+        from widget.sync.folder import load_identity
+
         settings = self._store.all_settings()
         if not sharing_on(settings):
             self._shared = None
@@ -393,3 +421,110 @@ class LiveOthers:
         others, names = others_of(view), names_of(view)
         with self._lock:
             self.view, self.others, self.names = view, others, names
+
+
+CHILD_TIMEOUT_S = 300.0  # a folder on a slow network drive may take long; never forever
+
+
+class ChildSyncJob:
+    """`SyncJob`'s work done by the sync child (`python -m widget.sync.child`), a process that
+    ends after each sync, so the decoding's garbage, hashlib's OpenSSL and `cryptography` never
+    stay in the tracker's memory (the tray app's: bench/bench_devices.py). Each read the child
+    leaves under `sync-cache/` is loaded here (`widget.sync.compact.load_view`: the months
+    as binary arrays, each loaded when a read first reaches it) and handed to `on_read`.
+
+    A child that fails, is killed or leaves a kept read that is not whole changes nothing:
+    the last good read stays in use, and the log says it by kind only. The passphrase's keys
+    the child derived are kept in this process's memory (as `KeyRing` kept them before) and
+    handed to the next child on its stdin, so a child every 2 minutes derives none again;
+    they are dropped when the kept passphrase changes.
+
+    Thread: the tracker's scheduler thread, and once at its stop (a lock keeps them apart).
+    """
+
+    def __init__(self, store: StoreReader, data_dir: Path,
+                 on_read: Callable[[FolderView], None] | None = None) -> None:
+        self._store = store
+        self._data_dir = data_dir
+        self._on_read = on_read
+        self._keys: list[object] = []
+        self._keys_of: tuple[int, int, int] | None = None
+        self._lock = threading.Lock()
+        self.last_problem: str | None = None  # what the last child's writing said, in words
+        self.last_view: FolderView | None = None
+        self.last_seconds: float | None = None  # the last child's run, start to end
+
+    def __call__(self) -> None:
+        with self._lock:
+            try:
+                self._run()
+            except Exception as error:  # never the tracker's end; said by kind only
+                log.warning("sharing with the other computers failed (%s)",
+                            type(error).__name__, extra={"event": "sync-failed"})
+
+    def _passphrase_key(self) -> tuple[int, int, int] | None:
+        try:
+            info = (self._data_dir / SYNC_PASSPHRASE_NAME).stat()
+        except OSError:
+            return None
+        return info.st_mtime_ns, info.st_size, info.st_ino
+
+    def _run(self) -> None:
+        import json
+        import subprocess
+        import sys
+        import time
+
+        if not sharing_on(self._store.all_settings()):
+            return
+        passphrase = self._passphrase_key()
+        if passphrase != self._keys_of:
+            self._keys, self._keys_of = [], passphrase
+        began = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, "-m", "widget.sync.child", str(self._data_dir)],
+            input=json.dumps({"keys": self._keys}), capture_output=True, text=True,
+            timeout=CHILD_TIMEOUT_S, check=False)
+        self.last_seconds = time.monotonic() - began
+        said = _child_said(done.stdout) if done.returncode == 0 else None
+        if said is None:
+            log.warning("sharing with the other computers failed (the sync child ended with "
+                        "%s); the last read stays in use", done.returncode,
+                        extra={"event": "sync-failed", "code": done.returncode})
+            return
+        if said.get("off"):
+            return
+        keys = said.get("keys")
+        if isinstance(keys, list) and keys:
+            self._keys = keys
+        problem = said.get("problem")
+        self.last_problem = problem if isinstance(problem, str) else None
+        from widget.paths import SYNC_CACHE_NAME
+        from widget.sync.compact import CacheDamaged, load_view
+
+        try:
+            view = load_view(self._data_dir / SYNC_CACHE_NAME)
+        except CacheDamaged:
+            log.warning("sharing with the other computers failed (the kept read is not "
+                        "whole); the last read stays in use", extra={"event": "sync-failed"})
+            return
+        self.last_view = view
+        log.info("shared folder: %d month(s) written, %d other computer(s) read%s",
+                 said.get("written", 0), len(view.devices),
+                 ", not written" if self.last_problem else "",
+                 extra={"event": "synced", "written": said.get("written", 0),
+                        "devices": len(view.devices),
+                        "stale": view.unavailable_since is not None,
+                        "child_s": round(self.last_seconds, 3)})
+        if self._on_read is not None:
+            self._on_read(view)
+
+
+def _child_said(stdout: str) -> dict[str, object] | None:
+    import json
+
+    try:
+        said = json.loads(stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return None
+    return said if isinstance(said, dict) else None

@@ -135,6 +135,22 @@ class KeyRing:
                 self.derivations += 1
             return found
 
+    def known(self) -> list[tuple[dict[str, object], str]]:
+        """The keys derived so far with their parameters (hex): what the tracker keeps in its
+        memory for the next sync child, so that a child every 2 minutes derives none again."""
+        with self._lock:
+            return [(params.to_json(), key.hex()) for params, key in self._keys.items()]
+
+    def add_known(self, known: list[tuple[dict[str, object], str]]) -> None:
+        """Keys `known` gave (from this passphrase, in an earlier process); ValueError for any
+        of the wrong shape."""
+        with self._lock:
+            for params, key in known:
+                derived = bytes.fromhex(key)
+                if len(derived) != KEY_BYTES:
+                    raise ValueError("a key of the wrong length")
+                self._keys[KdfParams.from_json(params)] = derived
+
     def __repr__(self) -> str:  # never the passphrase, never a key
         return f"KeyRing({len(self._keys)} keys)"
 

@@ -44,6 +44,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
+from typing import Any
 
 from widget.core.checkin import Checkin
 from widget.core.format import about, when_said
@@ -66,18 +67,20 @@ from widget.sync.format import (
     DeviceFileProblem,
     DeviceHeader,
     WrongPassphrase,
-    decode,
     encode,
     file_name,
     month_of,
     new_device_id,
     new_write_id,
     parse_name,
-    read_readable,
     split_by_month,
     write_atomically,
 )
 from widget.sync.merge import History
+from widget.sync.view import DeviceView, FolderView, MonthCopy
+
+# defined in widget.sync.view (the tray app reads them without this module); named here too
+__all__ = ["DeviceView", "FolderView", "MonthCopy"]
 
 # In the local data folder: widget.paths names them (and `is_ours` knows them).
 IDENTITY_NAME = SYNC_IDENTITY_NAME
@@ -161,73 +164,6 @@ def _write_json(path: Path, value: object) -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class MonthCopy:
-    """One month of another device as this computer keeps it: the file's header and sections,
-    its intervals compact (`History`: years of a device fit in about 1.5 MB)."""
-
-    header: DeviceHeader
-    apps: Mapping[str, str]
-    history: History
-    goals: tuple[Goal, ...] | None
-    settings: Mapping[str, object] | None
-    checkins: tuple[Checkin, ...] | None
-    sealed: bool  # whether the file was sealed with a passphrase
-
-    @classmethod
-    def read(cls, data: bytes, keys: KeyRing | None) -> MonthCopy:
-        """The month in a file's bytes; DeviceFileProblem as `format.decode`."""
-        file = decode(data, keys)
-        try:
-            history = History.of(file.intervals)
-        except ValueError:  # the format's own limits keep a month inside what a History holds
-            raise DeviceFileDamaged("more than a month holds", file.header.device_id) from None
-        return cls(file.header, file.apps, history, file.goals, file.settings, file.checkins,
-                   read_readable(data).kdf is not None)
-
-
-@dataclass(frozen=True, slots=True)
-class DeviceView:
-    """One device as the shared folder shows it, with the files of its months kept."""
-
-    device_id: str
-    name: str  # as shown: told apart when another device has the same name
-    is_self: bool
-    retired: bool
-    last_written: datetime | None  # by its own clock: the newest of its files (None: none read)
-    files: Mapping[str, MonthCopy]  # by month
-    stale_since: datetime | None = None  # some file not refreshed since this read
-    skew: timedelta | None = None  # how far its clock is ahead of this computer's
-    problems: tuple[str, ...] = ()
-
-    def intervals(self) -> list[Interval]:
-        """Every interval of every month kept, sorted by start (made on demand)."""
-        return [iv for month in sorted(self.files) for iv in self.files[month].history.all()]
-
-    def histories(self) -> tuple[History, ...]:
-        """Its months' histories, oldest first: what `widget.sync.merge` takes."""
-        return tuple(self.files[month].history for month in sorted(self.files))
-
-    @property
-    def newest(self) -> MonthCopy | None:
-        """The file written last: whose name, goals and shared settings stand."""
-        return max(self.files.values(), key=lambda f: f.header.written_at, default=None)
-
-
-@dataclass(frozen=True, slots=True)
-class FolderView:
-    """One read of the shared folder: the other devices (this one's own time is in its
-    database), and what the person should know."""
-
-    folder: Path
-    read_at: datetime
-    this_name: str  # this computer's name as shown beside the others'
-    devices: tuple[DeviceView, ...]  # the other devices, this one's name first then by name
-    unavailable_since: datetime | None = None  # the folder missing or emptied since then
-    clash: str | None = None  # one id written by two installs: what to do, in words
-    notes: tuple[str, ...] = ()  # every sentence for the person, the devices' problems too
-
-
-@dataclass(frozen=True, slots=True)
 class WriteOutcome:
     written: tuple[str, ...] = ()  # months written
     unchanged: tuple[str, ...] = ()  # months whose contents were as last written
@@ -301,9 +237,17 @@ class SharedFolder:
         # write ids seen in our own files that are not ours, and the months they were in
         self._rivals: dict[str, str] = {}
         self._unread: dict[tuple[str, str], str] = {}  # never read whole: why
-        self._last_written: dict[str, int] = {}  # month -> hash of what was written
+        self._last_written: dict[str, str] = {}  # month -> hash of what was written
         self.decodes = 0  # files decoded: what the stat cache saves is visible
         self._load_cache()
+
+    @property
+    def keys(self) -> KeyRing | None:
+        """The passphrase's key ring (None: no passphrase here)."""
+        return self._keys
+
+    def now(self) -> datetime:
+        return self._now()
 
     # --- reading -------------------------------------------------------------------------
 
@@ -548,10 +492,24 @@ class SharedFolder:
     # --- the cache of last good copies -----------------------------------------------------
 
     def _load_cache(self) -> None:
+        """The last good copies of the other computers' files. A copy the sync child's kept
+        read (`widget.sync.compact`) holds with the same SHA-256 is taken from there, its
+        intervals from their binary file, without decoding the copy again (a child starts
+        every 2 minutes; decoding two years of a computer takes ~0.75 s)."""
         try:
             names = sorted(os.listdir(self._cache))
         except OSError:
             return
+        from widget.sync import compact
+
+        kept_months: dict[tuple[str, str], dict[str, Any]] = {}
+        memo: dict[str, Any] = {}
+        with contextlib.suppress(compact.CacheDamaged):
+            index, memo = compact.read_memo(self._cache)
+            with contextlib.suppress(KeyError, TypeError, ValueError):
+                for device in index["devices"]:
+                    for month, kept in device["files"]:
+                        kept_months[(device["id"], month)] = kept
         for name in names:
             parsed = parse_name(name)
             if parsed is None or parsed.conflict or parsed.device_id == self.identity.device_id:
@@ -560,11 +518,75 @@ class SharedFolder:
             try:
                 data = path.read_bytes()
                 good_at = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-                file = MonthCopy.read(data, self._keys)
+                digest = hashlib.sha256(data).digest()
+                file = self._kept_month(kept_months.get((parsed.device_id, parsed.month)),
+                                        digest)
+                if file is None:
+                    file = MonthCopy.read(data, self._keys)
             except (OSError, DeviceFileProblem):
                 continue  # a cached copy that no longer opens (a passphrase changed)
-            self._kept[(parsed.device_id, parsed.month)] = _Kept(
-                file, hashlib.sha256(data).digest(), good_at)
+            self._kept[(parsed.device_id, parsed.month)] = _Kept(file, digest, good_at)
+        self._take_memo(memo)
+
+    def _kept_month(self, kept: dict[str, Any] | None, digest: bytes) -> MonthCopy | None:
+        """The month as the child's kept read has it, when it is of the copy with `digest`
+        (and, sealed, this computer still has a passphrase that opened it)."""
+        from widget.sync import compact
+
+        if kept is None or kept.get("digest") != digest.hex() \
+                or (kept.get("sealed") and self._keys is None):
+            return None
+        try:
+            history = compact.history_from_bytes(
+                (self._cache / kept["history"]["file"]).read_bytes())
+            return compact.month_copy(kept, history)
+        except (OSError, compact.CacheDamaged, KeyError, TypeError, ValueError):
+            return None
+
+    def memo(self) -> dict[str, object]:
+        """What the next `SharedFolder` of this data folder may take without reading again
+        (`take_memo` after the cache): each folder file's version (size, time, inode, device)
+        whose decoding gave a kept copy (its SHA-256) or, for this computer's own files, its
+        write id; and a hash of each month this computer last wrote."""
+        decoded: dict[str, list[object]] = {}
+        for name, (key, file, problem) in self._decoded.items():
+            if file is None or problem is not None:
+                continue
+            header = file.header
+            if header.device_id == self.identity.device_id:
+                decoded[name] = [*key, "own", header.month, header.write_id]
+                continue
+            kept = self._kept.get((header.device_id, header.month))
+            if kept is not None and kept.file is file:
+                decoded[name] = [*key, "kept", header.month, kept.digest.hex()]
+        return {"decoded": decoded, "written": dict(self._last_written)}
+
+    def _take_memo(self, memo: Mapping[str, Any]) -> None:
+        try:
+            written = memo.get("written") or {}
+            self._last_written = {str(m): str(h) for m, h in written.items()}
+            for name, (size, mtime, ino, dev, kind, month, value) in \
+                    (memo.get("decoded") or {}).items():
+                parsed = parse_name(name)
+                if parsed is None or parsed.month != month:
+                    continue
+                key = (int(size), int(mtime), int(ino), int(dev))
+                if kind == "own" and parsed.device_id == self.identity.device_id:
+                    header = DeviceHeader(parsed.device_id, self.identity.name, month,
+                                          _from_ms(0), 0, str(value))
+                    stub = MonthCopy(header, {}, History.of(()), None, None, None, False)
+                    self._decoded[name] = (key, stub, None)
+                elif kind == "kept":
+                    kept = self._kept.get((parsed.device_id, month))
+                    if kept is not None and kept.digest.hex() == value:
+                        self._decoded[name] = (key, kept.file, None)
+        except (AttributeError, TypeError, ValueError):
+            self._decoded = {}  # a memo of another shape: everything is read again
+            self._last_written = {}
+
+    def kept_digests(self) -> dict[tuple[str, str], str]:
+        """Each kept copy's SHA-256 (hex), by (device, month)."""
+        return {key: kept.digest.hex() for key, kept in self._kept.items()}
 
     def _store_cache(self, device: str, month: str, data: bytes, now: datetime) -> None:
         """Keep a copy; its modification time is when it was read (by this SharedFolder's
@@ -650,15 +672,15 @@ class SharedFolder:
         return (self.folder / file_name(self.identity.device_id, month)).is_file()
 
 
-def _contents(file: DeviceFile) -> int:
+def _contents(file: DeviceFile) -> str:
     """A hash of what a file says apart from when it was written and its write id (a hash,
-    not the contents: years written at once are not kept in memory; two different contents
-    with one 64-bit hash would only delay a write until the next change)."""
+    not the contents: years written at once are not kept in memory). SHA-256 of the values'
+    text, the same in every process: the sync child of the next minutes compares with it."""
     h = file.header
     said = (h.name, h.retired, tuple(file.apps.items()), file.intervals, file.goals,
             None if file.settings is None else json.dumps(file.settings, sort_keys=True),
             file.checkins)
-    return hash(said)
+    return hashlib.sha256(repr(said).encode("utf-8")).hexdigest()
 
 
 def _ms(at: datetime) -> int:

@@ -61,7 +61,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from widget import __version__
 from widget.core.checkin import ANSWERS, MAX_NOTE_LENGTH, Checkin
 from widget.core.goals import Goal, GoalKind, check_goal
 from widget.core.intervals import MAX_SPAN
@@ -80,8 +79,11 @@ from widget.sync.crypto import (
     seal,
     unseal,
 )
+from widget.sync.view import DeviceHeader
 
-FORMAT = 1
+__all__ = ["DeviceHeader"]  # defined in widget.sync.view (the tray reads it without this)
+
+FORMAT = 1  # widget.sync.view.FORMAT, which DeviceHeader defaults to
 MAGIC = "driftcheck-sync"
 FILE_PREFIX = "driftcheck-"
 FILE_SUFFIX = ".dcsync"
@@ -135,21 +137,6 @@ class DeviceFileLocked(DeviceFileProblem):
 
 class WrongPassphrase(DeviceFileProblem):
     """Sealed with a passphrase other than this computer's."""
-
-
-@dataclass(frozen=True, slots=True)
-class DeviceHeader:
-    """Who wrote a file, when, and which month it holds."""
-
-    device_id: str  # 32 hex digits, random: never derived from the name or the hardware
-    name: str  # the person's name for the computer
-    month: str  # "2026-12": the UTC month in which every interval of the file starts
-    written_at: datetime  # the writer's own wall clock, aware UTC, to the millisecond
-    utc_offset_s: int  # the writer's offset from UTC when it wrote, for "its local time"
-    write_id: str  # random for every write: how a device knows the file it reads is its own
-    version: str = __version__  # the driftcheck that wrote it
-    retired: bool = False  # the person retired this computer: history stays, marked
-    format: int = FORMAT
 
 
 @dataclass(frozen=True, slots=True)
