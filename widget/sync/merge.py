@@ -104,8 +104,19 @@ class History:
         """The intervals sharing time with [start, end), whole, as the store gives them."""
         start_ms = to_ms(start)
         lo, hi = self.span_of(start_ms, to_ms(end))
-        return [self.interval(i) for i in range(lo, hi)
-                if self.base_ms + self.starts[i] + self.lengths[i] > start_ms]
+        # `interval(i)` written out: a dashboard read makes thousands of these.
+        base, starts, lengths, apps, keys = (self.base_ms, self.starts, self.lengths,
+                                             self.apps, self.keys)
+        approximate, foreground = Measure.APPROXIMATE, Measure.FOREGROUND
+        found = []
+        for i in range(lo, hi):
+            s = base + starts[i]
+            e = s + lengths[i]
+            if e > start_ms:
+                app = apps[i]
+                found.append(Interval(keys[app & MAX_APPS], _EPOCH + s * _MS, _EPOCH + e * _MS,
+                                      approximate if app & _APPROXIMATE else foreground))
+        return found
 
 
 def histories_of(intervals: Iterable[Interval]) -> list[History]:
