@@ -14,14 +14,19 @@ the two others' files; its RSS
 read `--settle` seconds after the tracker started, or after its first read of the folder (the
 log's "synced"). Figures are printed, never asserted.
 
-Seen here (104 weeks, 2026-12-07): the dashboard's/report's read 24 ms for one computer, 93 ms
-for three (3.8x; the target is 2x: one computer's totals are summed by SQLite, three computers'
-need every span of sixteen weeks merged in Python); the tray 86.4 MB with one computer, 95.6
-MB sharing with no other computer yet, 99.1 MB with three (+12.8 MB; the target is 3 MB. The
-two others' 300,000 intervals cost +3.5 MB; sharing itself +9.2 MB: the sharing code's imports
-(~2.7 MB in a plain process) and a sync's month of this computer's intervals read and written
-on the scheduler's thread, whose freed memory is not given back (glibc's malloc_trim after
-each sync was tried: no change). `cryptography`, ~9 MB more, only with a passphrase).
+Seen here (104 weeks, 2026-12-07): the dashboard's/report's read 28 ms for one computer, 108
+ms for three (3.9x; the target is 2x: one computer's totals are summed by SQLite, three
+computers' need every span of sixteen weeks merged in Python). The tray: 77.2 MB with one
+computer, 79.0 MB sharing with no other computer yet, 79.5 MB with three (+2.4 MB; target
+3 MB, met), 79.6 MB with three and a passphrase (+2.4 MB). Before the sync child it was
+86.5 / 95.4 / 99.1 MB (+12.6), and ~9 MB more with a passphrase: the decoding's garbage on the
+scheduler's thread (glibc kept it), hashlib's OpenSSL and `cryptography` now end with the
+child, and the others' months are loaded only when a read reaches them (the resting tray's
+today, ring and reminders read ~55 KB of them: this month, 10 bytes an interval). The sync
+child every 2 minutes with nothing new: 184 ms wall, 180 ms CPU (225 / 187 ms with a
+passphrase: the tracker hands it the keys, no scrypt); ~28 MB peak RSS, gone when it ends.
+The child's first run after an upgrade decodes every kept copy once (~3.5 s for two others'
+two years).
 """
 
 from __future__ import annotations
@@ -132,16 +137,19 @@ def part_one(weeks: int, runs: int, figures: list[Figure]) -> dict[str, float]:
     return {"one_s": one, "three_s": three, "one_past_s": one_past, "three_past_s": three_past}
 
 
-def tray_rss(xs: object, data: Path, shared: Path | None, settle: float) -> float:
+def tray_rss(xs: object, data: Path, shared: Path | None, settle: float,
+             passphrase: Path | None = None) -> float:
     """The tray app's RSS (MB) on `data`, `settle` s after its tracker started, or after its
-    first read of the folder when `shared` is given (sharing turned on first)."""
+    first read of the folder when `shared` is given (sharing turned on first, with the
+    passphrase in the file `passphrase` when given)."""
     import psutil
     from _common import DrainedProcess, driftcheck, tracker_env, wait_for
 
     from tests.helpers.program import ProgramLog
 
     if shared is not None:
-        driftcheck(data, "devices", "share", str(shared), "--name", "Laptop",
+        extra = () if passphrase is None else ("--passphrase-file", str(passphrase))
+        driftcheck(data, "devices", "share", str(shared), "--name", "Laptop", *extra,
                    xs=xs)  # type: ignore[arg-type]
     env = tracker_env(xs)  # type: ignore[arg-type]
     env.pop("QT_QPA_PLATFORM", None)
@@ -183,14 +191,83 @@ def part_two(weeks: int, settle: float, figures: list[Figure]) -> dict[str, floa
         driftcheck(data, "devices", "stop", xs=xs)
         three = tray_rss(xs, data, shared, settle)
         print(f"tray, three computers: RSS {three:.1f} MB", flush=True)
+        resident = resident_bytes(data)
+        print(f"the others' months the resting tray reads: {resident:,.0f} bytes", flush=True)
+        child_s, child_cpu = child_cost(data, 5)
+        print(f"sync child, nothing new: {child_s * 1000:.0f} ms, CPU {child_cpu * 1000:.0f} "
+              "ms", flush=True)
+        driftcheck(data, "devices", "stop", xs=xs)
+        secret = tmp / "passphrase.txt"
+        secret.write_text("three computers, one mirror\n")
+        sealed = tray_rss(xs, data, shared, settle, secret)
+        print(f"tray, three computers, a passphrase: RSS {sealed:.1f} MB", flush=True)
+        sealed_s, sealed_cpu = child_cost(data, 3)
+        print(f"sync child with a passphrase, nothing new: {sealed_s * 1000:.0f} ms, CPU "
+              f"{sealed_cpu * 1000:.0f} ms (no key derived: the tracker hands it the keys)",
+              flush=True)
     figures += [
         Figure("tray RSS, one computer", f"{one:.1f} MB", "n/a", None, one),
         Figure("  sharing, no other computer yet", f"{alone:.1f} MB", "n/a", None, alone),
         Figure("tray RSS, three computers x 2 years", f"{three:.1f} MB", "n/a", None, three),
         Figure("  three - one", f"{three - one:+.1f} MB", f"<= {TARGET_RSS_MB:g} MB",
                three - one <= TARGET_RSS_MB, three - one),
+        Figure("tray RSS, three computers, a passphrase", f"{sealed:.1f} MB", "n/a", None,
+               sealed),
+        Figure("  with a passphrase - one", f"{sealed - one:+.1f} MB", f"<= {TARGET_RSS_MB:g} MB",
+               sealed - one <= TARGET_RSS_MB, sealed - one),
+        Figure("sync child every 2 min, nothing new: wall / CPU",
+               f"{child_s * 1000:.0f} / {child_cpu * 1000:.0f} ms", "n/a", None, child_s),
+        Figure("  with a passphrase: wall / CPU",
+               f"{sealed_s * 1000:.0f} / {sealed_cpu * 1000:.0f} ms", "n/a", None, sealed_s),
     ]
-    return {"rss_one_mb": one, "rss_sharing_alone_mb": alone, "rss_three_mb": three}
+    return {"rss_one_mb": one, "rss_sharing_alone_mb": alone, "rss_three_mb": three,
+            "rss_three_sealed_mb": sealed, "child_s": child_s, "child_cpu_s": child_cpu,
+            "child_sealed_s": sealed_s,
+            "child_sealed_cpu_s": sealed_cpu, "resident_others_bytes": resident}
+
+
+def child_cost(data: Path, runs: int) -> tuple[float, float]:
+    """The sync child's median wall time and CPU time (s) on `data`, run as the tracker runs
+    it (`ChildSyncJob`), with the keys an earlier child derived."""
+    import resource
+
+    from widget.paths import DB_NAME
+    from widget.services.devices import ChildSyncJob
+    from widget.store.resident import ResidentStore
+
+    store = ResidentStore.open(data / DB_NAME)
+    try:
+        job = ChildSyncJob(store, data)
+        job()  # the keys, as the tracker has them after its first sync
+        walls, cpus = [], []
+        for _ in range(runs):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            job()
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            assert job.last_seconds is not None and job.last_view is not None
+            walls.append(job.last_seconds)
+            cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    finally:
+        store.close()
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def resident_bytes(data: Path) -> int:
+    """The bytes of the other computers' months that the tray's resting reads load (today, this
+    week and the day before, as its today, ring and reminders read them)."""
+    from widget.core.usage import usage_window
+    from widget.services.devices import others_of
+    from widget.sync.compact import load_view
+
+    view = load_view(data / "sync-cache")
+    start, end = usage_window(bench_dashboard.NOW, ZONE, DAY_START)
+    total = 0
+    for parts in others_of(view).values():
+        for history in parts:
+            history.overlapping(start, end)
+            if getattr(history, "is_loaded", True):
+                total += len(history) * 10 + sum(len(k) for k in history.keys)
+    return total
 
 
 def main() -> int:
