@@ -112,6 +112,8 @@ def test_the_kept_read_loads_as_read_and_owner_only(tmp_path: Path) -> None:
     assert any(p.name.endswith(compact.HISTORY_SUFFIX) for p in kept)
     for path in kept:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+        assert compact.is_kept_name(path.name) or path.name.endswith(".dcsync"), path
+    assert not compact.is_kept_name("notes.txt")
 
 
 def test_a_cut_or_changed_kept_read_is_refused(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import struct
 import sys
 import threading
@@ -62,6 +63,15 @@ _LITTLE = sys.byteorder == "little"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
 _MAX_SPAN_MS = MAX_SPAN // _MS
+
+
+_KEPT_NAME = re.compile(rf"[0-9a-f]{{32}}-\d{{4}}-\d{{2}}-[0-9a-f]{{8}}{re.escape(HISTORY_SUFFIX)}")
+
+
+def is_kept_name(name: str) -> bool:
+    """Whether `name` under sync-cache/ is one of the files this module writes there (for
+    `driftcheck wipe`, which removes only names driftcheck gives)."""
+    return name == INDEX_NAME or _KEPT_NAME.fullmatch(name) is not None
 
 
 class CacheDamaged(DriftcheckError):
