@@ -100,6 +100,7 @@ def run_tray(args: argparse.Namespace) -> int:
     from widget.datafolder import prepare_data_dir
     from widget.desktop.localzone import local_zone
     from widget.paths import DB_NAME
+    from widget.services.share import SharedReads
     from widget.store.recovery import take_notices
     from widget.store.resident import open_for_tracking
     from widget.sync.reader import MergedStore
@@ -145,18 +146,18 @@ def run_tray(args: argparse.Namespace) -> int:
     # they share their time (issue 16): the other computers' last read, refreshed by the
     # tracker's sync job on its own thread; with sharing off it reads this computer alone.
     merged = MergedStore(store)
+    reads = SharedReads(merged)  # and the tray names the computers counted
 
     def shared_read(view: FolderView) -> None:
-        from widget.services.devices import names_of, others_of
-
-        merged.refresh(others_of(view), names_of(view))
+        reads.take(view)
         presence.changed.emit()  # queued to the Qt main thread: today and the ring
         controller.others_read.emit()  # and the goals, at once
 
     tracker = Tracker(store, options, app_run_loop=True, on_shared_read=shared_read)
     controller = TrayController(merged, tracker, options, tz=tz)
     presence = TrayPresence(TodayService(merged, options, tz=tz), controller, merged,
-                            tz=tz, day_start_hour=options.day_start_hour, dashboard=True)
+                            tz=tz, day_start_hour=options.day_start_hour, dashboard=True,
+                            shared=reads.current)
     tracker.sampler.set_on_change(presence.changed.emit)
     presence.changed.connect(controller.tracker_changed)
     instance.show_requested.connect(controller.bring_forward)

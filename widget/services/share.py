@@ -28,6 +28,7 @@ from widget.errors import UsageError
 if TYPE_CHECKING:
     from widget.store.api import StoreContract, StoreReader
     from widget.sync.folder import FolderView, WriteOutcome
+    from widget.sync.reader import MergedReader
 
 WHAT_GOES = (
     "What goes into this computer's file there: how long each tracked app was in front, "
@@ -193,3 +194,33 @@ def others_seen(store: StoreReader, view: FolderView | None) -> None:
             store.refresh({}, {})
         else:
             store.refresh(others_of(view), names_of(view))
+
+
+class SharedReads:
+    """The tray app's side of sharing: each read of the shared folder handed to its
+    all-devices store (`take`, from the sync job's thread), and the read to speak of
+    (`current`, on the Qt main thread) while sharing is on. Once sharing is off (Settings, or
+    `driftcheck devices stop` from a terminal while the tray runs), the next `current`
+    forgets the other computers, so today and the ring count this computer alone again."""
+
+    def __init__(self, merged: MergedReader) -> None:
+        import threading
+
+        self._merged = merged
+        self._view: FolderView | None = None
+        self._lock = threading.Lock()
+
+    def take(self, view: FolderView) -> None:
+        with self._lock:
+            others_seen(self._merged, view)
+            self._view = view
+
+    def current(self) -> FolderView | None:
+        """The last read while sharing is on, else None (one settings read)."""
+        settings = self._merged.all_settings()
+        on = S.value_of(settings, S.SYNC_ON) and S.value_of(settings, S.SYNC_FOLDER) is not None
+        with self._lock:
+            if not on and (self._view is not None or self._merged.others):
+                self._view = None
+                others_seen(self._merged, None)
+            return self._view

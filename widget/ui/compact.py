@@ -7,6 +7,7 @@ The person opens it themselves, so it names apps even in discreet mode.
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent
@@ -22,9 +23,13 @@ from PySide6.QtWidgets import (
 )
 
 from widget.core.format import duration, used_of, when_said
+from widget.core.text import printable
 from widget.core.today import TodayView, shown_apps
 from widget.desktop.notify import OPEN_LABELS, SNOOZE_LABEL
 from widget.ui.plain import plain_label, plain_tooltip
+
+if TYPE_CHECKING:
+    from widget.sync.folder import FolderView
 
 BAR_STYLE = ("QProgressBar { border: 1px solid palette(mid); border-radius: 3px; "
              "background: palette(base); max-height: 8px; }"
@@ -37,6 +42,51 @@ NO_TRAY_NOTE = ("Your desktop has no tray area, so driftcheck lives in this smal
 def paused_text(until: datetime, now: datetime, tz: tzinfo) -> str:
     """'Paused until 14:30', 'Paused until tomorrow, 04:00' (another day is named)."""
     return f"Paused until {when_said(until, now, tz)}"
+
+
+OVERLAP_TEXT = ("The apps add up to more than the total: when two of your computers had "
+                "different apps in front at the same moment, that time counts once in the "
+                "total and once for each app.")
+
+
+def computers_line(shared: FolderView | None) -> str | None:
+    """'All your computers: Laptop, Desk', once another computer's time has been read while
+    sharing is on (`shared`: the last read of the folder; None while sharing is off)."""
+    if shared is None:
+        return None
+    others = [printable(d.name) for d in shared.devices
+              if not d.is_self and d.last_written is not None]
+    if not others:
+        return None
+    return f"All your computers: {', '.join([shared.this_name, *others])}"
+
+
+def stale_line(shared: FolderView | None, now: datetime, tz: tzinfo) -> str | None:
+    """Since when the other computers' time has not been refreshed, gently; None when it is
+    fresh (or sharing is off, or no other computer was read)."""
+    if computers_line(shared) is None:
+        return None
+    assert shared is not None
+    if shared.unavailable_since is not None:
+        return (f"Not refreshed since {when_said(shared.unavailable_since, now, tz)}: the "
+                "shared folder cannot be reached just now. This computer keeps counting.")
+    stale = [f"{printable(d.name)} not refreshed since {when_said(d.stale_since, now, tz)}"
+             for d in shared.devices if not d.is_self and d.stale_since is not None]
+    return "; ".join(stale) + "." if stale else None
+
+
+def overlaps(view: TodayView, shared: FolderView | None) -> bool:
+    """Whether today's apps add up to more than today's total because different apps were in
+    front on two computers at once (`widget.sync.reader` counts that moment once in the
+    total): only while other computers are counted (`computers_line`)."""
+    return computers_line(shared) is not None \
+        and sum(row.seconds for row in view.apps) > view.total_seconds + 1
+
+
+def today_figure(view: TodayView, shown_total: int, shared: FolderView | None) -> float:
+    """Today's figure beside the apps: their shown sum (`shown_apps`), or the total counted
+    once when they add up to more (`overlaps`)."""
+    return view.total_seconds if overlaps(view, shared) else shown_total
 
 
 EMPTY_TEXT = "No apps are counted yet. Choose the ones you would like driftcheck to notice."
@@ -82,6 +132,15 @@ class CompactWidget(QWidget):
             self.menu_button.setMenu(menu)
             head.addWidget(self.menu_button)
         layout.addLayout(head)
+        self.computers_label = plain_label()  # sharing with other computers: their names
+        self.computers_label.setWordWrap(True)
+        self.computers_label.setObjectName("computers")
+        self.computers_label.hide()
+        layout.addWidget(self.computers_label)
+        self.stale_label = plain_label()
+        self.stale_label.setWordWrap(True)
+        self.stale_label.hide()
+        layout.addWidget(self.stale_label)
         self.paused_label = plain_label()
         self.paused_label.hide()
         layout.addWidget(self.paused_label)
@@ -105,6 +164,10 @@ class CompactWidget(QWidget):
         self._rows = QGridLayout()
         self._rows.setColumnStretch(1, 1)
         layout.addLayout(self._rows)
+        self.overlap_label = plain_label(OVERLAP_TEXT)
+        self.overlap_label.setWordWrap(True)
+        self.overlap_label.hide()
+        layout.addWidget(self.overlap_label)
         self.week_label = plain_label()
         layout.addWidget(self.week_label)
         self.week_bar = goal_bar("bar-week")
@@ -154,9 +217,20 @@ class CompactWidget(QWidget):
         layout.addLayout(buttons)
         self.setMinimumWidth(280)
 
-    def show_view(self, view: TodayView, now: datetime) -> None:
-        rows, total = shown_apps(view)  # the rows add up to the total shown above them
-        self.today_label.setText(f"Today {used_of(total, view.daily_goal_seconds)}")
+    def show_view(self, view: TodayView, now: datetime,
+                  shared: FolderView | None = None) -> None:
+        """Today as `view` says; `shared`, the last read of the shared folder while sharing is
+        on, names the computers counted and says since when they were not refreshed."""
+        rows, total = shown_apps(view)  # the rows add up to the total shown above them...
+        figure = today_figure(view, total, shared)  # ...unless computers overlapped: said below
+        self.today_label.setText(f"Today {used_of(figure, view.daily_goal_seconds)}")
+        computers = computers_line(shared)
+        self.computers_label.setText(computers or "")
+        self.computers_label.setVisible(computers is not None)
+        stale = stale_line(shared, now, self._tz)
+        self.stale_label.setText(stale or "")
+        self.stale_label.setVisible(stale is not None)
+        self.overlap_label.setVisible(overlaps(view, shared))
         if view.paused_until is not None:
             self.paused_label.setText(paused_text(view.paused_until, now, self._tz))
         self.paused_label.setVisible(view.paused_until is not None)
@@ -180,7 +254,7 @@ class CompactWidget(QWidget):
         self.week_label.setText(
             f"This week so far: {used_of(view.week_seconds, view.weekly_goal_seconds)}")
         fill_bar(self.today_bar, view.total_seconds, view.daily_goal_seconds, "today",
-                 shown=total)
+                 shown=figure)
         fill_bar(self.week_bar, view.week_seconds, view.weekly_goal_seconds, "this week")
 
     def show_note(self, shown: bool) -> None:

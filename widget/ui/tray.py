@@ -10,7 +10,7 @@ import base64
 import binascii
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import shiboken6
 from PySide6.QtCore import QByteArray, QObject, QPoint, QRect, QTimer, Signal
@@ -24,9 +24,20 @@ from widget.core.options import Options
 from widget.core.settings import SettingsStore
 from widget.core.today import TodayView, shown_apps
 from widget.desktop.localzone import local_zone
-from widget.ui.compact import CompactWidget, paused_text
+from widget.ui.compact import (
+    OVERLAP_TEXT,
+    CompactWidget,
+    computers_line,
+    overlaps,
+    paused_text,
+    stale_line,
+    today_figure,
+)
 from widget.ui.icon import RingLook, ring_icon, ring_look
 from widget.ui.plain import plain_tooltip
+
+if TYPE_CHECKING:
+    from widget.sync.folder import FolderView
 
 Now = Callable[[], datetime]
 
@@ -59,15 +70,24 @@ class MemorySettings:
         self.values[key] = value
 
 
-def tooltip_text(view: TodayView, now: datetime, tz: tzinfo, discreet: bool) -> str:
+def tooltip_text(view: TodayView, now: datetime, tz: tzinfo, discreet: bool,
+                 shared: FolderView | None = None) -> str:
     """'Today 38 min of 45 min'; in discreet mode no app is named (a tooltip is seen by anyone
-    near the screen). The apps' times add up to the day's."""
+    near the screen). The apps' times add up to the day's, but when two computers had
+    different apps in front at once (said in a line). `shared`: the last read of the shared
+    folder while sharing is on: the computers counted are named."""
     rows, total = shown_apps(view)
-    lines = [f"Today {used_of(total, view.daily_goal_seconds)}"
+    figure = today_figure(view, total, shared)
+    lines = [f"Today {used_of(figure, view.daily_goal_seconds)}"
              + (" (approximate)" if view.approximate else "")]
+    for line in (computers_line(shared), stale_line(shared, now, tz)):
+        if line is not None:
+            lines.append(line)
     if not discreet:
         lines += [f"{row.name} {used_of(shown, row.goal_seconds)}"
                   for row, shown in rows if shown > 0]
+        if overlaps(view, shared):
+            lines.append(OVERLAP_TEXT)
     if view.paused_until is not None:
         lines.append(paused_text(view.paused_until, now, tz))
     return "\n".join(lines)
@@ -112,7 +132,9 @@ class TrayPresence(QObject):
     """The tray icon, its menu and the compact widget.
 
     `view` is called on every refresh (the tracker's `changed` and once a minute). `actions`
-    None is the ground floor's tray: its menu has Quit alone.
+    None is the ground floor's tray: its menu has Quit alone. `shared`, called just before
+    `view` on each refresh, gives the last read of the shared folder while sharing is on
+    (None otherwise: nothing about other computers is said).
     """
 
     changed = Signal()
@@ -121,9 +143,11 @@ class TrayPresence(QObject):
     def __init__(self, view: Callable[[], TodayView], actions: TrayActions | None = None,
                  settings: SettingsStore | None = None, *, now: Now = _utc_now,
                  tz: tzinfo | None = None, day_start_hour: int = Options().day_start_hour,
-                 refresh_ms: int = 60_000, dashboard: bool = False) -> None:
+                 refresh_ms: int = 60_000, dashboard: bool = False,
+                 shared: Callable[[], FolderView | None] | None = None) -> None:
         super().__init__()
         self._view = view
+        self._shared = shared
         self._actions = actions
         self._settings: SettingsStore = settings or MemorySettings()
         self._now = now
@@ -358,6 +382,7 @@ class TrayPresence(QObject):
         if self.paused_until is not None and now >= self.paused_until:
             self.resume()  # refreshes again
             return
+        shared = self._shared() if self._shared is not None else None  # before today's read
         view = self._view()
         if self.paused_until is not None:
             view = TodayView(view.total_seconds, view.daily_goal_seconds, view.apps,
@@ -375,7 +400,8 @@ class TrayPresence(QObject):
                 self.compact.setWindowIcon(self.icon)
         if self.tray is not None:
             discreet = S.get(self._settings, S.DISCREET)
-            self.tray.setToolTip(plain_tooltip(tooltip_text(view, now, self._tz, discreet)))
+            self.tray.setToolTip(plain_tooltip(tooltip_text(view, now, self._tz, discreet,
+                                                            shared)))
         if self._actions is not None:
             paused = self.paused_until is not None
             self.pause_menu.setTitle(paused_text(self.paused_until, now, self._tz)
@@ -389,7 +415,7 @@ class TrayPresence(QObject):
         if self.compact is not None:
             if self.compact.windowIcon().cacheKey() != self.icon.cacheKey():
                 self.compact.setWindowIcon(self.icon)
-            self.compact.show_view(view, now)
+            self.compact.show_view(view, now, shared)
 
     @property
     def view(self) -> TodayView | None:
