@@ -27,6 +27,7 @@ from widget.sync.merge import histories_of
 from widget.sync.reader import MergedStore
 from widget.ui.dialogs.settings import SettingsDialog
 from widget.ui.dialogs.sharing import (
+    BUSY,
     KEEP,
     LEAVE,
     NEEDS_PASSPHRASE,
@@ -331,3 +332,31 @@ def test_the_question_is_plain(qtbot: QtBot, laptop: Store, syncthing: Path) -> 
     assert box.escapeButton().text() == KEEP  # type: ignore[union-attr]
     box.reject()
     assert page.share.isChecked() and laptop.get_setting("sync.on") is True
+
+
+def test_while_at_work_save_waits_and_a_failure_is_said(
+        qtbot: QtBot, laptop: Store, syncthing: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from widget.services import share
+
+    release = threading.Event()
+
+    def stuck_then_broken(*_args: object, **_kw: object) -> object:
+        release.wait(20)
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(share, "start_sharing", stuck_then_broken)
+    dialog, page = _page(qtbot, laptop)
+    page.share.click()
+    page.folder.setText(str(syncthing))
+    page.name.setText("Laptop")
+    assert page.start_sharing()
+    assert page.busy and not page.form.isEnabled()
+    assert not dialog.save() and page.error.text() == BUSY
+    with qtbot.waitSignal(page.work_done, timeout=20_000):
+        release.set()
+    assert not page.busy and page.form.isEnabled() and page.form.isVisible()
+    assert page.share.isChecked(), "the form stays, to try again"
+    assert "Something went wrong" in page.error.text() and "a bug" not in page.error.text()
+    assert laptop.get_setting("sync.on") is None

@@ -17,6 +17,7 @@ its thread is kept until then.
 
 from __future__ import annotations
 
+import logging
 import platform
 from collections.abc import Callable
 from datetime import tzinfo
@@ -43,6 +44,8 @@ from widget.store.api import StoreContract
 from widget.ui.dialogs.form import error_label, hint, window_title
 from widget.ui.plain import plain_box, plain_label
 
+log = logging.getLogger(__name__)
+
 SHARE_TEXT = "Share my time with my other computers through a folder"
 INTRO = ("Your time can count across your computers: each one writes its own file into a folder "
          "that your sync tool (Syncthing, or a folder you already keep in step) carries to the "
@@ -61,6 +64,7 @@ NEEDS_PASSPHRASE = ("This folder is not a Syncthing folder, so its files may lea
                     "computers; or, if you are sure, tick \u201cNo passphrase\u201d.")
 NOT_THE_SAME = "The two passphrases are not the same; please type it once more in both fields."
 NO_FOLDER = "Please choose the folder your sync tool keeps in step."
+BUSY = "One moment, please: driftcheck is still at work on the shared folder."
 NOT_STARTED = ("Sharing has not started yet: choose \u201cStart sharing\u201d, or untick the "
                "box to leave it off.")
 STOP_QUESTION = "Stop sharing this computer's time?"
@@ -96,9 +100,18 @@ class Work(QThread):
     def run(self) -> None:
         try:
             result = self._call()
-        except (DriftcheckError, OSError) as error:
-            self.failed.emit(str(error) if isinstance(error, DriftcheckError)
-                             else f"The folder could not be used ({error.strerror or error}).")
+        except DriftcheckError as error:
+            self.failed.emit(str(error))
+            return
+        except OSError as error:
+            self.failed.emit(f"The folder could not be used ({error.strerror or error}); "
+                             "please check it and try again.")
+            return
+        except Exception as error:  # said by kind only: never what a file held
+            log.warning("sharing could not be changed (%s)", type(error).__name__,
+                        extra={"event": "sharing-failed"})
+            self.failed.emit("Something went wrong on the way; please try again. The log "
+                             "says of what kind.")
             return
         self.done.emit(result)
 
@@ -237,6 +250,9 @@ class SharingPage(QWidget):
             self.read_folder()
 
     def validate(self) -> bool:
+        if self.busy:
+            self._show_error(BUSY)
+            return False
         if self.share.isChecked() and not self.on:
             self._show_error(NOT_STARTED)
             return False
@@ -452,8 +468,14 @@ class SharingPage(QWidget):
         self.work_done.emit()
 
     def _work_failed(self, sentence: str) -> None:
+        """Said here; the page shows sharing as the settings now say (a stop that failed
+        midway may have turned the writing off already)."""
         self._finish()
-        self.share.setChecked(self.on)
+        settings = self._own.all_settings()
+        self.on = S.value_of(settings, S.SYNC_ON) and S.value_of(settings, S.SYNC_FOLDER) \
+            is not None
+        self.share.setChecked(self.on or self.form.isVisible())
+        self.status.setVisible(self.on)
         self._show_error(sentence)
         self.work_done.emit()
 
