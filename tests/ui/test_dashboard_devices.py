@@ -180,3 +180,12 @@ def test_without_a_way_to_choose_the_card_shows_but_not_the_filter(
     qtbot.waitExposed(window)
     assert window.computers_card.isVisible() and not window.computer_box.isVisible()
     assert [row[0] for row in table(window)] == ["This computer (Laptop)", "Desktop", "Work"]
+
+
+def test_the_day_chart_says_each_day_as_counted(qtbot: QtBot,
+                                                laptop: tuple[ResidentStore, Path]) -> None:
+    """Tuesday: 1 h 30 min across the three computers, though its apps' stacks reach 2 h."""
+    local, folder = laptop
+    window = window_over(qtbot, reader_for(local, folder, UTC))
+    said = window.day_view.accessibleDescription()
+    assert f"Tuesday {duration(90 * 60)};" in said

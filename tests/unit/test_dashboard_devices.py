@@ -201,3 +201,15 @@ def test_one_devices_reads_agree_with_its_merged_totals(
 
 def key(iv: Interval) -> tuple[datetime, datetime, str]:
     return iv.start, iv.end, iv.app
+
+
+def test_a_week_in_progress_is_set_beside_the_wall_time_before(
+        laptop: tuple[ResidentStore, Reading]) -> None:
+    """Thursday noon of the week after: the same part of WEEK counts Tuesday evening once
+    (1 h 30 min, though two apps were in front on three computers), with Wednesday's 30 min
+    and Thursday morning's 45 min: 2 h 45 min, not the apps' 3 h 15 min."""
+    _local, reading = laptop
+    thursday = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+    data = ComputerDashboards.of_reading(reading).load("2026-W49", thursday, UTC, 4)
+    assert data.report.change_same_part and data.report.total_s == 0
+    assert data.report.change_s == -(2 * 3600 + 45 * 60)

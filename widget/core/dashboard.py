@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from widget.core.calendar import iso_week, local_day, week_monday, week_window
 from widget.core.checkin import Checkin
+from widget.core.days import seconds_covered
 from widget.core.format import about, duration
 from widget.core.goals import Goal, GoalKind
 from widget.core.intervals import clip
@@ -246,7 +247,11 @@ def dashboard_data(intervals: Iterable[Interval], week: str, now: datetime, tz: 
     previous = None if totals[all_weeks[-2]] is None else _per_app(
         overlapping(previous_start, previous_cut), previous_start, previous_cut)
     if not report.complete:
-        report = _against_same_part(report, previous)
+        # all apps together count each moment once, as the week's total does (two computers
+        # with different apps in front at once: issue 16)
+        before = None if previous is None else seconds_covered(
+            overlapping(previous_start, previous_cut), previous_start, previous_cut)
+        report = _against_same_part(report, before)
     today = local_day(now, tz, day_start_hour)
     days_so_far = 7 if report.complete else max(1, min(7, (today - monday).days + 1))
     shown_from = all_weeks[FETCH_WEEKS - SHOWN_WEEKS]
@@ -271,12 +276,11 @@ def weekly_goal_of(goals: Sequence[Goal]) -> float | None:
     return None if goal is None or not goal.limit_seconds else float(goal.limit_seconds)
 
 
-def _against_same_part(report: WeekReport, previous: Mapping[str, float] | None
-                       ) -> WeekReport:
-    """The week in progress compared with the same part of the week before."""
-    if previous is None:
+def _against_same_part(report: WeekReport, before: float | None) -> WeekReport:
+    """The week in progress compared with the same part of the week before (`before`: its
+    seconds, None before the history began)."""
+    if before is None:
         return replace(report, change_s=None, change_pct=None, change_same_part=True)
-    before = sum(previous.values())
     change = report.total_s - before
     return replace(report, change_s=change, change_pct=100 * change / before if before else None,
                    change_same_part=True)

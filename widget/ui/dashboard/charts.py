@@ -184,8 +184,8 @@ def day_chart(data: DashboardData, palette: Palette) -> QChart:
 
 def describe_days(data: DashboardData) -> str:
     report = data.report
-    days = "; ".join(f"{d:%A} {duration(sum(apps.values()))}"
-                     for d, apps in report.per_day.items())
+    totals = report.day_totals  # each moment once, also across computers
+    days = "; ".join(f"{d:%A} {duration(totals[d])}" for d in report.per_day)
     goal = (f" Your daily goal is {duration(report.daily_goal_s)}."
             if report.daily_goal_s else "")
     return f"Time per day of this week, stacked by app: {days}.{goal}"
