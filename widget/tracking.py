@@ -151,11 +151,11 @@ class Tracker:
             if self._sync is not None and now - self._synced_at < self._sync_every:
                 return
             if self._sync is None:
-                from widget.services.devices import SYNC_EVERY_S, ChildSyncJob
+                from widget.services.devices import SYNC_EVERY_S, tracker_sync_job
 
                 self._sync_every = SYNC_EVERY_S
-                self._sync = ChildSyncJob(self.store, self.store.path.parent,
-                                          self._on_shared_read)
+                self._sync = tracker_sync_job(self.store, self.store.path.parent,
+                                              self._on_shared_read)
             self._synced_at = now
             self._sync()
         except Exception as exc:

@@ -262,3 +262,17 @@ def test_the_child_writes_this_computers_month_and_leaves_the_others_read(
     finally:
         store.close()
 
+
+
+def test_a_frozen_build_syncs_in_its_own_process(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its program has no `-m` to start the child with (packaging/launcher.py)."""
+    from widget.services.devices import SyncJob, tracker_sync_job
+
+    store = ResidentStore.open(_empty_store(tmp_path))
+    try:
+        assert isinstance(tracker_sync_job(store, tmp_path), ChildSyncJob)
+        monkeypatch.setattr(sys, "frozen", True, raising=False)
+        assert isinstance(tracker_sync_job(store, tmp_path), SyncJob)
+    finally:
+        store.close()

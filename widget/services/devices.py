@@ -423,6 +423,21 @@ class LiveOthers:
             self.view, self.others, self.names = view, others, names
 
 
+def tracker_sync_job(store: StoreReader, data_dir: Path,
+                     on_read: Callable[[FolderView], None] | None = None
+                     ) -> Callable[[], None]:
+    """The tracker's sync: in the sync child (`ChildSyncJob`), or in this process
+    (`SyncJob`) in a frozen build, whose program has no `-m` to start the child with
+    (packaging/launcher.py would have to answer `-m widget.sync.child` first)."""
+    import sys
+
+    if getattr(sys, "frozen", False):
+        from widget.desktop.localzone import local_zone
+
+        return SyncJob(store, data_dir, local_zone(), on_read)
+    return ChildSyncJob(store, data_dir, on_read)
+
+
 CHILD_TIMEOUT_S = 300.0  # a folder on a slow network drive may take long; never forever
 
 
@@ -488,8 +503,12 @@ class ChildSyncJob:
         self.last_seconds = time.monotonic() - began
         said = _child_said(done.stdout) if done.returncode == 0 else None
         if said is None:
+            # the child's own line names the kind of error only (widget.sync.child)
+            kind = next((line for line in reversed(done.stderr.splitlines())
+                         if line.startswith("the sync child failed (")), "")
             log.warning("sharing with the other computers failed (the sync child ended with "
-                        "%s); the last read stays in use", done.returncode,
+                        "%s%s); the last read stays in use", done.returncode,
+                        f": {kind[len('the sync child failed '):]}" if kind else "",
                         extra={"event": "sync-failed", "code": done.returncode})
             return
         if said.get("off"):
