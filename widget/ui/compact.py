@@ -45,8 +45,7 @@ def paused_text(until: datetime, now: datetime, tz: tzinfo) -> str:
 
 
 OVERLAP_TEXT = ("The apps add up to more than the total: when two of your computers had "
-                "different apps in front at the same moment, that time counts once in the "
-                "total and once for each app.")
+                "different apps in front at once, that time counts once in the total.")
 
 
 def computers_line(shared: FolderView | None) -> str | None:

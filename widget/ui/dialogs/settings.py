@@ -446,7 +446,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.tabs)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
-        self.setMinimumWidth(460)
+        self.setMinimumWidth(540)  # five tabs side by side
 
     def pages(self) -> tuple[NotificationsPage, CheckinPage, TrackingPage, SharingPage,
                              DataPage]:
