@@ -157,6 +157,28 @@ def test_an_old_week_over_months_loaded_when_reached_equals_the_full_history(
         local.close()
 
 
+def test_a_kept_month_gone_under_a_read_leaves_that_month_out_without_an_error(
+        tmp_path: Path) -> None:
+    intervals = dense(70)
+    shared, mine = _shared_with_other(tmp_path, intervals)
+    _read_and_keep(shared, mine)
+    (parts,) = others_of(compact.load_view(mine / SYNC_CACHE_NAME)).values()
+    newest = parts[-1]
+    assert isinstance(newest, compact.LazyHistory)
+    newest._path.write_bytes(newest._path.read_bytes()[:-1])  # someone cut it
+    local = ResidentStore.open(_empty_store(tmp_path))
+    try:
+        reader = MergedReader(local, {"desktop": parts})
+        week = (NOW - timedelta(days=3), NOW)
+        assert reader.intervals_overlapping(*week) == []
+        assert reader.seconds_in([week]) == [0.0]
+        assert len(newest) == 0
+        older = (NOW - timedelta(days=60), NOW - timedelta(days=50))
+        assert reader.seconds_in([older])[0] > 0  # the other months stand
+    finally:
+        local.close()
+
+
 def _empty_store(tmp_path: Path) -> Path:
     path = tmp_path / "local" / DB_NAME
     path.parent.mkdir(mode=0o700)

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import re
 import struct
@@ -63,6 +64,8 @@ _LITTLE = sys.byteorder == "little"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
 _MAX_SPAN_MS = MAX_SPAN // _MS
+
+log = logging.getLogger(__name__)
 
 
 _KEPT_NAME = re.compile(rf"[0-9a-f]{{32}}-\d{{4}}-\d{{2}}-[0-9a-f]{{8}}{re.escape(HISTORY_SUFFIX)}")
@@ -170,11 +173,25 @@ class LazyHistory(History):
             with self._lock:
                 loaded = self._loaded
                 if loaded is None:
-                    loaded = _read_history(self._path)
-                    if len(loaded) != self._count or loaded.base_ms != self._base:
-                        raise CacheDamaged("a kept month is not the one the read named")
+                    loaded = self._read()
                     object.__setattr__(self, "_loaded", loaded)
         return loaded
+
+    def _read(self) -> History:
+        """The month from its file; should the file be gone or damaged under this read (the
+        sync child removes only files neither of its last two reads names, so only someone
+        else could), no month rather than an error in whatever screen reads: said in the log
+        by kind, and the next read of the folder brings the month again."""
+        try:
+            loaded = _read_history(self._path)
+            if len(loaded) != self._count or loaded.base_ms != self._base:
+                raise CacheDamaged("a kept month is not the one the read named")
+            return loaded
+        except CacheDamaged as error:
+            log.warning("a kept month of another computer could not be read (%s); it is "
+                        "left out until the next sync", error, extra={"event": "sync-failed"})
+            object.__setattr__(self, "_count", 0)
+            return History.of(())
 
     @property
     def is_loaded(self) -> bool:
