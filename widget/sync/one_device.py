@@ -33,7 +33,6 @@ class OneDeviceReader:
         self.local = local
         self.histories = tuple(sorted(histories, key=lambda h: h.base_ms))
         self._names = dict(names or {})
-        self._covered: tuple[list[int], list[int], list[int]] | None = None
 
     # --- that computer's time ----------------------------------------------------------------
 
@@ -53,19 +52,21 @@ class OneDeviceReader:
     def seconds_in(self, windows: Sequence[tuple[datetime, datetime]],
                    max_span: timedelta = MAX_SPAN) -> list[float]:
         """Each window's seconds with that computer's time in front, each moment once (its
-        own intervals never overlap, but a copy could): from its merged spans, made once,
-        by bisection. `max_span` changes nothing: no History interval is longer than
-        `MAX_SPAN`."""
-        starts, ends, before = self._merged()
+        own intervals never overlap, but a copy could): its spans reaching the windows,
+        merged once, then each window's share by bisection. Only the months the windows
+        reach are read (a kept month is loaded when a read first reaches it). `max_span`
+        changes nothing: no History interval is longer than `MAX_SPAN`."""
+        real = [(to_ms(s), to_ms(e)) for s, e in windows if e > s]
+        if not real:
+            return [0.0 for _ in windows]
+        starts, ends, before = _merged(self.histories, min(s for s, _ in real),
+                                       max(e for _, e in real))
         totals = []
         for start, end in windows:
             lo, hi = to_ms(start), to_ms(end)
-            if hi <= lo:
-                totals.append(0.0)
-                continue
             first = bisect_right(ends, lo)  # the first span ending after the window's start
             last = bisect_left(starts, hi)  # the spans starting before its end
-            if first >= last:
+            if hi <= lo or first >= last:
                 totals.append(0.0)
                 continue
             ms = before[last] - before[first]
@@ -73,27 +74,6 @@ class OneDeviceReader:
             ms -= max(0, ends[last - 1] - hi)
             totals.append(ms / 1000)
         return totals
-
-    def _merged(self) -> tuple[list[int], list[int], list[int]]:
-        if self._covered is not None:
-            return self._covered
-        spans = sorted((h.base_ms + h.starts[i], h.base_ms + h.starts[i] + h.lengths[i])
-                       for h in self.histories for i in range(len(h)))
-        starts: list[int] = []
-        ends: list[int] = []
-        for start, end in spans:
-            if end <= start:
-                continue
-            if ends and start <= ends[-1]:
-                ends[-1] = max(ends[-1], end)
-            else:
-                starts.append(start)
-                ends.append(end)
-        before = [0]  # before[k]: the length of the first k merged spans
-        for start, end in zip(starts, ends, strict=True):
-            before.append(before[-1] + end - start)
-        self._covered = (starts, ends, before)
-        return self._covered
 
     def first_use(self) -> datetime | None:
         found = [history.interval(0).start for history in self.histories if len(history)]
@@ -121,3 +101,30 @@ class OneDeviceReader:
 
     def all_settings(self) -> dict[str, object]:
         return self.local.all_settings()
+
+
+def _merged(histories: Sequence[History], lo: int, hi: int
+            ) -> tuple[list[int], list[int], list[int]]:
+    """The spans (ms) of `histories` that may reach [lo, hi), merged where they overlap or
+    touch, with the running length before each: (starts, ends, before)."""
+    spans: list[tuple[int, int]] = []
+    for h in histories:
+        first, last = h.span_of(lo, hi)
+        base, offsets, lengths = h.base_ms, h.starts, h.lengths
+        spans.extend((base + offsets[i], base + offsets[i] + lengths[i])
+                     for i in range(first, last))
+    spans.sort()
+    starts: list[int] = []
+    ends: list[int] = []
+    for start, end in spans:
+        if end <= start:
+            continue
+        if ends and start <= ends[-1]:
+            ends[-1] = max(ends[-1], end)
+        else:
+            starts.append(start)
+            ends.append(end)
+    before = [0]  # before[k]: the length of the first k merged spans
+    for start, end in zip(starts, ends, strict=True):
+        before.append(before[-1] + end - start)
+    return starts, ends, before
