@@ -14,8 +14,8 @@ shared folder decodes the kept copies of the other computers' files (about 0.75 
 years); a progress line says what is happening meanwhile and the page's controls wait, so the
 dialog never freezes. A run the dialog does not wait for (it was closed) still finishes, and
 its thread is kept until then. This page is the one place the tray app itself decodes and
-encodes shared files (the tracker's syncs run in a child process): once it was used, that code
-(and `cryptography`, with a passphrase) stays loaded until the app ends.
+encodes shared files (the tracker's syncs normally run in a child process): once it was used,
+that code (and `cryptography`, with a passphrase) stays loaded until the app ends.
 """
 
 from __future__ import annotations
