@@ -553,8 +553,8 @@ def computers_in_words(data: DashboardData) -> str:
     if data.computer == ALL_COMPUTERS:
         week = "This week's" if data.is_current else "That week's"
         return (f"{week} figures count all your computers together. Time on two of them at "
-                "once counts once, so each computer's own time can add up to more than the "
-                "total.")
+                "once counts once in the total, so the computers' own times, and the apps', "
+                "can add up to more than it.")
     row = next((r for r in data.computers if r.key == data.computer), None)
     if row is None:
         return ""
