@@ -6,6 +6,7 @@ real child process writes this computer's month and leaves the others' read."""
 
 from __future__ import annotations
 
+import os
 import stat
 import subprocess
 import sys
@@ -298,3 +299,43 @@ def test_a_frozen_build_syncs_in_its_own_process(tmp_path: Path,
         assert isinstance(tracker_sync_job(store, tmp_path), SyncJob)
     finally:
         store.close()
+
+
+AUDITED_CHILD = """
+import os, runpy, sys
+seen = []
+def hook(event, args):
+    if event.startswith("socket.") or event in ("sqlite3.connect", "subprocess.Popen"):
+        seen.append(event)
+sys.addaudithook(hook)
+sys.argv = ["widget.sync.child", sys.argv[1]]
+try:
+    runpy.run_module("widget.sync.child", run_name="__main__")
+finally:
+    with open(os.environ["AUDIT_OUT"], "w") as out:
+        out.write("\\n".join(seen))
+"""
+
+
+def test_the_child_opens_no_socket_and_starts_no_program(run: Run, tmp_path: Path) -> None:
+    """The tracker's audit hook does not reach the child (a Python of its own): it is audited
+    here, with the other computer's files to read and this computer's month to write."""
+    shared = tmp_path / "Sync"
+    shared.mkdir()
+    (shared / ".stfolder").mkdir()
+    other = tmp_path / "desktop"
+    other.mkdir(mode=0o700)
+    SharedFolder(shared, other, create_identity(other, "Desktop", False), None,
+                 lambda: NOW, UTC).write(split_by_month(dense(40)),
+                                         {app: app.title() for app in APPS})
+    laptop = tmp_path / "laptop"
+    _sharing(run, laptop, shared).close()
+    out = tmp_path / "audit.txt"
+    done = subprocess.run([sys.executable, "-c", AUDITED_CHILD, str(laptop)], input="{}",
+                          capture_output=True, text=True, timeout=120, check=False,
+                          env={**os.environ, "AUDIT_OUT": str(out)})
+    assert done.returncode == 0, done.stderr
+    assert '"devices": 1' in done.stdout
+    events = out.read_text().split()
+    assert "sqlite3.connect" in events  # the hook was live while the child worked
+    assert [e for e in events if e != "sqlite3.connect"] == []
