@@ -12,8 +12,10 @@ anyway, which holds the same time in the clear. It is never in the settings tabl
 export, the log or a D-Bus message.
 
 Threads: everything here blocks on files (a folder read decodes new files; building a
-`SharedFolder` after a restart decodes the cached copies, ~0.75 s per device with 2 years):
-the commands' own thread, or the tracker's scheduler thread, never the Qt main thread.
+`SharedFolder` takes the sync child's kept read, or decodes the cached copies, ~0.75 s per
+device with 2 years, when there is none): the commands' own thread, or the tracker's
+scheduler thread, never the Qt main thread. The tracker's syncs run in the sync child
+(`ChildSyncJob`, `widget.sync.child`), so the tray app never decodes a device file itself.
 """
 
 from __future__ import annotations
