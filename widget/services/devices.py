@@ -499,7 +499,8 @@ class ChildSyncJob:
             self._keys, self._keys_of = [], passphrase
         began = time.monotonic()
         done = subprocess.run(
-            [sys.executable, "-m", "widget.sync.child", str(self._data_dir)],
+            # -P: not the current folder first on the path (a `widget` folder there is not us)
+            [sys.executable, "-P", "-m", "widget.sync.child", str(self._data_dir)],
             input=json.dumps({"keys": self._keys}), capture_output=True, text=True,
             timeout=CHILD_TIMEOUT_S, check=False)
         self.last_seconds = time.monotonic() - began
