@@ -155,6 +155,7 @@ def run_tray(args: argparse.Namespace) -> int:
 
     tracker = Tracker(store, options, app_run_loop=True, on_shared_read=shared_read)
     controller = TrayController(merged, tracker, options, tz=tz)
+    controller.windows.folder_view = reads.current  # the dashboard names the computers
     presence = TrayPresence(TodayService(merged, options, tz=tz), controller, merged,
                             tz=tz, day_start_hour=options.day_start_hour, dashboard=True,
                             shared=reads.current)

@@ -23,7 +23,9 @@ from widget.store.api import StoreContract
 
 if TYPE_CHECKING:
     from widget.core.dashboard import DashboardData
+    from widget.services.dashboard import ComputerDashboards
     from widget.store.db import Store
+    from widget.sync.view import FolderView
     from widget.ui.dashboard.window import DashboardWindow
 
 
@@ -48,6 +50,10 @@ class TrayWindows(QObject):
         self.options = options  # the controller's, as Settings last saved them
         self.dialogs: list[QObject] = []  # kept alive while open
         self.dashboard: DashboardWindow | None = None
+        # The shared folder's last read (the app sets it while sharing): the names the
+        # dashboard gives the person's computers (without it, "Another computer (1a2b3c)").
+        self.folder_view: Callable[[], FolderView | None] = lambda: None
+        self._dashboards: ComputerDashboards | None = None
         self.delete_everything: Callable[[], None] | None = None  # offered in Settings if set
         self._full: Store | None = None
         self._ended = False
@@ -130,7 +136,7 @@ class TrayWindows(QObject):
             return None
         window = self.dashboard
         if window is None or not shiboken6.isValid(window):
-            window = DashboardWindow(self.dashboard_data)
+            window = DashboardWindow(self.dashboard_data, by_computer=self.computer_dashboard)
             window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             window.destroyed.connect(self._dashboard_gone)
             window.choose_apps.connect(self.apps_and_goals)  # its empty page's button
@@ -149,11 +155,21 @@ class TrayWindows(QObject):
 
     def dashboard_data(self, week: str | None) -> DashboardData:
         """What the dashboard shows for `week` (None: this week), read through the lean store
-        (no SQLAlchemy for this path)."""
-        from widget.services.dashboard import load_dashboard
+        (no SQLAlchemy for this path): all the person's computers while they share their
+        time."""
+        from widget.core.dashboard import ALL_COMPUTERS
 
-        return load_dashboard(self.store, week, self.now(), self.tz,
-                              self.options().day_start_hour)
+        return self.computer_dashboard(week, ALL_COMPUTERS)
+
+    def computer_dashboard(self, week: str | None, computer: str) -> DashboardData:
+        """The dashboard of `week` for the computers chosen in its filter (issue 16): all
+        of them, this one, or another one alone."""
+        from widget.services.dashboard import ComputerDashboards
+
+        if self._dashboards is None:
+            self._dashboards = ComputerDashboards(self.store, lambda: self.folder_view())
+        return self._dashboards.load(week, self.now(), self.tz,
+                                     self.options().day_start_hour, computer)
 
     def _dashboard_gone(self) -> None:
         self.dashboard = None
