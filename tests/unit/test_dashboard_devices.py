@@ -213,3 +213,42 @@ def test_a_week_in_progress_is_set_beside_the_wall_time_before(
     data = ComputerDashboards.of_reading(reading).load("2026-W49", thursday, UTC, 4)
     assert data.report.change_same_part and data.report.total_s == 0
     assert data.report.change_s == -(2 * 3600 + 45 * 60)
+
+
+def test_report_and_status_text_say_the_counted_total_under_apps_that_add_up_to_more(
+        three: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tuesday 19:00-20:30: Replika on the laptop and the desktop, Character.AI on the work
+    computer at once. The apps' rows add up to more than the total; the Total line is the
+    total counted once (as --json and the ring say it), with the one sentence why."""
+    import json
+    from datetime import datetime as real_datetime
+
+    from tests.helpers.cli import call
+    from widget.commands import status as status_command
+    from widget.core.days import APPS_ADD_UP_TO_MORE
+    from widget.core.format import duration
+
+    folder = str(three["Laptop"])
+    report = json.loads(call("--data-dir", folder, "report", "--week", WEEK, "--json").out)
+    apps = sum(a["seconds"] for a in report["apps"])
+    assert apps > report["total_s"]
+    text = call("--data-dir", folder, "report", "--week", WEEK).out
+    total_line = next(line for line in text.splitlines() if line.strip().startswith("Total"))
+    assert total_line.strip().removeprefix("Total").strip() == duration(report["total_s"])
+    assert APPS_ADD_UP_TO_MORE in text
+
+    class Tuesday(real_datetime):
+        @classmethod
+        def now(cls, tz: object = None) -> Tuesday:  # type: ignore[override]
+            return cls(2026, 11, 24, 21, 0, tzinfo=UTC)
+
+    monkeypatch.setattr(status_command, "datetime", Tuesday)
+    said = json.loads(call("--data-dir", folder, "status", "--json").out)
+    assert said["total_seconds"] == 5400.0  # 19:00-20:30 once
+    assert sum(a["seconds"] for a in said["apps"]) == 5400.0 + 1800.0
+    text = call("--data-dir", folder, "status").out
+    total_line = next(line for line in text.splitlines() if line.strip().startswith("Total"))
+    assert total_line.strip().removeprefix("Total").strip() == duration(5400.0)
+    assert APPS_ADD_UP_TO_MORE in text
+    alone = call("--data-dir", folder, "status", "--this-device").out
+    assert APPS_ADD_UP_TO_MORE not in alone

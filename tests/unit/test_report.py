@@ -398,3 +398,18 @@ def test_week_report_fills_missing_history_weeks_with_no_use() -> None:
     assert report.previous_week_s == 0.0 and report.change_pct is None
     assert report.baseline_s == 1 * H  # (2 + 0 + 2 + 0) / 4
     assert report.trend_weeks == (2 * H, 0.0, 2 * H, 0.0, 0.0)
+
+
+def test_the_hour_grid_counts_two_computers_at_once_once() -> None:
+    """The heat map is every app together: Replika on one computer 20:00-21:00 and
+    Character.AI on another 20:30-21:30 fill the 20:00 hour once (60 min, not 90) and the
+    21:00 hour with 30 min; its quiet time (from 21:00) is that half hour."""
+    from widget.core.dashboard import hour_grid
+
+    both = [iv(local(2026, 11, 23, 20, 0), local(2026, 11, 23, 21, 0)),
+            iv(local(2026, 11, 23, 20, 30), local(2026, 11, 23, 21, 30), "character")]
+    late = Goal(GoalKind.QUIET_HOURS, None, None, 21 * 60, 6 * 60)
+    grid = hour_grid(both, date(2026, 11, 23), BERLIN, 4, late)
+    assert grid.seconds[0][20] == 1 * H and grid.seconds[0][21] == 0.5 * H
+    assert sum(map(sum, grid.seconds)) == 1.5 * H
+    assert grid.quiet_s == pytest.approx(0.5 * H)

@@ -99,9 +99,16 @@ def _report_text(r: WeekReport) -> str:
     lines = [f"Week {r.week}, {monday:%a %d %b} to {sunday:%a %d %b %Y}{state}:"]
     width = max([len(r.names.get(k, k)) for k in r.per_app] + [5])
     said, total = durations_with_total(list(r.per_app.values()))  # the parts add up
+    apart = sum(r.per_app.values()) > r.total_s + 1  # two computers, different apps at once
+    if apart:
+        total = duration(r.total_s)
     for key, amount in zip(r.per_app, said, strict=True):
         lines.append(f"  {r.names.get(key, key):<{width}}  {amount:>10}")
     lines.append(f"  {'Total':<{width}}  {total:>10}")
+    if apart:
+        from widget.core.days import APPS_ADD_UP_TO_MORE
+
+        lines.append(APPS_ADD_UP_TO_MORE)
     if r.sessions.count:
         lines.append(f"Sessions: {r.sessions.count}, typically {duration(r.sessions.median_s)}, "
                      f"the longest {duration(r.sessions.longest_s)}. {SESSION_RULE}")

@@ -73,13 +73,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"Today, {day:%A %d %B}, measured {how}:")
     width = max([len(a.name) for a in result.apps] + [5])
     said, total = durations_with_total([a.seconds for a in result.apps])  # parts add up
+    apart = result.total_seconds < sum(a.seconds for a in result.apps) - 1
+    if apart:  # two computers had different apps in front at once: that time counts once
+        total = duration(result.total_seconds)
     for a, amount in zip(result.apps, said, strict=True):
         mark = " (approximate)" if a.approximate and not result.approximate else ""
         print(f"  {a.name:<{width}}  {amount:>10}{mark}")
     print(f"  {'Total':<{width}}  {total:>10}")
-    if result.total_seconds < sum(a.seconds for a in result.apps) - 1:
-        print(f"  Counted once where two computers had apps in front at the same moment: "
-              f"{duration(result.total_seconds)} in all.")
+    if apart:
+        from widget.core.days import APPS_ADD_UP_TO_MORE
+
+        print(APPS_ADD_UP_TO_MORE)
     if standings:
         print("Your goals:")
         for standing in standings:

@@ -26,7 +26,14 @@ from widget.core.format import about, duration
 from widget.core.goals import Goal, GoalKind
 from widget.core.intervals import clip
 from widget.core.model import Interval
-from widget.core.report import WeekReport, clipped, quiet_share, week_report, weekly_totals
+from widget.core.report import (
+    WeekReport,
+    clipped,
+    quiet_share,
+    wall_time,
+    week_report,
+    weekly_totals,
+)
 from widget.core.trend import (
     ALPHA,
     BASELINE_WEEKS,
@@ -413,6 +420,8 @@ def hour_grid(intervals: Iterable[Interval], monday: date, tz: tzinfo, day_start
     starts, cells = _hour_starts(monday, tz, day_start_hour)
     grid = [[0.0] * 24 for _ in range(7)]
     inside = [part for iv in intervals if (part := clip(iv, start, end)) is not None]
+    # every app together, each moment once (two computers with different apps at once)
+    inside = wall_time(inside) or inside
     for part in inside:
         at, index = part.start, max(0, bisect_right(starts, part.start) - 1)
         while at < part.end:

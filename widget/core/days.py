@@ -43,6 +43,11 @@ def seconds_covered(intervals: Iterable[Interval], start: datetime, end: datetim
     return total
 
 
+# Said wherever the apps' rows stand above a total that counts overlapping time once.
+APPS_ADD_UP_TO_MORE = ("The apps add up to more than the total: when two of your computers had "
+                       "different apps in front at once, that time counts once in the total.")
+
+
 def total_seconds(intervals: Iterable[Interval], start: datetime, end: datetime,
                   by_app: dict[str, float]) -> float:
     """The total of a window whose per-app seconds are `by_app`: their sum, unless intervals

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from widget.core.days import APPS_ADD_UP_TO_MORE
 from widget.core.format import duration, used_of, when_said
 from widget.core.text import printable
 from widget.core.today import TodayView, shown_apps
@@ -44,8 +45,7 @@ def paused_text(until: datetime, now: datetime, tz: tzinfo) -> str:
     return f"Paused until {when_said(until, now, tz)}"
 
 
-OVERLAP_TEXT = ("The apps add up to more than the total: when two of your computers had "
-                "different apps in front at once, that time counts once in the total.")
+OVERLAP_TEXT = APPS_ADD_UP_TO_MORE
 
 
 def computers_line(shared: FolderView | None) -> str | None:

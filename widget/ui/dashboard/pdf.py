@@ -270,8 +270,9 @@ def _apps_html(data: DashboardData) -> str:
     apart = ""
     if sum(parts) > data.report.total_s + 1:  # two apps on two computers at once (issue 16)
         total = duration(data.report.total_s)
-        apart = ("<p>Apps in use on two computers at the same moment count for each app, and "
-                 "once in the total, so the rows add up to more than it.</p>")
+        from widget.core.days import APPS_ADD_UP_TO_MORE
+
+        apart = f"<p>{html.escape(APPS_ADD_UP_TO_MORE)}</p>"
     body.append(f"<tr><td style='padding:2px 6px'><b>Total</b></td><td align='right' "
                 f"style='padding:2px 6px'><b>{html.escape(total)}</b></td>"
                 "<td align='right' style='padding:2px 6px'>100%</td>"
