@@ -14,19 +14,22 @@ the two others' files; its RSS
 read `--settle` seconds after the tracker started, or after its first read of the folder (the
 log's "synced"). Figures are printed, never asserted.
 
-Seen here (104 weeks, 2026-12-07): the dashboard's/report's read 28 ms for one computer, 108
-ms for three (3.9x; the target is 2x: one computer's totals are summed by SQLite, three
-computers' need every span of sixteen weeks merged in Python). The tray: 77.2 MB with one
-computer, 79.0 MB sharing with no other computer yet, 79.5 MB with three (+2.4 MB; target
-3 MB, met), 79.6 MB with three and a passphrase (+2.4 MB). Before the sync child it was
+Seen here (104 weeks, 2026-12-07): the dashboard's/report's read 26-28 ms for one computer,
+100-108 ms for three (3.8-3.9x; the target is 2x: one computer's totals are summed by SQLite,
+three computers' need every span of sixteen weeks merged in Python). The tray, two full runs:
+77.2-77.4 MB with one computer, 79.0-79.5 MB sharing with no other computer yet, 79.5-79.7 MB
+with three (+2.3-2.4 MB; target 3 MB, met), 79.6-79.8 MB with three and a passphrase (+2.3-2.4
+MB). With `--bytecode` (this machine sets PYTHONDONTWRITEBYTECODE=1, so every start compiles
+driftcheck's modules, and the sharing modules' compiling adds its high-water; an installed
+driftcheck reads bytecode): 77.5 / 78.1 / 78.6 / 78.6 MB (+1.1 MB). Before the sync child it was
 86.5 / 95.4 / 99.1 MB (+12.6), and ~9 MB more with a passphrase: the decoding's garbage on the
 scheduler's thread (glibc kept it), hashlib's OpenSSL and `cryptography` now end with the
 child, and the others' months are loaded only when a read reaches them (the resting tray's
-today, ring and reminders read ~55 KB of them: this month, 10 bytes an interval). The sync
-child every 2 minutes with nothing new: 184 ms wall, 180 ms CPU (225 / 187 ms with a
-passphrase: the tracker hands it the keys, no scrypt); ~28 MB peak RSS, gone when it ends.
-The child's first run after an upgrade decodes every kept copy once (~3.5 s for two others'
-two years).
+today, ring and reminders read ~55 KB of them: this month, 10 bytes an interval; the months
+not reached cost their index entry only). The sync child every 2 minutes with nothing new:
+136-189 ms wall, about as much CPU (155-225 ms with a passphrase: the tracker hands it the
+keys, no scrypt); ~28 MB peak RSS, gone when it ends. Its first run after an upgrade decodes
+every kept copy once (~3.5 s for two others' two years).
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from bench_dashboard import DAY_START, NOW, ZONE, dense_history, make_data
 
 TARGET_RATIO = 2.0
 TARGET_RSS_MB = 3.0
+BYTECODE = False  # --bytecode
 
 
 def timed(step: Callable[[], object], runs: int) -> float:
@@ -153,6 +157,8 @@ def tray_rss(xs: object, data: Path, shared: Path | None, settle: float,
                    xs=xs)  # type: ignore[arg-type]
     env = tracker_env(xs)  # type: ignore[arg-type]
     env.pop("QT_QPA_PLATFORM", None)
+    if BYTECODE:  # as installed: every module's bytecode read, none compiled at start
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
     log = ProgramLog(data)
     event = "synced" if shared is not None else "started"
     before = log.count(event)
@@ -277,7 +283,20 @@ def main() -> int:
     parser.add_argument("--tray", action="store_true", help="also the tray's memory (Xvfb)")
     parser.add_argument("--settle", type=float, default=20.0)
     parser.add_argument("--quick", action="store_true", help="26 weeks, 3 runs")
+    parser.add_argument("--bytecode", action="store_true",
+                        help="the tray reads compiled bytecode, as an installed driftcheck "
+                        "does (this machine sets PYTHONDONTWRITEBYTECODE=1, so every module "
+                        "is compiled at each start, and a module first imported with "
+                        "sharing on adds its compiling's high-water to the figure)")
     args = parser.parse_args()
+    if args.bytecode:
+        import compileall
+        import sys
+
+        global BYTECODE
+        BYTECODE = True
+        sys.dont_write_bytecode = False
+        compileall.compile_dir(str(Path(__file__).resolve().parents[1] / "widget"), quiet=1)
     if args.quick:
         args.weeks, args.runs = 26, 3
     figures: list[Figure] = []
