@@ -274,6 +274,26 @@ def test_a_copied_data_folder_is_noticed_and_stops_writing_until_told(
     assert original.folder.read().clash is None
 
 
+def test_two_writers_of_one_install_are_no_clash(make: Callable[..., Computer]) -> None:
+    """This computer writes through more than one SharedFolder (the tracker's sync child,
+    Settings, `devices sync` from a terminal), each loading sync-state.json when it was made:
+    each takes the others' writes as this install's, never as a copied data folder's."""
+    laptop = make("Laptop")
+    first = laptop.folder
+    assert laptop.write(use(0, 10)).written == ("2026-12",)
+    second = laptop.open()  # made later, in another process or screen
+    laptop.clock.advance(minutes=1)
+    assert second.write({"2026-12": [use(0, 10), use(20, 5)]}, APPS).written == ("2026-12",)
+    laptop.clock.advance(minutes=1)
+    assert first.read().clash is None
+    outcome = first.write({"2026-12": [use(0, 10), use(20, 5), use(30, 5)]}, APPS)
+    assert outcome.written == ("2026-12",) and outcome.problem is None
+    laptop.clock.advance(minutes=1)
+    assert second.read().clash is None
+    assert second.write({"2026-12": [use(0, 10), use(20, 5), use(30, 9)]}, APPS).problem is None
+    assert laptop.open().read().clash is None
+
+
 class Crash(BaseException):
     """The process ending at a given point (a power cut, kill -9)."""
 

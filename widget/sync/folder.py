@@ -206,6 +206,15 @@ class _State:
     def ours(self, month: str, write_id: str) -> bool:
         return write_id in self.written.get(month, ()) or write_id in self.accepted
 
+    def take_in(self, other: _State) -> None:
+        """Add what another writer of this install kept (the sync child, Settings, a
+        `devices sync` from a terminal: each has its own SharedFolder): its write ids are this
+        install's too."""
+        for month, ids in other.written.items():
+            mine = self.written.get(month, [])
+            self.written[month] = list(dict.fromkeys([*ids, *mine]))[-4 * _WRITE_IDS_KEPT:]
+        self.accepted = list(dict.fromkeys([*other.accepted, *self.accepted]))[-64:]
+
 
 def _stat_key(info: os.stat_result) -> tuple[int, int, int, int]:
     return info.st_size, info.st_mtime_ns, info.st_ino, info.st_dev
@@ -383,8 +392,12 @@ class SharedFolder:
     def _check_own(self, month: str, names: list[tuple[str, bool]]) -> None:
         for name, _ in names:
             file, _problem, _data = self._decode(name)
-            if file is not None and file.header.device_id == self.identity.device_id \
-                    and not self._state.ours(month, file.header.write_id):
+            if file is None or file.header.device_id != self.identity.device_id \
+                    or self._state.ours(month, file.header.write_id):
+                continue
+            # Another writer of this install may have written since this one last looked.
+            self._state.take_in(_State.load(self._state_path))
+            if not self._state.ours(month, file.header.write_id):
                 self._rivals[file.header.write_id] = month
 
     # --- the devices, as shown -------------------------------------------------------------
@@ -598,6 +611,8 @@ class SharedFolder:
             os.utime(path, (now.timestamp(), now.timestamp()))
 
     def _save_state(self) -> None:
+        """Kept with what other writers of this install saved (never dropping their ids)."""
+        self._state.take_in(_State.load(self._state_path))
         with contextlib.suppress(OSError):
             self._state.save(self._state_path)
 
