@@ -293,6 +293,7 @@ def _remove(traces: Traces, platform: str, env: Mapping[str, str]
 def _remove_sync_cache(cache: Path, removed: list[str], failed: list[str]) -> None:
     """The kept copies of the other computers' files, then their folder: only names driftcheck
     gives there (device files and its temporary files); anything else keeps the folder."""
+    from widget.sync.compact import is_kept_name
     from widget.sync.format import parse_name
 
     try:
@@ -301,7 +302,7 @@ def _remove_sync_cache(cache: Path, removed: list[str], failed: list[str]) -> No
         failed.append(str(cache))
         return
     for entry in entries:
-        ours = parse_name(entry.name) is not None or (
+        ours = parse_name(entry.name) is not None or is_kept_name(entry.name) or (
             entry.name.startswith(SYNC_TEMP_PREFIX) and entry.name.endswith(".tmp"))
         if ours and not entry.is_dir(follow_symlinks=False):
             try:
