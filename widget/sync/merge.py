@@ -166,6 +166,8 @@ def window_totals(histories: Mapping[str, Sequence[History]], start: datetime, e
     for device, parts in histories.items():
         for history in parts:
             lo, hi = history.span_of(start_ms, end_ms)
+            if lo >= hi:
+                continue  # a month the window does not reach: its arrays are never touched
             base, starts, lengths = history.base_ms, history.starts, history.lengths
             apps, keys = history.apps, history.keys
             for i in range(lo, hi):

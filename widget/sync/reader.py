@@ -86,7 +86,6 @@ class MergedReader:
         self.own_id = own_id
         self._seen: tuple[dict[str, tuple[History, ...]], dict[str, str],
                           tuple[Checkin, ...]] = ({}, {}, ())
-        self._others_covered: tuple[object, _Covered] | None = None  # (of which read, spans)
         self.refresh(others, names, checkins)
 
     def refresh(self, others: Mapping[str, Sequence[History]],
@@ -133,8 +132,11 @@ class MergedReader:
     def seconds_in(self, windows: Sequence[tuple[datetime, datetime]],
                    max_span: timedelta = MAX_SPAN) -> list[float]:
         """merge.py's all-devices total of each window, from one read: every computer's
-        spans (this one's without making objects of them) sorted once, merged into the time
-        anything was in front, then each window's share of it by bisection."""
+        spans within the windows' reach (this one's without making objects of them) sorted
+        once, merged into the time anything was in front, then each window's share of it by
+        bisection. Only the other computers' months the windows reach are touched: the
+        tray's kept months load from disk when a read first reaches them
+        (`widget.sync.compact`), so a 16-week read loads some four months, not two years."""
         others = self.others
         if not others:
             return self.local.seconds_in(windows, max_span)
@@ -142,29 +144,17 @@ class MergedReader:
         if not real:
             return [0.0 for _ in windows]
         lo, hi = min(s for s, _ in real), max(e for _, e in real)
-        theirs = self._covered_by_others(others)
-        first = bisect_right(theirs.ends, lo - _MAX_SPAN_MS)
-        last = bisect_left(theirs.starts, hi)
         spans = self.local.spans_ms(_at(lo), _at(hi), max_span)
-        spans.extend(zip(theirs.starts[first:last], theirs.ends[first:last], strict=True))
-        covered = _Covered(spans)
-        return [covered.ms(to_ms(s), to_ms(e)) / 1000 if e > s else 0.0 for s, e in windows]
-
-    def _covered_by_others(self, others: dict[str, tuple[History, ...]]) -> _Covered:
-        """The other computers' time merged, made once per read of them (`refresh`): a
-        window's total then merges only this computer's spans into it."""
-        kept = self._others_covered
-        if kept is not None and kept[0] is others:
-            return kept[1]
-        spans: list[tuple[int, int]] = []
         for parts in others.values():
             for history in parts:
+                first, last = history.span_of(lo, hi)
+                if first >= last:
+                    continue
                 base, starts, lengths = history.base_ms, history.starts, history.lengths
                 spans.extend((base + starts[i], base + starts[i] + lengths[i])
-                             for i in range(len(history)))
+                             for i in range(first, last))
         covered = _Covered(spans)
-        self._others_covered = (others, covered)
-        return covered
+        return [covered.ms(to_ms(s), to_ms(e)) / 1000 if e > s else 0.0 for s, e in windows]
 
     def first_use(self) -> datetime | None:
         found = [self.local.first_use()]
