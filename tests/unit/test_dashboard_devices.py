@@ -252,3 +252,28 @@ def test_report_and_status_text_say_the_counted_total_under_apps_that_add_up_to_
     assert APPS_ADD_UP_TO_MORE in text
     alone = call("--data-dir", folder, "status", "--this-device").out
     assert APPS_ADD_UP_TO_MORE not in alone
+
+
+def test_check_ins_a_computer_shares_reach_the_others_readers(three: dict[str, Path]) -> None:
+    """The desktop shares its check-ins (`devices share --share-notes`): after a sync the
+    laptop's all-computers reader lists them beside its own (the dashboard's answers); the
+    work computer, which shares none, adds none; --this-device lists the laptop's alone."""
+    from tests.helpers.cli import call
+
+    desk, laptop = str(three["Desktop"]), str(three["Laptop"])
+    assert call("--data-dir", desk, "checkin", "--answer", "4").code == 0
+    shared = three["Laptop"].parent / "Sync" / "driftcheck"
+    again = call("--data-dir", desk, "devices", "share", str(shared), "--name", "Desktop",
+                 "--share-notes")
+    assert again.code == 0, again.err
+    assert call("--data-dir", laptop, "checkin", "--answer", "2").code == 0
+    assert call("--data-dir", laptop, "devices", "sync").code == 0
+    local = ResidentStore.open(three["Laptop"] / DB_NAME)
+    try:
+        answers = [c.answer for c in reader_for(local, three["Laptop"], UTC).reader
+                   .list_checkins()]
+        alone = [c.answer for c in reader_for(local, three["Laptop"], UTC, True).reader
+                 .list_checkins()]
+    finally:
+        local.close()
+    assert sorted(answers) == [2, 4] and alone == [2]

@@ -38,7 +38,7 @@ from widget.owner_only import write_owner_only
 from widget.paths import SYNC_PASSPHRASE_NAME, SYNC_TEMP_PREFIX
 from widget.store.api import StoreReader
 from widget.sync.merge import History
-from widget.sync.reader import MergedReader
+from widget.sync.reader import MergedReader, shared_checkins
 from widget.sync.view import FolderView
 
 if TYPE_CHECKING:
@@ -230,7 +230,8 @@ def reader_for(store: StoreReader, data_dir: Path, tz: tzinfo, this_device: bool
         return Reading(store)
     view = shared.read()
     own = shared.identity.device_id
-    return Reading(MergedReader(store, others_of(view), own, names_of(view)), view, own)
+    return Reading(MergedReader(store, others_of(view), own, names_of(view),
+                                shared_checkins(view)), view, own)
 
 
 def devices_json(reading: Reading, start: datetime, end: datetime) -> list[dict[str, object]]:

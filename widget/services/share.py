@@ -188,13 +188,13 @@ def others_seen(store: StoreReader, view: FolderView | None) -> None:
     """Hand a read of the folder to the tray's all-devices store at once (None: sharing went
     off, so it counts this computer alone again), instead of at the tracker's next sync."""
     from widget.services.devices import names_of, others_of
-    from widget.sync.reader import MergedReader
+    from widget.sync.reader import MergedReader, shared_checkins
 
     if isinstance(store, MergedReader):
         if view is None:
             store.refresh({}, {})
         else:
-            store.refresh(others_of(view), names_of(view))
+            store.refresh(others_of(view), names_of(view), shared_checkins(view))
 
 
 class SharedReads:

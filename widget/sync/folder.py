@@ -69,6 +69,7 @@ from widget.sync.format import (
     WrongPassphrase,
     encode,
     file_name,
+    month_copy,
     month_of,
     new_device_id,
     new_write_id,
@@ -348,7 +349,7 @@ class SharedFolder:
         self.decodes += 1
         file: MonthCopy | None
         try:
-            file, problem = MonthCopy.read(data, self._keys), None
+            file, problem = month_copy(data, self._keys), None
         except DeviceFileProblem as refused:
             file, problem = None, refused
         self._decoded[name] = (key, file, problem)
@@ -535,7 +536,7 @@ class SharedFolder:
                 file = self._kept_month(kept_months.get((parsed.device_id, parsed.month)),
                                         digest)
                 if file is None:
-                    file = MonthCopy.read(data, self._keys)
+                    file = month_copy(data, self._keys)
             except (OSError, DeviceFileProblem):
                 continue  # a cached copy that no longer opens (a passphrase changed)
             self._kept[(parsed.device_id, parsed.month)] = _Kept(file, digest, good_at)

@@ -79,7 +79,8 @@ from widget.sync.crypto import (
     seal,
     unseal,
 )
-from widget.sync.view import DeviceHeader
+from widget.sync.merge import History
+from widget.sync.view import DeviceHeader, MonthCopy
 
 __all__ = ["DeviceHeader"]  # defined in widget.sync.view (the tray reads it without this)
 
@@ -572,3 +573,15 @@ def _checkin(rest: list[Any]) -> Checkin:
 
 
 _READERS = {1: decode_body}
+
+
+def month_copy(data: bytes, keys: KeyRing | None) -> MonthCopy:
+    """The month in a file's bytes, as this computer keeps it; DeviceFileProblem as
+    `decode`."""
+    file = decode(data, keys)
+    try:
+        history = History.of(file.intervals)
+    except ValueError:  # the format's own limits keep a month inside what a History holds
+        raise DeviceFileDamaged("more than a month holds", file.header.device_id) from None
+    return MonthCopy(file.header, file.apps, history, file.goals, file.settings, file.checkins,
+                     read_readable(data).kdf is not None)

@@ -13,16 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from widget import __version__
 from widget.core.checkin import Checkin
 from widget.core.goals import Goal
 from widget.core.model import Interval
 from widget.sync.merge import History
-
-if TYPE_CHECKING:
-    from widget.sync.crypto import KeyRing
 
 FORMAT = 1  # the device file's format number (widget.sync.format reads and writes it)
 
@@ -54,19 +50,7 @@ class MonthCopy:
     settings: Mapping[str, object] | None
     checkins: tuple[Checkin, ...] | None
     sealed: bool  # whether the file was sealed with a passphrase
-
-    @classmethod
-    def read(cls, data: bytes, keys: KeyRing | None) -> MonthCopy:
-        """The month in a file's bytes; DeviceFileProblem as `format.decode`."""
-        from widget.sync.format import DeviceFileDamaged, decode, read_readable
-
-        file = decode(data, keys)
-        try:
-            history = History.of(file.intervals)
-        except ValueError:  # the format's own limits keep a month inside what a History holds
-            raise DeviceFileDamaged("more than a month holds", file.header.device_id) from None
-        return cls(file.header, file.apps, history, file.goals, file.settings, file.checkins,
-                   read_readable(data).kdf is not None)
+    # (made from a file's bytes by `widget.sync.format.month_copy`)
 
 
 @dataclass(frozen=True, slots=True)
