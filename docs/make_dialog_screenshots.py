@@ -89,6 +89,12 @@ def main(out: Path) -> None:
                                       delete_everything=lambda: None)
             settings.load()
             save(settings, out / "settings.png")
+            settings.tabs.setCurrentWidget(settings.sharing)
+            settings.sharing.share.click()  # the form; nothing is written until "Start sharing"
+            settings.sharing.folder.setText("/home/kim/Sync/driftcheck")
+            settings.sharing.name.setText("Laptop")
+            save(settings, out / "settings-sharing.png")
+            settings.sharing.share.click()
             settings.tabs.setCurrentWidget(settings.data)
             save(settings, out / "settings-data.png")
             settings.show()
