@@ -265,7 +265,7 @@ def test_apps_add_with_addresses_and_apps_list_shows_them(run) -> None:  # type:
     (["--address", "*.example.com"], "wildcards"),
     (["--address", "https://mybot.example"], "https://"),
     (["--address", "mybot.example", "--address", "com"], "whole site name"),
-    ([], "--process, --title or --address"),
+    ([], "--process, --app-id, --title or --address"),
 ])
 def test_apps_add_refuses_a_bad_address_in_one_sentence_and_stores_nothing(  # type: ignore[no-untyped-def]
         run, argv: list[str], said: str) -> None:
