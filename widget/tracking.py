@@ -171,10 +171,14 @@ class Tracker:
         log.info("tracking resumed", extra={"event": "resumed"})
 
     def stop(self) -> None:
+        sync = self._sync
+        cancel = getattr(sync, "cancel", None)
+        if cancel is not None:  # a sync child running now ends: quitting never waits on it
+            cancel()
         self._schedule.shutdown()
         self.browser_channel.close()
         self.sampler.stop()
         self.probe.close()
-        if self._sync is not None:  # the last minutes reach the other computers too
-            self._sync()
+        if sync is not None:  # the last minutes reach the other computers too, briefly
+            getattr(sync, "final", sync)()
         log.info("tracking stopped", extra={"event": "stopped"})

@@ -339,3 +339,41 @@ def test_the_child_opens_no_socket_and_starts_no_program(run: Run, tmp_path: Pat
     events = out.read_text().split()
     assert "sqlite3.connect" in events  # the hook was live while the child worked
     assert [e for e in events if e != "sqlite3.connect"] == []
+
+
+def test_quitting_ends_a_child_that_hangs_and_the_last_sync_is_bounded(
+        run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shared folder that hangs (a network drive gone) holds the child, never the person's
+    quitting: `cancel` (the tracker's stop) kills the child running now and no scheduled sync
+    starts another; `final`, the last sync, gives up after FINAL_TIMEOUT_S. The last read
+    stays in use and the log says why by kind."""
+    import threading
+
+    from tests.helpers.waiting import wait_for
+    from widget.services import devices
+
+    shared = tmp_path / "Sync"
+    shared.mkdir()
+    (shared / ".stfolder").mkdir()
+    store = _sharing(run, tmp_path / "laptop", shared)
+    seen: list[FolderView] = []
+    hangs = ["-c", "import sys, time; sys.stdin.read(); time.sleep(120)"]
+    job = ChildSyncJob(store, tmp_path / "laptop", seen.append, args=hangs)
+    try:
+        running = threading.Thread(target=job)
+        running.start()
+        child = wait_for(lambda: job._child, 10, "the child to start")
+        job.cancel()
+        running.join(timeout=10)
+        assert not running.is_alive() and child.poll() is not None
+        started: list[object] = []
+        monkeypatch.setattr(devices.subprocess, "Popen", lambda *a, **k: started.append(a))
+        job()  # a scheduled sync after the stop began: none starts
+        assert started == []
+        monkeypatch.undo()
+        monkeypatch.setattr(devices, "FINAL_TIMEOUT_S", 1.0)
+        assert job.last_failure == "-9"  # killed
+        job.final()  # the last sync, which would hang: ended after its time
+        assert job._child is None and seen == [] and job.last_failure == "timeout"
+    finally:
+        store.close()

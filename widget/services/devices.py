@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import subprocess
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -442,6 +443,9 @@ def tracker_sync_job(store: StoreReader, data_dir: Path,
 
 
 CHILD_TIMEOUT_S = 300.0  # a folder on a slow network drive may take long; never forever
+# At the tracker's stop (the person quits): the last sync may take this long, no more, so a
+# folder that hangs (a network drive gone) never holds up quitting.
+FINAL_TIMEOUT_S = 15.0
 
 
 class ChildSyncJob:
@@ -457,25 +461,56 @@ class ChildSyncJob:
     handed to the next child on its stdin, so a child every 2 minutes derives none again;
     they are dropped when the kept passphrase changes.
 
-    Thread: the tracker's scheduler thread, and once at its stop (a lock keeps them apart).
+    At the tracker's stop, `cancel` ends a child still running (from the stopping thread, so
+    the scheduler's shutdown never waits on a folder that hangs) and no scheduled sync starts
+    another; then `final` runs the last one, for `FINAL_TIMEOUT_S` at most.
+
+    Thread: the tracker's scheduler thread, and once at its stop (a lock keeps them apart);
+    `cancel` from any.
     """
 
     def __init__(self, store: StoreReader, data_dir: Path,
-                 on_read: Callable[[FolderView], None] | None = None) -> None:
+                 on_read: Callable[[FolderView], None] | None = None,
+                 args: Sequence[str] | None = None) -> None:
         self._store = store
         self._data_dir = data_dir
         self._on_read = on_read
+        # Python's arguments: -P, not the current folder first on the path (a `widget` folder
+        # there is not us). Tests give others (a child that hangs).
+        self._args = list(args) if args is not None else [
+            "-P", "-m", "widget.sync.child", str(data_dir)]
         self._keys: list[object] = []
         self._keys_of: tuple[int, int, int] | None = None
         self._lock = threading.Lock()
+        self._child: subprocess.Popen[str] | None = None  # the one running now
+        self._stopping = False
         self.last_problem: str | None = None  # what the last child's writing said, in words
         self.last_view: FolderView | None = None
         self.last_seconds: float | None = None  # the last child's run, start to end
+        self.last_failure: str | None = None  # "timeout", or the child's exit status; None: read
 
     def __call__(self) -> None:
+        if self._stopping:
+            return
+        self._guarded(CHILD_TIMEOUT_S)
+
+    def final(self) -> None:
+        """The last sync, at the tracker's stop: the last minutes reach the other computers,
+        unless the folder takes longer than `FINAL_TIMEOUT_S`."""
+        self._guarded(FINAL_TIMEOUT_S)
+
+    def cancel(self) -> None:
+        """End the child running now, if any, and start no other until `final`."""
+        self._stopping = True
+        child = self._child
+        if child is not None and child.poll() is None:
+            with contextlib.suppress(OSError):
+                child.kill()
+
+    def _guarded(self, timeout: float) -> None:
         with self._lock:
             try:
-                self._run()
+                self._run(timeout)
             except Exception as error:  # never the tracker's end; said by kind only
                 log.warning("sharing with the other computers failed (%s)",
                             type(error).__name__, extra={"event": "sync-failed"})
@@ -487,10 +522,8 @@ class ChildSyncJob:
             return None
         return info.st_mtime_ns, info.st_size, info.st_ino
 
-    def _run(self) -> None:
+    def _run(self, timeout: float) -> None:
         import json
-        import subprocess
-        import sys
         import time
 
         if not sharing_on(self._store.all_settings()):
@@ -499,21 +532,35 @@ class ChildSyncJob:
         if passphrase != self._keys_of:
             self._keys, self._keys_of = [], passphrase
         began = time.monotonic()
-        done = subprocess.run(
-            # -P: not the current folder first on the path (a `widget` folder there is not us)
-            [sys.executable, "-P", "-m", "widget.sync.child", str(self._data_dir)],
-            input=json.dumps({"keys": self._keys}), capture_output=True, text=True,
-            timeout=CHILD_TIMEOUT_S, check=False)
-        self.last_seconds = time.monotonic() - began
-        said = _child_said(done.stdout) if done.returncode == 0 else None
+        import sys
+
+        child = subprocess.Popen([sys.executable, *self._args], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self._child = child
+        try:
+            stdout, stderr = child.communicate(json.dumps({"keys": self._keys}),
+                                               timeout=timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.communicate()
+            self.last_failure = "timeout"
+            log.warning("sharing with the other computers failed (the shared folder took "
+                        "longer than %d s); the last read stays in use", timeout,
+                        extra={"event": "sync-failed", "code": "timeout"})
+            return
+        finally:
+            self._child = None
+            self.last_seconds = time.monotonic() - began
+        said = _child_said(stdout) if child.returncode == 0 else None
+        self.last_failure = None if said is not None else str(child.returncode)
         if said is None:
             # the child's own line names the kind of error only (widget.sync.child)
-            kind = next((line for line in reversed(done.stderr.splitlines())
+            kind = next((line for line in reversed(stderr.splitlines())
                          if line.startswith("the sync child failed (")), "")
             log.warning("sharing with the other computers failed (the sync child ended with "
-                        "%s%s); the last read stays in use", done.returncode,
+                        "%s%s); the last read stays in use", child.returncode,
                         f": {kind[len('the sync child failed '):]}" if kind else "",
-                        extra={"event": "sync-failed", "code": done.returncode})
+                        extra={"event": "sync-failed", "code": child.returncode})
             return
         if said.get("off"):
             return
