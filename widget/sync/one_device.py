@@ -16,15 +16,15 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-from widget.core.checkin import Checkin, KeptCheckin
-from widget.core.goals import Goal
+from widget.core.checkin import Checkin
 from widget.core.intervals import MAX_SPAN
-from widget.core.model import Interval, TrackedApp
+from widget.core.model import Interval
 from widget.store.api import StoreReader
 from widget.sync.merge import History, to_ms
+from widget.sync.reader import ThisComputersOwn
 
 
-class OneDeviceReader:
+class OneDeviceReader(ThisComputersOwn):
     """Another computer's histories (its months, any order) with this computer's apps, goals,
     settings and check-ins (`local`)."""
 
@@ -81,26 +81,11 @@ class OneDeviceReader:
 
     # --- this computer's own -----------------------------------------------------------------
 
-    def list_apps(self, include_removed: bool = False) -> list[TrackedApp]:
-        return self.local.list_apps(include_removed)
-
     def app_names(self) -> dict[str, str]:
         return {**self._names, **self.local.app_names()}
 
-    def list_goals(self) -> list[Goal]:
-        return self.local.list_goals()
-
     def list_checkins(self, since: datetime | None = None) -> list[Checkin]:
         return self.local.list_checkins(since)
-
-    def checkin_history(self) -> list[KeptCheckin]:
-        return self.local.checkin_history()
-
-    def get_setting(self, key: str) -> object | None:
-        return self.local.get_setting(key)
-
-    def all_settings(self) -> dict[str, object]:
-        return self.local.all_settings()
 
 
 def _merged(histories: Sequence[History], lo: int, hi: int

@@ -72,7 +72,29 @@ def union_by_app(intervals: Sequence[Interval]) -> list[Interval]:
     return merged
 
 
-class MergedReader:
+class ThisComputersOwn:
+    """What a reader of other computers' time takes from this computer's store (`local`):
+    the apps tracked, the goals, the settings and the check-ins it can change."""
+
+    local: StoreReader
+
+    def list_apps(self, include_removed: bool = False) -> list[TrackedApp]:
+        return self.local.list_apps(include_removed)
+
+    def list_goals(self) -> list[Goal]:
+        return self.local.list_goals()
+
+    def checkin_history(self) -> list[KeptCheckin]:
+        return self.local.checkin_history()
+
+    def get_setting(self, key: str) -> object | None:
+        return self.local.get_setting(key)
+
+    def all_settings(self) -> dict[str, object]:
+        return self.local.all_settings()
+
+
+class MergedReader(ThisComputersOwn):
     """This computer's store and the other devices' histories, read as one `StoreReader`.
 
     `others` maps each other device's id to its histories (`DeviceView.histories()`);
@@ -166,14 +188,8 @@ class MergedReader:
 
     # --- this computer's own ---------------------------------------------------------------
 
-    def list_apps(self, include_removed: bool = False) -> list[TrackedApp]:
-        return self.local.list_apps(include_removed)
-
     def app_names(self) -> dict[str, str]:
         return {**self._seen[1], **self.local.app_names()}
-
-    def list_goals(self) -> list[Goal]:
-        return self.local.list_goals()
 
     def list_checkins(self, since: datetime | None = None) -> list[Checkin]:
         """This computer's check-ins and those the others share, oldest first."""
@@ -183,15 +199,6 @@ class MergedReader:
             return own
         theirs = [c for c in shared if since is None or c.asked >= since]
         return sorted([*own, *theirs], key=lambda c: c.asked)
-
-    def checkin_history(self) -> list[KeptCheckin]:
-        return self.local.checkin_history()
-
-    def get_setting(self, key: str) -> object | None:
-        return self.local.get_setting(key)
-
-    def all_settings(self) -> dict[str, object]:
-        return self.local.all_settings()
 
 
 def shared_checkins(view: FolderView) -> list[Checkin]:
