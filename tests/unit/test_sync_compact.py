@@ -10,6 +10,7 @@ import os
 import stat
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -156,6 +157,44 @@ def test_an_old_week_over_months_loaded_when_reached_equals_the_full_history(
         assert fresh.first_use() == eager.first_use()
     finally:
         local.close()
+
+
+def test_one_computer_alone_and_a_16_week_read_load_only_the_months_they_reach(
+        tmp_path: Path) -> None:
+    """Another computer shown alone: its first use loads its first month only, and the
+    dashboard's 16 weeks of totals load the months those weeks touch, not its whole history
+    (the tray's memory); the all-computers reader's 16 weeks too."""
+    from widget.sync.one_device import OneDeviceReader
+
+    shared, mine = _shared_with_other(tmp_path, dense(200))
+    _read_and_keep(shared, mine)
+    local = ResidentStore.open(_empty_store(tmp_path))
+    try:
+        (parts,) = others_of(compact.load_view(mine / SYNC_CACHE_NAME)).values()
+        alone = OneDeviceReader(local, parts)
+        assert alone.first_use() is not None
+        assert [h.is_loaded for h in parts] == [h is parts[0] for h in parts]
+        weeks = [(NOW - timedelta(weeks=k + 1), NOW - timedelta(weeks=k)) for k in range(16)]
+        (fresh,) = others_of(compact.load_view(mine / SYNC_CACHE_NAME)).values()
+        MergedReader(local, {"desktop": fresh}).seconds_in(weeks)
+        reached = sum(h.is_loaded for h in fresh)
+        assert 0 < reached <= 6 < len(fresh), (reached, len(fresh))
+    finally:
+        local.close()
+
+
+def test_a_kept_read_whose_index_was_lost_keeps_every_month_file(tmp_path: Path) -> None:
+    """With the index before unreadable, the child cannot tell which months the tray's read
+    still names: it removes none (a read the tray holds may load them later)."""
+    shared, mine = _shared_with_other(tmp_path, dense(100))
+    _folder, view = _read_and_keep(shared, mine)
+    cache = mine / SYNC_CACHE_NAME
+    months = {p.name for p in cache.iterdir() if p.name.endswith(compact.HISTORY_SUFFIX)}
+    (cache / compact.INDEX_NAME).write_bytes(b"cut sh")
+    fewer = replace(view, devices=tuple(replace(d, files=dict(list(d.files.items())[-1:]))
+                                        for d in view.devices))
+    compact.write_view(cache, fewer, {}, {})
+    assert months <= {p.name for p in cache.iterdir()}
 
 
 def test_a_kept_month_gone_under_a_read_leaves_that_month_out_without_an_error(

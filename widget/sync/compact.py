@@ -304,7 +304,7 @@ def write_view(cache: Path, view: FolderView, digests: Mapping[tuple[str, str], 
     `memo` is kept in the index for the next child. OSError when the index cannot be
     written."""
     cache.mkdir(mode=0o700, exist_ok=True)
-    before = set()
+    before: set[str] | None = None  # None: the read before is not known, so nothing goes
     with contextlib.suppress(CacheDamaged):
         before = set(_named_files(_read_index(cache)))
     devices = []
@@ -334,6 +334,8 @@ def write_view(cache: Path, view: FolderView, digests: Mapping[tuple[str, str], 
              "notes": list(view.notes), "memo": dict(memo)}
     text = json.dumps(index, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     _write_private(cache / INDEX_NAME, text + f"\n{zlib.crc32(text):08x}\n".encode("ascii"))
+    if before is None:  # the tray may hold a read whose months are not loaded yet
+        return
     for entry in os.scandir(cache):
         if entry.name.endswith(HISTORY_SUFFIX) and entry.name not in named \
                 and entry.name not in before:

@@ -3,9 +3,9 @@
 intervals, spans, weekly sums and first use are that device's `History` months alone, as it
 recorded them, so its week's total equals `window_totals(...).by_device` for it; its apps,
 goals, settings and check-ins are this computer's own (the person's goals and self-check
-answers are theirs, not a computer's: the self-check card stays the same whichever computer
-is shown, as it does for all computers together). Another computer's app names fill in only
-keys this computer does not know, as in `MergedReader`.
+answers are theirs, not a computer's), as "This computer" shows them; all computers together
+add the check-ins other computers share (`MergedReader.list_checkins`). Another computer's app
+names fill in only keys this computer does not know, as in `MergedReader`.
 
 Thread: any (the histories are immutable; the local store is thread-safe).
 """
@@ -76,8 +76,10 @@ class OneDeviceReader(ThisComputersOwn):
         return totals
 
     def first_use(self) -> datetime | None:
-        found = [history.interval(0).start for history in self.histories if len(history)]
-        return min(found, default=None)
+        # the months are in time order: the first with any interval has the first use (a
+        # kept month loads when read, so only that one is)
+        earliest = next((history for history in self.histories if len(history)), None)
+        return None if earliest is None else earliest.interval(0).start
 
     # --- this computer's own -----------------------------------------------------------------
 
