@@ -52,6 +52,7 @@ SYNC_IDENTITY_NAME = "sync-identity.json"
 SYNC_STATE_NAME = "sync-state.json"
 SYNC_PASSPHRASE_NAME = "sync-passphrase"
 SYNC_CACHE_NAME = "sync-cache"
+SYNC_LOCK_NAME = "sync.lock"  # one writer of this computer's shared files at a time
 SYNC_TEMP_PREFIX = ".driftcheck-sync-"
 
 _DB = re.escape(DB_NAME)
@@ -74,6 +75,7 @@ _OURS = re.compile("|".join([
     re.escape(SYNC_STATE_NAME),
     re.escape(SYNC_PASSPHRASE_NAME),
     re.escape(SYNC_CACHE_NAME),  # a folder: `wipe` empties it of device files, then removes it
+    re.escape(SYNC_LOCK_NAME),
     rf"{re.escape(SYNC_TEMP_PREFIX)}[A-Za-z0-9_]+\.tmp",
 ]))
 

@@ -231,3 +231,48 @@ def test_sharing_again_with_a_passphrase_replaces_this_computers_plain_files(
     ids = {n.device_id for f in shared.iterdir() if (n := parse_name(f.name))}
     assert before[0]["id"] not in ids and len(ids) == 2  # the new identity and the desktop's
     assert json.loads(run("status", "--json", data_dir=laptop).out)["total_seconds"] > 0
+
+
+def test_a_sync_already_writing_never_brings_a_removed_file_back(
+        run: Run, pair: tuple[Path, ...]) -> None:
+    """Turning sharing off with "remove this computer's files" while the tracker's sync child
+    is between its look at the setting and its write: the child's write lands first and is
+    removed, or finds sharing off and writes nothing. Either way no file of this computer is
+    left in the folder (both orders, through the writers' lock)."""
+    import threading
+
+    from widget.services import devices as D
+    from widget.services.share import stop_sharing
+
+    laptop, _desktop, shared = pair
+    mine = json.loads(run("devices", "list", "--json", data_dir=laptop).out)["devices"][0]["id"]
+
+    def my_files() -> list[str]:
+        return [f.name for f in shared.iterdir()
+                if (p := parse_name(f.name)) is not None and p.device_id == mine]
+
+    store = Store.open(laptop / DB_NAME)
+    try:
+        folder = D.open_shared(laptop, store.all_settings(), UTC)
+        assert folder is not None and my_files()
+        # 1. the child holds the lock, having found sharing on: stopping waits for its write
+        stopped: list[object] = []
+        with D.sync_lock(laptop):
+            stopping = threading.Thread(target=lambda: stopped.append(
+                stop_sharing(store, UTC, remove_my_files=True)))
+            stopping.start()
+            stopping.join(timeout=0.5)
+            assert stopping.is_alive() and not stopped  # waits on the lock
+            for path in list(shared.iterdir()):  # the child's write of this month, late
+                if path.name in my_files():
+                    path.unlink()
+            folder._last_written.clear()
+            assert D._write_own(folder, store, D.months_to_write(datetime.now(UTC))).written
+            assert my_files()
+        stopping.join(timeout=10)
+        assert stopped and my_files() == []
+        # 2. sharing off first: a write that comes after writes nothing
+        assert D.write_own(folder, store, D.months_to_write(datetime.now(UTC))).written == ()
+        assert my_files() == []
+    finally:
+        store.close()

@@ -25,7 +25,7 @@ import logging
 import os
 import subprocess
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -36,7 +36,7 @@ from widget.core.format import when_said
 from widget.core.text import printable
 from widget.errors import UsageError
 from widget.owner_only import write_owner_only
-from widget.paths import SYNC_PASSPHRASE_NAME, SYNC_TEMP_PREFIX
+from widget.paths import SYNC_LOCK_NAME, SYNC_PASSPHRASE_NAME, SYNC_TEMP_PREFIX
 from widget.store.api import StoreReader
 from widget.sync.merge import History
 from widget.sync.reader import MergedReader, shared_checkins
@@ -157,9 +157,55 @@ def months_to_write(now: datetime) -> list[str]:
     return months
 
 
+SYNC_LOCK_WAIT_S = 30.0  # at most, for another writer's write to end (a folder that hangs)
+
+
+@contextlib.contextmanager
+def sync_lock(data_dir: Path, wait: float = SYNC_LOCK_WAIT_S) -> Iterator[bool]:
+    """One writer of this computer's shared files at a time, across its processes (the sync
+    child, Settings' page, the commands): an `flock` on `sync.lock` in the data folder,
+    waited for up to `wait` seconds (yields False when it was not had: a writer hangs on the
+    folder, which then cannot be written by anyone either). Where there is no flock
+    (Windows, unverified) it holds nothing and yields True."""
+    if os.name != "posix":
+        yield True
+        return
+    import fcntl
+    import time
+
+    fd = os.open(data_dir / SYNC_LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        until = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                had = True
+                break
+            except BlockingIOError:
+                if time.monotonic() >= until:
+                    had = False
+                    break
+                time.sleep(0.05)
+        yield had
+    finally:
+        os.close(fd)  # and the lock with it
+
+
 def write_own(shared: SharedFolder, store: StoreReader, months: Sequence[str]) -> WriteOutcome:
     """Write this computer's files for `months` from its own store, with the goals, settings
-    and check-ins the person chose to share (notes only when chosen)."""
+    and check-ins the person chose to share (notes only when chosen). Under `sync_lock`, and
+    only while sharing is on as the store says then: turning sharing off (and taking this
+    computer's files out) takes the same lock, so no write that began before it lands after."""
+    from widget.sync.folder import WriteOutcome
+
+    with sync_lock(shared.data_dir):
+        if not sharing_on(store.all_settings()):
+            return WriteOutcome()
+        return _write_own(shared, store, months)
+
+
+def _write_own(shared: SharedFolder, store: StoreReader, months: Sequence[str]
+               ) -> WriteOutcome:
     from widget.sync.format import month_window
 
     settings = store.all_settings()

@@ -170,10 +170,13 @@ def stop_sharing(store: StoreContract, tz: tzinfo, *, remove_my_files: bool) -> 
     if not S.value_of(settings, S.SYNC_ON):
         return Stopped(False)
     shared = D.open_shared(store.path.parent, settings, tz) if remove_my_files else None
-    S.put(store, S.SYNC_ON, False)
-    if not remove_my_files:
-        return Stopped(True)
-    return Stopped(True, None if shared is None else shared.remove_my_files())
+    # Under the writers' lock: a sync that began before this (the tracker's child) either
+    # wrote already, and its file is removed here, or finds sharing off and writes nothing.
+    with D.sync_lock(store.path.parent):
+        S.put(store, S.SYNC_ON, False)
+        if not remove_my_files:
+            return Stopped(True)
+        return Stopped(True, None if shared is None else shared.remove_my_files())
 
 
 def own_store(store: StoreContract) -> StoreContract:
