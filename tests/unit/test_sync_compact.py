@@ -411,8 +411,38 @@ def test_quitting_ends_a_child_that_hangs_and_the_last_sync_is_bounded(
         assert started == []
         monkeypatch.undo()
         monkeypatch.setattr(devices, "FINAL_TIMEOUT_S", 1.0)
-        assert job.last_failure == "-9"  # killed
+        assert job.last_failure == "-15"  # asked to end (SIGTERM)
         job.final()  # the last sync, which would hang: ended after its time
         assert job._child is None and seen == [] and job.last_failure == "timeout"
     finally:
         store.close()
+
+
+def test_the_child_asked_to_end_ends_as_an_exception_would(tmp_path: Path) -> None:
+    """SIGTERM (the tracker's stop, or a folder that took too long) reaches the child as an
+    exception, so whatever it was writing is cleaned up on the way out (`write_owner_only`
+    removes its temporary file on any exception), rather than a kill mid-write. The signal is
+    sent once the child catches SIGTERM (its /proc status says so), while it waits on stdin."""
+    import signal
+
+    from tests.helpers.waiting import wait_for
+
+    child = subprocess.Popen([sys.executable, "-P", "-m", "widget.sync.child", str(tmp_path)],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+    try:
+        wait_for(lambda: _catches(child.pid, signal.SIGTERM), 20, "the child's SIGTERM handler")
+        child.send_signal(signal.SIGTERM)
+        assert child.wait(timeout=10) == 1  # SystemExit(1), not -15 (killed where it stood)
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.communicate()
+
+
+def _catches(pid: int, signal_number: int) -> bool:
+    """Whether process `pid` has a handler for `signal_number` (SigCgt in /proc/PID/status)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigCgt:"):
+            return bool(int(line.split()[1], 16) >> (signal_number - 1) & 1)
+    return False

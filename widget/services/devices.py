@@ -530,6 +530,7 @@ class ChildSyncJob:
         self._lock = threading.Lock()
         self._child: subprocess.Popen[str] | None = None  # the one running now
         self._stopping = False
+        self._guard = threading.Lock()  # _child and _stopping, between cancel and a run
         self.last_problem: str | None = None  # what the last child's writing said, in words
         self.last_view: FolderView | None = None
         self.last_seconds: float | None = None  # the last child's run, start to end
@@ -538,28 +539,36 @@ class ChildSyncJob:
     def __call__(self) -> None:
         if self._stopping:
             return
-        self._guarded(CHILD_TIMEOUT_S)
+        with self._lock:
+            self._guarded(CHILD_TIMEOUT_S, final=False)
 
     def final(self) -> None:
         """The last sync, at the tracker's stop: the last minutes reach the other computers,
-        unless the folder takes longer than `FINAL_TIMEOUT_S`."""
-        self._guarded(FINAL_TIMEOUT_S)
+        unless the folder takes longer than `FINAL_TIMEOUT_S` (or a scheduled one that
+        `cancel` could not end holds on: then none)."""
+        if not self._lock.acquire(timeout=FINAL_TIMEOUT_S):
+            log.warning("the last sync with the other computers was left out (the one before "
+                        "it had not ended)", extra={"event": "sync-failed"})
+            return
+        try:
+            self._guarded(FINAL_TIMEOUT_S, final=True)
+        finally:
+            self._lock.release()
 
     def cancel(self) -> None:
         """End the child running now, if any, and start no other until `final`."""
-        self._stopping = True
-        child = self._child
-        if child is not None and child.poll() is None:
-            with contextlib.suppress(OSError):
-                child.kill()
+        with self._guard:
+            self._stopping = True
+            child = self._child
+        if child is not None:
+            _end_child(child, close_pipes=False)
 
-    def _guarded(self, timeout: float) -> None:
-        with self._lock:
-            try:
-                self._run(timeout)
-            except Exception as error:  # never the tracker's end; said by kind only
-                log.warning("sharing with the other computers failed (%s)",
-                            type(error).__name__, extra={"event": "sync-failed"})
+    def _guarded(self, timeout: float, *, final: bool) -> None:
+        try:
+            self._run(timeout, final)
+        except Exception as error:  # never the tracker's end; said by kind only
+            log.warning("sharing with the other computers failed (%s)",
+                        type(error).__name__, extra={"event": "sync-failed"})
 
     def _passphrase_key(self) -> tuple[int, int, int] | None:
         try:
@@ -568,7 +577,7 @@ class ChildSyncJob:
             return None
         return info.st_mtime_ns, info.st_size, info.st_ino
 
-    def _run(self, timeout: float) -> None:
+    def _run(self, timeout: float, final: bool) -> None:
         import json
         import time
 
@@ -582,20 +591,24 @@ class ChildSyncJob:
 
         child = subprocess.Popen([sys.executable, *self._args], stdin=subprocess.PIPE,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self._child = child
+        with self._guard:
+            self._child = child
+            ended = self._stopping and not final  # cancelled while it was being started
+        if ended:
+            _end_child(child, close_pipes=False)
         try:
             stdout, stderr = child.communicate(json.dumps({"keys": self._keys}),
                                                timeout=timeout)
         except subprocess.TimeoutExpired:
-            child.kill()
-            child.communicate()
+            _end_child(child)
             self.last_failure = "timeout"
             log.warning("sharing with the other computers failed (the shared folder took "
                         "longer than %d s); the last read stays in use", timeout,
                         extra={"event": "sync-failed", "code": "timeout"})
             return
         finally:
-            self._child = None
+            with self._guard:
+                self._child = None
             self.last_seconds = time.monotonic() - began
         said = _child_said(stdout) if child.returncode == 0 else None
         self.last_failure = None if said is not None else str(child.returncode)
@@ -634,6 +647,26 @@ class ChildSyncJob:
                         "child_s": round(self.last_seconds, 3)})
         if self._on_read is not None:
             self._on_read(view)
+
+
+def _end_child(child: subprocess.Popen[str], *, close_pipes: bool = True) -> None:
+    """End a sync child: asked first (SIGTERM: it ends as an exception would, so a file it was
+    writing leaves no temporary behind), killed after 2 s, never waited on for ever (a child
+    stuck on a network drive the kernel cannot interrupt); its pipes closed unless the thread
+    that runs it is still reading them (`cancel`)."""
+    with contextlib.suppress(OSError):
+        child.terminate()
+    try:
+        child.wait(timeout=2)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(OSError):
+            child.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.wait(timeout=3)
+    for pipe in (child.stdin, child.stdout, child.stderr) if close_pipes else ():
+        if pipe is not None:
+            with contextlib.suppress(OSError):
+                pipe.close()
 
 
 def _child_said(stdout: str) -> dict[str, object] | None:

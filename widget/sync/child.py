@@ -50,7 +50,16 @@ def run(data_dir: Path, given: dict[str, object]) -> dict[str, object]:
             "keys": [] if keys is None else keys.known()}
 
 
+def _asked_to_end(_signal: int, _frame: object) -> None:
+    """SIGTERM (the tracker stopping, or a folder that took too long): end as an exception
+    would, so a file being written leaves no temporary behind (`write_owner_only`)."""
+    raise SystemExit(1)
+
+
 def main(argv: list[str]) -> int:
+    import signal
+
+    signal.signal(signal.SIGTERM, _asked_to_end)
     if len(argv) != 1:
         print("usage: python -m widget.sync.child DATA_DIR", file=sys.stderr)
         return 2
