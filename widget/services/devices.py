@@ -457,22 +457,6 @@ class SyncJob:
             self._on_read(view)
 
 
-class LiveOthers:
-    """The other computers' histories as the last read left them, swapped whole by the sync
-    job's thread and read by any: what the tray's `MergedReader` refreshes from."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.view: FolderView | None = None
-        self.others: dict[str, tuple[History, ...]] = {}
-        self.names: dict[str, str] = {}
-
-    def take(self, view: FolderView) -> None:
-        others, names = others_of(view), names_of(view)
-        with self._lock:
-            self.view, self.others, self.names = view, others, names
-
-
 def tracker_sync_job(store: StoreReader, data_dir: Path,
                      on_read: Callable[[FolderView], None] | None = None
                      ) -> Callable[[], None]:
