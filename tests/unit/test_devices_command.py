@@ -276,3 +276,52 @@ def test_a_sync_already_writing_never_brings_a_removed_file_back(
         assert my_files() == []
     finally:
         store.close()
+
+
+PAGE_SCRIPT = """
+import json, sys
+from pathlib import Path
+from PySide6.QtWidgets import QApplication
+app = QApplication(["driftcheck"])
+from widget.store.resident import ResidentStore
+from widget.sync.reader import MergedStore
+from widget.ui.dialogs.sharing import SharingPage
+data = Path(sys.argv[1])
+store = MergedStore(ResidentStore.open(data / sys.argv[2]))
+page = SharingPage(store, data)
+done = []
+page.work_done.connect(lambda: done.append(1))
+page.load()
+while not done:
+    app.processEvents()
+print(json.dumps({"others": page.others.text(), "this": page.this_computer.text(),
+                  "loaded": sorted(m for m in ("widget.sync.folder", "widget.sync.format",
+                                               "gzip", "cryptography") if m in sys.modules)}))
+"""
+
+
+def test_settings_page_shows_the_others_from_the_kept_read_without_the_sharing_code(
+        run: Run, pair: tuple[Path, ...]) -> None:
+    """The tray's Settings page, while sharing, names the other computers from the read the
+    sync child left (no file format, gzip or OpenSSL loaded into the tray for it: ~5 MB, and
+    ~9 more with a passphrase); before any child ran it reads the folder itself."""
+    import subprocess
+    import sys
+
+    laptop, _desktop, _shared = pair
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+
+    def page() -> dict[str, object]:
+        done = subprocess.run([sys.executable, "-c", PAGE_SCRIPT, str(laptop), DB_NAME], env=env,
+                              capture_output=True, text=True, timeout=60, check=False)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+    first = page()  # no kept read yet: the folder itself
+    assert "Desktop" in str(first["others"]) and "widget.sync.folder" in first["loaded"]
+    child = subprocess.run([sys.executable, "-P", "-m", "widget.sync.child", str(laptop)],
+                           input="{}", capture_output=True, text=True, timeout=60, check=False)
+    assert child.returncode == 0, child.stderr
+    kept = page()
+    assert "Desktop" in str(kept["others"]) and kept["this"] == "This computer: Laptop"
+    assert kept["loaded"] == [], kept

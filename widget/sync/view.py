@@ -93,3 +93,18 @@ class FolderView:
     unavailable_since: datetime | None = None  # the folder missing or emptied since then
     clash: str | None = None  # one id written by two installs: what to do, in words
     notes: tuple[str, ...] = ()  # every sentence for the person, the devices' problems too
+
+
+def identity_name(data_dir: Path) -> str | None:
+    """This computer's name in the shared folder, as its identity file says it, read without
+    the sharing code (`widget.sync.folder.load_identity` checks the whole file and brings
+    hashlib's OpenSSL with it): for the tray's Settings page. None when it has none."""
+    import json
+
+    from widget.paths import SYNC_IDENTITY_NAME
+
+    try:
+        name = json.loads((data_dir / SYNC_IDENTITY_NAME).read_bytes())["name"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return name if isinstance(name, str) else None

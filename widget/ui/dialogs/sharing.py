@@ -236,7 +236,7 @@ class SharingPage(QWidget):
     # --- the page's contract -------------------------------------------------------------
 
     def load(self) -> None:
-        from widget.sync.folder import load_identity
+        from widget.sync.view import identity_name
 
         settings = self._own.all_settings()
         folder = S.value_of(settings, S.SYNC_FOLDER)
@@ -244,8 +244,8 @@ class SharingPage(QWidget):
         self.share.setChecked(self.on)
         self.share_goals.setChecked(S.value_of(settings, S.SYNC_SHARE_GOALS))
         self.share_notes.setChecked(S.value_of(settings, S.SYNC_SHARE_NOTES))
-        identity = None if self._data_dir is None else load_identity(self._data_dir)
-        self.name.setText(identity.name if identity is not None else this_host())
+        name = None if self._data_dir is None else identity_name(self._data_dir)
+        self.name.setText(name if name is not None else this_host())
         if folder is not None:
             self.folder.setText(folder)
         self.form.hide()
@@ -253,7 +253,7 @@ class SharingPage(QWidget):
         if self.on:
             self.where.setText(f"Shared through {printable(str(folder))}.")
             self.this_computer.setText(
-                f"This computer: {printable(identity.name) if identity else 'no name yet'}")
+                f"This computer: {printable(name) if name else 'no name yet'}")
             self.others.setText("")
             self.notes.setText("")
             self.read_folder()
@@ -352,21 +352,33 @@ class SharingPage(QWidget):
     # --- while on: the other computers ---------------------------------------------------
 
     def read_folder(self) -> None:
-        """Read the folder on a worker thread and show each other computer."""
-        from widget.services.devices import open_shared
-
+        """Show each other computer, on a worker thread: from the read the tracker's sync
+        child last left (at most 2 minutes old; it needs none of the sharing code in the tray,
+        whose memory stays as it was), else from a read of the folder itself (before the
+        first sync, or in a frozen build, which syncs in its own process)."""
         if self._data_dir is None:
             return
         data_dir, settings, tz = self._data_dir, self._own.all_settings(), self._zone()
 
         def read() -> object:
+            from widget.paths import SYNC_CACHE_NAME
+            from widget.sync import compact
+
+            try:
+                kept = compact.load_view(data_dir / SYNC_CACHE_NAME)
+                if str(kept.folder) == str(S.value_of(settings, S.SYNC_FOLDER)):
+                    return kept  # (a read of a folder shared before is not this one's)
+            except compact.CacheDamaged:
+                pass
+            from widget.services.devices import open_shared
+
             shared = open_shared(data_dir, settings, tz)
             return None if shared is None else shared.read()
 
         self._run("Looking at the shared folder...", read, self._read)
 
     def _read(self, view: object) -> None:
-        from widget.sync.folder import FolderView
+        from widget.sync.view import FolderView
 
         if isinstance(view, FolderView):
             self._show_view(view)
@@ -376,7 +388,7 @@ class SharingPage(QWidget):
 
     def _show_view(self, view: object) -> None:
         from widget.services.devices import seen_words
-        from widget.sync.folder import FolderView
+        from widget.sync.view import FolderView
 
         assert isinstance(view, FolderView)
         lines = seen_words(view, self._zone())
