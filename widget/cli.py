@@ -351,6 +351,11 @@ def build_parser() -> argparse.ArgumentParser:
     devices_sub.add_parser("sync", help="write this computer's file now and read the others'")
     dlist = devices_sub.add_parser("list", help="each computer, and when it was last seen")
     dlist.add_argument("--json", action="store_true")
+    duse = devices_sub.add_parser(
+        "use-goals", help="make the goals another computer shares (--share-goals there) this "
+                          "computer's too")
+    duse.add_argument("computer", metavar="NAME", help="that computer's name, as `devices "
+                                                        "list` shows it")
     dstop = devices_sub.add_parser("stop", help="stop sharing this computer's time")
     dstop.add_argument("--remove-my-file", action="store_true",
                        help="also take this computer's files out of the shared folder")

@@ -73,7 +73,7 @@ EXPECTED = {(), ("track",), ("apps",), ("apps", "catalog"), ("apps", "list"), ("
             ("browser",), ("browser", "install"), ("browser", "extension"), ("browser-host",),
             ("desktop",), ("desktop", "install"), ("devices",), ("devices", "share"),
             ("devices", "sync"), ("devices", "list"), ("devices", "stop"),
-            ("devices", "resolve")}
+            ("devices", "resolve"), ("devices", "use-goals")}
 
 
 def test_the_fuzz_sees_every_sub_command_and_option() -> None:
@@ -185,6 +185,7 @@ VALUES: dict[str, st.SearchStrategy[str]] = {
     "folder": st.one_of(st.sampled_from(PATHS), SAFE_NAME),
     "passphrase_file": st.one_of(st.sampled_from(PATHS), SAFE_NAME),
     "resolution": hostile("new-identity", "keep-writing", "New-Identity", "keep"),
+    "computer": hostile(*NAMES, "Desktop", "0123abcd"),
     "browser_arguments": hostile("chrome-extension://abc/", "driftcheck@driftcheck.invalid",
                                  "/x/io.github.driftcheck.json", "--parent-window=0"),
 }

@@ -325,3 +325,38 @@ def test_settings_page_shows_the_others_from_the_kept_read_without_the_sharing_c
     kept = page()
     assert "Desktop" in str(kept["others"]) and kept["this"] == "This computer: Laptop"
     assert kept["loaded"] == [], kept
+
+
+def test_the_goals_another_computer_shares_are_shown_and_taken_when_asked(
+        run: Run, pair: tuple[Path, ...]) -> None:
+    """The desktop shares its goals (--share-goals): `devices list` on the laptop shows them,
+    `devices use-goals Desktop` makes them the laptop's (an app the laptop does not track is
+    left out, said); a computer that shares none is refused in a sentence; nothing is taken
+    without asking."""
+    laptop, desktop, shared = pair
+    assert run("apps", "add", "nomi", data_dir=desktop).code == 0
+    for goal in (("--daily", "30m"), ("--quiet", "23:00-06:00"),
+                 ("--weekly", "3h", "--app", "nomi")):
+        assert run("goals", "set", *goal, data_dir=desktop).code == 0, goal
+    assert run("goals", "set", "--daily", "2h", data_dir=laptop).code == 0
+    refused = run("devices", "use-goals", "Desktop", data_dir=laptop)
+    assert refused.code != 0 and "does not share its goals" in refused.err
+    assert one_sentence(refused.err)
+    again = run("devices", "share", str(shared), "--name", "Desktop", "--share-goals",
+                data_dir=desktop)
+    assert again.code == 0, again.err
+    assert run("devices", "sync", data_dir=laptop).code == 0
+    before = json.loads(run("goals", "list", "--json", data_dir=laptop).out)
+    assert [g["limit_seconds"] for g in before] == [7200]  # shown, not taken
+    listed = run("devices", "list", data_dir=laptop).out
+    assert "its goals" in listed and "30 min, all tracked apps" in listed
+    there = json.loads(run("devices", "list", "--json", data_dir=laptop).out)["devices"][1]
+    assert sorted(g["kind"] for g in there["goals"]) == ["daily", "quiet_hours", "weekly"]
+    taken = run("devices", "use-goals", "desktop", data_dir=laptop)
+    assert taken.code == 0, taken.err
+    assert "Your goals here are now Desktop's" in taken.out and "Left out:" in taken.out
+    after = json.loads(run("goals", "list", "--json", data_dir=laptop).out)
+    assert sorted((g["kind"], g["app"], g["limit_seconds"]) for g in after) == [
+        ("daily", None, 1800), ("quiet_hours", None, None)]
+    unknown = run("devices", "use-goals", "Work", data_dir=laptop)
+    assert unknown.code != 0 and "No other computer called Work" in unknown.err

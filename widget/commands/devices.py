@@ -15,8 +15,10 @@ from widget.errors import UsageError
 from widget.services.share import what_goes
 
 if TYPE_CHECKING:
+    from widget.core.goals import Goal
     from widget.store.db import Store
     from widget.sync.folder import FolderView, SharedFolder
+    from widget.sync.view import DeviceView
 
 def run(args: argparse.Namespace) -> int:
     match args.devices_command:
@@ -30,6 +32,8 @@ def run(args: argparse.Namespace) -> int:
             return stop(args)
         case "resolve":
             return resolve(args)
+        case "use-goals":
+            return use_goals(args)
     raise UsageError(f"There is no devices action '{args.devices_command}'.")
 
 
@@ -131,6 +135,7 @@ def list_devices(args: argparse.Namespace) -> int:
     store, shared, tz = _open(args)
     try:
         view = shared.read()
+        store_names = store.app_names()
     finally:
         store.close()
     if args.json:
@@ -145,13 +150,21 @@ def list_devices(args: argparse.Namespace) -> int:
                 {"id": d.device_id, "name": d.name, "this_device": False,
                  "last_written": None if d.last_written is None else d.last_written.isoformat(),
                  "stale_since": None if d.stale_since is None else d.stale_since.isoformat(),
-                 "retired": d.retired} for d in view.devices if not d.is_self],
+                 "retired": d.retired,
+                 "goals": None if (goals := _shared_goals(d)) is None
+                 else [_goal_json(g) for g in goals]} for d in view.devices if not d.is_self],
             "notes": list(view.notes)})
         return 0
     print(f"Shared folder: {printable(str(view.folder))}")
     print(f"  {view.this_name} (this computer)")
-    for line in D.seen_words(view, tz):
+    others = [d for d in view.devices if not d.is_self]
+    for device, line in zip(others, D.seen_words(view, tz), strict=True):
         print(f"  {line}")
+        goals = _shared_goals(device)
+        if goals is not None:
+            said = "; ".join(_goal_words(g, store_names) for g in goals) or "none set"
+            print(f"    its goals (`devices use-goals {printable(device.name)}` takes them): "
+                  f"{said}")
     for note in view.notes:
         print(note)
     return 0
@@ -207,4 +220,66 @@ def resolve(args: argparse.Namespace) -> int:
     finally:
         store.close()
     _say_outcome(outcome.problem)
+    return 0
+
+
+def _shared_goals(device: DeviceView) -> tuple[Goal, ...] | None:
+    """The goals a computer shares (`--share-goals` there), as its newest file says them;
+    None when it shares none."""
+    newest = device.newest
+    return None if newest is None else newest.goals
+
+
+def _goal_words(goal: Goal, names: dict[str, str]) -> str:
+    from widget.commands.goals import describe_goal
+
+    return describe_goal(goal, names)
+
+
+def _goal_json(goal: Goal) -> dict[str, object]:
+    return {"kind": goal.kind.value, "app": goal.app, "limit_seconds": goal.limit_seconds,
+            "quiet_start": goal.quiet_start, "quiet_end": goal.quiet_end}
+
+
+def use_goals(args: argparse.Namespace) -> int:
+    """This computer's goals made those another computer shares: the person's choice, once,
+    never automatic (which computer's goals are the newest is not for driftcheck to guess).
+    A goal for an app this computer does not track is left out, and said."""
+    from widget.core.goals import check_goals
+
+    store, shared, _ = _open(args)
+    try:
+        view = shared.read()
+        wanted = args.computer.strip().casefold()
+        others = [d for d in view.devices if not d.is_self]
+        device = next((d for d in others if d.name.casefold() == wanted
+                       or d.device_id.startswith(wanted)), None)
+        if device is None:
+            known = ", ".join(printable(d.name) for d in others) or "none yet"
+            raise UsageError(f"No other computer called {printable(args.computer)} shares "
+                             f"this folder (the others: {known}).")
+        goals = _shared_goals(device)
+        if goals is None:
+            raise UsageError(f"{printable(device.name)} does not share its goals; `driftcheck "
+                             "devices share FOLDER --name NAME --share-goals` there shares "
+                             "them.")
+        tracked = {a.key for a in store.list_apps()}
+        taken = [g for g in goals if g.app is None or g.app in tracked]
+        left = [g for g in goals if g not in taken]
+        check_goals(taken)
+        store.replace_goals(taken)
+        names = {**(device.newest.apps if device.newest is not None else {}),
+                 **store.app_names()}
+    finally:
+        store.close()
+    if taken:
+        print(f"Your goals here are now {printable(device.name)}'s:")
+        for goal in taken:
+            print(f"  {_goal_words(goal, names)}")
+    else:
+        print(f"{printable(device.name)} has no goals set, so this computer has none now "
+              "either.")
+    for goal in left:
+        print(f"Left out: {_goal_words(goal, names)} (an app this computer does not track; "
+              "`driftcheck apps add` adds it, then use the goals again).")
     return 0

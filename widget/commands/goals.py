@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
             store.replace_goals(merged)
             names = store.app_names()
             for goal in new:
-                print(f"{_describe_goal(goal, names, ' set')}.")
+                print(f"{describe_goal(goal, names, ' set')}.")
             return 0
         if action == "clear":
             app = getattr(args, "app", None)
@@ -83,7 +83,7 @@ _KIND_WORDS = {"daily": "Daily goal", "weekly": "Weekly goal", "quiet_hours": "Q
                "session": "Longest session"}
 
 
-def _describe_goal(goal: Goal, names: dict[str, str], done: str = "") -> str:
+def describe_goal(goal: Goal, names: dict[str, str], done: str = "") -> str:
     """'Daily goal: 45 min, all tracked apps' (with `done` = ' set': 'Daily goal set: ...')."""
     from widget.core.alerts import say_clock
 
@@ -109,4 +109,4 @@ def _print_goals(goals: list[Goal], names: dict[str, str], as_json: bool) -> Non
               "and so does Apps and goals... in the tray.")
         return
     for goal in goals:
-        print(_describe_goal(goal, names))
+        print(describe_goal(goal, names))
