@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent
-from PySide6.QtWidgets import QLabel, QSystemTrayIcon
+from PySide6.QtWidgets import QLabel, QSystemTrayIcon, QWidget
 from pytestqt.qtbot import QtBot
 
 from widget.core.model import Interval, Rule, RuleKind, TrackedApp
@@ -212,3 +212,31 @@ def test_a_folder_out_of_reach_is_said_gently(qtbot: QtBot, tray_here: None, tmp
     assert said and "cannot be reached just now" in said[0]
     assert "All your computers: Laptop, Desk" in tray.words()  # its last good copy counts
     assert "Today 40 min" in tray.words()
+
+
+def _clipped(compact: QWidget) -> list[str]:
+    """The wrapped lines of the widget that do not get the height their text needs."""
+    return [label.text() for label in compact.findChildren(QLabel)
+            if label.wordWrap() and label.isVisibleTo(compact) and label.text()
+            and label.height() < label.heightForWidth(label.width())]
+
+
+def test_lines_that_appear_after_the_widget_opened_are_never_cut(
+        qtbot: QtBot, tray_here: None, tmp_path: Path, shared: Path, laptop: Store) -> None:
+    """The widget opens with today alone; the first read of the folder then adds the
+    computers' names and why the apps add up to more: it grows to show them whole (it kept
+    its first height, and the sentences were cut, as a person saw under Xvfb)."""
+    _desk(tmp_path, shared, [_use("character-ai", 50, 30)])
+    _share(laptop, shared)
+    tray = Tray(qtbot, laptop)
+    compact = tray.presence.compact
+    assert compact is not None
+    compact.show()
+    qtbot.waitExposed(compact)
+    before = compact.height()
+    tray.sync()
+    assert OVERLAP_TEXT in tray.words()
+    qtbot.waitUntil(lambda: _clipped(compact) == [], timeout=3000)
+    assert compact.height() > before
+    compact.show_note(True)  # no tray area: the note below the week
+    qtbot.waitUntil(lambda: _clipped(compact) == [], timeout=3000)

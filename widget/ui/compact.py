@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -255,9 +255,25 @@ class CompactWidget(QWidget):
         fill_bar(self.today_bar, view.total_seconds, view.daily_goal_seconds, "today",
                  shown=figure)
         fill_bar(self.week_bar, view.week_seconds, view.weekly_goal_seconds, "this week")
+        # once the rows just added are shown (Qt shows them from the event loop)
+        QTimer.singleShot(0, self.fit_text)
 
     def show_note(self, shown: bool) -> None:
         self.note_label.setVisible(shown)
+        self.fit_text()
+
+    def fit_text(self) -> None:
+        """Grow to the height the wrapped text needs at this width, when a line appeared
+        after the widget was shown (the computers' names, why the apps add up to more, the
+        no-tray note): never clipped, and never shrunk below what the person made it."""
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
+        needed = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() \
+            else layout.totalSizeHint().height()
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def show_message(self, alert_id: str, title: str, body: str) -> None:
         """A notification shown here instead (no notification service on this desktop)."""
