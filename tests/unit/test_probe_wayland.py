@@ -400,7 +400,7 @@ def test_sway_restarted_is_found_again_and_nothing_counts_while_it_is_away(
         assert sampler.stats.probe_errors == 1
         second = FakeSway(runtime_dir, sway_tree(focus="floating"), pid=200)
         assert announced.wait(5), "the watcher did not find the new Sway"
-        assert second.subscribed.is_set()
+        assert second.subscribed.wait(5)  # its server thread takes the subscription
         clock.advance(2)
         sampler.tick()  # t=4: kindroid in front of the new Sway, within one gap of t=2
         clock.advance(2)
