@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.cli import Run, one_sentence
+from tests.helpers.computers import fill
 from widget import paths
 from widget.core.calendar import day_window, local_day
 from widget.core.format import duration
@@ -35,16 +36,6 @@ def _utc(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TZ", "UTC")
 
 
-def _fill(run: Run, folder: Path, intervals: list[Interval]) -> None:
-    assert run("apps", "add", "replika", "character-ai", data_dir=folder).code == 0
-    store = Store.open(folder / DB_NAME)
-    try:
-        for interval in intervals:
-            store.insert_interval(interval)
-    finally:
-        store.close()
-
-
 @pytest.fixture
 def pair(tmp_path: Path, run: Run) -> tuple[Path, Path, Path]:
     """Laptop and desktop data folders, one folder with Syncthing's marker, both sharing."""
@@ -52,8 +43,8 @@ def pair(tmp_path: Path, run: Run) -> tuple[Path, Path, Path]:
     shared.mkdir(parents=True)
     (shared.parent / ".stfolder").mkdir()
     laptop, desktop = tmp_path / "laptop", tmp_path / "desktop"
-    _fill(run, laptop, HERE)
-    _fill(run, desktop, THERE)
+    fill(laptop, HERE)
+    fill(desktop, THERE)
     for folder, name in ((laptop, "Laptop"), (desktop, "Desktop")):
         result = run("devices", "share", str(shared), "--name", name, data_dir=folder)
         assert result.code == 0, result.err
@@ -125,7 +116,7 @@ def test_a_folder_that_is_not_syncthings_asks_for_a_passphrase(run: Run, tmp_pat
 
 def test_a_passphrase_seals_the_file_and_is_kept_owner_only(run: Run, tmp_path: Path,
                                                              data: Path) -> None:
-    _fill(run, data, HERE)
+    fill(data, HERE)
     plain = tmp_path / "Dropbox"
     plain.mkdir()
     secret = tmp_path / "pass.txt"

@@ -221,8 +221,9 @@ class SharedReads:
 
     def current(self) -> FolderView | None:
         """The last read while sharing is on, else None (one settings read)."""
-        settings = self._merged.all_settings()
-        on = S.value_of(settings, S.SYNC_ON) and S.value_of(settings, S.SYNC_FOLDER) is not None
+        from widget.services.devices import sharing_on
+
+        on = sharing_on(self._merged.all_settings())
         with self._lock:
             if not on and (self._view is not None or self._merged.others):
                 self._view = None
