@@ -221,9 +221,9 @@ class SharedReads:
 
     def current(self) -> FolderView | None:
         """The last read while sharing is on, else None (one settings read)."""
-        from widget.services.devices import sharing_on
-
-        on = sharing_on(self._merged.all_settings())
+        settings = self._merged.all_settings()
+        # services.devices' sharing_on, said here: the tray must not load that module for it
+        on = S.value_of(settings, S.SYNC_ON) and S.value_of(settings, S.SYNC_FOLDER) is not None
         with self._lock:
             if not on and (self._view is not None or self._merged.others):
                 self._view = None
