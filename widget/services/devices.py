@@ -37,7 +37,7 @@ from widget.core.text import printable
 from widget.errors import UsageError
 from widget.owner_only import write_owner_only
 from widget.paths import SYNC_LOCK_NAME, SYNC_PASSPHRASE_NAME, SYNC_TEMP_PREFIX
-from widget.store.api import StoreReader
+from widget.store.api import OwnStoreReader, StoreReader
 from widget.sync.merge import History
 from widget.sync.reader import MergedReader, shared_checkins
 from widget.sync.view import FolderView
@@ -265,7 +265,7 @@ class Reading:
     this_device_only: bool = False
 
 
-def reader_for(store: StoreReader, data_dir: Path, tz: tzinfo, this_device: bool = False,
+def reader_for(store: OwnStoreReader, data_dir: Path, tz: tzinfo, this_device: bool = False,
                now: Callable[[], datetime] = _utc_now) -> Reading:
     """The one switch: all devices when sharing is on, this computer alone when it is off or
     `this_device` is asked. Blocks on the shared folder (never on the Qt main thread)."""
@@ -278,7 +278,7 @@ def reader_for(store: StoreReader, data_dir: Path, tz: tzinfo, this_device: bool
     view = shared.read()
     own = shared.identity.device_id
     return Reading(MergedReader(store, others_of(view), own, names_of(view),
-                                shared_checkins(view)), view, own)
+                                shared_checkins(view), view.covered), view, own)
 
 
 def devices_json(reading: Reading, start: datetime, end: datetime) -> list[dict[str, object]]:

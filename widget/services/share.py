@@ -197,7 +197,7 @@ def others_seen(store: StoreReader, view: FolderView | None) -> None:
         if view is None:
             store.refresh({}, {})
         else:
-            store.refresh(others_of(view), names_of(view), shared_checkins(view))
+            store.refresh(others_of(view), names_of(view), shared_checkins(view), view.covered)
 
 
 class SharedReads:

@@ -83,6 +83,26 @@ class IntervalReader(Protocol):
         ...
 
 
+class OwnIntervalReader(IntervalReader, Protocol):
+    """What a store of this computer's own time reads beyond `IntervalReader` for reading all
+    the person's computers as one (`widget.sync.reader`), without an object per row."""
+
+    def app_spans_ms(self, start: datetime, end: datetime,
+                     max_span: timedelta = MAX_SPAN) -> list[tuple[int, int, str, bool]]:
+        """(start, end, app key, approximate) of the intervals `intervals_overlapping`
+        gives, in its order: ms UTC, the measure a flag."""
+        ...
+
+    def window_marks(self, windows: Sequence[tuple[datetime, datetime]],
+                     max_span: timedelta = MAX_SPAN) -> list[tuple[int, int, int]]:
+        """For each [start, end) window, (ms of use inside it, how many intervals reach it,
+        the sum of their starts in ms), summed by SQLite as `seconds_in` is: a mark that
+        changes when the window's own time does (an interval added, removed, moved or cut),
+        so a figure worked out from it earlier can be checked (`widget.sync.covered`).
+        (0, 0, 0) for an empty or reversed window."""
+        ...
+
+
 class CheckinReader(Protocol):
     """The weekly check-ins kept."""
 
@@ -184,6 +204,11 @@ class TrackerStore(IntervalWriter, AppReader, SettingsWriter, Protocol):
 # --- the whole contract, and what only `Store` does ---------------------------------------
 
 
+class OwnStoreReader(StoreReader, OwnIntervalReader, Protocol):
+    """A store of this computer's own time, read: both stores (a reader of several computers'
+    time keeps `StoreReader` only)."""
+
+
 class StoreContract(StoreReader, TrackerStore, SettingsStore, CheckinStore, Protocol):
     """All that `Store` and `ResidentStore` both offer."""
 
@@ -192,6 +217,11 @@ class StoreContract(StoreReader, TrackerStore, SettingsStore, CheckinStore, Prot
     def close(self) -> None:
         """Close every connection this store holds; calling it again does nothing more."""
         ...
+
+
+class OwnStoreContract(StoreContract, OwnStoreReader, Protocol):
+    """All of `StoreContract` over this computer's own time: `Store` and `ResidentStore` (the
+    tray's all-computers store keeps `StoreContract` only)."""
 
 
 class AppEditor(AppReader, Protocol):

@@ -46,6 +46,7 @@ from widget.paths import ensure_private_dir, make_private, private_file
 from widget.store import migrations, recovery
 from widget.store.changes import ChangeWatch
 from widget.store.codec import (
+    MEASURE_APPROXIMATE,
     MEASURE_TO_DB,
     apply_pragmas,
     apps_from_rows,
@@ -97,6 +98,12 @@ _DELETE_INTERVAL = delete(_intervals).where(_intervals.c.id == bindparam("row_id
 _SECONDS_IN = select(
     func.coalesce(func.sum(func.min(_intervals.c.end_ms, bindparam("hi"))
                            - func.max(_intervals.c.start_ms, bindparam("lo"))), 0)
+).where(_intervals.c.start_ms >= bindparam("from_ms"), _intervals.c.start_ms < bindparam("hi"),
+        _intervals.c.end_ms > bindparam("lo"))
+_MARKS = select(
+    func.coalesce(func.sum(func.min(_intervals.c.end_ms, bindparam("hi"))
+                           - func.max(_intervals.c.start_ms, bindparam("lo"))), 0),
+    func.count(), func.coalesce(func.sum(_intervals.c.start_ms), 0),
 ).where(_intervals.c.start_ms >= bindparam("from_ms"), _intervals.c.start_ms < bindparam("hi"),
         _intervals.c.end_ms > bindparam("lo"))
 _FIRST_USE = select(func.min(_intervals.c.start_ms))  # one step down the start index
@@ -311,6 +318,42 @@ class Store:
         )
         with self._read() as conn:
             return [(int(a), int(b)) for a, b in conn.execute(query).all()]
+
+    def app_spans_ms(self, start: datetime, end: datetime,
+                     max_span: timedelta = MAX_SPAN) -> list[tuple[int, int, str, bool]]:
+        """(start, end, app key, approximate) of the intervals `intervals_overlapping`
+        gives, in its order, in ms UTC."""
+        start_ms, end_ms = to_ms(start), to_ms(end)
+        query = (
+            select(_intervals.c.start_ms, _intervals.c.end_ms, _apps.c.key, _intervals.c.measure)
+            .join_from(_intervals, _apps, _intervals.c.app_id == _apps.c.id)
+            .where(
+                _intervals.c.start_ms >= start_ms - span_ms(max_span),
+                _intervals.c.start_ms < end_ms,
+                _intervals.c.end_ms > start_ms,
+            )
+            .order_by(_intervals.c.start_ms, _intervals.c.id)
+        )
+        with self._read() as conn:
+            return [(int(s), int(e), key, measure == MEASURE_APPROXIMATE)
+                    for s, e, key, measure in conn.execute(query).all()]
+
+    def window_marks(self, windows: Sequence[tuple[datetime, datetime]],
+                     max_span: timedelta = MAX_SPAN) -> list[tuple[int, int, int]]:
+        """For each [start, end) window, (ms of use inside it, how many intervals reach it,
+        the sum of their starts), summed by SQLite in one read transaction; (0, 0, 0) for an
+        empty one."""
+        marks = []
+        with self._read() as conn:
+            for start, end in windows:
+                lo, hi = to_ms(start), to_ms(end)
+                if hi <= lo:
+                    marks.append((0, 0, 0))
+                    continue
+                ms, count, starts = conn.execute(_MARKS, {
+                    "lo": lo, "hi": hi, "from_ms": lo - span_ms(max_span)}).one()
+                marks.append((int(ms), int(count), int(starts)))
+        return marks
 
     def seconds_in(self, windows: Sequence[tuple[datetime, datetime]],
                    max_span: timedelta = MAX_SPAN) -> list[float]:

@@ -29,6 +29,7 @@ from widget.paths import ensure_private_dir, make_private
 from widget.store import recovery
 from widget.store.changes import ChangeWatch, Stamp
 from widget.store.codec import (
+    MEASURE_APPROXIMATE,
     MEASURE_TO_DB,
     SCHEMA_VERSION,
     apply_pragmas,
@@ -66,6 +67,10 @@ _OVERLAPPING = ("SELECT a.key, i.start_ms, i.end_ms, i.measure FROM intervals i 
                 "ORDER BY i.start_ms, i.id")
 _SPANS = ("SELECT start_ms, end_ms FROM intervals "
           "WHERE start_ms >= ? AND start_ms < ? AND end_ms > ? ORDER BY start_ms, id")
+_APP_SPANS = ("SELECT i.start_ms, i.end_ms, a.key, i.measure FROM intervals i "
+              "JOIN tracked_apps a ON i.app_id = a.id "
+              "WHERE i.start_ms >= ? AND i.start_ms < ? AND i.end_ms > ? "
+              "ORDER BY i.start_ms, i.id")
 _GET = "SELECT value FROM settings WHERE key = ?"
 _ADD_CHECKIN = ("INSERT INTO checkins (asked_ms, answered_ms, answer, note, week_seconds) "
                 "VALUES (:asked_ms, :answered_ms, :answer, :note, :week_seconds)")
@@ -80,6 +85,10 @@ _FIRST_USE = "SELECT MIN(start_ms) FROM intervals"  # one step down the start in
 # A rollup: the milliseconds of use inside one window, summed by SQLite (no row leaves it).
 _SECONDS_IN = ("SELECT COALESCE(SUM(MIN(end_ms, ?) - MAX(start_ms, ?)), 0) FROM intervals "
                "WHERE start_ms >= ? AND start_ms < ? AND end_ms > ?")
+# A mark of one window's own time: its ms inside, how many intervals reach it, their starts.
+_MARKS = ("SELECT COALESCE(SUM(MIN(end_ms, ?) - MAX(start_ms, ?)), 0), COUNT(*), "
+          "COALESCE(SUM(start_ms), 0) FROM intervals "
+          "WHERE start_ms >= ? AND start_ms < ? AND end_ms > ?")
 _SET = ("INSERT INTO settings (key, value) VALUES (?, ?) "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
 
@@ -168,6 +177,29 @@ class ResidentStore:
         with self._lock, self._transaction():
             rows = self._db.execute(_SPANS, (lo - span_ms(max_span), hi, lo)).fetchall()
         return [(int(a), int(b)) for a, b in rows]
+
+    def app_spans_ms(self, start: datetime, end: datetime,
+                     max_span: timedelta = MAX_SPAN) -> list[tuple[int, int, str, bool]]:
+        """The intervals' (start, end, app, approximate), as `Store.app_spans_ms`."""
+        lo, hi = to_ms(start), to_ms(end)
+        with self._lock, self._transaction():
+            rows = self._db.execute(_APP_SPANS, (lo - span_ms(max_span), hi, lo)).fetchall()
+        return [(s, e, app, measure == MEASURE_APPROXIMATE) for s, e, app, measure in rows]
+
+    def window_marks(self, windows: Sequence[tuple[datetime, datetime]],
+                     max_span: timedelta = MAX_SPAN) -> list[tuple[int, int, int]]:
+        """Each window's mark, as `Store.window_marks`."""
+        marks = []
+        with self._lock, self._transaction():
+            for start, end in windows:
+                lo, hi = to_ms(start), to_ms(end)
+                if hi <= lo:
+                    marks.append((0, 0, 0))
+                    continue
+                ms, count, starts = self._db.execute(
+                    _MARKS, (hi, lo, lo - span_ms(max_span), hi, lo)).fetchone()
+                marks.append((int(ms), int(count), int(starts)))
+        return marks
 
     def get_setting(self, key: str) -> object | None:
         with self._lock, self._transaction():

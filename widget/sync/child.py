@@ -20,10 +20,21 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
+from datetime import datetime, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from widget.store.api import OwnStoreReader
+    from widget.sync.covered import Window, Worked
+    from widget.sync.view import FolderView
 
 
-def run(data_dir: Path, given: dict[str, object]) -> dict[str, object]:
+def run(data_dir: Path, given: dict[str, object],
+        now: Callable[[], datetime] | None = None) -> dict[str, object]:
+    """One sync (`now`: the clock, for the benchmarks; the system's by default)."""
+    from widget.core.options import Options
     from widget.desktop.localzone import local_zone
     from widget.paths import DB_NAME
     from widget.services.devices import months_to_write, open_shared, sharing_on, write_own
@@ -35,19 +46,39 @@ def run(data_dir: Path, given: dict[str, object]) -> dict[str, object]:
         settings = store.all_settings()
         if not sharing_on(settings):
             return {"off": True}
-        shared = open_shared(data_dir, settings, local_zone(), known_keys=given.get("keys"))
+        tz = local_zone()
+        shared = open_shared(data_dir, settings, tz, known_keys=given.get("keys"),
+                             **({} if now is None else {"now": now}))
         if shared is None:
             return {"off": True}
         outcome = write_own(shared, store, months_to_write(shared.now()))
+        view = shared.read()
+        covered = work_out_ahead(store, view, shared.now(), tz,
+                                 int(Options.from_settings(settings).day_start_hour))
     finally:
         store.close()
-    view = shared.read()
     compact.write_view(shared.data_dir / compact.CACHE_DIR, view, shared.kept_digests(),
-                       shared.memo())
+                       shared.memo(), covered)
     keys = shared.keys
     return {"written": len(outcome.written), "devices": len(view.devices),
             "stale": view.unavailable_since is not None, "problem": outcome.problem,
             "keys": [] if keys is None else keys.known()}
+
+
+def work_out_ahead(store: OwnStoreReader, view: FolderView, now: datetime, tz: tzinfo,
+                   day_start_hour: int) -> dict[Window, Worked]:
+    """All computers' totals of the complete weeks and recent days (`widget.sync.covered`),
+    those of the last read kept where nothing they came from changed; none without another
+    computer's time."""
+    from widget.services.devices import others_of
+    from widget.sync.covered import memo_windows, work_out
+    from widget.sync.reader import MergedReader
+
+    others = others_of(view)
+    if not any(len(history) for parts in others.values() for history in parts):
+        return {}
+    reader = MergedReader(store, others, covered=view.covered)
+    return work_out(reader, memo_windows(reader.first_use(), now, tz, day_start_hour))
 
 
 def _asked_to_end(_signal: int, _frame: object) -> None:

@@ -32,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import operator
 import os
 import re
 import struct
@@ -42,7 +43,7 @@ from array import array
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from widget.core.checkin import Checkin
 from widget.core.goals import Goal, GoalKind
@@ -51,6 +52,9 @@ from widget.core.model import Interval
 from widget.errors import DriftcheckError
 from widget.sync.merge import History
 from widget.sync.view import DeviceHeader, DeviceView, FolderView, MonthCopy
+
+if TYPE_CHECKING:
+    from widget.sync.covered import Memo, Window, Worked
 
 MAGIC = b"DCHIST1\n"
 HISTORY_SUFFIX = ".dchist"
@@ -142,6 +146,15 @@ def history_name(device_id: str, month: str, data: bytes) -> str:
     return f"{device_id}-{month}-{crc:08x}{HISTORY_SUFFIX}"
 
 
+def month_mark(history: History) -> tuple[int, int, int]:
+    """(its first start, its latest end, the CRC-32 of its contents) in ms: a kept month's
+    from its index and file name, without reading it (`widget.sync.covered`)."""
+    if isinstance(history, LazyHistory):
+        return history.mark
+    data = history_bytes(history)
+    return (*_bounds(history), _CRC.unpack_from(data, len(data) - _CRC.size)[0])
+
+
 class LazyHistory(History):
     """A kept month read from its file when a read first reaches it (`span_of` and
     `overlapping` of a window outside its bounds never do), then kept by this object: a new
@@ -166,6 +179,12 @@ class LazyHistory(History):
         object.__setattr__(self, "_hi", hi_ms)  # the latest end of any interval
         object.__setattr__(self, "_loaded", None)
         object.__setattr__(self, "_lock", threading.Lock())
+
+    @property
+    def mark(self) -> tuple[int, int, int]:
+        """`month_mark`: its contents' CRC-32 is in its file's name (`history_name`)."""
+        return self._lo, self._hi, int(self._path.name[-len(HISTORY_SUFFIX) - 8:
+                                                       -len(HISTORY_SUFFIX)], 16)
 
     def _history(self) -> History:
         loaded: History | None = self._loaded
@@ -292,17 +311,20 @@ def _bounds(history: History) -> tuple[int, int]:
     if not len(history):
         return 0, 0
     base, starts, lengths = history.base_ms, history.starts, history.lengths
-    return base + starts[0], base + max(s + n for s, n in zip(starts, lengths, strict=True))
+    return base + starts[0], base + max(map(operator.add, starts, lengths))
 
 
 def write_view(cache: Path, view: FolderView, digests: Mapping[tuple[str, str], str],
-               memo: Mapping[str, object]) -> None:
+               memo: Mapping[str, object], covered: Memo | None = None) -> None:
     """Leave `view` for the tray under `cache` (the sync child's last step): each month's
     file unless one with its contents is there, then the index, then the month files that
     neither this read nor the one before names are removed (the tray may still be reading
     the one before's). `digests` are the kept copies' SHA-256s ((device, month) -> hex);
-    `memo` is kept in the index for the next child. OSError when the index cannot be
-    written."""
+    `memo` is kept in the index for the next child, and `covered` (all computers' totals
+    worked out ahead, `widget.sync.covered`; the view's own when None) for every reader.
+    OSError when the index cannot be written."""
+    from widget.sync.covered import memo_json
+
     cache.mkdir(mode=0o700, exist_ok=True)
     before: set[str] | None = None  # None: the read before is not known, so nothing goes
     with contextlib.suppress(CacheDamaged):
@@ -331,7 +353,8 @@ def write_view(cache: Path, view: FolderView, digests: Mapping[tuple[str, str], 
     index = {"format": INDEX_FORMAT, "folder": str(view.folder), "read_at": _ms(view.read_at),
              "this_name": view.this_name, "devices": devices,
              "unavailable_since": _ms_or_none(view.unavailable_since), "clash": view.clash,
-             "notes": list(view.notes), "memo": dict(memo)}
+             "notes": list(view.notes), "memo": dict(memo),
+             "covered": memo_json(view.covered if covered is None else covered)}
     text = json.dumps(index, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     _write_private(cache / INDEX_NAME, text + f"\n{zlib.crc32(text):08x}\n".encode("ascii"))
     if before is None:  # the tray may hold a read whose months are not loaded yet
@@ -365,6 +388,13 @@ def _read_index(cache: Path) -> dict[str, Any]:
     if not isinstance(index, dict) or index.get("format") != INDEX_FORMAT:
         raise CacheDamaged("a kept read of another format")
     return index
+
+
+def covered_of(index: Mapping[str, Any]) -> dict[Window, Worked]:
+    """The totals worked out ahead that a kept read holds (`widget.sync.covered`)."""
+    from widget.sync.covered import memo_from_json
+
+    return memo_from_json(index.get("covered"))
 
 
 def read_memo(cache: Path) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -411,6 +441,6 @@ def load_view(cache: Path) -> FolderView:
                 None if skew is None else skew * _MS, tuple(device["problems"])))
         return FolderView(Path(index["folder"]), _at(index["read_at"]), index["this_name"],
                           tuple(devices), _at_or_none(index["unavailable_since"]),
-                          index["clash"], tuple(index["notes"]))
+                          index["clash"], tuple(index["notes"]), covered_of(index))
     except (KeyError, TypeError, ValueError) as error:
         raise CacheDamaged(f"a kept read of the wrong shape ({type(error).__name__})") from None

@@ -55,6 +55,7 @@ from widget.core.text import printable
 from widget.errors import UsageError
 from widget.owner_only import write_owner_only
 from widget.paths import SYNC_CACHE_NAME, SYNC_IDENTITY_NAME, SYNC_STATE_NAME, SYNC_TEMP_PREFIX
+from widget.sync.covered import Worked
 from widget.sync.crypto import KdfParams, KeyRing
 from widget.sync.format import (
     FILE_PREFIX,
@@ -241,6 +242,9 @@ class SharedFolder:
         self._state_path = data_dir / STATE_NAME
         self._state = _State.load(self._state_path)
         self._kept: dict[tuple[str, str], _Kept] = {}
+        # all computers' totals worked out ahead, as the kept read holds them: each is checked
+        # where it is used (`widget.sync.covered`), so an old one is only left unused
+        self._covered: dict[tuple[int, int], Worked] = {}
         # each name's last version read (size, time, inode, device) and what it gave
         self._decoded: dict[str, tuple[tuple[int, int, int, int], MonthCopy | None,
                                        DeviceFileProblem | None]] = {}
@@ -303,7 +307,7 @@ class SharedFolder:
         for view in views:
             notes.extend(view.problems)
         return FolderView(self.folder, now, self._this_name(), views, since, clash,
-                          tuple(notes))
+                          tuple(notes), self._covered)
 
     def _list(self) -> list[str] | None:
         try:
@@ -520,6 +524,7 @@ class SharedFolder:
         memo: dict[str, Any] = {}
         with contextlib.suppress(compact.CacheDamaged):
             index, memo = compact.read_memo(self._cache)
+            self._covered = compact.covered_of(index)
             with contextlib.suppress(KeyError, TypeError, ValueError):
                 for device in index["devices"]:
                     for month, kept in device["files"]:

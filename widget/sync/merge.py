@@ -41,7 +41,7 @@ def to_ms(at: datetime) -> int:
 
 
 _REACH_MS = 2**32 - 1  # how far after its base a History's unsigned 32-bit offsets reach
-_APPROXIMATE = 0x8000  # the top bit of an app index: measured approximately
+APPROXIMATE_BIT = 0x8000  # the top bit of an app index: measured approximately
 MAX_APPS = 0x7FFF
 
 
@@ -56,7 +56,7 @@ class History:
     base_ms: int  # ms UTC that the offsets count from
     starts: array[int]  # "I": ms after base_ms
     lengths: array[int]  # "I": ms
-    apps: array[int]  # "H": index into `keys`, with _APPROXIMATE set when approximate
+    apps: array[int]  # "H": index into `keys`, with APPROXIMATE_BIT set when approximate
     keys: tuple[str, ...]
 
     @classmethod
@@ -77,7 +77,7 @@ class History:
                 raise ValueError("more apps than one History holds")
             starts.append(start)
             lengths.append(length)
-            apps.append(app | (_APPROXIMATE if iv.measure is Measure.APPROXIMATE else 0))
+            apps.append(app | (APPROXIMATE_BIT if iv.measure is Measure.APPROXIMATE else 0))
         return cls(base, starts, lengths, apps, tuple(index))
 
     def __len__(self) -> int:
@@ -95,7 +95,7 @@ class History:
         app = self.apps[i]
         return Interval(self.keys[app & MAX_APPS], _EPOCH + start * _MS,
                         _EPOCH + (start + self.lengths[i]) * _MS,
-                        Measure.APPROXIMATE if app & _APPROXIMATE else Measure.FOREGROUND)
+                        Measure.APPROXIMATE if app & APPROXIMATE_BIT else Measure.FOREGROUND)
 
     def all(self) -> list[Interval]:
         return [self.interval(i) for i in range(len(self))]
@@ -115,7 +115,7 @@ class History:
             if e > start_ms:
                 app = apps[i]
                 found.append(Interval(keys[app & MAX_APPS], _EPOCH + s * _MS, _EPOCH + e * _MS,
-                                      approximate if app & _APPROXIMATE else foreground))
+                                      approximate if app & APPROXIMATE_BIT else foreground))
         return found
 
 

@@ -32,14 +32,23 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from widget.core.checkin import Checkin, KeptCheckin
 from widget.core.goals import Goal
 from widget.core.intervals import MAX_SPAN
 from widget.core.model import Interval, Measure, TrackedApp
-from widget.store.api import StoreContract, StoreReader
-from widget.sync.merge import History, WindowTotals, histories_of, to_ms, window_totals
+from widget.store.api import OwnStoreContract, OwnStoreReader, StoreReader
+from widget.sync.covered import Memo, MonthMarks, Window, Worked, chains, split
+from widget.sync.merge import (
+    APPROXIMATE_BIT,
+    MAX_APPS,
+    History,
+    WindowTotals,
+    histories_of,
+    to_ms,
+    window_totals,
+)
 
 if TYPE_CHECKING:
     from widget.sync.view import FolderView
@@ -99,28 +108,48 @@ class MergedReader(ThisComputersOwn):
 
     `others` maps each other device's id to its histories (`DeviceView.histories()`);
     `own_id` is this computer's id in the shared folder (for `device_totals`); `names` are the
-    other devices' app names, used for keys this computer does not know."""
+    other devices' app names, used for keys this computer does not know; `covered` are the
+    all-computers totals the sync child worked out ahead (`widget.sync.covered`)."""
 
-    def __init__(self, local: StoreReader, others: Mapping[str, Sequence[History]],
+    local: OwnStoreReader
+
+    def __init__(self, local: OwnStoreReader, others: Mapping[str, Sequence[History]],
                  own_id: str = "this", names: Mapping[str, str] | None = None,
-                 checkins: Sequence[Checkin] = ()) -> None:
+                 checkins: Sequence[Checkin] = (), covered: Memo | None = None) -> None:
         self.local = local
         self.own_id = own_id
-        self._seen: tuple[dict[str, tuple[History, ...]], dict[str, str],
-                          tuple[Checkin, ...]] = ({}, {}, ())
-        self.refresh(others, names, checkins)
+        self._seen: _Seen = _Seen({}, {}, (), {}, {})
+        self._marks: MonthMarks | None = None
+        self.refresh(others, names, checkins, covered)
 
     def refresh(self, others: Mapping[str, Sequence[History]],
                 names: Mapping[str, str] | None = None,
-                checkins: Sequence[Checkin] = ()) -> None:
+                checkins: Sequence[Checkin] = (), covered: Memo | None = None) -> None:
         """Take a new read of the other devices (whole: a reader never sees half of one):
-        their histories, app names and the check-ins they share."""
-        self._seen = ({device: tuple(parts) for device, parts in others.items()},
-                      dict(names or {}), tuple(sorted(checkins, key=lambda c: c.asked)))
+        their histories, app names, the check-ins they share and the totals worked out
+        ahead with them."""
+        memo = dict(covered or {})
+        self._seen = _Seen({device: tuple(parts) for device, parts in others.items()},
+                           dict(names or {}), tuple(sorted(checkins, key=lambda c: c.asked)),
+                           memo, chains(memo))
 
     @property
     def others(self) -> dict[str, tuple[History, ...]]:
-        return self._seen[0]
+        return self._seen.others
+
+    @property
+    def memo(self) -> Memo:
+        """The totals worked out ahead that this read holds (`widget.sync.covered`)."""
+        return self._seen.memo
+
+    def month_marks(self) -> MonthMarks:
+        """The other computers' months as `widget.sync.covered` names them (made once a
+        read)."""
+        others = self.others
+        marks = self._marks
+        if marks is None or marks.others is not others:
+            marks = self._marks = MonthMarks(others)
+        return marks
 
     def close(self) -> None:
         close = getattr(self.local, "close", None)
@@ -131,12 +160,54 @@ class MergedReader(ThisComputersOwn):
 
     def intervals_overlapping(self, start: datetime, end: datetime,
                               max_span: timedelta = MAX_SPAN) -> list[Interval]:
+        if not self.others:
+            return self.local.intervals_overlapping(start, end, max_span)
+        approximate, foreground = Measure.APPROXIMATE, Measure.FOREGROUND
+        return [Interval(app, _EPOCH + s * _MS, _EPOCH + e * _MS,
+                         approximate if rough else foreground)
+                for s, e, app, rough in self.app_spans_ms(start, end, max_span)]
+
+    def app_spans_ms(self, start: datetime, end: datetime,
+                     max_span: timedelta = MAX_SPAN) -> list[tuple[int, int, str, bool]]:
+        """Each app's time as the union of its intervals on every computer (`union_by_app`),
+        as (start, end, app, approximate) in ms ordered by (start, end, app): every
+        computer's spans sorted once as integers, each app's stretch grown while the next
+        of its spans begins before it ends; an object is made of none of them."""
+        own = self.local.app_spans_ms(start, end, max_span)
         others = self.others
-        own = self.local.intervals_overlapping(start, end, max_span)
         if not others:
             return own
-        return union_by_app([*own, *(iv for parts in others.values() for history in parts
-                                     for iv in history.overlapping(start, end))])
+        lo, hi = to_ms(start), to_ms(end)
+        spans = own
+        for parts in others.values():
+            for history in parts:
+                first, last = history.span_of(lo, hi)
+                if first >= last:
+                    continue
+                base, starts, lengths = history.base_ms, history.starts, history.lengths
+                apps, keys = history.apps, history.keys
+                for i in range(first, last):
+                    s = base + starts[i]
+                    e = s + lengths[i]
+                    if e > lo:
+                        flags = apps[i]
+                        spans.append((s, e, keys[flags & MAX_APPS],
+                                      bool(flags & APPROXIMATE_BIT)))
+        spans.sort()
+        stretches: list[list[Any]] = []
+        growing: dict[str, list[Any]] = {}
+        for s, e, app, rough in spans:
+            stretch = growing.get(app)
+            if stretch is not None and s <= stretch[1]:
+                if e > stretch[1]:
+                    stretch[1] = e
+                if rough:
+                    stretch[3] = True
+            else:
+                growing[app] = stretch = [s, e, app, rough]
+                stretches.append(stretch)
+        stretches.sort()
+        return [(s, e, app, rough) for s, e, app, rough in stretches]
 
     def device_totals(self, start: datetime, end: datetime) -> WindowTotals:
         """`window_totals` of [start, end): all devices, each app, each device (this one under
@@ -148,26 +219,67 @@ class MergedReader(ThisComputersOwn):
                  max_span: timedelta = MAX_SPAN) -> list[tuple[int, int]]:
         if not self.others:
             return self.local.spans_ms(start, end, max_span)
-        return [(to_ms(iv.start), to_ms(iv.end))
-                for iv in self.intervals_overlapping(start, end, max_span)]
+        return [(s, e) for s, e, _, _ in self.app_spans_ms(start, end, max_span)]
 
     def seconds_in(self, windows: Sequence[tuple[datetime, datetime]],
                    max_span: timedelta = MAX_SPAN) -> list[float]:
-        """merge.py's all-devices total of each window, from one read: every computer's
-        spans within the windows' reach (this one's without making objects of them) sorted
-        once, merged into the time anything was in front, then each window's share of it by
-        bisection. Only the other computers' months the windows reach are touched: the
-        tray's kept months load from disk when a read first reaches them
-        (`widget.sync.compact`), so a 16-week read loads some four months, not two years."""
-        others = self.others
-        if not others:
+        """merge.py's all-devices total of each window. A window the sync child worked out
+        ahead (`widget.sync.covered`) is taken from there when this computer's mark of it
+        (one SQL sum) and the other computers' months reaching it are as they were then; a
+        window of the week in progress is its complete days' figures and the rest (today)
+        merged; every other window is merged (`live_ms`)."""
+        if not self.others:
             return self.local.seconds_in(windows, max_span)
-        real = [(to_ms(s), to_ms(e)) for s, e in windows if e > s]
+        seen = self._seen
+        keys = [(to_ms(s), to_ms(e)) for s, e in windows]
+        plans: list[tuple[list[Window], int] | None] = []
+        asked: dict[Window, None] = {}
+        for lo, hi in keys:
+            if hi <= lo:
+                plans.append(None)
+                continue
+            parts, rest = ([(lo, hi)], hi) if (lo, hi) in seen.memo else split(lo, hi,
+                                                                               seen.chains)
+            plans.append((parts, rest))
+            asked.update(dict.fromkeys(parts))
+        good: dict[Window, int] = {}
+        if asked:
+            marks = self.local.window_marks([(_at(lo), _at(hi)) for lo, hi in asked],
+                                            max_span)
+            months = self.month_marks()
+            for key, own in zip(asked, marks, strict=True):
+                worked = seen.memo[key]
+                if worked.own == own and worked.others == months.of(*key):
+                    good[key] = worked.ms
+        found: list[tuple[int, Window | None]] = []  # ms known, and the window to merge
+        for (lo, hi), plan in zip(keys, plans, strict=True):
+            if plan is None:
+                found.append((0, None))
+                continue
+            parts, rest = plan
+            if all(part in good for part in parts):
+                found.append((sum(good[part] for part in parts), (rest, hi) if rest < hi
+                              else None))
+            else:
+                found.append((0, (lo, hi)))
+        merged = iter(self.live_ms([window for _, window in found if window is not None],
+                                   max_span))
+        return [(ms + (0 if window is None else next(merged))) / 1000 for ms, window in found]
+
+    def live_ms(self, windows: Sequence[Window], max_span: timedelta = MAX_SPAN) -> list[int]:
+        """The all-devices total in ms of each [lo, hi) window (ms UTC), merged from one
+        read: every computer's spans within the windows' reach (this one's without making
+        objects of them) sorted once, merged into the time anything was in front, then each
+        window's share of it by bisection. Only the other computers' months the windows
+        reach are touched: the tray's kept months load from disk when a read first reaches
+        them (`widget.sync.compact`), so a 16-week read loads some four months, not two
+        years."""
+        real = [(lo, hi) for lo, hi in windows if hi > lo]
         if not real:
-            return [0.0 for _ in windows]
+            return [0 for _ in windows]
         lo, hi = min(s for s, _ in real), max(e for _, e in real)
         spans = self.local.spans_ms(_at(lo), _at(hi), max_span)
-        for parts in others.values():
+        for parts in self.others.values():
             for history in parts:
                 first, last = history.span_of(lo, hi)
                 if first >= last:
@@ -176,7 +288,7 @@ class MergedReader(ThisComputersOwn):
                 spans.extend((base + starts[i], base + starts[i] + lengths[i])
                              for i in range(first, last))
         covered = _Covered(spans)
-        return [covered.ms(to_ms(s), to_ms(e)) / 1000 if e > s else 0.0 for s, e in windows]
+        return [covered.ms(s, e) if e > s else 0 for s, e in windows]
 
     def first_use(self) -> datetime | None:
         found = [self.local.first_use()]
@@ -189,16 +301,26 @@ class MergedReader(ThisComputersOwn):
     # --- this computer's own ---------------------------------------------------------------
 
     def app_names(self) -> dict[str, str]:
-        return {**self._seen[1], **self.local.app_names()}
+        return {**self._seen.names, **self.local.app_names()}
 
     def list_checkins(self, since: datetime | None = None) -> list[Checkin]:
         """This computer's check-ins and those the others share, oldest first."""
         own = self.local.list_checkins(since)
-        shared = self._seen[2]
+        shared = self._seen.checkins
         if not shared:
             return own
         theirs = [c for c in shared if since is None or c.asked >= since]
         return sorted([*own, *theirs], key=lambda c: c.asked)
+
+
+class _Seen(NamedTuple):
+    """One read of the other computers, swapped whole (`MergedReader.refresh`)."""
+
+    others: dict[str, tuple[History, ...]]
+    names: dict[str, str]
+    checkins: tuple[Checkin, ...]
+    memo: dict[Window, Worked]
+    chains: dict[int, list[int]]  # covered.chains(memo)
 
 
 def shared_checkins(view: FolderView) -> list[Checkin]:
@@ -247,7 +369,7 @@ class MergedStore(MergedReader):
     """A `StoreContract` whose reads are all devices' and whose writes are this computer's
     store's (`local`): what the tray app hands its windows, reminders and today."""
 
-    def __init__(self, local: StoreContract, own_id: str = "this") -> None:
+    def __init__(self, local: OwnStoreContract, own_id: str = "this") -> None:
         super().__init__(local, {}, own_id)
         self.store = local
         self.path: Path = local.path  # the data folder is this computer's

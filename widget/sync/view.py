@@ -10,15 +10,19 @@ takes the sync child's reads (`widget.sync.compact`), loads neither the file for
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from widget import __version__
 from widget.core.checkin import Checkin
 from widget.core.goals import Goal
 from widget.core.model import Interval
 from widget.sync.merge import History
+
+if TYPE_CHECKING:
+    from widget.sync.covered import Memo
 
 FORMAT = 1  # the device file's format number (widget.sync.format reads and writes it)
 
@@ -93,6 +97,8 @@ class FolderView:
     unavailable_since: datetime | None = None  # the folder missing or emptied since then
     clash: str | None = None  # one id written by two installs: what to do, in words
     notes: tuple[str, ...] = ()  # every sentence for the person, the devices' problems too
+    # all computers' totals worked out ahead, from the kept read (`widget.sync.covered`)
+    covered: Memo = field(default_factory=dict)
 
 
 def identity_name(data_dir: Path) -> str | None:
