@@ -19,7 +19,7 @@ from widget.core.model import Interval, Measure, TrackedApp
 from widget.core.today import today_view
 from widget.core.usage import usage_now
 from widget.sync.merge import History, histories_of, to_ms, window_totals
-from widget.sync.reader import MergedReader, union_by_app
+from widget.sync.reader import MergedReader
 
 UTC0 = datetime(2026, 12, 7, 0, 0, tzinfo=UTC)
 T0 = datetime(2026, 12, 7, 4, 0, tzinfo=UTC)  # the day start (04:00) in UTC
@@ -50,6 +50,20 @@ class ListStore:
                  max_span: timedelta = MAX_SPAN) -> list[tuple[int, int]]:
         return [(to_ms(iv.start), to_ms(iv.end))
                 for iv in self.intervals_overlapping(start, end, max_span)]
+
+    def app_spans_ms(self, start: datetime, end: datetime,
+                     max_span: timedelta = MAX_SPAN) -> list[tuple[int, int, str, bool]]:
+        return [(to_ms(iv.start), to_ms(iv.end), iv.app, iv.measure is Measure.APPROXIMATE)
+                for iv in self.intervals_overlapping(start, end, max_span)]
+
+    def window_marks(self, windows: Sequence[tuple[datetime, datetime]],
+                     max_span: timedelta = MAX_SPAN) -> list[tuple[int, int, int]]:
+        marks = []
+        for (s, e), seconds in zip(windows, self.seconds_in(windows, max_span), strict=True):
+            found = self.intervals_overlapping(s, e, max_span) if e > s else []
+            marks.append((round(seconds * 1000), len(found),
+                          sum(to_ms(iv.start) for iv in found)))
+        return marks
 
     def seconds_in(self, windows: Sequence[tuple[datetime, datetime]],
                    max_span: timedelta = MAX_SPAN) -> list[float]:
@@ -126,9 +140,12 @@ def test_first_use_is_the_earliest_of_any_computer() -> None:
     assert MergedReader(ListStore([]), {}).first_use() is None
 
 
-def test_union_by_app_keeps_approximate_and_apps_apart() -> None:
-    merged = union_by_app([use("a", 0, 10), use("a", 5, 10, Measure.APPROXIMATE),
-                           use("a", 15, 5), use("b", 0, 30)])
+def test_each_apps_union_keeps_approximate_and_apps_apart() -> None:
+    # "a" here 0-10 and 15-20, on the other computer 5-15 measured approximately (touching
+    # both): one stretch 0-20, approximate; "b" there alone
+    reader = MergedReader(ListStore([use("a", 0, 10), use("a", 15, 5)]), {"d": histories_of(
+        [use("a", 5, 10, Measure.APPROXIMATE), use("b", 0, 30)])})
+    merged = reader.intervals_overlapping(*DAY)
     assert [(iv.app, iv.start, iv.end, iv.measure) for iv in merged] == [
         ("a", use("a", 0, 1).start, use("a", 0, 20).end, Measure.APPROXIMATE),
         ("b", use("b", 0, 1).start, use("b", 0, 30).end, Measure.FOREGROUND)]

@@ -58,29 +58,6 @@ _MS = timedelta(milliseconds=1)
 _MAX_SPAN_MS = MAX_SPAN // _MS
 
 
-def union_by_app(intervals: Sequence[Interval]) -> list[Interval]:
-    """Each app's intervals merged where they overlap or touch (one interval per stretch,
-    approximate when any part of it was), ordered by start."""
-    by_app: dict[str, list[Interval]] = {}
-    for iv in intervals:
-        by_app.setdefault(iv.app, []).append(iv)
-    merged: list[Interval] = []
-    for app, ivs in by_app.items():
-        ivs.sort(key=lambda iv: (iv.start, iv.end))
-        current = ivs[0]
-        for iv in ivs[1:]:
-            if iv.start <= current.end:
-                measure = Measure.APPROXIMATE if Measure.APPROXIMATE in (
-                    current.measure, iv.measure) else current.measure
-                current = Interval(app, current.start, max(current.end, iv.end), measure)
-            else:
-                merged.append(current)
-                current = iv
-        merged.append(current)
-    merged.sort(key=lambda iv: (iv.start, iv.end, iv.app))
-    return merged
-
-
 class ThisComputersOwn:
     """What a reader of other computers' time takes from this computer's store (`local`):
     the apps tracked, the goals, the settings and the check-ins it can change."""
@@ -169,10 +146,11 @@ class MergedReader(ThisComputersOwn):
 
     def app_spans_ms(self, start: datetime, end: datetime,
                      max_span: timedelta = MAX_SPAN) -> list[tuple[int, int, str, bool]]:
-        """Each app's time as the union of its intervals on every computer (`union_by_app`),
-        as (start, end, app, approximate) in ms ordered by (start, end, app): every
-        computer's spans sorted once as integers, each app's stretch grown while the next
-        of its spans begins before it ends; an object is made of none of them."""
+        """Each app's time as the union of its intervals on every computer (merged where
+        they overlap or touch; approximate when any part was), as (start, end, app,
+        approximate) in ms ordered by (start, end, app): every computer's spans sorted once
+        as integers, each app's stretch grown while its next span begins before it ends; an
+        object is made of none of them."""
         own = self.local.app_spans_ms(start, end, max_span)
         others = self.others
         if not others:
