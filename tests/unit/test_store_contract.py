@@ -23,7 +23,7 @@ from widget.core.goals import Goal, GoalKind
 from widget.core.intervals import MAX_SPAN
 from widget.core.model import Interval, Measure, Rule, RuleKind, TrackedApp
 from widget.errors import RowGone, StoreError, UnknownApp
-from widget.store.api import StoreContract
+from widget.store.api import OwnStoreContract, StoreContract
 from widget.store.codec import to_ms
 from widget.store.db import Store
 from widget.store.resident import ResidentStore
@@ -306,3 +306,100 @@ def test_the_contract_loads_neither_sqlalchemy_nor_sqlite3() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=Path(__file__).resolve().parents[2])
     assert out.stdout.strip() == "[]"
+
+
+# --- reading all computers as one: spans as integers, a window's mark ------------------------
+
+
+def _fill_for_marks(store: StoreContract) -> list[int]:
+    rows = [store.insert_interval(iv) for iv in (
+        Interval("replika", at(-10), at(10)),  # across the first window's start
+        Interval("character-ai", at(5), at(7.5), Measure.APPROXIMATE),
+        Interval("replika", at(20), at(30)),
+        Interval("character-ai", at(50), at(70)),  # across the two windows
+        Interval("replika", at(119), at(119)),  # nothing
+        Interval("replika", at(200), at(201)),  # after both
+        Interval("replika", at(-300), at(-250), Measure.APPROXIMATE))]  # long before
+    return rows
+
+
+WINDOWS = ((at(0), at(60)), (at(60), at(120)), (at(-400), at(0)), (at(60), at(60)),
+           (at(60), at(55)), (at(-400), at(400)))
+
+
+def test_app_spans_ms_are_the_overlapping_intervals_as_integers_in_their_order(
+        store: OwnStoreContract, other: Store) -> None:
+    _fill_for_marks(store)
+    store.insert_interval(Interval("replika", at(-300), at(200)))  # longer than an hour
+    for window in WINDOWS:
+        for span in (MAX_SPAN, timedelta(hours=9)):
+            assert store.app_spans_ms(*window, max_span=span) == [
+                (to_ms(iv.start), to_ms(iv.end), iv.app, iv.measure is Measure.APPROXIMATE)
+                for iv in store.intervals_overlapping(*window, max_span=span)]
+    assert store.app_spans_ms(at(0), at(60)) == [
+        (to_ms(at(-10)), to_ms(at(10)), "replika", False),
+        (to_ms(at(5)), to_ms(at(7.5)), "character-ai", True),
+        (to_ms(at(20)), to_ms(at(30)), "replika", False),
+        (to_ms(at(50)), to_ms(at(70)), "character-ai", False)]
+    # the long interval is reached only when the bound lets it
+    assert store.app_spans_ms(at(120), at(180), max_span=timedelta(hours=1)) == []
+    assert store.app_spans_ms(at(120), at(180), max_span=timedelta(hours=9)) == [
+        (to_ms(at(-300)), to_ms(at(200)), "replika", False)]
+    assert all(type(n) is int for row in store.app_spans_ms(*WINDOWS[-1]) for n in row[:2])
+
+
+def test_a_window_s_mark_is_its_ms_inside_its_intervals_and_their_starts(
+        store: OwnStoreContract, other: Store) -> None:
+    _fill_for_marks(store)
+    marks = store.window_marks(WINDOWS)
+    assert marks[0] == ((10 + 2.5 + 10 + 10) * 60_000, 4,
+                        sum(to_ms(at(m)) for m in (-10, 5, 20, 50)))
+    assert marks[3] == marks[4] == (0, 0, 0), "an empty or reversed window"
+    for window, mark in zip(WINDOWS, marks, strict=True):
+        if window[1] <= window[0]:
+            continue
+        (seconds,) = store.seconds_in([window])
+        reaching = store.intervals_overlapping(*window)
+        assert mark == (round(seconds * 1000), len(reaching),
+                        sum(to_ms(iv.start) for iv in reaching)), window
+    assert store.window_marks([]) == []
+    store.insert_interval(Interval("replika", at(-300), at(200)))
+    assert store.window_marks([(at(120), at(180))], max_span=timedelta(hours=1)) == [(0, 0, 0)]
+    assert store.window_marks([(at(120), at(180))], max_span=timedelta(hours=9)) == [
+        (3_600_000, 1, to_ms(at(-300)))]
+
+
+def test_a_window_s_mark_changes_with_its_own_time_and_only_then(
+        store: OwnStoreContract, other: Store) -> None:
+    rows = _fill_for_marks(store)
+    first, second = (at(0), at(60)), (at(60), at(120))
+
+    def marks() -> list[tuple[int, int, int]]:
+        return store.window_marks([first, second])
+
+    before = marks()
+    added = store.insert_interval(Interval("replika", at(35), at(40)))
+    after_add = marks()
+    assert after_add[0] != before[0] and after_add[1] == before[1]
+    store.update_interval_end(added, at(38))  # cut inside the window
+    after_cut = marks()
+    assert after_cut[0] not in (before[0], after_add[0]) and after_cut[1] == before[1]
+    store.delete_interval(added)
+    assert marks() == before
+    store.delete_interval(rows[2])  # replika 20-30 in the first window
+    after_delete = marks()
+    assert after_delete[0] != before[0] and after_delete[1] == before[1]
+    # the one across both windows grows: the second window's time changes, not the first's
+    store.update_interval_end(rows[3], at(80))
+    grown = marks()
+    assert grown[0] == after_delete[0] and grown[1] != after_delete[1]
+    # a zero-length interval moved inside the window changes neither time nor count: its start
+    zero = store.insert_interval(Interval("replika", at(100), at(100)))
+    with_zero = marks()
+    store.delete_interval(zero)
+    store.insert_interval(Interval("replika", at(101), at(101)))
+    assert marks()[1] != with_zero[1]
+    # time added in another window leaves both alone
+    unmoved = marks()
+    store.insert_interval(Interval("character-ai", at(300), at(330)))
+    assert marks() == unmoved
