@@ -24,7 +24,6 @@ from widget.core.checkin import Checkin
 from widget.core.days import seconds_covered
 from widget.core.format import about, duration
 from widget.core.goals import Goal, GoalKind
-from widget.core.intervals import clip
 from widget.core.model import Interval
 from widget.core.report import (
     WeekReport,
@@ -419,7 +418,7 @@ def hour_grid(intervals: Iterable[Interval], monday: date, tz: tzinfo, day_start
     start, end = week_window(monday, tz, day_start_hour)
     starts, cells = _hour_starts(monday, tz, day_start_hour)
     grid = [[0.0] * 24 for _ in range(7)]
-    inside = [part for iv in intervals if (part := clip(iv, start, end)) is not None]
+    inside = clipped(intervals, start, end)
     # every app together, each moment once (two computers with different apps at once)
     inside = wall_time(inside) or inside
     for part in inside:

@@ -12,7 +12,7 @@ than the end of the last one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from widget.core.model import Interval, Measure
@@ -227,4 +227,6 @@ def clip(interval: Interval, start: datetime, end: datetime) -> Interval | None:
     hi = min(interval.end, end)
     if hi <= lo:
         return None
-    return replace(interval, start=lo, end=hi)
+    # made directly: `dataclasses.replace` costs three times as much, and a week's report
+    # clips thousands
+    return Interval(interval.app, lo, hi, interval.measure)
