@@ -229,11 +229,11 @@ def test_a_read_with_the_memo_equals_the_merged_read_and_takes_it_where_it_can(
 
 
 def _gap(intervals: Sequence[Interval], lo: datetime, hi: datetime) -> datetime:
-    """A moment in [lo, hi) at least ten minutes before the next of `intervals` and after the
-    last one."""
+    """A moment in [lo, hi) followed by ten minutes inside it with none of `intervals`."""
     ends = sorted((iv.start, iv.end) for iv in intervals)
     for (_, end), (start, _) in pairwise(ends):
-        if lo <= end and start < hi and start - end > timedelta(minutes=12):
+        if lo <= end and end + timedelta(minutes=11) < hi \
+                and start - end > timedelta(minutes=12):
             return end + timedelta(minutes=1)
     raise AssertionError("no gap")
 
@@ -467,6 +467,21 @@ def test_the_child_leaves_every_complete_week_and_the_recent_days_and_keeps_them
             compact.load_view(mine / SYNC_CACHE_NAME))).live_ms([key(W42)])[0]
     finally:
         store.close()
+
+
+def test_the_child_works_nothing_out_for_a_computer_sharing_alone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    shared = tmp_path / "Sync" / "driftcheck"
+    shared.mkdir(parents=True)
+    (shared.parent / ".stfolder").mkdir()
+    mine = tmp_path / "laptop"
+    fill(mine, [iv for iv in MINE if iv.app != "nomi"])
+    done = call("--data-dir", str(mine), "devices", "share", str(shared), "--name", "Laptop")
+    assert done.code == 0, done.err
+    outcome = run(mine, {}, now=lambda: NOW.astimezone(UTC))
+    assert outcome.get("devices") == 0, outcome
+    assert compact.load_view(mine / SYNC_CACHE_NAME).covered == {}
 
 
 # --- each app's union across computers --------------------------------------------------------
