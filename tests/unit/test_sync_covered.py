@@ -183,9 +183,10 @@ def test_working_out_again_keeps_each_figure_whose_marks_hold_and_merges_the_res
     again = work_out(reader, windows)
     assert again[key(W42)] == held[key(W42)], "kept as held: not merged again"
     fresh = MergedReader(local, others()).live_ms([key(NOV_3)])[0]
-    assert again[key(NOV_3)] == Worked(local.window_marks([NOV_3])[0],
-                                       memo[key(NOV_3)].others, fresh)
-    assert fresh != BOGUS and again[key(NOV_3)].own != memo[key(NOV_3)].own
+    redone = again[key(NOV_3)]
+    assert (redone.own, redone.others, redone.ms) == (local.window_marks([NOV_3])[0],
+                                                      memo[key(NOV_3)].others, fresh)
+    assert fresh != BOGUS and redone.own != memo[key(NOV_3)].own
     assert {k: w for k, w in again.items() if k not in (key(W42), key(NOV_3))} == {
         k: w for k, w in memo.items() if k not in (key(W42), key(NOV_3))}
 
@@ -337,15 +338,17 @@ def test_the_memo_round_trips_as_json_and_a_malformed_entry_is_left_out(
         local: ResidentStore) -> None:
     memo = worked_out(local)
     assert memo_from_json(json.loads(json.dumps(memo_json(memo)))) == memo
-    good = [1000, 2000, 500, 2, 1700, "desktop:0a0b0c0d|work:01020304", 900]
-    assert memo_from_json([good]) == {(1000, 2000): Worked((500, 2, 1700),
-                                                           "desktop:0a0b0c0d|work:01020304",
-                                                           900)}
+    worked = Worked((500, 2, 1700), "desktop:0a0b0c0d|work:01020304", 900)
+    (good,) = memo_json({(1000, 2000): worked})
+    assert memo_from_json([good]) == {(1000, 2000): worked}
+
+    def spoilt(at: int, value: object) -> list[object]:
+        return [value if i == at else v for i, v in enumerate(good)]
+
     malformed: list[object] = [
-        good[:6], [*good, 1], ["1000", *good[1:]], [*good[:5], "x", "900"],
-        [1000, 2000, True, 2, 1700, "", 900], [1000, 2000, 500, 2, 1700, "", False],
-        [1000.0, *good[1:]], [*good[:5], None, 900], [*good[:5], 7, 900],
-        {"lo": 1000}, "entry", None, 12, [],
+        good[:-1], [*good, 1], spoilt(0, "1000"), spoilt(1, None), spoilt(2, True),
+        spoilt(3, False), spoilt(4, 1700.0), spoilt(5, 7), spoilt(5, None), spoilt(6, "900"),
+        spoilt(6, True), {"lo": 1000}, "entry", None, 12, [],
     ]
     for entry in malformed:
         assert memo_from_json([entry]) == {}, entry
