@@ -24,7 +24,7 @@ from widget.core.intervals import MAX_SPAN
 from widget.core.model import Interval, Measure, Rule, RuleKind, TrackedApp
 from widget.errors import RowGone, StoreError, UnknownApp
 from widget.store.api import OwnStoreContract, StoreContract
-from widget.store.codec import to_ms
+from widget.store.codec import mark_mix, to_ms
 from widget.store.db import Store
 from widget.store.resident import ResidentStore
 
@@ -348,25 +348,32 @@ def test_app_spans_ms_are_the_overlapping_intervals_as_integers_in_their_order(
     assert all(type(n) is int for row in store.app_spans_ms(*WINDOWS[-1]) for n in row[:2])
 
 
-def test_a_window_s_mark_is_its_ms_inside_its_intervals_and_their_starts(
+def inside(window: tuple[datetime, datetime], start_min: float, end_min: float) -> int:
+    """One interval's number in `window`'s mark: its part inside, mixed (codec.mark_mix)."""
+    return mark_mix(max(to_ms(at(start_min)), to_ms(window[0])),
+                    min(to_ms(at(end_min)), to_ms(window[1])))
+
+
+def test_a_window_s_mark_is_its_ms_inside_its_intervals_and_their_parts(
         store: OwnStoreContract, other: Store) -> None:
     _fill_for_marks(store)
     marks = store.window_marks(WINDOWS)
-    assert marks[0] == ((10 + 2.5 + 10 + 10) * 60_000, 4,
-                        sum(to_ms(at(m)) for m in (-10, 5, 20, 50)))
+    assert marks[0] == ((10 + 2.5 + 10 + 10) * 60_000, 4, sum(
+        inside(WINDOWS[0], s, e) for s, e in ((-10, 10), (5, 7.5), (20, 30), (50, 70))))
     assert marks[3] == marks[4] == (0, 0, 0), "an empty or reversed window"
     for window, mark in zip(WINDOWS, marks, strict=True):
         if window[1] <= window[0]:
             continue
         (seconds,) = store.seconds_in([window])
         reaching = store.intervals_overlapping(*window)
-        assert mark == (round(seconds * 1000), len(reaching),
-                        sum(to_ms(iv.start) for iv in reaching)), window
+        assert mark == (round(seconds * 1000), len(reaching), sum(
+            mark_mix(max(to_ms(iv.start), to_ms(window[0])), min(to_ms(iv.end), to_ms(window[1])))
+            for iv in reaching)), window
     assert store.window_marks([]) == []
     store.insert_interval(Interval("replika", at(-300), at(200)))
     assert store.window_marks([(at(120), at(180))], max_span=timedelta(hours=1)) == [(0, 0, 0)]
     assert store.window_marks([(at(120), at(180))], max_span=timedelta(hours=9)) == [
-        (3_600_000, 1, to_ms(at(-300)))]
+        (3_600_000, 1, inside((at(120), at(180)), -300, 200))]
 
 
 def test_a_window_s_mark_changes_with_its_own_time_and_only_then(
@@ -403,3 +410,17 @@ def test_a_window_s_mark_changes_with_its_own_time_and_only_then(
     unmoved = marks()
     store.insert_interval(Interval("character-ai", at(300), at(330)))
     assert marks() == unmoved
+
+
+def test_edits_whose_lengths_and_starts_add_up_as_before_still_change_the_mark(
+        store: OwnStoreContract, other: Store) -> None:
+    window = (at(0), at(60))
+    a = store.insert_interval(Interval("replika", at(0), at(10)))
+    b = store.insert_interval(Interval("replika", at(20), at(30)))
+    before = store.window_marks([window])[0]
+    # the same time, count and starts: one interval 5 minutes longer, the other 5 shorter
+    store.update_interval_end(a, at(15))
+    store.delete_interval(b)
+    store.insert_interval(Interval("replika", at(20), at(25)))
+    after = store.window_marks([window])[0]
+    assert after[:2] == before[:2] and after != before

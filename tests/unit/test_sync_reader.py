@@ -18,6 +18,7 @@ from widget.core.intervals import MAX_SPAN
 from widget.core.model import Interval, Measure, TrackedApp
 from widget.core.today import today_view
 from widget.core.usage import usage_now
+from widget.store.codec import mark_mix
 from widget.sync.merge import History, histories_of, to_ms, window_totals
 from widget.sync.reader import MergedReader
 
@@ -61,14 +62,20 @@ class ListStore:
         marks = []
         for (s, e), seconds in zip(windows, self.seconds_in(windows, max_span), strict=True):
             found = self.intervals_overlapping(s, e, max_span) if e > s else []
-            marks.append((round(seconds * 1000), len(found),
-                          sum(to_ms(iv.start) for iv in found)))
+            marks.append((round(seconds * 1000), len(found), sum(
+                mark_mix(max(to_ms(iv.start), to_ms(s)), min(to_ms(iv.end), to_ms(e)))
+                for iv in found)))
         return marks
 
     def seconds_in(self, windows: Sequence[tuple[datetime, datetime]],
                    max_span: timedelta = MAX_SPAN) -> list[float]:
         return [sum(seconds_by_app(self.intervals_overlapping(s, e), s, e).values())
                 if e > s else 0.0 for s, e in windows]
+
+    def app_seconds_in(self, start: datetime, end: datetime,
+                       max_span: timedelta = MAX_SPAN) -> dict[str, float]:
+        return {app: seconds for app, seconds in seconds_by_app(
+            self.intervals_overlapping(start, end, max_span), start, end).items() if seconds}
 
     def first_use(self) -> datetime | None:
         return self.intervals[0].start if self.intervals else None

@@ -211,14 +211,18 @@ def dashboard_data(intervals: Iterable[Interval], week: str, now: datetime, tz: 
                    day_start_hour: int, *, goals: Sequence[Goal], names: Mapping[str, str],
                    checkins: Iterable[Checkin], first_use: datetime | None,
                    week_totals: Mapping[str, float] | None = None,
+                   week_before: tuple[Mapping[str, float], float] | None = None,
                    apps_tracked: bool = True) -> DashboardData:
     """Everything the dashboard shows for ISO `week`, as of `now` (aware).
 
     `intervals` should cover the `FETCH_WEEKS` weeks ending at `week` (more is ignored), or
     only the shown week and the one before when `week_totals` gives every one of those weeks'
-    totals up to `now` (a store's rollup). `first_use` is when the earliest stored interval
-    began (None: no history). Time after `now` is not counted. `apps_tracked` is False when
-    no app is chosen (the empty dashboard then offers to choose some).
+    totals up to `now` (a store's rollup), or only the shown week when `week_before` gives
+    the seconds of each app and of all apps together (each moment once) in the part of the
+    week before it is set beside (`same_part_before`). `first_use` is when the earliest
+    stored interval began (None: no history). Time after `now` is not counted.
+    `apps_tracked` is False when no app is chosen (the empty dashboard then offers to choose
+    some).
     """
     monday = week_monday(week)
     all_weeks = [iso_week(monday - timedelta(weeks=k)) for k in range(FETCH_WEEKS - 1, -1, -1)]
@@ -245,18 +249,19 @@ def dashboard_data(intervals: Iterable[Interval], week: str, now: datetime, tz: 
 
     points = _week_points(all_weeks, totals, report, now, tz, day_start_hour)
     trend = _trend_line(report)
-    previous_start, _ = week_window(monday - timedelta(weeks=1), tz, day_start_hour)
-    # A week in progress is set beside the same part of the week before (to the same local
-    # moment a week earlier), never beside a whole week, which would always read as less.
-    previous_cut = report.start if report.complete else max(previous_start, min(
-        report.start, (now.astimezone(tz) - timedelta(days=7)).astimezone(UTC)))
-    previous = None if totals[all_weeks[-2]] is None else _per_app(
-        overlapping(previous_start, previous_cut), previous_start, previous_cut)
+    previous_start, previous_cut = same_part_before(week, now, tz, day_start_hour)
+    previous: Mapping[str, float] | None = None
+    before: float | None = None
+    if totals[all_weeks[-2]] is not None:
+        if week_before is not None:
+            previous, before = week_before
+        else:
+            parts_before = overlapping(previous_start, previous_cut)
+            previous = _per_app(parts_before, previous_start, previous_cut)
+            # all apps together count each moment once, as the week's total does (two
+            # computers with different apps in front at once: issue 16)
+            before = seconds_covered(parts_before, previous_start, previous_cut)
     if not report.complete:
-        # all apps together count each moment once, as the week's total does (two computers
-        # with different apps in front at once: issue 16)
-        before = None if previous is None else seconds_covered(
-            overlapping(previous_start, previous_cut), previous_start, previous_cut)
         report = _against_same_part(report, before)
     today = local_day(now, tz, day_start_hour)
     days_so_far = 7 if report.complete else max(1, min(7, (today - monday).days + 1))
@@ -274,6 +279,20 @@ def dashboard_data(intervals: Iterable[Interval], week: str, now: datetime, tz: 
         apps_tracked=apps_tracked,
         weekly_goal_s=weekly_goal_of(goals),
     )
+
+
+def same_part_before(week: str, now: datetime, tz: tzinfo, day_start_hour: int
+                     ) -> tuple[datetime, datetime]:
+    """The part of the week before ISO `week` that the week is set beside: the whole week
+    before once `week` is complete; while it is in progress, up to the same local moment a
+    week earlier (never a whole week, which would always read as less)."""
+    monday = week_monday(week)
+    previous_start, _ = week_window(monday - timedelta(weeks=1), tz, day_start_hour)
+    start, end = week_window(monday, tz, day_start_hour)
+    if now >= end:
+        return previous_start, start
+    return previous_start, max(previous_start, min(
+        start, (now.astimezone(tz) - timedelta(days=7)).astimezone(UTC)))
 
 
 def weekly_goal_of(goals: Sequence[Goal]) -> float | None:

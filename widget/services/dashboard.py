@@ -1,12 +1,13 @@
 """Reads what the dashboard and `driftcheck report` need from a store, and nothing more.
 
-The intervals of two weeks only (the shown one and the one before, for the week's days, hours
-and apps), the sixteen weekly totals summed by SQLite (`seconds_in`), when the history began
-(`first_use`, one step down the start index), and the goals, names and the check-ins since the
-first shown week. Every store keeps these (`widget.store.api.StoreReader`). Reading all sixteen
-weeks of intervals instead gives the same numbers to the millisecond from about eight times the
-rows; tests/unit/test_dashboard_data.py keeps that way as the reference the loader is checked
-against.
+The intervals of the shown week only (its days, hours, apps and sessions), the sixteen weekly
+totals and the week before's part it is set beside (each app's and all apps') summed by SQLite
+(`seconds_in`, `app_seconds_in`), when the history began (`first_use`, one step down the start
+index), and the goals, names and the check-ins since the first shown week. Every store keeps
+these (`widget.store.api.StoreReader`; over several computers the sums are mostly worked out
+ahead, `widget.sync.covered`). Reading all sixteen weeks of intervals instead gives the same
+numbers to the millisecond from about sixteen times the rows; tests/unit/test_dashboard_data.py
+keeps that way as the reference the loader is checked against.
 
 While the person shares their time with other computers (issue 16), `ComputerDashboards`
 gives the same dashboard for all of them together, this computer alone or one other computer
@@ -30,6 +31,7 @@ from widget.core.dashboard import (
     DashboardData,
     dashboard_data,
     known_totals,
+    same_part_before,
 )
 from widget.core.report import drift_while_in_progress
 from widget.core.trend import DriftSignal
@@ -51,18 +53,19 @@ def load_dashboard(store: StoreReader, week: str | None, now: datetime, tz: tzin
     week = week or iso_week(local_day(now, tz, day_start_hour))
     monday = week_monday(week)
     first_monday = monday - timedelta(weeks=FETCH_WEEKS - 1)
-    detail_start, _ = week_window(monday - timedelta(weeks=1), tz, day_start_hour)
-    _, end = week_window(monday, tz, day_start_hour)
-    intervals = store.intervals_overlapping(detail_start, end)
+    intervals = store.intervals_overlapping(*week_window(monday, tz, day_start_hour))
     mondays = [first_monday + timedelta(weeks=k) for k in range(FETCH_WEEKS)]
     windows = [week_window(m, tz, day_start_hour) for m in mondays]
     upto = [(lo, max(lo, min(hi, now))) for lo, hi in windows]  # nothing after now
-    totals = dict(zip((iso_week(m) for m in mondays), store.seconds_in(upto), strict=True))
+    before = same_part_before(week, now, tz, day_start_hour)
+    *sums, before_s = store.seconds_in([*upto, before])
+    totals = dict(zip((iso_week(m) for m in mondays), sums, strict=True))
     shown_start, _ = week_window(monday - timedelta(weeks=SHOWN_WEEKS - 1), tz, day_start_hour)
     checkins = store.list_checkins(since=shown_start - timedelta(days=1))
     return dashboard_data(intervals, week, now, tz, day_start_hour, goals=store.list_goals(),
                           names=store.app_names(), checkins=checkins,
                           first_use=store.first_use(), week_totals=totals,
+                          week_before=(store.app_seconds_in(*before), before_s),
                           apps_tracked=bool(store.list_apps()))
 
 

@@ -77,6 +77,13 @@ class IntervalReader(Protocol):
         rows. Bounded by the start index as `intervals_overlapping` is."""
         ...
 
+    def app_seconds_in(self, start: datetime, end: datetime,
+                       max_span: timedelta = MAX_SPAN) -> dict[str, float]:
+        """Seconds of each app inside [start, end) (apps with none left out), summed by
+        SQLite: the week before's apps beside the shown week's, without reading its rows.
+        Bounded by the start index as `intervals_overlapping` is."""
+        ...
+
     def first_use(self) -> datetime | None:
         """When the earliest stored interval began (removed apps' included), or None with no
         history at all: what tells "before the history began" from a week of no use."""
@@ -96,10 +103,11 @@ class OwnIntervalReader(IntervalReader, Protocol):
     def window_marks(self, windows: Sequence[tuple[datetime, datetime]],
                      max_span: timedelta = MAX_SPAN) -> list[tuple[int, int, int]]:
         """For each [start, end) window, (ms of use inside it, how many intervals reach it,
-        the sum of their starts in ms), summed by SQLite as `seconds_in` is: a mark that
-        changes when the window's own time does (an interval added, removed, moved or cut),
-        so a figure worked out from it earlier can be checked (`widget.sync.covered`).
-        (0, 0, 0) for an empty or reversed window."""
+        the sum of each one's part inside mixed into a number, `codec.mark_mix`), summed
+        by SQLite as `seconds_in` is: a mark that changes when the window's own time does
+        (an interval added, removed, moved, cut or grown), so a figure worked out from it
+        earlier can be checked (`widget.sync.covered`). (0, 0, 0) for an empty or reversed
+        window."""
         ...
 
 

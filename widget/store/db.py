@@ -46,6 +46,7 @@ from widget.paths import ensure_private_dir, make_private, private_file
 from widget.store import migrations, recovery
 from widget.store.changes import ChangeWatch
 from widget.store.codec import (
+    MARK_MODULUS,
     MEASURE_APPROXIMATE,
     MEASURE_TO_DB,
     apply_pragmas,
@@ -103,9 +104,17 @@ _SECONDS_IN = select(
 _MARKS = select(
     func.coalesce(func.sum(func.min(_intervals.c.end_ms, bindparam("hi"))
                            - func.max(_intervals.c.start_ms, bindparam("lo"))), 0),
-    func.count(), func.coalesce(func.sum(_intervals.c.start_ms), 0),
+    func.count(), func.coalesce(func.sum(
+        (func.max(_intervals.c.start_ms, bindparam("lo")) % MARK_MODULUS)
+        * (func.min(_intervals.c.end_ms, bindparam("hi")) % MARK_MODULUS) % MARK_MODULUS), 0),
 ).where(_intervals.c.start_ms >= bindparam("from_ms"), _intervals.c.start_ms < bindparam("hi"),
         _intervals.c.end_ms > bindparam("lo"))
+_APP_MS = func.sum(func.min(_intervals.c.end_ms, bindparam("hi"))
+                   - func.max(_intervals.c.start_ms, bindparam("lo")))
+_APP_SECONDS_IN = select(_apps.c.key, _APP_MS).join_from(
+    _intervals, _apps, _intervals.c.app_id == _apps.c.id
+).where(_intervals.c.start_ms >= bindparam("from_ms"), _intervals.c.start_ms < bindparam("hi"),
+        _intervals.c.end_ms > bindparam("lo")).group_by(_apps.c.key).having(_APP_MS > 0)
 _FIRST_USE = select(func.min(_intervals.c.start_ms))  # one step down the start index
 
 
@@ -341,8 +350,8 @@ class Store:
     def window_marks(self, windows: Sequence[tuple[datetime, datetime]],
                      max_span: timedelta = MAX_SPAN) -> list[tuple[int, int, int]]:
         """For each [start, end) window, (ms of use inside it, how many intervals reach it,
-        the sum of their starts), summed by SQLite in one read transaction; (0, 0, 0) for an
-        empty one."""
+        their parts inside mixed, `codec.mark_mix`), summed by SQLite in one read transaction;
+        (0, 0, 0) for an empty one."""
         marks = []
         with self._read() as conn:
             for start, end in windows:
@@ -370,6 +379,18 @@ class Store:
                                                 "from_ms": lo - span_ms(max_span)}).scalar_one()
                 totals.append(ms / 1000)
         return totals
+
+    def app_seconds_in(self, start: datetime, end: datetime,
+                       max_span: timedelta = MAX_SPAN) -> dict[str, float]:
+        """Seconds of each app inside [start, end), apps with none left out, summed by
+        SQLite (bounded by the start index as `intervals_overlapping` is)."""
+        lo, hi = to_ms(start), to_ms(end)
+        if hi <= lo:
+            return {}
+        with self._read() as conn:
+            rows = conn.execute(_APP_SECONDS_IN, {"lo": lo, "hi": hi,
+                                                  "from_ms": lo - span_ms(max_span)}).all()
+        return {key: ms / 1000 for key, ms in rows}
 
     def first_use(self) -> datetime | None:
         """When the earliest stored interval began (removed apps' history included), or None

@@ -29,6 +29,7 @@ from widget.paths import ensure_private_dir, make_private
 from widget.store import recovery
 from widget.store.changes import ChangeWatch, Stamp
 from widget.store.codec import (
+    MARK_MODULUS,
     MEASURE_APPROXIMATE,
     MEASURE_TO_DB,
     SCHEMA_VERSION,
@@ -85,10 +86,15 @@ _FIRST_USE = "SELECT MIN(start_ms) FROM intervals"  # one step down the start in
 # A rollup: the milliseconds of use inside one window, summed by SQLite (no row leaves it).
 _SECONDS_IN = ("SELECT COALESCE(SUM(MIN(end_ms, ?) - MAX(start_ms, ?)), 0) FROM intervals "
                "WHERE start_ms >= ? AND start_ms < ? AND end_ms > ?")
+_APP_SECONDS_IN = ("SELECT a.key, SUM(MIN(i.end_ms, ?) - MAX(i.start_ms, ?)) AS ms "
+                   "FROM intervals i JOIN tracked_apps a ON i.app_id = a.id "
+                   "WHERE i.start_ms >= ? AND i.start_ms < ? AND i.end_ms > ? "
+                   "GROUP BY a.key HAVING ms > 0")
 # A mark of one window's own time: its ms inside, how many intervals reach it, their starts.
-_MARKS = ("SELECT COALESCE(SUM(MIN(end_ms, ?) - MAX(start_ms, ?)), 0), COUNT(*), "
-          "COALESCE(SUM(start_ms), 0) FROM intervals "
-          "WHERE start_ms >= ? AND start_ms < ? AND end_ms > ?")
+_MARKS = ("SELECT COALESCE(SUM(MIN(end_ms, :hi) - MAX(start_ms, :lo)), 0), COUNT(*), "
+          f"COALESCE(SUM((MAX(start_ms, :lo) % {MARK_MODULUS}) * (MIN(end_ms, :hi) "
+          f"% {MARK_MODULUS}) % {MARK_MODULUS}), 0) FROM intervals "
+          "WHERE start_ms >= :from_ms AND start_ms < :hi AND end_ms > :lo")
 _SET = ("INSERT INTO settings (key, value) VALUES (?, ?) "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
 
@@ -196,9 +202,9 @@ class ResidentStore:
                 if hi <= lo:
                     marks.append((0, 0, 0))
                     continue
-                ms, count, starts = self._db.execute(
-                    _MARKS, (hi, lo, lo - span_ms(max_span), hi, lo)).fetchone()
-                marks.append((int(ms), int(count), int(starts)))
+                ms, count, mixed = self._db.execute(_MARKS, {
+                    "lo": lo, "hi": hi, "from_ms": lo - span_ms(max_span)}).fetchone()
+                marks.append((int(ms), int(count), int(mixed)))
         return marks
 
     def get_setting(self, key: str) -> object | None:
@@ -256,6 +262,17 @@ class ResidentStore:
                                                        lo)).fetchone()
                 totals.append(ms / 1000)
         return totals
+
+    def app_seconds_in(self, start: datetime, end: datetime,
+                       max_span: timedelta = MAX_SPAN) -> dict[str, float]:
+        """Each app's seconds inside [start, end), as `Store.app_seconds_in`."""
+        lo, hi = to_ms(start), to_ms(end)
+        if hi <= lo:
+            return {}
+        with self._lock, self._transaction():
+            rows = self._db.execute(_APP_SECONDS_IN,
+                                    (hi, lo, lo - span_ms(max_span), hi, lo)).fetchall()
+        return {key: ms / 1000 for key, ms in rows}
 
     def first_use(self) -> datetime | None:
         """When the earliest stored interval began (removed apps' history included), or None

@@ -49,6 +49,8 @@ class Worked:
     own: Mark
     others: str  # MonthMarks.of
     ms: int
+    # each app's union across computers inside the window, in ms (None: not worked out)
+    apps: tuple[tuple[str, int], ...] | None = None
 
 
 Memo = Mapping[Window, Worked]
@@ -119,12 +121,13 @@ def work_out(reader: MergedReader, windows: Sequence[tuple[datetime, datetime]]
             missing.append((key, own, others))
     merged = reader.live_ms([key for key, _, _ in missing])
     for (key, own, others), ms in zip(missing, merged, strict=True):
-        found[key] = Worked(own, others, ms)
+        found[key] = Worked(own, others, ms, tuple(sorted(reader.live_apps_ms(*key).items())))
     return found
 
 
 def memo_json(memo: Memo) -> list[list[object]]:
-    return [[lo, hi, *worked.own, worked.others, worked.ms]
+    return [[lo, hi, *worked.own, worked.others, worked.ms,
+             None if worked.apps is None else [list(pair) for pair in worked.apps]]
             for (lo, hi), worked in sorted(memo.items())]
 
 
@@ -132,12 +135,26 @@ def memo_from_json(raw: object) -> dict[Window, Worked]:
     """The memo a kept read holds; entries of the wrong shape are left out (then merged)."""
     memo: dict[Window, Worked] = {}
     for entry in raw if isinstance(raw, list) else ():
-        if isinstance(entry, list) and len(entry) == 7:
-            lo, hi, ms_in, count, starts, others, ms = entry
-            if all(type(n) is int for n in (lo, hi, ms_in, count, starts, ms)) \
-                    and isinstance(others, str):
-                memo[(lo, hi)] = Worked((ms_in, count, starts), others, ms)
+        if not isinstance(entry, list) or len(entry) != 8:
+            continue
+        lo, hi, ms_in, count, starts, others, ms, apps = entry
+        if not all(type(n) is int for n in (lo, hi, ms_in, count, starts, ms)) \
+                or not isinstance(others, str):
+            continue
+        memo[(lo, hi)] = Worked((ms_in, count, starts), others, ms, _apps_of(apps))
     return memo
+
+
+def _apps_of(raw: object) -> tuple[tuple[str, int], ...] | None:
+    if not isinstance(raw, list):
+        return None
+    pairs = []
+    for pair in raw:
+        if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)
+                and type(pair[1]) is int):
+            return None
+        pairs.append((pair[0], pair[1]))
+    return tuple(pairs)
 
 
 def chains(memo: Iterable[Window]) -> dict[int, list[int]]:

@@ -75,6 +75,16 @@ class OneDeviceReader(ThisComputersOwn):
             totals.append(ms / 1000)
         return totals
 
+    def app_seconds_in(self, start: datetime, end: datetime,
+                       max_span: timedelta = MAX_SPAN) -> dict[str, float]:
+        """Each app's seconds inside [start, end) on that computer."""
+        totals: dict[str, float] = {}
+        for iv in self.intervals_overlapping(start, end, max_span):
+            inside = (min(iv.end, end) - max(iv.start, start)).total_seconds()
+            if inside > 0:
+                totals[iv.app] = totals.get(iv.app, 0.0) + inside
+        return totals
+
     def first_use(self) -> datetime | None:
         # the months are in time order: the first with any interval has the first use (a
         # kept month loads when read, so only that one is)

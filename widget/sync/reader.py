@@ -220,15 +220,7 @@ class MergedReader(ThisComputersOwn):
                                                                                seen.chains)
             plans.append((parts, rest))
             asked.update(dict.fromkeys(parts))
-        good: dict[Window, int] = {}
-        if asked:
-            marks = self.local.window_marks([(_at(lo), _at(hi)) for lo, hi in asked],
-                                            max_span)
-            months = self.month_marks()
-            for key, own in zip(asked, marks, strict=True):
-                worked = seen.memo[key]
-                if worked.own == own and worked.others == months.of(*key):
-                    good[key] = worked.ms
+        good = {key: worked.ms for key, worked in self._holding(list(asked), max_span).items()}
         found: list[tuple[int, Window | None]] = []  # ms known, and the window to merge
         for (lo, hi), plan in zip(keys, plans, strict=True):
             if plan is None:
@@ -244,18 +236,80 @@ class MergedReader(ThisComputersOwn):
                                    max_span))
         return [(ms + (0 if window is None else next(merged))) / 1000 for ms, window in found]
 
+    def app_seconds_in(self, start: datetime, end: datetime,
+                       max_span: timedelta = MAX_SPAN) -> dict[str, float]:
+        """Each app's seconds inside [start, end), its union across computers (what summing
+        `intervals_overlapping` per app gives): worked out ahead where the marks hold, as
+        `seconds_in`, the rest merged."""
+        if not self.others:
+            return self.local.app_seconds_in(start, end, max_span)
+        lo, hi = to_ms(start), to_ms(end)
+        if hi <= lo:
+            return {}
+        seen = self._seen
+        parts, rest = ([(lo, hi)], hi) if (lo, hi) in seen.memo else split(lo, hi, seen.chains)
+        held = self._holding(parts, max_span)
+        totals: dict[str, int] = {}
+        if parts and all(part in held and held[part].apps is not None for part in parts):
+            for part in parts:
+                for app, ms in held[part].apps or ():
+                    totals[app] = totals.get(app, 0) + ms
+        else:
+            rest = lo
+        if rest < hi:
+            for app, ms in self.live_apps_ms(rest, hi, max_span).items():
+                totals[app] = totals.get(app, 0) + ms
+        return {app: ms / 1000 for app, ms in totals.items() if ms > 0}
+
+    def _holding(self, windows: Sequence[Window], max_span: timedelta) -> dict[Window, Worked]:
+        """The worked-out figures of `windows` (each in the memo) whose marks still hold:
+        this computer's mark of the window (one SQL sum) and the other computers' months
+        reaching it."""
+        if not windows:
+            return {}
+        memo = self._seen.memo
+        marks = self.local.window_marks([(_at(lo), _at(hi)) for lo, hi in windows], max_span)
+        months = self.month_marks()
+        return {key: memo[key] for key, own in zip(windows, marks, strict=True)
+                if memo[key].own == own and memo[key].others == months.of(*key)}
+
+    def live_apps_ms(self, lo: int, hi: int, max_span: timedelta = MAX_SPAN) -> dict[str, int]:
+        """Each app's union across computers inside [lo, hi) (ms UTC), merged now."""
+        totals: dict[str, int] = {}
+        for s, e, app, _ in self.app_spans_ms(_at(lo), _at(hi), max_span):
+            inside = min(e, hi) - max(s, lo)
+            if inside > 0:
+                totals[app] = totals.get(app, 0) + inside
+        return totals
+
     def live_ms(self, windows: Sequence[Window], max_span: timedelta = MAX_SPAN) -> list[int]:
-        """The all-devices total in ms of each [lo, hi) window (ms UTC), merged from one
-        read: every computer's spans within the windows' reach (this one's without making
-        objects of them) sorted once, merged into the time anything was in front, then each
-        window's share of it by bisection. Only the other computers' months the windows
-        reach are touched: the tray's kept months load from disk when a read first reaches
-        them (`widget.sync.compact`), so a 16-week read loads some four months, not two
-        years."""
-        real = [(lo, hi) for lo, hi in windows if hi > lo]
-        if not real:
-            return [0 for _ in windows]
-        lo, hi = min(s for s, _ in real), max(e for _, e in real)
+        """The all-devices total in ms of each [lo, hi) window (ms UTC), merged: the windows
+        that touch or overlap are read together (every computer's spans within their reach,
+        this one's without making objects of them, sorted once, merged into the time
+        anything was in front, then each window's share of it by bisection), windows apart
+        each on their own, so today and the same part of last Thursday never read the week
+        between. Only the other computers' months the windows reach are touched: the tray's
+        kept months load from disk when a read first reaches them (`widget.sync.compact`)."""
+        totals = [0 for _ in windows]
+        order = sorted((k for k, (lo, hi) in enumerate(windows) if hi > lo),
+                       key=lambda k: windows[k])
+        group: list[int] = []
+        reach = 0
+        for k in [*order, -1]:
+            if k >= 0 and group and windows[k][0] <= reach:
+                group.append(k)
+                reach = max(reach, windows[k][1])
+                continue
+            if group:
+                covered = self._covered(windows[group[0]][0], reach, max_span)
+                for j in group:
+                    totals[j] = covered.ms(*windows[j])
+            if k >= 0:
+                group, reach = [k], windows[k][1]
+        return totals
+
+    def _covered(self, lo: int, hi: int, max_span: timedelta) -> _Covered:
+        """Every computer's time in [lo, hi) (ms UTC) merged, each moment once."""
         spans = self.local.spans_ms(_at(lo), _at(hi), max_span)
         for parts in self.others.values():
             for history in parts:
@@ -265,8 +319,7 @@ class MergedReader(ThisComputersOwn):
                 base, starts, lengths = history.base_ms, history.starts, history.lengths
                 spans.extend((base + starts[i], base + starts[i] + lengths[i])
                              for i in range(first, last))
-        covered = _Covered(spans)
-        return [covered.ms(s, e) if e > s else 0 for s, e in windows]
+        return _Covered(spans)
 
     def first_use(self) -> datetime | None:
         found = [self.local.first_use()]
