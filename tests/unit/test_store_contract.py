@@ -424,3 +424,51 @@ def test_edits_whose_lengths_and_starts_add_up_as_before_still_change_the_mark(
     store.insert_interval(Interval("replika", at(20), at(25)))
     after = store.window_marks([window])[0]
     assert after[:2] == before[:2] and after != before
+
+
+# --- each app's seconds in a window (the week before's apps beside the shown week's) -------
+
+
+def clipped_by_app(store: StoreContract, window: tuple[datetime, datetime],
+                   max_span: timedelta = MAX_SPAN) -> dict[str, float]:
+    """The reference: each app's ms inside `window` summed from `intervals_overlapping`,
+    apps with none left out."""
+    lo, hi = to_ms(window[0]), to_ms(window[1])
+    found: dict[str, int] = {}
+    for iv in store.intervals_overlapping(*window, max_span=max_span):
+        part = min(to_ms(iv.end), hi) - max(to_ms(iv.start), lo)
+        if part > 0:
+            found[iv.app] = found.get(iv.app, 0) + part
+    return {app: part / 1000 for app, part in found.items()}
+
+
+def test_app_seconds_in_sums_each_app_s_share_of_the_window(store: StoreContract,
+                                                            other: Store) -> None:
+    _fill_for_marks(store)
+    store.insert_interval(Interval("character-ai", at(80), at(80)))  # nothing: no app
+    store.insert_interval(Interval("replika", at(60), at(60.0005)))  # 30 ms
+    assert store.app_seconds_in(at(0), at(60)) == {
+        "replika": (10 + 10) * 60, "character-ai": (2.5 + 10) * 60}
+    assert store.app_seconds_in(at(60), at(120)) == {"character-ai": 10 * 60, "replika": 0.03}
+    assert store.app_seconds_in(at(75), at(119.5)) == {}, "only zero-length time inside"
+    assert store.app_seconds_in(at(-400), at(0)) == {"replika": (50 + 10) * 60}
+    for window in WINDOWS:
+        assert store.app_seconds_in(*window) == clipped_by_app(store, window), window
+    assert store.app_seconds_in(at(60), at(60)) == {} == store.app_seconds_in(at(60), at(55))
+    # a removed app's time still counts, as its intervals still do
+    other.remove_app("replika")
+    assert store.app_seconds_in(at(0), at(60)) == clipped_by_app(store, (at(0), at(60)))
+    assert "replika" in store.app_seconds_in(at(0), at(60))
+
+
+def test_app_seconds_in_is_bounded_by_the_start_index_as_intervals_overlapping_is(
+        store: StoreContract, other: Store) -> None:
+    _fill_for_marks(store)
+    store.insert_interval(Interval("replika", at(-300), at(200)))  # longer than an hour
+    assert store.app_seconds_in(at(120), at(180), max_span=timedelta(hours=1)) == {}
+    assert store.app_seconds_in(at(120), at(180), max_span=timedelta(hours=9)) == {
+        "replika": 3600.0}
+    for window in WINDOWS:
+        for span in (timedelta(hours=1), timedelta(hours=9)):
+            assert store.app_seconds_in(*window, max_span=span) == clipped_by_app(
+                store, window, span), (window, span)
