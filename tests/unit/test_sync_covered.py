@@ -26,9 +26,11 @@ import pytest
 from tests.helpers.cli import call
 from tests.helpers.computers import fill
 from widget.core.calendar import day_window, local_day, week_so_far, week_window
+from widget.core.dashboard import same_part_before
 from widget.core.model import Interval, Measure, Rule, RuleKind, TrackedApp
 from widget.paths import DB_NAME, SYNC_CACHE_NAME
 from widget.services.devices import others_of
+from widget.store.api import IntervalReader
 from widget.store.db import Store
 from widget.store.resident import ResidentStore
 from widget.sync import compact
@@ -331,6 +333,142 @@ def test_a_memo_of_another_day_start_or_zone_is_not_taken(local: ResidentStore) 
         assert ms(reader.seconds_in(theirs)) == [BOGUS, BOGUS], "taken for its own windows"
 
 
+# --- each app's seconds, worked out ahead too (the week before's apps on the dashboard) -------
+
+
+def clipped_by_app(reader: IntervalReader, window: tuple[datetime, datetime]
+                   ) -> dict[str, float]:
+    """The reference: each app's ms inside `window` summed from `intervals_overlapping`
+    (over several computers each app's union), apps with none left out."""
+    lo, hi = key(window)
+    found: dict[str, int] = {}
+    for iv in reader.intervals_overlapping(*window):
+        part = min(to_ms(iv.end), hi) - max(to_ms(iv.start), lo)
+        if part > 0:
+            found[iv.app] = found.get(iv.app, 0) + part
+    return {app: part / 1000 for app, part in found.items()}
+
+
+def app_ms(seconds: dict[str, float]) -> dict[str, int]:
+    return {app: round(s * 1000) for app, s in seconds.items()}
+
+
+NOV_2 = day(date(2026, 11, 2))
+SO_FAR = week_so_far(NOW, BERLIN, DAY_START)
+SAME_PART = same_part_before("2026-W45", NOW, BERLIN, DAY_START)  # to last Wednesday 15:00
+# Each window with the worked-out windows a read takes for it (the rest is merged).
+APP_WINDOWS: list[tuple[tuple[datetime, datetime], list[tuple[datetime, datetime]]]] = [
+    *((week, [week]) for week in weeks_back(6)),  # every complete week since the history began
+    *((week, []) for week in weeks_back(16)[6:]),  # before anyone's history
+    (SO_FAR, [NOV_2, NOV_3]),  # the week in progress: its complete days, and today merged
+    ((SO_FAR[0], NOW.astimezone(UTC)), [NOV_2, NOV_3]),  # the same, cut at this moment
+    (SAME_PART, [day(date(2026, 10, 26)), day(date(2026, 10, 27))]),  # and last Wed to 15:00
+    (same_part_before("2026-W44", NOW, BERLIN, DAY_START), [W43]),  # a complete week's: whole
+    ((W42[0], W43[1]), [W42, W43]),  # two weeks one after the other
+    ((weeks_back(1)[0][0], NOV_2[1]), [weeks_back(1)[0], NOV_2]),  # a week and a day
+    *((d, [d]) for d in RECENT),  # each day, the 25-hour one among them
+    (day(TODAY), []),  # not complete
+    (day(TODAY - timedelta(days=20)), []),  # older than the recent days, inside W42
+    ((utc(10, 12, 0), utc(10, 19, 0)), []),  # a week of another zone: nobody worked it out
+    ((NOW - timedelta(hours=5), NOW), []),
+    ((NOW, NOW - timedelta(days=1)), []),  # reversed
+]
+
+
+def test_each_app_s_seconds_with_the_memo_equal_the_merged_read_and_take_it_where_they_can(
+        local: ResidentStore) -> None:
+    memo = worked_out(local)
+    assert (day(date(2026, 10, 26))[0], berlin(10, 28, 15).astimezone(UTC)) == SAME_PART
+    live = MergedReader(local, others())
+    memoed = MergedReader(local, others(), covered=memo)
+    plus_one = MergedReader(local, others(), covered={
+        k: replace(w, apps=tuple((app, n + 1) for app, n in w.apps or ()))
+        for k, w in memo.items()})
+    for window, parts in APP_WINDOWS:
+        merged = live.app_seconds_in(*window)
+        assert merged == clipped_by_app(live, window), window
+        assert memoed.app_seconds_in(*window) == merged, window
+        taken: dict[str, int] = {}  # each app: how many worked-out windows gave its figure
+        for part in parts:
+            for app, _ in memo[key(part)].apps or ():
+                taken[app] = taken.get(app, 0) + 1
+        bumped = app_ms(plus_one.app_seconds_in(*window))
+        assert {app: bumped[app] - n for app, n in app_ms(merged).items()} == {
+            app: taken.get(app, 0) for app in merged}, window
+    weeks = [memo[key(week)] for week in weeks_back(6)]
+    assert all(w.apps for w in weeks) and sum(len(w.apps or ()) for w in weeks) > 12
+    # several computers with different apps in front at once: each app's union counts the
+    # moment for each, all apps together once
+    assert all(sum(n for _, n in w.apps or ()) >= w.ms for w in weeks)
+    assert any(sum(n for _, n in w.apps or ()) > w.ms for w in weeks)
+    # over this computer's store alone no memo is asked
+    assert MergedReader(local, {}, covered=plus_one.memo).app_seconds_in(*SAME_PART) == \
+        local.app_seconds_in(*SAME_PART) == clipped_by_app(local, SAME_PART)
+
+
+def test_each_app_s_figure_is_taken_only_while_both_of_its_marks_hold(
+        local: ResidentStore) -> None:
+    memo = worked_out(local)
+    bogus = (("replika", BOGUS),)
+    covered = {**memo, key(W42): replace(memo[key(W42)], apps=bogus),
+               key(NOV_3): replace(memo[key(NOV_3)], apps=bogus)}
+    reader = MergedReader(local, others(), covered=covered)
+    taken = {"replika": BOGUS / 1000}
+
+    def read() -> list[dict[str, float]]:
+        return [reader.app_seconds_in(*W42), reader.app_seconds_in(*NOV_3)]
+
+    def merged(window: tuple[datetime, datetime],
+               desktop: Sequence[Interval] = DESKTOP) -> dict[str, float]:
+        return MergedReader(local, others(desktop=desktop)).app_seconds_in(*window)
+
+    assert read() == [taken, taken], "the worked-out figures are what the read gives"
+    # the week in progress: Monday worked out, Tuesday's bogus figure, today merged
+    nov_3 = dict(memo[key(NOV_3)].apps or ())
+    expected = {app: n - nov_3.get(app, 0) + (BOGUS if app == "replika" else 0)
+                for app, n in app_ms(merged(SO_FAR)).items()}
+    assert app_ms(reader.app_seconds_in(*SO_FAR)) == {
+        app: n for app, n in expected.items() if n > 0}
+    # this computer's time in the window changed, and back as it was
+    at = _gap(MINE, W42[0] + timedelta(days=2), W42[1])
+    added = local.insert_interval(Interval("nomi", at, at + timedelta(minutes=10)))
+    assert read() == [merged(W42), taken] and "nomi" in read()[0]
+    local.update_interval_end(added, at + timedelta(minutes=5))
+    assert read() == [merged(W42), taken]
+    local.delete_interval(added)
+    assert read() == [taken, taken], "as it was worked out: the figure holds again"
+    # another computer's month reaching the window changed, and back as it was
+    moved = next(i for i, iv in enumerate(DESKTOP) if iv.start > berlin(10, 13, 0))
+    assert DESKTOP[moved + 1].start - DESKTOP[moved].end > timedelta(minutes=1)
+    shifted = [*DESKTOP]
+    shifted[moved] = replace(DESKTOP[moved], start=DESKTOP[moved].start + timedelta(minutes=1),
+                             end=DESKTOP[moved].end + timedelta(minutes=1))
+    reader.refresh(others(desktop=shifted), covered=covered)
+    assert read() == [merged(W42, shifted), taken] != [taken, taken]
+    reader.refresh(others(), covered=covered)
+    assert read() == [taken, taken]
+
+
+def test_a_figure_without_each_app_s_time_gives_the_total_and_each_app_is_merged(
+        local: ResidentStore) -> None:
+    """A memo kept before each app's time was worked out (or a damaged list of it)."""
+    memo = worked_out(local)
+    live = MergedReader(local, others())
+    covered = {**memo,
+               key(W42): replace(memo[key(W42)], ms=BOGUS, apps=None),
+               key(NOV_3): replace(memo[key(NOV_3)], ms=BOGUS, apps=None),
+               key(NOV_2): replace(memo[key(NOV_2)], apps=(("replika", BOGUS),))}
+    reader = MergedReader(local, others(), covered=covered)
+    assert ms(reader.seconds_in([W42, NOV_3])) == [BOGUS, BOGUS], "the totals are taken"
+    assert reader.app_seconds_in(*W42) == live.app_seconds_in(*W42)
+    assert reader.app_seconds_in(*NOV_3) == live.app_seconds_in(*NOV_3)
+    assert reader.app_seconds_in(*NOV_2) == {"replika": BOGUS / 1000}
+    # a window of days one of which has no apps' figures is merged whole
+    assert reader.app_seconds_in(*SO_FAR) == live.app_seconds_in(*SO_FAR)
+    assert reader.app_seconds_in(*(NOV_2[0], NOV_3[1])) == live.app_seconds_in(
+        NOV_2[0], NOV_3[1])
+
+
 # --- kept as JSON -----------------------------------------------------------------------------
 
 
@@ -358,15 +496,40 @@ def test_the_memo_round_trips_as_json_and_a_malformed_entry_is_left_out(
         assert memo_from_json(raw) == {}
 
 
+def test_each_app_s_figures_round_trip_and_a_malformed_list_of_them_is_none(
+        local: ResidentStore) -> None:
+    memo = worked_out(local)
+    assert all(w.apps is not None for w in memo.values())
+    worked = Worked((500, 2, 1700), "desktop:0a0b0c0d", 900, (("nomi", 300), ("replika", 700)))
+    nothing = Worked((0, 0, 0), "", 0, ())  # a window of no use: worked out, no app in it
+    unknown = Worked((500, 2, 1700), "", 900, None)
+    as_json = json.loads(json.dumps(memo_json({(1000, 2000): worked, (2000, 3000): nothing,
+                                               (3000, 4000): unknown})))
+    assert [entry[7] for entry in as_json] == [[["nomi", 300], ["replika", 700]], [], None]
+    assert memo_from_json(as_json) == {(1000, 2000): worked, (2000, 3000): nothing,
+                                       (3000, 4000): unknown}
+    good = as_json[0]
+    malformed: list[object] = [
+        "nomi", 300, {"nomi": 300}, True, [["nomi"]], [["nomi", 300, 1]], [[300, "nomi"]],
+        [["nomi", 300.0]], [["nomi", True]], [["nomi", "300"]], [["nomi", None]],
+        [None], ["nomi", 300], [["replika", 700], ["nomi", 1.5]], [{"nomi": 300}],
+    ]
+    for apps in malformed:
+        entry = [*good[:7], apps]
+        assert memo_from_json([entry]) == {(1000, 2000): replace(worked, apps=None)}, apps
+    assert memo_from_json(json.loads(json.dumps(memo_json(memo)))) == memo
+
+
 # --- through the kept read (the tray's) -------------------------------------------------------
 
 
-def _shared(tmp_path: Path) -> tuple[Path, Path]:
-    """A shared folder holding the desktop's and the work computer's files, and this
-    computer's data folder (with MINE recorded and an identity)."""
+def _shared(tmp_path: Path, *more: tuple[str, Sequence[Interval]]) -> tuple[Path, Path]:
+    """A shared folder holding the desktop's and the work computer's files (and `more`
+    computers' by name), and this computer's data folder (with MINE recorded and an
+    identity)."""
     shared = tmp_path / "Sync"
     shared.mkdir()
-    for name, intervals in (("Desktop", DESKTOP), ("Work", WORK)):
+    for name, intervals in (("Desktop", DESKTOP), ("Work", WORK), *more):
         folder = tmp_path / name.lower()
         folder.mkdir(mode=0o700)
         writer = SharedFolder(shared, folder, create_identity(folder, name, False), None,
@@ -416,6 +579,50 @@ def test_the_kept_read_holds_the_memo_and_a_read_of_it_loads_no_month_a_figure_s
     november = to_ms(utc(11, 1, 0))
     assert [h.is_loaded for h in months] == [h.base_ms >= november for h in months]
     assert any(h.is_loaded for h in months)
+
+
+# A phone used only between the last Monday of September and the first Monday of October.
+PHONE = [Interval("nomi", utc(10, 1, 8), utc(10, 1, 8, 40)),
+         Interval("nomi", utc(10, 2, 19), utc(10, 2, 19, 30))]
+
+
+def test_live_windows_apart_are_read_apart_and_the_months_between_stay_unloaded(
+        local: ResidentStore, tmp_path: Path) -> None:
+    """Today and the same part of a week before (the dashboard's week in progress) never
+    read the week between: a month only the gap reaches is not loaded from disk."""
+    shared, mine = _shared(tmp_path, ("Phone", PHONE))
+    identity = load_identity(mine)
+    assert identity is not None
+    view = SharedFolder(shared, mine, identity, None, lambda: NOW.astimezone(UTC),
+                        BERLIN).read()
+    cache = mine / SYNC_CACHE_NAME
+    compact.write_view(cache, view, {}, {})
+    eager = MergedReader(local, others_of(view))
+    monday, next_monday = day(date(2026, 9, 28)), day(date(2026, 10, 5))
+    touching = (next_monday[1], next_monday[1] + timedelta(hours=3))  # read with the Monday
+    windows = [key(next_monday), key(monday), key(touching)]
+    alone = [eager.live_ms([window])[0] for window in windows]
+    assert all(alone), "time in each window"
+
+    def months() -> dict[str, list[compact.LazyHistory]]:
+        loaded = compact.load_view(cache)
+        found = {d.name: [h for h in d.histories() if isinstance(h, compact.LazyHistory)]
+                 for d in loaded.devices if not d.is_self}
+        assert [len(found[name]) for name in ("Desktop", "Work", "Phone")] == [3, 2, 1]
+        return found
+
+    def lazy(found: dict[str, list[compact.LazyHistory]]) -> MergedReader:
+        return MergedReader(local, {name: tuple(parts) for name, parts in found.items()})
+
+    kept = months()
+    assert lazy(kept).live_ms(windows) == alone
+    assert {name: [h.is_loaded for h in parts] for name, parts in kept.items()} == {
+        "Desktop": [True, True, False], "Work": [True, False], "Phone": [False]}
+    # read as one stretch, the week between would load the phone's month
+    whole = months()
+    assert lazy(whole).live_ms([(key(monday)[0], key(touching)[1])]) == eager.live_ms(
+        [(key(monday)[0], key(touching)[1])])
+    assert whole["Phone"][0].is_loaded
 
 
 # --- the sync child ---------------------------------------------------------------------------
