@@ -272,19 +272,25 @@ def test_a_sync_already_writing_never_brings_a_removed_file_back(
 PAGE_SCRIPT = """
 import json, sys
 from pathlib import Path
+from PySide6.QtCore import QEventLoop
 from PySide6.QtWidgets import QApplication
 app = QApplication(["driftcheck"])
 from widget.store.resident import ResidentStore
 from widget.sync.reader import MergedStore
-from widget.ui.dialogs.sharing import SharingPage
+from widget.ui.dialogs.sharing import SharingPage, Work
 data = Path(sys.argv[1])
 store = MergedStore(ResidentStore.open(data / sys.argv[2]))
 page = SharingPage(store, data)
 done = []
-page.work_done.connect(lambda: done.append(1))
+# An event loop until the page's work is done, not a loop of processEvents(): in PySide6 6.12
+# each Python call of it takes one reference from None, and some thousands end the process.
+loop = QEventLoop()
+page.work_done.connect(lambda: (done.append(1), loop.quit()))
 page.load()
-while not done:
-    app.processEvents()
+if not done:
+    loop.exec()
+for work in list(Work.running):  # its thread ends just after it said it was done
+    work.wait(10000)
 print(json.dumps({"others": page.others.text(), "this": page.this_computer.text(),
                   "loaded": sorted(m for m in ("widget.sync.folder", "widget.sync.format",
                                                "gzip", "cryptography") if m in sys.modules)}))
