@@ -573,6 +573,11 @@ def test_the_kept_read_holds_the_memo_and_a_read_of_it_loads_no_month_a_figure_s
     assert ms(MergedReader(local, lazy, covered=bogus).seconds_in([W42, *weeks_back(6)])) \
         == [BOGUS, *expected[:2], BOGUS, *expected[3:6]]
     assert not any(h.is_loaded for h in months), "no month loaded for worked-out windows"
+    with_apps = {**loaded.covered, key(W42): replace(loaded.covered[key(W42)],
+                                                     apps=(("nomi", BOGUS),))}
+    assert MergedReader(local, lazy, covered=with_apps).app_seconds_in(*W42) == {
+        "nomi": BOGUS / 1000}
+    assert not any(h.is_loaded for h in months), "nor for each app's time in them"
     # ... and the week in progress merges today alone: November's months only
     reader = MergedReader(local, lazy, covered=loaded.covered)
     assert ms(reader.seconds_in(windows)) == expected
