@@ -119,10 +119,11 @@ class MergedReader(ThisComputersOwn):
         """The totals worked out ahead that this read holds (`widget.sync.covered`)."""
         return self._seen.memo
 
-    def month_marks(self) -> MonthMarks:
-        """The other computers' months as `widget.sync.covered` names them (made once a
-        read)."""
-        others = self.others
+    def month_marks(self, others: Mapping[str, Sequence[History]] | None = None
+                    ) -> MonthMarks:
+        """The other computers' months (`others`, this read's by default) as
+        `widget.sync.covered` names them (made once a read)."""
+        others = self.others if others is None else others
         marks = self._marks
         if marks is None or marks.others is not others:
             marks = self._marks = MonthMarks(others)
@@ -220,7 +221,8 @@ class MergedReader(ThisComputersOwn):
                                                                                seen.chains)
             plans.append((parts, rest))
             asked.update(dict.fromkeys(parts))
-        good = {key: worked.ms for key, worked in self._holding(list(asked), max_span).items()}
+        good = {key: worked.ms
+                for key, worked in self._holding(seen, list(asked), max_span).items()}
         found: list[tuple[int, Window | None]] = []  # ms known, and the window to merge
         for (lo, hi), plan in zip(keys, plans, strict=True):
             if plan is None:
@@ -248,7 +250,7 @@ class MergedReader(ThisComputersOwn):
             return {}
         seen = self._seen
         parts, rest = ([(lo, hi)], hi) if (lo, hi) in seen.memo else split(lo, hi, seen.chains)
-        held = self._holding(parts, max_span)
+        held = self._holding(seen, parts, max_span)
         totals: dict[str, int] = {}
         if parts and all(part in held and held[part].apps is not None for part in parts):
             for part in parts:
@@ -261,15 +263,16 @@ class MergedReader(ThisComputersOwn):
                 totals[app] = totals.get(app, 0) + ms
         return {app: ms / 1000 for app, ms in totals.items() if ms > 0}
 
-    def _holding(self, windows: Sequence[Window], max_span: timedelta) -> dict[Window, Worked]:
-        """The worked-out figures of `windows` (each in the memo) whose marks still hold:
-        this computer's mark of the window (one SQL sum) and the other computers' months
-        reaching it."""
+    def _holding(self, seen: _Seen, windows: Sequence[Window], max_span: timedelta
+                 ) -> dict[Window, Worked]:
+        """The worked-out figures of `windows` (each in `seen`'s memo: one read, whatever
+        `refresh` does meanwhile) whose marks still hold: this computer's mark of the window
+        (one SQL sum) and the other computers' months reaching it."""
         if not windows:
             return {}
-        memo = self._seen.memo
+        memo = seen.memo
         marks = self.local.window_marks([(_at(lo), _at(hi)) for lo, hi in windows], max_span)
-        months = self.month_marks()
+        months = self.month_marks(seen.others)
         return {key: memo[key] for key, own in zip(windows, marks, strict=True)
                 if memo[key].own == own and memo[key].others == months.of(*key)}
 
