@@ -238,7 +238,9 @@ def dashboard_data(intervals: Iterable[Interval], week: str, now: datetime, tz: 
         return parts[bisect_left(starts, lo - longest):bisect_left(starts, hi)]
 
     totals = known_totals(
-        weekly_totals(parts, all_weeks, tz, day_start_hour) if week_totals is None
+        # each moment once, as the store's sums (apps on two computers at once: issue 16)
+        weekly_totals(wall_time(parts) or parts, all_weeks, tz, day_start_hour)
+        if week_totals is None
         else week_totals, all_weeks, first_use, tz, day_start_hour)
     first_week = first_week_of(first_use, tz, day_start_hour)
     history = {k: t for k, t in totals.items() if t is not None and k != all_weeks[-1]}
