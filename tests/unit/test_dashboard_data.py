@@ -714,15 +714,3 @@ def test_across_the_clock_changes_and_day_starts_the_drift_is_the_dashboards(
         assert quick is not None  # a rising trend: the comparison is not of two Nones
     lean.close()
 
-
-def test_weeks_worked_out_from_intervals_count_a_moment_of_two_apps_once() -> None:
-    # two computers' apps at the same hour (each app's union across them, as
-    # widget.sync.reader gives it): the week counts the hour once, as its report does
-    tuesday = local(2026, 11, 17, 19)  # W47
-    both = [iv(tuesday, tuesday + timedelta(hours=1)),
-            iv(tuesday, tuesday + timedelta(hours=1), "nomi"),
-            iv(tuesday + timedelta(weeks=1), tuesday + timedelta(weeks=1, hours=1)),
-            iv(tuesday + timedelta(weeks=1), tuesday + timedelta(weeks=1, hours=1), "nomi")]
-    data = build(both)
-    assert data.weeks[-2].total_s == H == data.report.total_s
-    assert data.report.per_app == {"nomi": H, "replika": H}

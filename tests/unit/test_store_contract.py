@@ -10,6 +10,8 @@ deleting them: tests/unit/test_checkin_store.py, over both stores too.
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -348,18 +350,29 @@ def test_app_spans_ms_are_the_overlapping_intervals_as_integers_in_their_order(
     assert all(type(n) is int for row in store.app_spans_ms(*WINDOWS[-1]) for n in row[:2])
 
 
-def inside(window: tuple[datetime, datetime], start_min: float, end_min: float) -> int:
-    """One interval's number in `window`'s mark: its part inside, mixed (codec.mark_mix)."""
+def app_ids(store: StoreContract) -> dict[str, int]:
+    """The apps' row ids, as the database holds them (a window's mark mixes them in)."""
+    with contextlib.closing(sqlite3.connect(store.path)) as db:
+        return dict(db.execute("SELECT key, id FROM tracked_apps").fetchall())
+
+
+def inside(window: tuple[datetime, datetime], start_min: float, end_min: float,
+           app_id: int) -> int:
+    """One interval's number in `window`'s mark: its part inside and its app, mixed
+    (codec.mark_mix)."""
     return mark_mix(max(to_ms(at(start_min)), to_ms(window[0])),
-                    min(to_ms(at(end_min)), to_ms(window[1])))
+                    min(to_ms(at(end_min)), to_ms(window[1])), app_id)
 
 
 def test_a_window_s_mark_is_its_ms_inside_its_intervals_and_their_parts(
         store: OwnStoreContract, other: Store) -> None:
     _fill_for_marks(store)
+    ids = app_ids(store)
     marks = store.window_marks(WINDOWS)
     assert marks[0] == ((10 + 2.5 + 10 + 10) * 60_000, 4, sum(
-        inside(WINDOWS[0], s, e) for s, e in ((-10, 10), (5, 7.5), (20, 30), (50, 70))))
+        inside(WINDOWS[0], s, e, ids[app]) for s, e, app in (
+            (-10, 10, "replika"), (5, 7.5, "character-ai"), (20, 30, "replika"),
+            (50, 70, "character-ai"))))
     assert marks[3] == marks[4] == (0, 0, 0), "an empty or reversed window"
     for window, mark in zip(WINDOWS, marks, strict=True):
         if window[1] <= window[0]:
@@ -367,13 +380,13 @@ def test_a_window_s_mark_is_its_ms_inside_its_intervals_and_their_parts(
         (seconds,) = store.seconds_in([window])
         reaching = store.intervals_overlapping(*window)
         assert mark == (round(seconds * 1000), len(reaching), sum(
-            mark_mix(max(to_ms(iv.start), to_ms(window[0])), min(to_ms(iv.end), to_ms(window[1])))
-            for iv in reaching)), window
+            mark_mix(max(to_ms(iv.start), to_ms(window[0])), min(to_ms(iv.end), to_ms(window[1])),
+                     ids[iv.app]) for iv in reaching)), window
     assert store.window_marks([]) == []
     store.insert_interval(Interval("replika", at(-300), at(200)))
     assert store.window_marks([(at(120), at(180))], max_span=timedelta(hours=1)) == [(0, 0, 0)]
     assert store.window_marks([(at(120), at(180))], max_span=timedelta(hours=9)) == [
-        (3_600_000, 1, inside((at(120), at(180)), -300, 200))]
+        (3_600_000, 1, inside((at(120), at(180)), -300, 200, ids["replika"]))]
 
 
 def test_a_window_s_mark_changes_with_its_own_time_and_only_then(
@@ -422,6 +435,19 @@ def test_edits_whose_lengths_and_starts_add_up_as_before_still_change_the_mark(
     store.update_interval_end(a, at(15))
     store.delete_interval(b)
     store.insert_interval(Interval("replika", at(20), at(25)))
+    after = store.window_marks([window])[0]
+    assert after[:2] == before[:2] and after != before
+
+
+def test_the_same_time_given_to_another_app_changes_the_mark(
+        store: OwnStoreContract, other: Store) -> None:
+    # each app's figures worked out ahead must not outlive an app's time moving to another
+    # (an import with --replace of the same spans under other keys)
+    window = (at(0), at(60))
+    row = store.insert_interval(Interval("replika", at(0), at(30)))
+    before = store.window_marks([window])[0]
+    store.delete_interval(row)
+    store.insert_interval(Interval("character-ai", at(0), at(30)))
     after = store.window_marks([window])[0]
     assert after[:2] == before[:2] and after != before
 

@@ -173,7 +173,7 @@ def test_one_computer_alone_and_a_16_week_read_load_only_the_months_they_reach(
         (parts,) = others_of(compact.load_view(mine / SYNC_CACHE_NAME)).values()
         alone = OneDeviceReader(local, parts)
         assert alone.first_use() is not None
-        assert [h.is_loaded for h in parts] == [h is parts[0] for h in parts]
+        assert not any(h.is_loaded for h in parts)  # the first start is in the index
         weeks = [(NOW - timedelta(weeks=k + 1), NOW - timedelta(weeks=k)) for k in range(16)]
         (fresh,) = others_of(compact.load_view(mine / SYNC_CACHE_NAME)).values()
         MergedReader(local, {"desktop": fresh}).seconds_in(weeks)

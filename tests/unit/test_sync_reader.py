@@ -63,8 +63,8 @@ class ListStore:
         for (s, e), seconds in zip(windows, self.seconds_in(windows, max_span), strict=True):
             found = self.intervals_overlapping(s, e, max_span) if e > s else []
             marks.append((round(seconds * 1000), len(found), sum(
-                mark_mix(max(to_ms(iv.start), to_ms(s)), min(to_ms(iv.end), to_ms(e)))
-                for iv in found)))
+                mark_mix(max(to_ms(iv.start), to_ms(s)), min(to_ms(iv.end), to_ms(e)),
+                         sum(map(ord, iv.app))) for iv in found)))
         return marks
 
     def seconds_in(self, windows: Sequence[tuple[datetime, datetime]],

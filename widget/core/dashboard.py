@@ -215,7 +215,9 @@ def dashboard_data(intervals: Iterable[Interval], week: str, now: datetime, tz: 
                    apps_tracked: bool = True) -> DashboardData:
     """Everything the dashboard shows for ISO `week`, as of `now` (aware).
 
-    `intervals` should cover the `FETCH_WEEKS` weeks ending at `week` (more is ignored), or
+    `intervals` should cover the `FETCH_WEEKS` weeks ending at `week` (more is ignored; their
+    weekly totals are then summed as one computer's store sums them, so intervals of several
+    computers need `week_totals`, each moment once: `widget.sync.reader`), or
     only the shown week and the one before when `week_totals` gives every one of those weeks'
     totals up to `now` (a store's rollup), or only the shown week when `week_before` gives
     the seconds of each app and of all apps together (each moment once) in the part of the
@@ -238,9 +240,7 @@ def dashboard_data(intervals: Iterable[Interval], week: str, now: datetime, tz: 
         return parts[bisect_left(starts, lo - longest):bisect_left(starts, hi)]
 
     totals = known_totals(
-        # each moment once, as the store's sums (apps on two computers at once: issue 16)
-        weekly_totals(wall_time(parts) or parts, all_weeks, tz, day_start_hour)
-        if week_totals is None
+        weekly_totals(parts, all_weeks, tz, day_start_hour) if week_totals is None
         else week_totals, all_weeks, first_use, tz, day_start_hour)
     first_week = first_week_of(first_use, tz, day_start_hour)
     history = {k: t for k, t in totals.items() if t is not None and k != all_weeks[-1]}

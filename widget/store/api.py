@@ -103,11 +103,11 @@ class OwnIntervalReader(IntervalReader, Protocol):
     def window_marks(self, windows: Sequence[tuple[datetime, datetime]],
                      max_span: timedelta = MAX_SPAN) -> list[tuple[int, int, int]]:
         """For each [start, end) window, (ms of use inside it, how many intervals reach it,
-        the sum of each one's part inside mixed into a number, `codec.mark_mix`), summed
-        by SQLite as `seconds_in` is: a mark that changes when the window's own time does
-        (an interval added, removed, moved, cut or grown), so a figure worked out from it
-        earlier can be checked (`widget.sync.covered`). (0, 0, 0) for an empty or reversed
-        window."""
+        the sum of each one's part inside and app mixed into a number, `codec.mark_mix`),
+        summed by SQLite as `seconds_in` is: a mark that changes when the window's own time
+        does (an interval added, removed, moved, cut, grown or given to another app), so a
+        figure worked out from it earlier can be checked (`widget.sync.covered`). (0, 0, 0)
+        for an empty or reversed window."""
         ...
 
 

@@ -30,14 +30,15 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # Each interval's part inside a window mixed into one number for the window's mark
 # (`window_marks`): summed, it changes when any part is moved, cut or grown, also by edits
-# whose starts, ends or lengths add up as before (the product is not linear in them). In
-# 64-bit integers: both factors stay below the modulus, about 2**31.
+# whose starts, ends or lengths add up as before (the product is not linear in them), and when
+# a part's app changes (times its app's row id plus one). In 64-bit integers: both factors stay
+# below the modulus, about 2**31, and their product's rest times an app's id below 2**62.
 MARK_MODULUS = 2_147_483_629
 
 
-def mark_mix(start_ms: int, end_ms: int) -> int:
+def mark_mix(start_ms: int, end_ms: int, app_id: int) -> int:
     """One part's number in a window's mark (what SQLite sums in `window_marks`)."""
-    return (start_ms % MARK_MODULUS) * (end_ms % MARK_MODULUS) % MARK_MODULUS
+    return (start_ms % MARK_MODULUS) * (end_ms % MARK_MODULUS) % MARK_MODULUS * (app_id + 1)
 
 
 def to_ms(moment: datetime) -> int:

@@ -106,7 +106,8 @@ _MARKS = select(
                            - func.max(_intervals.c.start_ms, bindparam("lo"))), 0),
     func.count(), func.coalesce(func.sum(
         (func.max(_intervals.c.start_ms, bindparam("lo")) % MARK_MODULUS)
-        * (func.min(_intervals.c.end_ms, bindparam("hi")) % MARK_MODULUS) % MARK_MODULUS), 0),
+        * (func.min(_intervals.c.end_ms, bindparam("hi")) % MARK_MODULUS) % MARK_MODULUS
+        * (_intervals.c.app_id + 1)), 0),
 ).where(_intervals.c.start_ms >= bindparam("from_ms"), _intervals.c.start_ms < bindparam("hi"),
         _intervals.c.end_ms > bindparam("lo"))
 _APP_MS = func.sum(func.min(_intervals.c.end_ms, bindparam("hi"))

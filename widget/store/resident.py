@@ -93,7 +93,7 @@ _APP_SECONDS_IN = ("SELECT a.key, SUM(MIN(i.end_ms, ?) - MAX(i.start_ms, ?)) AS 
 # A mark of one window's own time: its ms inside, how many intervals reach it, their starts.
 _MARKS = ("SELECT COALESCE(SUM(MIN(end_ms, :hi) - MAX(start_ms, :lo)), 0), COUNT(*), "
           f"COALESCE(SUM((MAX(start_ms, :lo) % {MARK_MODULUS}) * (MIN(end_ms, :hi) "
-          f"% {MARK_MODULUS}) % {MARK_MODULUS}), 0) FROM intervals "
+          f"% {MARK_MODULUS}) % {MARK_MODULUS} * (app_id + 1)), 0) FROM intervals "
           "WHERE start_ms >= :from_ms AND start_ms < :hi AND end_ms > :lo")
 _SET = ("INSERT INTO settings (key, value) VALUES (?, ?) "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value")

@@ -78,7 +78,12 @@ def work_out_ahead(store: OwnStoreReader, view: FolderView, now: datetime, tz: t
     if not any(len(history) for parts in others.values() for history in parts):
         return {}
     reader = MergedReader(store, others, covered=view.covered)
-    return work_out(reader, memo_windows(reader.first_use(), now, tz, day_start_hour))
+    try:
+        return work_out(reader, memo_windows(reader.first_use(), now, tz, day_start_hour))
+    except Exception as error:  # only a speed-up: the read is left without it
+        print(f"the totals were not worked out ahead ({type(error).__name__})",
+              file=sys.stderr)
+        return {}
 
 
 def _asked_to_end(_signal: int, _frame: object) -> None:

@@ -32,7 +32,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import operator
 import os
 import re
 import struct
@@ -176,7 +175,7 @@ class LazyHistory(History):
         object.__setattr__(self, "_count", count)
         object.__setattr__(self, "_base", base_ms)
         object.__setattr__(self, "_lo", lo_ms)  # the first interval's start
-        object.__setattr__(self, "_hi", hi_ms)  # the latest end of any interval
+        object.__setattr__(self, "_hi", hi_ms)  # no earlier than the latest end (`_bounds`)
         object.__setattr__(self, "_loaded", None)
         object.__setattr__(self, "_lock", threading.Lock())
 
@@ -209,6 +208,9 @@ class LazyHistory(History):
         except CacheDamaged as error:
             log.warning("a kept month of another computer could not be read (%s); it is "
                         "left out until the next sync", error, extra={"event": "sync-failed"})
+            if self._path.is_file():  # damaged: gone, so the next sync child writes it again
+                with contextlib.suppress(OSError):
+                    self._path.unlink()
             object.__setattr__(self, "_count", 0)
             return History.of(())
 
@@ -244,6 +246,9 @@ class LazyHistory(History):
         if self._count == 0 or end_ms <= self._lo or start_ms - _MAX_SPAN_MS > self._hi:
             return 0, 0
         return self._history().span_of(start_ms, end_ms)
+
+    def first_start_ms(self) -> int:
+        return self._lo  # from the index: the month is not read for it
 
     def interval(self, i: int) -> Interval:
         return self._history().interval(i)
@@ -308,10 +313,13 @@ def _month_json(copy: MonthCopy, digest: str, history: dict[str, int | str]) -> 
 
 
 def _bounds(history: History) -> tuple[int, int]:
+    """(its first start, the last start plus its longest length): every interval lies
+    inside, found without adding up each one (the last start plus the longest length is no
+    earlier than the latest end)."""
     if not len(history):
         return 0, 0
     base, starts, lengths = history.base_ms, history.starts, history.lengths
-    return base + starts[0], base + max(map(operator.add, starts, lengths))
+    return base + starts[0], base + starts[-1] + max(lengths)
 
 
 def write_view(cache: Path, view: FolderView, digests: Mapping[tuple[str, str], str],

@@ -105,23 +105,30 @@ def work_out(reader: MergedReader, windows: Sequence[tuple[datetime, datetime]]
              ) -> dict[Window, Worked]:
     """`reader`'s all-computers total of each window with its marks: a figure `reader`
     already holds with the same marks is kept, the others are merged (the sync child's
-    step; `reader` holds the last read's memo)."""
+    step; `reader` holds the last read's memo). A window whose own time changed while it was
+    being merged (the tracker wrote meanwhile) is left out: a figure is never kept under a
+    mark it was not worked out from."""
     keys = [(to_ms(s), to_ms(e)) for s, e in windows]
     marks = reader.local.window_marks(windows)
     months = reader.month_marks()
     held = reader.memo
     found: dict[Window, Worked] = {}
-    missing: list[tuple[Window, Mark, str]] = []
-    for key, own in zip(keys, marks, strict=True):
+    missing: list[tuple[Window, Mark, str, tuple[datetime, datetime]]] = []
+    for key, window, own in zip(keys, windows, marks, strict=True):
         others = months.of(*key)
         kept = held.get(key)
-        if kept is not None and kept.own == own and kept.others == others:
+        if kept is not None and kept.own == own and kept.others == others \
+                and kept.apps is not None:
             found[key] = kept
         else:
-            missing.append((key, own, others))
-    merged = reader.live_ms([key for key, _, _ in missing])
-    for (key, own, others), ms in zip(missing, merged, strict=True):
-        found[key] = Worked(own, others, ms, tuple(sorted(reader.live_apps_ms(*key).items())))
+            missing.append((key, own, others, window))
+    merged = reader.live_ms([key for key, _, _, _ in missing])
+    apps = [tuple(sorted(reader.live_apps_ms(*key).items())) for key, _, _, _ in missing]
+    after = reader.local.window_marks([window for _, _, _, window in missing])
+    for (key, own, others, _), ms, by_app, now in zip(missing, merged, apps, after,
+                                                      strict=True):
+        if now == own:
+            found[key] = Worked(own, others, ms, by_app)
     return found
 
 

@@ -90,6 +90,10 @@ class History:
         high = min(max(end_ms - self.base_ms, 0), _REACH_MS + 1)
         return bisect_left(self.starts, low), bisect_left(self.starts, high)
 
+    def first_start_ms(self) -> int:
+        """When its first interval begins (ms UTC); it holds at least one."""
+        return self.base_ms + self.starts[0]
+
     def interval(self, i: int) -> Interval:
         start = self.base_ms + self.starts[i]
         app = self.apps[i]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from widget.core.checkin import Checkin
 from widget.core.intervals import MAX_SPAN
@@ -22,6 +22,9 @@ from widget.core.model import Interval
 from widget.store.api import StoreReader
 from widget.sync.merge import History, to_ms
 from widget.sync.reader import ThisComputersOwn
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
 
 
 class OneDeviceReader(ThisComputersOwn):
@@ -89,7 +92,7 @@ class OneDeviceReader(ThisComputersOwn):
         # the months are in time order: the first with any interval has the first use (a
         # kept month loads when read, so only that one is)
         earliest = next((history for history in self.histories if len(history)), None)
-        return None if earliest is None else earliest.interval(0).start
+        return None if earliest is None else _EPOCH + earliest.first_start_ms() * _MS
 
     # --- this computer's own -----------------------------------------------------------------
 

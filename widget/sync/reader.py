@@ -152,8 +152,11 @@ class MergedReader(ThisComputersOwn):
         approximate) in ms ordered by (start, end, app): every computer's spans sorted once
         as integers, each app's stretch grown while its next span begins before it ends; an
         object is made of none of them."""
+        return self._app_spans(self.others, start, end, max_span)
+
+    def _app_spans(self, others: Mapping[str, Sequence[History]], start: datetime,
+                   end: datetime, max_span: timedelta) -> list[tuple[int, int, str, bool]]:
         own = self.local.app_spans_ms(start, end, max_span)
-        others = self.others
         if not others:
             return own
         lo, hi = to_ms(start), to_ms(end)
@@ -207,9 +210,9 @@ class MergedReader(ThisComputersOwn):
         (one SQL sum) and the other computers' months reaching it are as they were then; a
         window of the week in progress is its complete days' figures and the rest (today)
         merged; every other window is merged (`live_ms`)."""
-        if not self.others:
+        seen = self._seen  # one read throughout, whatever `refresh` does meanwhile
+        if not seen.others:
             return self.local.seconds_in(windows, max_span)
-        seen = self._seen
         keys = [(to_ms(s), to_ms(e)) for s, e in windows]
         plans: list[tuple[list[Window], int] | None] = []
         asked: dict[Window, None] = {}
@@ -235,7 +238,7 @@ class MergedReader(ThisComputersOwn):
             else:
                 found.append((0, (lo, hi)))
         merged = iter(self.live_ms([window for _, window in found if window is not None],
-                                   max_span))
+                                   max_span, seen.others))
         return [(ms + (0 if window is None else next(merged))) / 1000 for ms, window in found]
 
     def app_seconds_in(self, start: datetime, end: datetime,
@@ -243,12 +246,12 @@ class MergedReader(ThisComputersOwn):
         """Each app's seconds inside [start, end), its union across computers (what summing
         `intervals_overlapping` per app gives): worked out ahead where the marks hold, as
         `seconds_in`, the rest merged."""
-        if not self.others:
+        seen = self._seen
+        if not seen.others:
             return self.local.app_seconds_in(start, end, max_span)
         lo, hi = to_ms(start), to_ms(end)
         if hi <= lo:
             return {}
-        seen = self._seen
         parts, rest = ([(lo, hi)], hi) if (lo, hi) in seen.memo else split(lo, hi, seen.chains)
         held = self._holding(seen, parts, max_span)
         totals: dict[str, int] = {}
@@ -259,7 +262,7 @@ class MergedReader(ThisComputersOwn):
         else:
             rest = lo
         if rest < hi:
-            for app, ms in self.live_apps_ms(rest, hi, max_span).items():
+            for app, ms in self.live_apps_ms(rest, hi, max_span, seen.others).items():
                 totals[app] = totals.get(app, 0) + ms
         return {app: ms / 1000 for app, ms in totals.items() if ms > 0}
 
@@ -276,23 +279,30 @@ class MergedReader(ThisComputersOwn):
         return {key: memo[key] for key, own in zip(windows, marks, strict=True)
                 if memo[key].own == own and memo[key].others == months.of(*key)}
 
-    def live_apps_ms(self, lo: int, hi: int, max_span: timedelta = MAX_SPAN) -> dict[str, int]:
-        """Each app's union across computers inside [lo, hi) (ms UTC), merged now."""
+    def live_apps_ms(self, lo: int, hi: int, max_span: timedelta = MAX_SPAN,
+                     others: Mapping[str, Sequence[History]] | None = None) -> dict[str, int]:
+        """Each app's union across computers inside [lo, hi) (ms UTC), merged now (from
+        `others`, this read's by default)."""
         totals: dict[str, int] = {}
-        for s, e, app, _ in self.app_spans_ms(_at(lo), _at(hi), max_span):
+        for s, e, app, _ in self._app_spans(self.others if others is None else others,
+                                            _at(lo), _at(hi), max_span):
             inside = min(e, hi) - max(s, lo)
             if inside > 0:
                 totals[app] = totals.get(app, 0) + inside
         return totals
 
-    def live_ms(self, windows: Sequence[Window], max_span: timedelta = MAX_SPAN) -> list[int]:
+    def live_ms(self, windows: Sequence[Window], max_span: timedelta = MAX_SPAN,
+                others: Mapping[str, Sequence[History]] | None = None) -> list[int]:
         """The all-devices total in ms of each [lo, hi) window (ms UTC), merged: the windows
         that touch or overlap are read together (every computer's spans within their reach,
         this one's without making objects of them, sorted once, merged into the time
         anything was in front, then each window's share of it by bisection), windows apart
         each on their own, so today and the same part of last Thursday never read the week
         between. Only the other computers' months the windows reach are touched: the tray's
-        kept months load from disk when a read first reaches them (`widget.sync.compact`)."""
+        kept months load from disk when a read first reaches them (`widget.sync.compact`).
+        `others`: the other computers' histories, this read's by default (a caller that
+        planned with one read merges from the same one, whatever `refresh` does meanwhile)."""
+        others = self.others if others is None else others
         totals = [0 for _ in windows]
         order = sorted((k for k, (lo, hi) in enumerate(windows) if hi > lo),
                        key=lambda k: windows[k])
@@ -304,17 +314,18 @@ class MergedReader(ThisComputersOwn):
                 reach = max(reach, windows[k][1])
                 continue
             if group:
-                covered = self._covered(windows[group[0]][0], reach, max_span)
+                covered = self._covered(others, windows[group[0]][0], reach, max_span)
                 for j in group:
                     totals[j] = covered.ms(*windows[j])
             if k >= 0:
                 group, reach = [k], windows[k][1]
         return totals
 
-    def _covered(self, lo: int, hi: int, max_span: timedelta) -> _Covered:
+    def _covered(self, others: Mapping[str, Sequence[History]], lo: int, hi: int,
+                 max_span: timedelta) -> _Covered:
         """Every computer's time in [lo, hi) (ms UTC) merged, each moment once."""
         spans = self.local.spans_ms(_at(lo), _at(hi), max_span)
-        for parts in self.others.values():
+        for parts in others.values():
             for history in parts:
                 first, last = history.span_of(lo, hi)
                 if first >= last:
@@ -329,7 +340,7 @@ class MergedReader(ThisComputersOwn):
         for parts in self.others.values():
             earliest = next((history for history in parts if len(history)), None)
             if earliest is not None:  # histories oldest first, each sorted by start
-                found.append(earliest.interval(0).start)
+                found.append(_at(earliest.first_start_ms()))
         return min((at for at in found if at is not None), default=None)
 
     # --- this computer's own ---------------------------------------------------------------
