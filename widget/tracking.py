@@ -26,7 +26,7 @@ from widget.probes.base import Probe
 from widget.probes.choose import choose_probe
 from widget.sampler import Sampler
 from widget.scheduling import Schedule
-from widget.store.api import StoreReader, TrackerStore
+from widget.store.api import OwnStoreReader, TrackerStore
 
 if TYPE_CHECKING:
     from widget.sync.folder import FolderView
@@ -37,9 +37,10 @@ APPS_RELOAD_S = 15.0  # `driftcheck apps add` in another terminal takes effect t
 SYNC_CHECK_S = 5.0  # sharing turned on in another terminal (or its folder back) noticed
 
 
-class FolderStore(TrackerStore, StoreReader, Protocol):
-    """The tracker's store, which also says where the data folder is (the browsers' socket
-    lives there), and reads what this computer's shared file carries (issue 16)."""
+class FolderStore(TrackerStore, OwnStoreReader, Protocol):
+    """The tracker's store (this computer's own), which also says where the data folder is
+    (the browsers' socket lives there), and reads what this computer's shared file carries
+    and all computers' totals are worked out from (issue 16)."""
 
     path: Path  # the database file; its folder is the data folder
 

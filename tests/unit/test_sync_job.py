@@ -189,3 +189,39 @@ def test_sharing_without_a_passphrase_never_loads_cryptography(tmp_path: Path) -
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, check=True)
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_the_in_process_job_works_the_totals_out_ahead_as_the_child_does(
+        run: Run, tmp_path: Path, shared: Path) -> None:
+    """A frozen build syncs in-process (`SyncJob`): its reads carry all computers' totals of
+    the complete weeks and recent days, as the sync child's kept read does, and the next run
+    keeps those whose marks still hold."""
+    from widget.sync.reader import MergedReader
+
+    ten_days_ago = NOW - timedelta(days=10)
+    laptop = _sharing(run, tmp_path / "laptop", shared, "Laptop",
+                      [Interval("replika", ten_days_ago, ten_days_ago + timedelta(minutes=40))])
+    try:
+        data = tmp_path / "desktop"
+        data.mkdir(mode=0o700)
+        desktop = SharedFolder(shared, data, create_identity(data, "Desktop", sealed=False),
+                               None, Clock(), UTC)
+        # 30 minutes of which the first 20 overlap the laptop's
+        desktop.write({"2026-11": [Interval("replika", ten_days_ago + timedelta(minutes=20),
+                                            ten_days_ago + timedelta(minutes=50))]},
+                      {"replika": "Replika"})
+        seen: list[FolderView] = []
+        job = SyncJob(laptop, laptop.path.parent, UTC, seen.append, now=Clock())
+        job()
+        covered = seen[-1].covered
+        day = (ten_days_ago.replace(hour=4, minute=0), ten_days_ago.replace(hour=4) +
+               timedelta(days=1))  # the day starts at 4 (the default), UTC as local
+        key = (int(day[0].timestamp() * 1000), int(day[1].timestamp() * 1000))
+        assert covered[key].ms == 50 * 60_000  # each moment once
+        assert covered[key].apps == (("replika", 50 * 60_000),)
+        reader = MergedReader(laptop, others_of(seen[-1]), covered=covered)
+        assert reader.seconds_in([day]) == [3000.0]
+        job()
+        assert seen[-1].covered == covered  # kept: nothing changed
+    finally:
+        laptop.close()

@@ -43,6 +43,7 @@ from widget.sync.reader import MergedReader, shared_checkins
 from widget.sync.view import FolderView
 
 if TYPE_CHECKING:
+    from widget.sync.covered import Memo
     from widget.sync.crypto import KeyRing
     from widget.sync.folder import SharedFolder, WriteOutcome
 
@@ -406,9 +407,11 @@ class SyncJob:
     tracker's scheduler thread and once when it stops: never on the sampler's lock (it reads
     the store through its own short transactions) and never blocking sampling. A folder that
     is missing or refuses is no error for tracking: the read says since when it is stale.
-    `on_read` gets each read (the tray refreshes its merged reader from it)."""
+    `on_read` gets each read (the tray refreshes its merged reader from it), with all
+    computers' totals worked out ahead as the sync child works them out (kept in this
+    process between runs: `widget.sync.covered`)."""
 
-    def __init__(self, store: StoreReader, data_dir: Path, tz: tzinfo,
+    def __init__(self, store: OwnStoreReader, data_dir: Path, tz: tzinfo,
                  on_read: Callable[[FolderView], None] | None = None,
                  now: Callable[[], datetime] = _utc_now) -> None:
         self._store = store
@@ -420,6 +423,7 @@ class SyncJob:
         self._made_from: tuple[object, ...] = ()
         self._lock = threading.Lock()  # the scheduler's run and the stop's, never both
         self.last_outcome: WriteOutcome | None = None
+        self._covered: Memo = {}  # the last run's totals worked out ahead
 
     def __call__(self) -> None:
         with self._lock:
@@ -447,6 +451,15 @@ class SyncJob:
         outcome = write_own(self._shared, self._store, months_to_write(self._now()))
         self.last_outcome = outcome
         view = self._shared.read()
+        from dataclasses import replace
+
+        from widget.core.options import Options
+        from widget.sync.child import work_out_ahead
+
+        view = replace(view, covered=work_out_ahead(
+            self._store, replace(view, covered=self._covered), self._now(), self._tz,
+            int(Options.from_settings(settings).day_start_hour)))
+        self._covered = view.covered
         log.info("shared folder: %d month(s) written, %d other computer(s) read%s",
                  len(outcome.written), len(view.devices),
                  ", not written" if outcome.problem else "",
@@ -457,7 +470,7 @@ class SyncJob:
             self._on_read(view)
 
 
-def tracker_sync_job(store: StoreReader, data_dir: Path,
+def tracker_sync_job(store: OwnStoreReader, data_dir: Path,
                      on_read: Callable[[FolderView], None] | None = None
                      ) -> Callable[[], None]:
     """The tracker's sync: in the sync child (`ChildSyncJob`), or in this process
