@@ -137,8 +137,7 @@ def part_one(weeks: int, runs: int, figures: list[Figure]) -> dict[str, float]:
             three = timed(lambda: load_dashboard(merged, week, NOW, ZONE, DAY_START), runs)
             one_past = timed(lambda: load_dashboard(store, past, NOW, ZONE, DAY_START), runs)
             three_past = timed(lambda: load_dashboard(merged, past, NOW, ZONE, DAY_START), runs)
-            # nothing worked out ahead (a frozen build's in-process sync; the first two
-            # minutes after an upgrade)
+            # nothing worked out ahead (before the first sync after a start or an upgrade)
             cold = timed(lambda: load_dashboard(unworked, week, NOW, ZONE, DAY_START), runs)
             cold_past = timed(lambda: load_dashboard(unworked, past, NOW, ZONE, DAY_START),
                               runs)
