@@ -8,7 +8,7 @@ or `--this-device`, nothing of it shows."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC
+from datetime import UTC, date
 from pathlib import Path
 
 import pytest
@@ -24,6 +24,8 @@ from widget.paths import DB_NAME
 from widget.services.dashboard import ComputerDashboards, load_dashboard
 from widget.services.devices import Reading, reader_for
 from widget.store.resident import ResidentStore
+from widget.ui.dashboard import charts
+from widget.ui.dashboard.charts import COUNTED_ONCE
 from widget.ui.dashboard.window import DashboardWindow
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints",
@@ -189,3 +191,28 @@ def test_the_day_chart_says_each_day_as_counted(qtbot: QtBot,
     window = window_over(qtbot, reader_for(local, folder, UTC))
     said = window.day_view.accessibleDescription()
     assert f"Tuesday {duration(90 * 60)};" in said
+    assert "a square marks where the day's time ends" in said
+    # the square stands on Tuesday's bar at the day's time counted once, not at its stack's
+    assert window.data is not None
+    days = list(window.data.report.per_day)
+    tuesday = days.index(date(2026, 11, 24))
+    (marks,) = [s for s in window.day_view.chart().series() if s.name() == COUNTED_ONCE]
+    ((x, y),) = [(p.x(), p.y()) for p in marks.points()]  # type: ignore[attr-defined]
+    (stacks,) = [s for s in window.day_view.chart().series() if s.name() == ""]
+    stack = sum(b.at(tuesday) for b in stacks.barSets())  # type: ignore[attr-defined]
+    assert x == tuesday and y == pytest.approx(stack * 90 / 120)  # 1 h 30 of the apps' 2 h
+    tip = charts.day_tip(window.data, tuesday, "replika")
+    assert f"the day counts {duration(90 * 60)}, each moment once" in tip
+    # a day whose apps never overlapped keeps the short tip
+    other = next(i for i in range(7) if i != tuesday and sum(
+        list(window.data.report.per_day.values())[i].values()) > 0)
+    assert "of the day's" in charts.day_tip(window.data, other, next(iter(
+        list(window.data.report.per_day.values())[other])))
+
+
+def test_one_computer_s_day_chart_has_no_counted_once_mark(
+        qtbot: QtBot, laptop: tuple[ResidentStore, Path]) -> None:
+    local, folder = laptop
+    window = window_over(qtbot, reader_for(local, folder, UTC, this_device=True))
+    assert not [s for s in window.day_view.chart().series() if s.name() == COUNTED_ONCE]
+    assert "square" not in window.day_view.accessibleDescription()

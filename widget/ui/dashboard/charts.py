@@ -173,6 +173,19 @@ def day_chart(data: DashboardData, palette: Palette) -> QChart:
                                [report.per_day[d].get(key, 0.0) / unit for d in days],
                                colors[key], app=key))
     _attach(chart, stacks, x, y)
+    counted = counted_days(data)
+    if counted:
+        # two computers with different apps at once: the stack is taller than the day, and
+        # a mark shows where the day's time counted once ends
+        marks = QScatterSeries()
+        marks.setName(COUNTED_ONCE)
+        marks.setMarkerShape(QScatterSeries.MarkerShape.MarkerShapeRectangle)
+        marks.setMarkerSize(11)
+        marks.setColor(palette.text)
+        marks.setBorderColor(palette.window)
+        for index, seconds in counted.items():
+            marks.append(index, seconds / unit)
+        _attach(chart, marks, x, y)
     if goal:
         pen = QPen(palette.goal, 2, Qt.PenStyle.DashLine)
         _attach(chart, _line(f"Daily goal, {duration(goal)}",
@@ -182,13 +195,28 @@ def day_chart(data: DashboardData, palette: Palette) -> QChart:
     return chart
 
 
+COUNTED_ONCE = "The day, each moment once"  # the day chart's mark, where apps overlapped
+
+
+def counted_days(data: DashboardData) -> dict[int, float]:
+    """The days (by index) whose apps add up to more than the day's time counted once (two
+    computers with different apps in front at once), with that time."""
+    report = data.report
+    totals = report.day_totals
+    return {index: totals[day] for index, (day, apps) in enumerate(report.per_day.items())
+            if sum(apps.values()) - totals[day] >= 0.5}
+
+
 def describe_days(data: DashboardData) -> str:
     report = data.report
     totals = report.day_totals  # each moment once, also across computers
     days = "; ".join(f"{d:%A} {duration(totals[d])}" for d in report.per_day)
     goal = (f" Your daily goal is {duration(report.daily_goal_s)}."
             if report.daily_goal_s else "")
-    return f"Time per day of this week, stacked by app: {days}.{goal}"
+    marked = (" Where two of your computers had different apps in front at once, the apps "
+              "reach higher than the day, and a square marks where the day's time ends."
+              if counted_days(data) else "")
+    return f"Time per day of this week, stacked by app: {days}.{goal}{marked}"
 
 
 def app_of(bars: QBarSet) -> str:
@@ -207,6 +235,10 @@ def day_tip(data: DashboardData, index: int, app: str) -> str:
     parts, total = durations_with_total([apps[k] for k in keys])
     said = dict(zip(keys, parts, strict=True))
     name = report.names.get(app, app)
+    if index in counted_days(data):
+        return (f"{day_label(day)}: {name} {said.get(app, duration(0))} of the apps' "
+                f"{total}; the day counts {duration(report.day_totals[day])}, each moment "
+                "once (two of your computers at once)")
     return f"{day_label(day)}: {name} {said.get(app, duration(0))} of the day's {total}"
 
 
