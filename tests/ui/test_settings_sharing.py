@@ -12,10 +12,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QMessageBox, QPushButton
+from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from widget import paths
+from widget.core.goals import Goal, GoalKind
 from widget.core.model import Interval, Rule, RuleKind, TrackedApp
 from widget.paths import DB_NAME
 from widget.services.devices import SyncJob
@@ -31,9 +32,12 @@ from widget.ui.dialogs.sharing import (
     KEEP,
     LEAVE,
     NEEDS_PASSPHRASE,
+    NOT_NOW,
     NOT_STARTED,
     NOT_THE_SAME,
     REMOVE,
+    USE_GOALS,
+    USE_GOALS_QUESTION,
     SharingPage,
 )
 
@@ -360,3 +364,60 @@ def test_while_at_work_save_waits_and_a_failure_is_said(
     assert page.share.isChecked(), "the form stays, to try again"
     assert "Something went wrong" in page.error.text() and "a bug" not in page.error.text()
     assert laptop.get_setting("sync.on") is None
+
+
+@pytest.fixture
+def desktop_goals(tmp_path: Path, syncthing: Path) -> list[Goal]:
+    """Another computer ("Desktop") sharing its goals too: a daily hour for all apps, 30
+    minutes of Replika, and a goal for an app the laptop does not track."""
+    data = tmp_path / "desktop"
+    data.mkdir(mode=0o700)
+    store = Store.open(data / DB_NAME)
+    goals = [Goal(GoalKind.DAILY, None, 3600), Goal(GoalKind.DAILY, "replika", 1800),
+             Goal(GoalKind.WEEKLY, "nomi", 7200)]
+    try:
+        _fill(store)
+        store.add_app(TrackedApp("nomi", "Nomi", (Rule(RuleKind.PROCESS, "nomi"),)))
+        store.replace_goals(goals)
+        start_sharing(store, check_share(data, syncthing, "Desktop", None, False), UTC,
+                      share_goals=True, share_notes=False)
+    finally:
+        store.close()
+    return goals
+
+
+def _use_goals_button(page: SharingPage) -> QPushButton:
+    (button,) = [b for b in page.goal_rows.findChildren(QPushButton)
+                 if b.text() == "Use Desktop's goals..."]
+    return button
+
+
+def test_another_computers_shared_goals_are_used_here_only_when_asked(
+        qtbot: QtBot, laptop: Store, syncthing: Path, desktop_goals: list[Goal]) -> None:
+    laptop.replace_goals([Goal(GoalKind.WEEKLY, None, 5 * 3600)])
+    _dialog, page = _page(qtbot, laptop)
+    assert _turn_on(qtbot, page, syncthing)
+    qtbot.waitUntil(lambda: bool(page.goal_rows.findChildren(QPushButton)), timeout=20_000)
+    words = " ".join(label.text() for label in page.goal_rows.findChildren(QLabel))
+    assert "Desktop shares its goals: Daily goal: 1 h, all tracked apps;" in words
+    # "Not now" (the default, and Esc) changes nothing
+    _use_goals_button(page).click()
+    box = page.question
+    assert box is not None and box.isVisible()
+    assert box.text() == USE_GOALS_QUESTION.format(name="Desktop")
+    assert box.defaultButton().text() == NOT_NOW and box.escapeButton().text() == NOT_NOW
+    box.defaultButton().click()
+    qtbot.waitUntil(lambda: page.question is None)
+    assert laptop.list_goals() == [Goal(GoalKind.WEEKLY, None, 5 * 3600)]
+    # asked: the desktop's goals for apps tracked here become this computer's
+    _use_goals_button(page).click()
+    box = page.question
+    assert box is not None
+    use = next(b for b in box.buttons() if b.text() == USE_GOALS.format(name="Desktop"))
+    with qtbot.waitSignal(page.work_done, timeout=20_000):
+        use.click()
+    assert laptop.list_goals() == desktop_goals[:2]
+    said = page.said.text()
+    assert said.startswith("This computer's goals are now Desktop's: Daily goal: 1 h, all "
+                           "tracked apps; Daily goal: 30 min, Replika.")
+    assert "Left out, for apps this computer does not track: Weekly goal: 2 h, Nomi" in said

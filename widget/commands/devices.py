@@ -10,15 +10,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from widget.commands.common import open_store, print_json
+from widget.core.goals import describe_goal
 from widget.core.text import printable
 from widget.errors import UsageError
-from widget.services.share import what_goes
+from widget.services.share import shared_goals, what_goes
 
 if TYPE_CHECKING:
     from widget.core.goals import Goal
     from widget.store.db import Store
     from widget.sync.folder import FolderView, SharedFolder
-    from widget.sync.view import DeviceView
 
 def run(args: argparse.Namespace) -> int:
     match args.devices_command:
@@ -151,7 +151,7 @@ def list_devices(args: argparse.Namespace) -> int:
                  "last_written": None if d.last_written is None else d.last_written.isoformat(),
                  "stale_since": None if d.stale_since is None else d.stale_since.isoformat(),
                  "retired": d.retired,
-                 "goals": None if (goals := _shared_goals(d)) is None
+                 "goals": None if (goals := shared_goals(d)) is None
                  else [_goal_json(g) for g in goals]} for d in view.devices if not d.is_self],
             "notes": list(view.notes)})
         return 0
@@ -160,9 +160,9 @@ def list_devices(args: argparse.Namespace) -> int:
     others = [d for d in view.devices if not d.is_self]
     for device, line in zip(others, D.seen_words(view, tz), strict=True):
         print(f"  {line}")
-        goals = _shared_goals(device)
+        goals = shared_goals(device)
         if goals is not None:
-            said = "; ".join(_goal_words(g, store_names) for g in goals) or "none set"
+            said = "; ".join(describe_goal(g, store_names) for g in goals) or "none set"
             print(f"    its goals (`devices use-goals {printable(device.name)}` takes them): "
                   f"{said}")
     for note in view.notes:
@@ -223,17 +223,6 @@ def resolve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _shared_goals(device: DeviceView) -> tuple[Goal, ...] | None:
-    """The goals a computer shares (`--share-goals` there), as its newest file says them;
-    None when it shares none."""
-    newest = device.newest
-    return None if newest is None else newest.goals
-
-
-def _goal_words(goal: Goal, names: dict[str, str]) -> str:
-    from widget.commands.goals import describe_goal
-
-    return describe_goal(goal, names)
 
 
 def _goal_json(goal: Goal) -> dict[str, object]:
@@ -242,10 +231,10 @@ def _goal_json(goal: Goal) -> dict[str, object]:
 
 
 def use_goals(args: argparse.Namespace) -> int:
-    """This computer's goals made those another computer shares: the person's choice, once,
-    never automatic (which computer's goals are the newest is not for driftcheck to guess).
-    A goal for an app this computer does not track is left out, and said."""
-    from widget.core.goals import check_goals
+    """This computer's goals made those another computer shares (`services.share.take_goals`):
+    the person's choice, once, never automatic. A goal for an app this computer does not track
+    is left out, and said."""
+    from widget.services.share import take_goals
 
     store, shared, _ = _open(args)
     try:
@@ -258,28 +247,17 @@ def use_goals(args: argparse.Namespace) -> int:
             known = ", ".join(printable(d.name) for d in others) or "none yet"
             raise UsageError(f"No other computer called {printable(args.computer)} shares "
                              f"this folder (the others: {known}).")
-        goals = _shared_goals(device)
-        if goals is None:
-            raise UsageError(f"{printable(device.name)} does not share its goals; `driftcheck "
-                             "devices share FOLDER --name NAME --share-goals` there shares "
-                             "them.")
-        tracked = {a.key for a in store.list_apps()}
-        taken = [g for g in goals if g.app is None or g.app in tracked]
-        left = [g for g in goals if g not in taken]
-        check_goals(taken)
-        store.replace_goals(taken)
-        names = {**(device.newest.apps if device.newest is not None else {}),
-                 **store.app_names()}
+        done = take_goals(store, device)
     finally:
         store.close()
-    if taken:
-        print(f"Your goals here are now {printable(device.name)}'s:")
-        for goal in taken:
-            print(f"  {_goal_words(goal, names)}")
+    if done.taken:
+        print(f"Your goals here are now {printable(done.device)}'s:")
+        for goal in done.taken:
+            print(f"  {describe_goal(goal, done.names)}")
     else:
-        print(f"{printable(device.name)} has no goals set, so this computer has none now "
+        print(f"{printable(done.device)} has no goals set, so this computer has none now "
               "either.")
-    for goal in left:
-        print(f"Left out: {_goal_words(goal, names)} (an app this computer does not track; "
-              "`driftcheck apps add` adds it, then use the goals again).")
+    for goal in done.left:
+        print(f"Left out: {describe_goal(goal, done.names)} (an app this computer does not "
+              "track; `driftcheck apps add` adds it, then use the goals again).")
     return 0

@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from widget.commands.common import open_store, print_json
-from widget.core.format import duration
+from widget.core.goals import describe_goal
 from widget.errors import UsageError
 
 if TYPE_CHECKING:
@@ -78,21 +78,6 @@ def _goals_from_args(args: argparse.Namespace) -> list[Goal]:
     return check_goals(new)
 
 
-# The goals dialog's own names for each kind ("goal" is the one word for a limit you chose).
-_KIND_WORDS = {"daily": "Daily goal", "weekly": "Weekly goal", "quiet_hours": "Quiet hours",
-               "session": "Longest session"}
-
-
-def describe_goal(goal: Goal, names: dict[str, str], done: str = "") -> str:
-    """'Daily goal: 45 min, all tracked apps' (with `done` = ' set': 'Daily goal set: ...')."""
-    from widget.core.alerts import say_clock
-
-    who = "all tracked apps" if goal.app is None else names.get(goal.app, goal.app)
-    if goal.quiet_start is not None and goal.quiet_end is not None:
-        what = f"{say_clock(goal.quiet_start)}-{say_clock(goal.quiet_end)}"
-    else:
-        what = duration(goal.limit_seconds or 0)
-    return f"{_KIND_WORDS[goal.kind.value]}{done}: {what}, {who}"
 
 
 def _print_goals(goals: list[Goal], names: dict[str, str], as_json: bool) -> None:

@@ -27,9 +27,11 @@ from widget.core.text import printable
 from widget.errors import UsageError
 
 if TYPE_CHECKING:
-    from widget.store.api import StoreContract, StoreReader
+    from widget.core.goals import Goal
+    from widget.store.api import GoalEditor, StoreContract, StoreReader
     from widget.sync.folder import FolderView, WriteOutcome
     from widget.sync.reader import MergedReader
+    from widget.sync.view import DeviceView
 
 WHAT_GOES = (
     "What goes into this computer's file there: how long each tracked app was in front, "
@@ -177,6 +179,48 @@ def stop_sharing(store: StoreContract, tz: tzinfo, *, remove_my_files: bool) -> 
         if not remove_my_files:
             return Stopped(True)
         return Stopped(True, None if shared is None else shared.remove_my_files())
+
+
+# --- another computer's goals, taken here when the person asks ---------------------------
+
+
+def shared_goals(device: DeviceView) -> tuple[Goal, ...] | None:
+    """The goals another computer shares (`--share-goals` there), as its newest file says
+    them; None when it shares none."""
+    newest = device.newest
+    return None if newest is None else newest.goals
+
+
+@dataclass(frozen=True, slots=True)
+class GoalsTaken:
+    """What `take_goals` did: the goals now this computer's, those left out (an app this
+    computer does not track) and the apps' names to say them with."""
+
+    device: str  # the other computer's name
+    taken: tuple[Goal, ...]
+    left: tuple[Goal, ...]
+    names: dict[str, str]
+
+
+def take_goals(editor: GoalEditor, device: DeviceView) -> GoalsTaken:
+    """This computer's goals made those `device` shares: the person's choice, once, never
+    automatic (which computer's goals are the newest is not for driftcheck to guess). A goal
+    for an app this computer does not track is left out. UsageError when `device` shares
+    none."""
+    from widget.core.goals import check_goals
+
+    goals = shared_goals(device)
+    if goals is None:
+        raise UsageError(f"{printable(device.name)} does not share its goals; `driftcheck "
+                         "devices share FOLDER --name NAME --share-goals` there shares them "
+                         "(or \u201cShare my goals and preferences\u201d in its Settings).")
+    tracked = {app.key for app in editor.list_apps()}
+    taken = tuple(g for g in goals if g.app is None or g.app in tracked)
+    check_goals(list(taken))
+    editor.replace_goals(taken)
+    newest = device.newest
+    return GoalsTaken(device.name, taken, tuple(g for g in goals if g not in taken),
+                      {**(newest.apps if newest is not None else {}), **editor.app_names()})
 
 
 def own_store(store: StoreContract) -> StoreContract:

@@ -25,7 +25,7 @@ import platform
 from collections.abc import Callable
 from datetime import tzinfo
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from PySide6.QtCore import QThread, Signal
 from PySide6.QtWidgets import (
@@ -46,6 +46,9 @@ from widget.errors import DriftcheckError, UsageError
 from widget.store.api import StoreContract
 from widget.ui.dialogs.form import error_label, hint, window_title
 from widget.ui.plain import plain_box, plain_label
+
+if TYPE_CHECKING:
+    from widget.sync.view import DeviceView, FolderView
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +78,12 @@ STOP_DETAILS = ("From now on this computer counts its own time alone and writes 
                 "into the shared folder. Its files can stay there, so your other computers "
                 "keep its history, or be taken out; the other computers' files stay as they "
                 "are either way.")
+USE_GOALS_QUESTION = "Use {name}'s goals on this computer?"
+USE_GOALS_DETAILS = ("{name}'s goals: {said}. They would take the place of this computer's own; "
+                     "a goal for an app this computer does not track is left out. Nothing "
+                     "changes on {name}.")
+USE_GOALS = "Use {name}'s goals"
+NOT_NOW = "Not now"
 REMOVE = "Remove this computer's files"
 LEAVE = "Leave them there"
 KEEP = "Keep sharing"
@@ -219,6 +228,11 @@ class SharingPage(QWidget):
         self.notes = hint("")
         for label in (self.where, self.this_computer, self.others, self.notes):
             status.addWidget(label)
+        # each other computer that shares its goals, with a button to use them here
+        self.goal_rows = QWidget()
+        self._goal_lines = QVBoxLayout(self.goal_rows)
+        self._goal_lines.setContentsMargins(0, 0, 0, 0)
+        status.addWidget(self.goal_rows)
         status.addWidget(hint("Untick the box to stop sharing."))
         self.status.hide()
 
@@ -398,6 +412,97 @@ class SharingPage(QWidget):
                             "tool brings one, its time counts here too.")
         self.notes.setText("\n".join(view.notes))
         self.notes.setVisible(bool(view.notes))
+        self._show_goals(view)
+
+    def _show_goals(self, view: FolderView) -> None:
+        """A line for each other computer that shares its goals, with "Use its goals..."."""
+        from widget.core.goals import describe_goal
+        from widget.services.share import shared_goals
+
+        layout = self._goal_lines
+        while (item := layout.takeAt(0)) is not None:
+            if (old := item.widget()) is not None:
+                old.deleteLater()
+        names = self._own.app_names()
+        for device in view.devices:
+            goals = shared_goals(device)
+            if device.is_self or goals is None:
+                continue
+            newest = device.newest
+            said = "; ".join(describe_goal(goal, {**(newest.apps if newest else {}), **names})
+                             for goal in goals) or "none set"
+            row = QWidget()
+            line = QHBoxLayout(row)
+            line.setContentsMargins(0, 0, 0, 0)
+            words = plain_label()
+            words.setWordWrap(True)
+            words.setText(f"{printable(device.name)} shares its goals: {said}.")
+            use = QPushButton(f"Use {printable(device.name)}'s goals...")
+            use.setAutoDefault(False)
+            use.setAccessibleName(f"Use {printable(device.name)}'s goals")
+            use.clicked.connect(lambda _checked=False, d=device, g=said: self.ask_to_use_goals(
+                d, g))
+            line.addWidget(words, 1)
+            line.addWidget(use)
+            layout.addWidget(row)
+
+    def ask_to_use_goals(self, device: DeviceView, said: str) -> None:
+        """The question, window-modal: this computer's goals made `device`'s, or "Not now"
+        (the default, and Esc): never done without the person asking."""
+        name = printable(device.name)
+        box = plain_box(QMessageBox(QMessageBox.Icon.Question, window_title("Other computers"),
+                                    USE_GOALS_QUESTION.format(name=name),
+                                    QMessageBox.StandardButton.NoButton, self))
+        box.setInformativeText(USE_GOALS_DETAILS.format(name=name, said=said))
+        use = box.addButton(USE_GOALS.format(name=name), QMessageBox.ButtonRole.AcceptRole)
+        later = box.addButton(NOT_NOW, QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(later)
+        box.setEscapeButton(later)
+        self.question = box
+
+        def answered(_code: int) -> None:
+            chosen = box.clickedButton()
+            self.question = None
+            box.deleteLater()
+            if chosen is use:
+                self.use_goals(device)
+
+        box.finished.connect(answered)
+        box.open()
+
+    def use_goals(self, device: DeviceView) -> None:
+        """`device`'s goals made this computer's, on a worker thread (the goals are changed
+        through `Store`, as the goals dialog changes them)."""
+        from widget.services.share import take_goals
+
+        path = self._own.path
+
+        def take() -> object:
+            from widget.store.db import Store
+
+            editor = Store.open(path)
+            try:
+                return take_goals(editor, device)
+            finally:
+                editor.close()
+
+        self._run("Taking the goals...", take, self._goals_taken)
+
+    def _goals_taken(self, result: object) -> None:
+        from widget.core.goals import describe_goal
+        from widget.services.share import GoalsTaken
+
+        assert isinstance(result, GoalsTaken)
+        name = printable(result.device)
+        said = (f"This computer's goals are now {name}'s: "
+                + "; ".join(describe_goal(g, result.names) for g in result.taken) + "."
+                if result.taken else f"{name} has no goals set, so this computer has none now "
+                "either.")
+        if result.left:
+            said += (" Left out, for apps this computer does not track: "
+                     + "; ".join(describe_goal(g, result.names) for g in result.left)
+                     + " (add those apps, then use the goals again).")
+        self._say(said)
 
     # --- turning off ---------------------------------------------------------------------
 
