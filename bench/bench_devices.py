@@ -91,9 +91,8 @@ def other_computers(shared: Path, root: Path, weeks: int, now: object = NOW) -> 
 
 def part_one(weeks: int, runs: int, figures: list[Figure]) -> dict[str, float]:
     from widget.services.dashboard import load_dashboard
-    from widget.services.devices import others_of
+    from widget.services.devices import others_of, work_out_ahead
     from widget.store.resident import ResidentStore
-    from widget.sync.child import work_out_ahead
     from widget.sync.compact import CACHE_DIR, load_view, write_view
     from widget.sync.folder import SharedFolder, create_identity
     from widget.sync.reader import MergedReader

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from widget.commands.common import open_store, print_json
-from widget.core.goals import describe_goal
+from widget.core.alerts import describe_goal
 from widget.core.text import printable
 from widget.errors import UsageError
 from widget.services.share import shared_goals, what_goes

@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from widget.commands.common import open_store, print_json
-from widget.core.goals import describe_goal
+from widget.core.alerts import describe_goal
 from widget.errors import UsageError
 
 if TYPE_CHECKING:

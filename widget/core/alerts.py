@@ -146,3 +146,18 @@ def quiet_period(goal: Goal, calendar_day: date, minute_of_day: int) -> str:
 
 def say_clock(minute_of_day: int) -> str:
     return f"{minute_of_day // 60:02d}:{minute_of_day % 60:02d}"
+
+
+# The goals dialog's own names for each kind ("goal" is the one word for a limit you chose).
+_KIND_WORDS = {"daily": "Daily goal", "weekly": "Weekly goal", "quiet_hours": "Quiet hours",
+               "session": "Longest session"}
+
+
+def describe_goal(goal: Goal, names: dict[str, str], done: str = "") -> str:
+    """'Daily goal: 45 min, all tracked apps' (with `done` = ' set': 'Daily goal set: ...')."""
+    who = "all tracked apps" if goal.app is None else names.get(goal.app, goal.app)
+    if goal.quiet_start is not None and goal.quiet_end is not None:
+        what = f"{say_clock(goal.quiet_start)}-{say_clock(goal.quiet_end)}"
+    else:
+        what = duration(goal.limit_seconds or 0)
+    return f"{_KIND_WORDS[goal.kind.value]}{done}: {what}, {who}"

@@ -212,21 +212,3 @@ def suggest_goals(daily_seconds: Sequence[float]) -> list[Goal]:
 def watch_is_over(since: date, today: date) -> bool:
     """True once a full week of watching lies behind `since`."""
     return (today - since).days >= WATCH_DAYS
-
-
-# The goals dialog's own names for each kind ("goal" is the one word for a limit you chose).
-_KIND_WORDS = {"daily": "Daily goal", "weekly": "Weekly goal", "quiet_hours": "Quiet hours",
-               "session": "Longest session"}
-
-
-def describe_goal(goal: Goal, names: dict[str, str], done: str = "") -> str:
-    """'Daily goal: 45 min, all tracked apps' (with `done` = ' set': 'Daily goal set: ...')."""
-    from widget.core.alerts import say_clock
-    from widget.core.format import duration
-
-    who = "all tracked apps" if goal.app is None else names.get(goal.app, goal.app)
-    if goal.quiet_start is not None and goal.quiet_end is not None:
-        what = f"{say_clock(goal.quiet_start)}-{say_clock(goal.quiet_end)}"
-    else:
-        what = duration(goal.limit_seconds or 0)
-    return f"{_KIND_WORDS[goal.kind.value]}{done}: {what}, {who}"

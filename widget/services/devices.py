@@ -43,7 +43,7 @@ from widget.sync.reader import MergedReader, shared_checkins
 from widget.sync.view import FolderView
 
 if TYPE_CHECKING:
-    from widget.sync.covered import Memo
+    from widget.sync.covered import Memo, Window, Worked
     from widget.sync.crypto import KeyRing
     from widget.sync.folder import SharedFolder, WriteOutcome
 
@@ -454,8 +454,6 @@ class SyncJob:
         from dataclasses import replace
 
         from widget.core.options import Options
-        from widget.sync.child import work_out_ahead
-
         view = replace(view, covered=work_out_ahead(
             self._store, replace(view, covered=self._covered), self._now(), self._tz,
             int(Options.from_settings(settings).day_start_hour)))
@@ -468,6 +466,26 @@ class SyncJob:
                         "stale": view.unavailable_since is not None})
         if self._on_read is not None:
             self._on_read(view)
+
+
+def work_out_ahead(store: OwnStoreReader, view: FolderView, now: datetime, tz: tzinfo,
+                   day_start_hour: int) -> dict[Window, Worked]:
+    """All computers' totals of the complete weeks and recent days (`widget.sync.covered`),
+    those of the last read kept where nothing they came from changed; none without another
+    computer's time."""
+    from widget.sync.covered import memo_windows, work_out
+    from widget.sync.reader import MergedReader
+
+    others = others_of(view)
+    if not any(len(history) for parts in others.values() for history in parts):
+        return {}
+    reader = MergedReader(store, others, covered=view.covered)
+    try:
+        return work_out(reader, memo_windows(reader.first_use(), now, tz, day_start_hour))
+    except Exception as error:  # only a speed-up: the read is left without it
+        log.warning("the totals were not worked out ahead (%s)", type(error).__name__,
+                    extra={"event": "sync-failed"})
+        return {}
 
 
 def tracker_sync_job(store: OwnStoreReader, data_dir: Path,

@@ -21,14 +21,8 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from datetime import datetime, tzinfo
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from widget.store.api import OwnStoreReader
-    from widget.sync.covered import Window, Worked
-    from widget.sync.view import FolderView
 
 
 def run(data_dir: Path, given: dict[str, object],
@@ -37,7 +31,13 @@ def run(data_dir: Path, given: dict[str, object],
     from widget.core.options import Options
     from widget.desktop.localzone import local_zone
     from widget.paths import DB_NAME
-    from widget.services.devices import months_to_write, open_shared, sharing_on, write_own
+    from widget.services.devices import (
+        months_to_write,
+        open_shared,
+        sharing_on,
+        work_out_ahead,
+        write_own,
+    )
     from widget.store.resident import ResidentStore
     from widget.sync import compact
 
@@ -63,27 +63,6 @@ def run(data_dir: Path, given: dict[str, object],
     return {"written": len(outcome.written), "devices": len(view.devices),
             "stale": view.unavailable_since is not None, "problem": outcome.problem,
             "keys": [] if keys is None else keys.known()}
-
-
-def work_out_ahead(store: OwnStoreReader, view: FolderView, now: datetime, tz: tzinfo,
-                   day_start_hour: int) -> dict[Window, Worked]:
-    """All computers' totals of the complete weeks and recent days (`widget.sync.covered`),
-    those of the last read kept where nothing they came from changed; none without another
-    computer's time."""
-    from widget.services.devices import others_of
-    from widget.sync.covered import memo_windows, work_out
-    from widget.sync.reader import MergedReader
-
-    others = others_of(view)
-    if not any(len(history) for parts in others.values() for history in parts):
-        return {}
-    reader = MergedReader(store, others, covered=view.covered)
-    try:
-        return work_out(reader, memo_windows(reader.first_use(), now, tz, day_start_hour))
-    except Exception as error:  # only a speed-up: the read is left without it
-        print(f"the totals were not worked out ahead ({type(error).__name__})",
-              file=sys.stderr)
-        return {}
 
 
 def _asked_to_end(_signal: int, _frame: object) -> None:

@@ -26,16 +26,14 @@ of the clock.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from widget.core.calendar import day_window, iso_week, local_day, week_monday, week_window
+from widget.store.api import OwnStoreReader
 from widget.sync.merge import History, to_ms
-
-if TYPE_CHECKING:
-    from widget.sync.reader import MergedReader
 
 Window = tuple[int, int]  # [start, end) in ms UTC
 Mark = tuple[int, int, int]  # OwnIntervalReader.window_marks
@@ -58,17 +56,18 @@ Memo = Mapping[Window, Worked]
 
 class MonthMarks:
     """The other computers' months, each as (first start, latest end, "device:crc"), for
-    naming the months a window reaches without reading a kept month that is not loaded."""
+    naming the months a window reaches without reading a kept month that is not loaded.
+    `mark` gives a month's (first start, latest end or later, CRC-32 of its contents):
+    `widget.sync.compact.month_mark`."""
 
-    def __init__(self, others: Mapping[str, Sequence[History]]) -> None:
-        from widget.sync.compact import month_mark
-
+    def __init__(self, others: Mapping[str, Sequence[History]],
+                 mark: Callable[[History], tuple[int, int, int]]) -> None:
         self.others = others  # what these are the marks of
         self.months: list[tuple[int, int, str]] = []
         for device, parts in others.items():
             for history in parts:
                 if len(history):
-                    lo, hi, crc = month_mark(history)
+                    lo, hi, crc = mark(history)
                     self.months.append((lo, hi, f"{device}:{crc:08x}"))
 
     def of(self, lo: int, hi: int) -> str:
@@ -101,7 +100,22 @@ def memo_windows(first_use: datetime | None, now: datetime, tz: tzinfo, day_star
     return windows
 
 
-def work_out(reader: MergedReader, windows: Sequence[tuple[datetime, datetime]]
+class WorkingReader(Protocol):
+    """What `work_out` reads: `widget.sync.reader.MergedReader`."""
+
+    local: OwnStoreReader
+
+    @property
+    def memo(self) -> Memo: ...
+
+    def month_marks(self) -> MonthMarks: ...
+
+    def live_ms(self, windows: Sequence[Window]) -> list[int]: ...
+
+    def live_apps_ms(self, lo: int, hi: int) -> dict[str, int]: ...
+
+
+def work_out(reader: WorkingReader, windows: Sequence[tuple[datetime, datetime]]
              ) -> dict[Window, Worked]:
     """`reader`'s all-computers total of each window with its marks: a figure `reader`
     already holds with the same marks is kept, the others are merged (the sync child's

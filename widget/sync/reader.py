@@ -123,10 +123,12 @@ class MergedReader(ThisComputersOwn):
                     ) -> MonthMarks:
         """The other computers' months (`others`, this read's by default) as
         `widget.sync.covered` names them (made once a read)."""
+        from widget.sync.compact import month_mark
+
         others = self.others if others is None else others
         marks = self._marks
         if marks is None or marks.others is not others:
-            marks = self._marks = MonthMarks(others)
+            marks = self._marks = MonthMarks(others, month_mark)
         return marks
 
     def close(self) -> None:

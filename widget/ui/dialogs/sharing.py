@@ -416,7 +416,7 @@ class SharingPage(QWidget):
 
     def _show_goals(self, view: FolderView) -> None:
         """A line for each other computer that shares its goals, with "Use its goals..."."""
-        from widget.core.goals import describe_goal
+        from widget.core.alerts import describe_goal
         from widget.services.share import shared_goals
 
         layout = self._goal_lines
@@ -489,7 +489,7 @@ class SharingPage(QWidget):
         self._run("Taking the goals...", take, self._goals_taken)
 
     def _goals_taken(self, result: object) -> None:
-        from widget.core.goals import describe_goal
+        from widget.core.alerts import describe_goal
         from widget.services.share import GoalsTaken
 
         assert isinstance(result, GoalsTaken)
