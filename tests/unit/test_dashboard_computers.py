@@ -11,7 +11,7 @@ the worked-out memo, with goals of quiet hours and of a day; and for another com
 
 This computer's store is a real ResidentStore holding five weeks of use; the other two
 computers' months are real History objects with other apps in front at the same moments
-(tests/unit/test_sync_covered.py's histories, Europe/Berlin, the day starting at 04:00, over
+(tests/helpers/covered.py's histories, Europe/Berlin, the day starting at 04:00, over
 the late-October change of clocks).
 """
 
@@ -24,8 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.test_dashboard_data import assert_same_to_the_ms
-from tests.unit.test_sync_covered import (
+from tests.helpers.covered import (
     BERLIN,
     DAY_START,
     DESKTOP,
@@ -37,6 +36,7 @@ from tests.unit.test_sync_covered import (
     key,
     others,
 )
+from tests.helpers.same import assert_same_to_the_ms
 from widget.core.calendar import day_window, iso_week, week_monday, week_window
 from widget.core.checkin import Checkin
 from widget.core.dashboard import FETCH_WEEKS, DashboardData, dashboard_data

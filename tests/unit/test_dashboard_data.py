@@ -4,7 +4,6 @@ unless said), the loader's reads, and the fast totals against their plain defini
 from __future__ import annotations
 
 import json
-from dataclasses import fields, is_dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.helpers.same import assert_same_to_the_ms
 from widget.core.calendar import iso_week, week_monday, week_window
 from widget.core.checkin import Checkin
 from widget.core.dashboard import (
@@ -296,27 +296,6 @@ def slow_dashboard(history: list[Interval], week: str, now: datetime, *, goals: 
     return dashboard_data(rows, week, now, BERLIN, hour, goals=goals, names=NAMES,
                           checkins=checkins, first_use=min((i.start for i in history),
                                                            default=None))
-
-
-def assert_same_to_the_ms(fast: object, slow: object, where: str = "dashboard") -> None:
-    """`fast == slow`, except that a number may differ by less than half a millisecond: the
-    same milliseconds summed by SQLite and by Python in another order."""
-    if isinstance(fast, int | float) and isinstance(slow, int | float):
-        assert fast == pytest.approx(slow, abs=5e-4), where
-    elif is_dataclass(fast) and not isinstance(fast, type) and type(fast) is type(slow):
-        for field in fields(fast):
-            assert_same_to_the_ms(getattr(fast, field.name), getattr(slow, field.name),
-                                  f"{where}.{field.name}")
-    elif isinstance(fast, tuple | list) and isinstance(slow, tuple | list):
-        assert type(fast) is type(slow) and len(fast) == len(slow), where
-        for k, (a, b) in enumerate(zip(fast, slow, strict=True)):
-            assert_same_to_the_ms(a, b, f"{where}[{k}]")
-    elif isinstance(fast, dict) and isinstance(slow, dict):
-        assert fast.keys() == slow.keys(), where
-        for key in fast:
-            assert_same_to_the_ms(fast[key], slow[key], f"{where}[{key!r}]")
-    else:
-        assert fast == slow, where
 
 
 class Spying:

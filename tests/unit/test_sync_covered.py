@@ -7,7 +7,8 @@ plain reference union.
 
 This computer's store is a real ResidentStore on a temporary data folder; the other
 computers' time is real History objects (or the kept read's LazyHistory). The time zone is
-Europe/Berlin with the day starting at 04:00, over the late-October 2026 change of clocks.
+Europe/Berlin with the day starting at 04:00, over the late-October 2026 change of clocks
+(the histories and windows of tests/helpers/covered.py).
 """
 
 from __future__ import annotations
@@ -19,94 +20,49 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from itertools import pairwise
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests.helpers.cli import call
 from tests.helpers.computers import fill
-from widget.core.calendar import day_window, local_day, week_so_far, week_window
+from tests.helpers.covered import (
+    APPS,
+    BERLIN,
+    BOGUS,
+    DAY_START,
+    DESKTOP,
+    MINE,
+    NOV_2,
+    NOV_3,
+    NOW,
+    SO_FAR,
+    TODAY,
+    W41,
+    W42,
+    W43,
+    add_apps,
+    berlin,
+    day,
+    gap_in,
+    key,
+    others,
+    shared_folders,
+    utc,
+    worked_out,
+)
+from widget.core.calendar import local_day, week_so_far, week_window
 from widget.core.dashboard import same_part_before
-from widget.core.model import Interval, Measure, Rule, RuleKind, TrackedApp
+from widget.core.model import Interval, Measure
 from widget.paths import DB_NAME, SYNC_CACHE_NAME
 from widget.services.devices import others_of
 from widget.store.api import IntervalReader
-from widget.store.db import Store
 from widget.store.resident import ResidentStore
 from widget.sync import compact
 from widget.sync.child import run
 from widget.sync.covered import Window, Worked, memo_from_json, memo_json, memo_windows, work_out
-from widget.sync.folder import SharedFolder, create_identity, load_identity
-from widget.sync.format import split_by_month
+from widget.sync.folder import SharedFolder, load_identity
 from widget.sync.merge import History, histories_of, to_ms
 from widget.sync.reader import MergedReader
-
-BERLIN = ZoneInfo("Europe/Berlin")
-DAY_START = 4
-NOW = datetime(2026, 11, 4, 15, 0, tzinfo=BERLIN)  # a Wednesday afternoon (2026-W45)
-TODAY = local_day(NOW, BERLIN, DAY_START)
-APPS = ("replika", "character-ai", "nomi")
-BOGUS = 123_456_789  # ms no window here holds: seen only when a worked-out figure is taken
-
-
-def walk(seed: int, start: datetime, end: datetime, apps: Sequence[str]) -> list[Interval]:
-    """One computer's intervals from `start` to `end`: one after another (a computer has one
-    app in front), 5 s to 55 min long, gaps of 1 s to 4 h, at any hour of the day and
-    night, some approximate (a deterministic walk)."""
-    out: list[Interval] = []
-    at, end = start.astimezone(UTC), end.astimezone(UTC)  # UTC: a day of 25 hours has them
-    k = seed
-    while True:
-        k = (k * 1103515245 + 12345) % 2**31
-        length = timedelta(seconds=5 + k % 3300, milliseconds=k % 1000)
-        if at + length > end:
-            return out
-        out.append(Interval(apps[k % len(apps)], at, at + length,
-                            Measure.APPROXIMATE if k % 7 == 0 else Measure.FOREGROUND))
-        at += length + timedelta(seconds=1 + (k >> 9) % 14_400)
-
-
-def berlin(month: int, day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, month, day, hour, minute, tzinfo=BERLIN)
-
-
-def utc(month: int, day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, month, day, hour, minute, tzinfo=UTC)
-
-
-def with_these(walked: list[Interval], chosen: list[Interval]) -> list[Interval]:
-    """`walked` without what shares time with `chosen`, and `chosen`."""
-    kept = [iv for iv in walked
-            if not any(iv.start <= c.end and c.start <= iv.end for c in chosen)]
-    return sorted([*kept, *chosen], key=lambda iv: iv.start)
-
-
-# The clocks go back at 03:00 CEST on Sunday 25 October 2026 (01:00 UTC): with the day
-# starting at 04:00, Saturday 24 October's day is 25 hours long and 2026-W43 169.
-MINE = with_these(walk(5, berlin(9, 30, 9), NOW - timedelta(minutes=20), APPS[:2]), [
-    Interval("replika", utc(10, 25, 0, 30), utc(10, 25, 1, 20)),  # across the change
-    Interval("character-ai", utc(10, 25, 2, 30), utc(10, 25, 3, 20)),  # across the day start
-])
-DESKTOP = with_these(walk(11, berlin(9, 23, 20), NOW - timedelta(hours=1), APPS), [
-    Interval("replika", utc(10, 25, 0, 50), utc(10, 25, 1, 40)),
-    Interval("nomi", utc(10, 31, 23, 40), utc(11, 1, 0, 30)),  # across the UTC months
-])
-WORK = walk(17, berlin(10, 5, 8), NOW - timedelta(hours=3), APPS[1:])
-
-
-def others(desktop: Sequence[Interval] = DESKTOP, work: Sequence[Interval] = WORK
-           ) -> dict[str, list[History]]:
-    return {"desktop": histories_of(desktop), "work": histories_of(work)}
-
-
-def add_apps(path: Path) -> None:
-    path.parent.mkdir(mode=0o700, exist_ok=True)
-    store = Store.open(path)
-    try:
-        for key in APPS:
-            store.add_app(TrackedApp(key, key.title(), (Rule(RuleKind.PROCESS, key),)))
-    finally:
-        store.close()
 
 
 @pytest.fixture
@@ -125,16 +81,6 @@ def local(recorded: tuple[ResidentStore, dict[Interval, int]]) -> ResidentStore:
     return recorded[0]
 
 
-def worked_out(local: ResidentStore, tz: tzinfo = BERLIN, day_start: int = DAY_START
-               ) -> dict[Window, Worked]:
-    reader = MergedReader(local, others())
-    return work_out(reader, memo_windows(reader.first_use(), NOW, tz, day_start))
-
-
-def key(window: tuple[datetime, datetime]) -> Window:
-    return to_ms(window[0]), to_ms(window[1])
-
-
 def ms(seconds: Sequence[float]) -> list[int]:
     return [round(s * 1000) for s in seconds]
 
@@ -145,14 +91,6 @@ def weeks_back(count: int, tz: tzinfo = BERLIN, day_start: int = DAY_START
     return [week_window(today - timedelta(weeks=k), tz, day_start) for k in range(1, count + 1)]
 
 
-def day(d: date) -> tuple[datetime, datetime]:
-    return day_window(d, BERLIN, DAY_START)
-
-
-W41 = week_window(date(2026, 10, 5), BERLIN, DAY_START)
-W42 = week_window(date(2026, 10, 12), BERLIN, DAY_START)  # whole in October, UTC too
-W43 = week_window(date(2026, 10, 19), BERLIN, DAY_START)  # the clocks go back
-NOV_3 = day(date(2026, 11, 3))  # the days of November only
 RECENT = [day(TODAY - timedelta(days=k)) for k in range(1, 15)]
 
 
@@ -180,7 +118,7 @@ def test_working_out_again_keeps_each_figure_whose_marks_hold_and_merges_the_res
             key(NOV_3): replace(memo[key(NOV_3)], ms=BOGUS)}
     reader = MergedReader(local, others(), covered=held)
     windows = memo_windows(reader.first_use(), NOW, BERLIN, DAY_START)
-    at = _gap(MINE, NOV_3[0], NOV_3[1])
+    at = gap_in(MINE, NOV_3[0], NOV_3[1])
     local.insert_interval(Interval("replika", at, at + timedelta(minutes=10)))
     again = work_out(reader, windows)
     assert again[key(W42)] == held[key(W42)], "kept as held: not merged again"
@@ -231,16 +169,6 @@ def test_a_read_with_the_memo_equals_the_merged_read_and_takes_it_where_it_can(
 # --- a figure is taken only while it holds ----------------------------------------------------
 
 
-def _gap(intervals: Sequence[Interval], lo: datetime, hi: datetime) -> datetime:
-    """A moment in [lo, hi) followed by ten minutes inside it with none of `intervals`."""
-    ends = sorted((iv.start, iv.end) for iv in intervals)
-    for (_, end), (start, _) in pairwise(ends):
-        if lo <= end and end + timedelta(minutes=11) < hi \
-                and start - end > timedelta(minutes=12):
-            return end + timedelta(minutes=1)
-    raise AssertionError("no gap")
-
-
 def test_a_figure_is_taken_only_while_this_computer_s_time_in_its_window_is_unchanged(
         recorded: tuple[ResidentStore, dict[Interval, int]]) -> None:
     local, rows = recorded
@@ -256,7 +184,7 @@ def test_a_figure_is_taken_only_while_this_computer_s_time_in_its_window_is_unch
         return ms(MergedReader(local, others()).seconds_in([W42]))[0]
 
     assert read() == [BOGUS, BOGUS], "the worked-out figures are what the read gives"
-    at = _gap(MINE, W42[0] + timedelta(days=2), W42[1])
+    at = gap_in(MINE, W42[0] + timedelta(days=2), W42[1])
     added = local.insert_interval(Interval("replika", at, at + timedelta(minutes=10)))
     assert read() == [merged(), BOGUS] != [BOGUS, BOGUS], "an interval added"
     local.update_interval_end(added, at + timedelta(minutes=5))
@@ -269,7 +197,7 @@ def test_a_figure_is_taken_only_while_this_computer_s_time_in_its_window_is_unch
     assert read()[0] == BOGUS
     assert read()[1] == ms(MergedReader(local, others()).seconds_in([NOV_3]))[0] != BOGUS
     # time added to this computer in another window leaves W42's figure standing
-    later = _gap(MINE, berlin(10, 29, 12), berlin(10, 31, 12))
+    later = gap_in(MINE, berlin(10, 29, 12), berlin(10, 31, 12))
     local.insert_interval(Interval("replika", later, later + timedelta(minutes=5)))
     assert read()[0] == BOGUS
 
@@ -353,8 +281,6 @@ def app_ms(seconds: dict[str, float]) -> dict[str, int]:
     return {app: round(s * 1000) for app, s in seconds.items()}
 
 
-NOV_2 = day(date(2026, 11, 2))
-SO_FAR = week_so_far(NOW, BERLIN, DAY_START)
 SAME_PART = same_part_before("2026-W45", NOW, BERLIN, DAY_START)  # to last Wednesday 15:00
 # Each window with the worked-out windows a read takes for it (the rest is merged).
 APP_WINDOWS: list[tuple[tuple[datetime, datetime], list[tuple[datetime, datetime]]]] = [
@@ -430,7 +356,7 @@ def test_each_app_s_figure_is_taken_only_while_both_of_its_marks_hold(
     assert app_ms(reader.app_seconds_in(*SO_FAR)) == {
         app: n for app, n in expected.items() if n > 0}
     # this computer's time in the window changed, and back as it was
-    at = _gap(MINE, W42[0] + timedelta(days=2), W42[1])
+    at = gap_in(MINE, W42[0] + timedelta(days=2), W42[1])
     added = local.insert_interval(Interval("nomi", at, at + timedelta(minutes=10)))
     assert read() == [merged(W42), taken] and "nomi" in read()[0]
     local.update_interval_end(added, at + timedelta(minutes=5))
@@ -523,27 +449,9 @@ def test_each_app_s_figures_round_trip_and_a_malformed_list_of_them_is_none(
 # --- through the kept read (the tray's) -------------------------------------------------------
 
 
-def _shared(tmp_path: Path, *more: tuple[str, Sequence[Interval]]) -> tuple[Path, Path]:
-    """A shared folder holding the desktop's and the work computer's files (and `more`
-    computers' by name), and this computer's data folder (with MINE recorded and an
-    identity)."""
-    shared = tmp_path / "Sync"
-    shared.mkdir()
-    for name, intervals in (("Desktop", DESKTOP), ("Work", WORK), *more):
-        folder = tmp_path / name.lower()
-        folder.mkdir(mode=0o700)
-        writer = SharedFolder(shared, folder, create_identity(folder, name, False), None,
-                              lambda: NOW.astimezone(UTC), BERLIN)
-        outcome = writer.write(split_by_month(intervals), {app: app.title() for app in APPS})
-        assert outcome.problem is None
-    mine = tmp_path / "mine"
-    create_identity(mine, "Laptop", False)
-    return shared, mine
-
-
 def test_the_kept_read_holds_the_memo_and_a_read_of_it_loads_no_month_a_figure_stands_for(
         local: ResidentStore, tmp_path: Path) -> None:
-    shared, mine = _shared(tmp_path)
+    shared, mine = shared_folders(tmp_path)
     identity = load_identity(mine)
     assert identity is not None
     view = SharedFolder(shared, mine, identity, None, lambda: NOW.astimezone(UTC),
@@ -595,7 +503,7 @@ def test_live_windows_apart_are_read_apart_and_the_months_between_stay_unloaded(
         local: ResidentStore, tmp_path: Path) -> None:
     """Today and the same part of a week before (the dashboard's week in progress) never
     read the week between: a month only the gap reaches is not loaded from disk."""
-    shared, mine = _shared(tmp_path, ("Phone", PHONE))
+    shared, mine = shared_folders(tmp_path, ("Phone", PHONE))
     identity = load_identity(mine)
     assert identity is not None
     view = SharedFolder(shared, mine, identity, None, lambda: NOW.astimezone(UTC),
@@ -674,7 +582,7 @@ def test_the_child_leaves_every_complete_week_and_the_recent_days_and_keeps_them
                            {**covered, key(W41): replace(covered[key(W41)], ms=BOGUS)})
         assert child()[key(W41)].ms == BOGUS
         compact.write_view(mine / SYNC_CACHE_NAME, kept, {}, {}, covered)
-        at = _gap(laptop_time, W42[0] + timedelta(days=1), W42[1])
+        at = gap_in(laptop_time, W42[0] + timedelta(days=1), W42[1])
         store.insert_interval(Interval("replika", at, at + timedelta(minutes=10)))
         again = child()
         changed = {k for k in covered if again[k] != covered[k]}

@@ -6,9 +6,9 @@ holding up the read; an entry without each app's figures is worked out again; `f
 over the kept read loads no month; a month reaching a window by its last interval's tail
 alone still marks it.
 
-The fixtures are test_sync_covered's: this computer's real ResidentStore, the other
-computers' real History objects or the kept read's LazyHistory, Europe/Berlin with the day
-starting at 04:00.
+This computer's store is a real ResidentStore, the other computers' time real History objects
+or the kept read's LazyHistory, with tests/helpers/covered.py's histories: Europe/Berlin with
+the day starting at 04:00.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import pytest
 
 from tests.helpers.cli import call
 from tests.helpers.computers import fill
-from tests.unit.test_sync_covered import (
+from tests.helpers.covered import (
     APPS,
     BERLIN,
     BOGUS,
@@ -36,11 +36,11 @@ from tests.unit.test_sync_covered import (
     SO_FAR,
     W42,
     WORK,
-    _gap,
-    _shared,
     add_apps,
+    gap_in,
     key,
     others,
+    shared_folders,
     utc,
     worked_out,
 )
@@ -163,7 +163,7 @@ def test_a_window_whose_own_time_changed_while_it_was_merged_is_left_out(
         hooked: HookedStore) -> None:
     reader = MergedReader(hooked, others())
     windows = memo_windows(reader.first_use(), NOW, BERLIN, DAY_START)
-    at = _gap(MINE, NOV_3[0], NOV_3[1])
+    at = gap_in(MINE, NOV_3[0], NOV_3[1])
     written: list[int] = []
 
     def tracker_writes() -> None:  # after the child's marks, before its merging
@@ -189,7 +189,7 @@ def test_a_window_whose_own_time_changed_while_it_was_merged_is_left_out(
 
 def _view(tmp_path: Path) -> tuple[FolderView, Path]:
     """The shared folder's read (desktop and work computers) and this computer's data folder."""
-    shared, mine = _shared(tmp_path)
+    shared, mine = shared_folders(tmp_path)
     identity = load_identity(mine)
     assert identity is not None
     view = SharedFolder(shared, mine, identity, None, lambda: NOW.astimezone(UTC),
