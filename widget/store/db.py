@@ -25,6 +25,7 @@ from sqlalchemy import (
     URL,
     Connection,
     Engine,
+    Select,
     bindparam,
     create_engine,
     delete,
@@ -117,6 +118,18 @@ _APP_SECONDS_IN = select(_apps.c.key, _APP_MS).join_from(
 ).where(_intervals.c.start_ms >= bindparam("from_ms"), _intervals.c.start_ms < bindparam("hi"),
         _intervals.c.end_ms > bindparam("lo")).group_by(_apps.c.key).having(_APP_MS > 0)
 _FIRST_USE = select(func.min(_intervals.c.start_ms))  # one step down the start index
+
+
+def _overlapping(query: Select[Any], start: datetime, end: datetime, max_span: timedelta
+                 ) -> Select[Any]:
+    """`query` over the intervals sharing time with [start, end), by start: the start index
+    alone bounds it (no interval is longer than `max_span`: `intervals_overlapping`)."""
+    start_ms, end_ms = to_ms(start), to_ms(end)
+    return query.where(
+        _intervals.c.start_ms >= start_ms - span_ms(max_span),
+        _intervals.c.start_ms < end_ms,
+        _intervals.c.end_ms > start_ms,
+    ).order_by(_intervals.c.start_ms, _intervals.c.id)
 
 
 def _utc_now() -> datetime:
@@ -297,17 +310,9 @@ class Store:
         than `max_span` that starts earlier than that is not returned. Intervals that only
         touch the window (end == start, or start == end) do not overlap it.
         """
-        start_ms, end_ms = to_ms(start), to_ms(end)
-        query = (
-            select(_apps.c.key, _intervals.c.start_ms, _intervals.c.end_ms, _intervals.c.measure)
-            .join_from(_intervals, _apps, _intervals.c.app_id == _apps.c.id)
-            .where(
-                _intervals.c.start_ms >= start_ms - span_ms(max_span),
-                _intervals.c.start_ms < end_ms,
-                _intervals.c.end_ms > start_ms,
-            )
-            .order_by(_intervals.c.start_ms, _intervals.c.id)
-        )
+        query = _overlapping(select(_apps.c.key, _intervals.c.start_ms, _intervals.c.end_ms,
+                                    _intervals.c.measure).join_from(
+            _intervals, _apps, _intervals.c.app_id == _apps.c.id), start, end, max_span)
         with self._read() as conn:
             rows = conn.execute(query).all()
         return intervals_from_rows(rows)
@@ -316,16 +321,8 @@ class Store:
                  max_span: timedelta = MAX_SPAN) -> list[tuple[int, int]]:
         """(start, end) in ms UTC of the intervals `intervals_overlapping` gives, ordered by
         start, without their apps."""
-        start_ms, end_ms = to_ms(start), to_ms(end)
-        query = (
-            select(_intervals.c.start_ms, _intervals.c.end_ms)
-            .where(
-                _intervals.c.start_ms >= start_ms - span_ms(max_span),
-                _intervals.c.start_ms < end_ms,
-                _intervals.c.end_ms > start_ms,
-            )
-            .order_by(_intervals.c.start_ms, _intervals.c.id)
-        )
+        query = _overlapping(select(_intervals.c.start_ms, _intervals.c.end_ms), start, end,
+                             max_span)
         with self._read() as conn:
             return [(int(a), int(b)) for a, b in conn.execute(query).all()]
 
@@ -333,17 +330,9 @@ class Store:
                      max_span: timedelta = MAX_SPAN) -> list[tuple[int, int, str, bool]]:
         """(start, end, app key, approximate) of the intervals `intervals_overlapping`
         gives, in its order, in ms UTC."""
-        start_ms, end_ms = to_ms(start), to_ms(end)
-        query = (
-            select(_intervals.c.start_ms, _intervals.c.end_ms, _apps.c.key, _intervals.c.measure)
-            .join_from(_intervals, _apps, _intervals.c.app_id == _apps.c.id)
-            .where(
-                _intervals.c.start_ms >= start_ms - span_ms(max_span),
-                _intervals.c.start_ms < end_ms,
-                _intervals.c.end_ms > start_ms,
-            )
-            .order_by(_intervals.c.start_ms, _intervals.c.id)
-        )
+        query = _overlapping(select(_intervals.c.start_ms, _intervals.c.end_ms, _apps.c.key,
+                                    _intervals.c.measure).join_from(
+            _intervals, _apps, _intervals.c.app_id == _apps.c.id), start, end, max_span)
         with self._read() as conn:
             return [(int(s), int(e), key, measure == MEASURE_APPROXIMATE)
                     for s, e, key, measure in conn.execute(query).all()]

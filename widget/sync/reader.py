@@ -29,7 +29,7 @@ them whole, from the sync job's thread).
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -163,20 +163,16 @@ class MergedReader(ThisComputersOwn):
             return own
         lo, hi = to_ms(start), to_ms(end)
         spans = own
-        for parts in others.values():
-            for history in parts:
-                first, last = history.span_of(lo, hi)
-                if first >= last:
-                    continue
-                base, starts, lengths = history.base_ms, history.starts, history.lengths
-                apps, keys = history.apps, history.keys
-                for i in range(first, last):
-                    s = base + starts[i]
-                    e = s + lengths[i]
-                    if e > lo:
-                        flags = apps[i]
-                        spans.append((s, e, keys[flags & MAX_APPS],
-                                      bool(flags & APPROXIMATE_BIT)))
+        for history, first, last in _reaching(others, lo, hi):
+            base, starts, lengths = history.base_ms, history.starts, history.lengths
+            apps, keys = history.apps, history.keys
+            for i in range(first, last):
+                s = base + starts[i]
+                e = s + lengths[i]
+                if e > lo:
+                    flags = apps[i]
+                    spans.append((s, e, keys[flags & MAX_APPS],
+                                  bool(flags & APPROXIMATE_BIT)))
         spans.sort()
         stretches: list[list[Any]] = []
         growing: dict[str, list[Any]] = {}
@@ -327,14 +323,10 @@ class MergedReader(ThisComputersOwn):
                  max_span: timedelta) -> _Covered:
         """Every computer's time in [lo, hi) (ms UTC) merged, each moment once."""
         spans = self.local.spans_ms(_at(lo), _at(hi), max_span)
-        for parts in others.values():
-            for history in parts:
-                first, last = history.span_of(lo, hi)
-                if first >= last:
-                    continue
-                base, starts, lengths = history.base_ms, history.starts, history.lengths
-                spans.extend((base + starts[i], base + starts[i] + lengths[i])
-                             for i in range(first, last))
+        for history, first, last in _reaching(others, lo, hi):
+            base, starts, lengths = history.base_ms, history.starts, history.lengths
+            spans.extend((base + starts[i], base + starts[i] + lengths[i])
+                         for i in range(first, last))
         return _Covered(spans)
 
     def first_use(self) -> datetime | None:
@@ -375,6 +367,18 @@ def shared_checkins(view: FolderView) -> list[Checkin]:
     (a month's file holds that month's)."""
     return [checkin for device in view.devices for month in device.files.values()
             for checkin in month.checkins or ()]
+
+
+def _reaching(others: Mapping[str, Sequence[History]], lo: int, hi: int
+              ) -> Iterator[tuple[History, int, int]]:
+    """Each other computer's month that may share time with [lo, hi) (ms UTC), with the
+    indexes of its intervals that may (`History.span_of`): a month the window does not reach
+    is never read."""
+    for parts in others.values():
+        for history in parts:
+            first, last = history.span_of(lo, hi)
+            if first < last:
+                yield history, first, last
 
 
 def _at(ms: int) -> datetime:
