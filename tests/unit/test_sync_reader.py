@@ -200,6 +200,10 @@ def test_every_read_agrees_with_window_totals(own: list[Interval], others: list[
         window_totals({"own": histories_of(own), **histories}, *half).all_devices
         for half in halves] + [0.0]
     assert reader.device_totals(start, end).by_device == expected.by_device
+    seconds = reader.device_seconds(start, end)
+    assert seconds.keys() == expected.by_device.keys()
+    for device, total in expected.by_device.items():
+        assert abs(seconds[device] - total) < 0.001, device
 
 
 def test_check_ins_another_computer_shares_join_this_ones_in_time_order(tmp_path: Path

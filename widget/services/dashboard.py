@@ -188,7 +188,7 @@ def computer_rows(choices: list[ComputerChoice], start: datetime, end: datetime
     `by_device`, as `devices_json` says them)."""
     merged = choices[0].reader
     assert isinstance(merged, MergedReader)
-    by_device = merged.device_totals(start, end).by_device
+    by_device = merged.device_seconds(start, end)
     return tuple(ComputerRow(c.key, c.label, by_device.get(
         merged.own_id if c.key == THIS_COMPUTER else c.key, 0.0))
         for c in choices if c.key != ALL_COMPUTERS)

@@ -288,17 +288,17 @@ def devices_json(reading: Reading, start: datetime, end: datetime) -> list[dict[
     reader, view = reading.reader, reading.view
     if view is None or not isinstance(reader, MergedReader):
         return []
-    totals = reader.device_totals(start, end)
+    by_device = reader.device_seconds(start, end)
     rows: list[dict[str, object]] = [{
         "id": reading.own_id, "name": view.this_name, "this_device": True,
-        "seconds": round(totals.by_device.get(reader.own_id, 0.0), 1),
+        "seconds": round(by_device.get(reader.own_id, 0.0), 1),
         "last_written": None, "stale_since": None, "retired": False}]
     for device in view.devices:
         if device.is_self:
             continue
         rows.append({
             "id": device.device_id, "name": device.name, "this_device": False,
-            "seconds": round(totals.by_device.get(device.device_id, 0.0), 1),
+            "seconds": round(by_device.get(device.device_id, 0.0), 1),
             "last_written": None if device.last_written is None
             else device.last_written.isoformat(),
             "stale_since": None if device.stale_since is None

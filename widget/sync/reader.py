@@ -189,6 +189,29 @@ class MergedReader(ThisComputersOwn):
         stretches.sort()
         return [(s, e, app, rough) for s, e, app, rough in stretches]
 
+    def device_seconds(self, start: datetime, end: datetime) -> dict[str, float]:
+        """Each computer's own seconds in [start, end), as it recorded them (this one under
+        `own_id`): `window_totals(...).by_device`, read as the dashboard's card and
+        `report --json` need it: this computer's summed by SQLite, each other's merged from
+        its own spans alone, in time order already (nothing else of the window is read)."""
+        seen = self._seen
+        (own,) = self.local.seconds_in([(start, end)])
+        found = {self.own_id: own}
+        lo, hi = to_ms(start), to_ms(end)
+        for device, parts in seen.others.items():
+            total = 0
+            reach = lo  # the end of the time counted so far: a moment counts once
+            for history, first, last in _reaching({device: parts}, lo, hi):
+                base, starts, lengths = history.base_ms, history.starts, history.lengths
+                for i in range(first, last):
+                    s = max(base + starts[i], reach)
+                    e = min(base + starts[i] + lengths[i], hi)
+                    if e > s:
+                        total += e - s
+                        reach = e
+            found[device] = total / 1000
+        return found
+
     def device_totals(self, start: datetime, end: datetime) -> WindowTotals:
         """`window_totals` of [start, end): all devices, each app, each device (this one under
         `own_id`)."""
