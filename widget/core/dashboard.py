@@ -244,8 +244,12 @@ def dashboard_data(intervals: Iterable[Interval], week: str, now: datetime, tz: 
         else week_totals, all_weeks, first_use, tz, day_start_hour)
     first_week = first_week_of(first_use, tz, day_start_hour)
     history = {k: t for k, t in totals.items() if t is not None and k != all_weeks[-1]}
-    shown = overlapping(*week_window(monday, tz, day_start_hour))
-    report = week_report(shown, week, history, goals, names, tz, day_start_hour, now=now)
+    week_start, week_end = week_window(monday, tz, day_start_hour)
+    shown = clipped(overlapping(week_start, week_end), week_start, week_end)
+    # the week's time each moment once, worked out once for the report and the hour grid
+    wall = wall_time(shown)
+    report = week_report(shown, week, history, goals, names, tz, day_start_hour, now=now,
+                         wall=wall)
     if totals[all_weeks[-1]] is not None:
         totals[all_weeks[-1]] = report.total_s  # the very number the header shows
 
@@ -274,7 +278,8 @@ def dashboard_data(intervals: Iterable[Interval], week: str, now: datetime, tz: 
         first_week=first_week,
         weeks=points,
         trend=trend,
-        grid=hour_grid(shown, monday, tz, day_start_hour, _quiet_goal(goals)),
+        grid=hour_grid(shown if wall is None else wall, monday, tz, day_start_hour,
+                       _quiet_goal(goals)),
         checkins=tuple(placed_checkins(checkins, shown_from, week, tz, day_start_hour)),
         apps=tuple(app_rows(report, previous, days_so_far, names)),
         days_so_far=days_so_far,

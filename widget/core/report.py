@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import pairwise
+from types import EllipsisType
 from typing import Any
 
 from widget.core.calendar import day_window, iso_week, week_monday, week_window
@@ -369,7 +370,8 @@ def _goal(goals: Sequence[Goal], kind: GoalKind) -> Goal | None:
 
 def week_report(intervals: Iterable[Interval], week: str, history_weeks: Mapping[str, float],
                 goals: Sequence[Goal], names: Mapping[str, str], tz: tzinfo,
-                day_start_hour: int, *, now: datetime | None = None) -> WeekReport:
+                day_start_hour: int, *, now: datetime | None = None,
+                wall: Sequence[Interval] | EllipsisType | None = ...) -> WeekReport:
     """The report of ISO `week` from its intervals and the totals of the weeks before it.
 
     `history_weeks` maps earlier ISO weeks to their all-apps totals (an entry for `week`
@@ -380,6 +382,9 @@ def week_report(intervals: Iterable[Interval], week: str, history_weeks: Mapping
     looks at up to the last 8 complete weeks: ending with this week when it is complete, and
     with the week before while it is still in progress, because half a week would always
     look like a fall (see `widget.core.trend`).
+
+    `wall`: `wall_time` of the week's parts, when the caller worked it out already (the
+    dashboard's hour grid draws the same); worked out here otherwise.
     """
     start, end = week_window(week_monday(week), tz, day_start_hour)
     complete = now is None or now >= end
@@ -395,7 +400,7 @@ def week_report(intervals: Iterable[Interval], week: str, history_weeks: Mapping
     per_app = dict(sorted(app_seconds.items(), key=lambda kv: (-kv[1], kv[0])))
     # All apps together: each moment once (the apps' own figures may add up to more when two
     # computers had different apps in front at once).
-    wall = wall_time(parts)
+    wall = wall_time(parts) if wall is ... else wall
     together = parts if wall is None else wall
     total = sum(p.seconds for p in together)
     wall_per_day = None if wall is None else {
