@@ -40,15 +40,7 @@ from widget.core.intervals import MAX_SPAN
 from widget.core.model import Interval, Measure, TrackedApp
 from widget.store.api import OwnStoreContract, OwnStoreReader, StoreReader
 from widget.sync.covered import Memo, MonthMarks, Window, Worked, chains, split
-from widget.sync.merge import (
-    APPROXIMATE_BIT,
-    MAX_APPS,
-    History,
-    WindowTotals,
-    histories_of,
-    to_ms,
-    window_totals,
-)
+from widget.sync.merge import APPROXIMATE_BIT, MAX_APPS, History, to_ms
 
 if TYPE_CHECKING:
     from widget.sync.view import FolderView
@@ -84,7 +76,7 @@ class MergedReader(ThisComputersOwn):
     """This computer's store and the other devices' histories, read as one `StoreReader`.
 
     `others` maps each other device's id to its histories (`DeviceView.histories()`);
-    `own_id` is this computer's id in the shared folder (for `device_totals`); `names` are the
+    `own_id` is this computer's id in the shared folder (for `device_seconds`); `names` are the
     other devices' app names, used for keys this computer does not know; `covered` are the
     all-computers totals the sync child worked out ahead (`widget.sync.covered`)."""
 
@@ -211,12 +203,6 @@ class MergedReader(ThisComputersOwn):
                         reach = e
             found[device] = total / 1000
         return found
-
-    def device_totals(self, start: datetime, end: datetime) -> WindowTotals:
-        """`window_totals` of [start, end): all devices, each app, each device (this one under
-        `own_id`)."""
-        own = self.local.intervals_overlapping(start, end)
-        return window_totals({self.own_id: histories_of(own), **self.others}, start, end)
 
     def spans_ms(self, start: datetime, end: datetime,
                  max_span: timedelta = MAX_SPAN) -> list[tuple[int, int]]:
