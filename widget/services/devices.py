@@ -454,10 +454,10 @@ class SyncJob:
         from dataclasses import replace
 
         from widget.core.options import Options
-        view = replace(view, covered=work_out_ahead(
-            self._store, replace(view, covered=self._covered), self._now(), self._tz,
-            int(Options.from_settings(settings).day_start_hour)))
-        self._covered = view.covered
+        self._covered = work_out_ahead(self._store, view, self._covered, self._now(),
+                                       self._tz,
+                                       int(Options.from_settings(settings).day_start_hour))
+        view = replace(view, covered=self._covered)
         log.info("shared folder: %d month(s) written, %d other computer(s) read%s",
                  len(outcome.written), len(view.devices),
                  ", not written" if outcome.problem else "",
@@ -468,18 +468,18 @@ class SyncJob:
             self._on_read(view)
 
 
-def work_out_ahead(store: OwnStoreReader, view: FolderView, now: datetime, tz: tzinfo,
-                   day_start_hour: int) -> dict[Window, Worked]:
-    """All computers' totals of the complete weeks and recent days (`widget.sync.covered`),
-    those of the last read kept where nothing they came from changed; none without another
-    computer's time."""
+def work_out_ahead(store: OwnStoreReader, view: FolderView, held: Memo, now: datetime,
+                   tz: tzinfo, day_start_hour: int) -> dict[Window, Worked]:
+    """All computers' totals of the complete weeks and recent days (`widget.sync.covered`)
+    over `view`'s other computers, those `held` (the last ones worked out) kept where nothing
+    they came from changed; none without another computer's time."""
     from widget.sync.covered import memo_windows, work_out
     from widget.sync.reader import MergedReader
 
     others = others_of(view)
     if not any(len(history) for parts in others.values() for history in parts):
         return {}
-    reader = MergedReader(store, others, covered=view.covered)
+    reader = MergedReader(store, others, covered=held)
     try:
         return work_out(reader, memo_windows(reader.first_use(), now, tz, day_start_hour))
     except Exception as error:  # only a speed-up: the read is left without it

@@ -53,7 +53,7 @@ def run(data_dir: Path, given: dict[str, object],
             return {"off": True}
         outcome = write_own(shared, store, months_to_write(shared.now()))
         view = shared.read()
-        covered = work_out_ahead(store, view, shared.now(), tz,
+        covered = work_out_ahead(store, view, view.covered, shared.now(), tz,
                                  int(Options.from_settings(settings).day_start_hour))
     finally:
         store.close()

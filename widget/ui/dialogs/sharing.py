@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import platform
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -450,25 +450,16 @@ class SharingPage(QWidget):
         """The question, window-modal: this computer's goals made `device`'s, or "Not now"
         (the default, and Esc): never done without the person asking."""
         name = printable(device.name)
-        box = plain_box(QMessageBox(QMessageBox.Icon.Question, window_title("Other computers"),
-                                    USE_GOALS_QUESTION.format(name=name),
-                                    QMessageBox.StandardButton.NoButton, self))
-        box.setInformativeText(USE_GOALS_DETAILS.format(name=name, said=said))
-        use = box.addButton(USE_GOALS.format(name=name), QMessageBox.ButtonRole.AcceptRole)
-        later = box.addButton(NOT_NOW, QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(later)
-        box.setEscapeButton(later)
-        self.question = box
+        use = USE_GOALS.format(name=name)
 
-        def answered(_code: int) -> None:
-            chosen = box.clickedButton()
-            self.question = None
-            box.deleteLater()
-            if chosen is use:
+        def answered(chosen: str | None) -> None:
+            if chosen == use:
                 self.use_goals(device)
 
-        box.finished.connect(answered)
-        box.open()
+        self._ask(USE_GOALS_QUESTION.format(name=name),
+                  USE_GOALS_DETAILS.format(name=name, said=said),
+                  [(use, QMessageBox.ButtonRole.AcceptRole),
+                   (NOT_NOW, QMessageBox.ButtonRole.RejectRole)], NOT_NOW, NOT_NOW, answered)
 
     def use_goals(self, device: DeviceView) -> None:
         """`device`'s goals made this computer's, on a worker thread (the goals are changed
@@ -509,27 +500,17 @@ class SharingPage(QWidget):
     def ask_to_stop(self) -> None:
         """The question, window-modal: take this computer's files out, or leave them (the
         default, and Enter); Esc keeps sharing and changes nothing."""
-        box = plain_box(QMessageBox(QMessageBox.Icon.Question, window_title("Other computers"),
-                                    STOP_QUESTION, QMessageBox.StandardButton.NoButton, self))
-        box.setInformativeText(STOP_DETAILS)
-        remove = box.addButton(REMOVE, QMessageBox.ButtonRole.DestructiveRole)
-        leave = box.addButton(LEAVE, QMessageBox.ButtonRole.AcceptRole)
-        keep = box.addButton(KEEP, QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(leave)
-        box.setEscapeButton(keep)
-        self.question = box
 
-        def answered(_code: int) -> None:
-            chosen = box.clickedButton()
-            self.question = None
-            box.deleteLater()
-            if chosen is remove or chosen is leave:
-                self.stop_sharing(remove_my_files=chosen is remove)
+        def answered(chosen: str | None) -> None:
+            if chosen in (REMOVE, LEAVE):
+                self.stop_sharing(remove_my_files=chosen == REMOVE)
             else:
                 self.share.setChecked(True)
 
-        box.finished.connect(answered)
-        box.open()
+        self._ask(STOP_QUESTION, STOP_DETAILS,
+                  [(REMOVE, QMessageBox.ButtonRole.DestructiveRole),
+                   (LEAVE, QMessageBox.ButtonRole.AcceptRole),
+                   (KEEP, QMessageBox.ButtonRole.RejectRole)], LEAVE, KEEP, answered)
 
     def stop_sharing(self, remove_my_files: bool) -> None:
         from widget.services.share import stop_sharing
@@ -559,6 +540,28 @@ class SharingPage(QWidget):
         self._say(said)
 
     # --- small parts ---------------------------------------------------------------------
+
+    def _ask(self, question: str, details: str,
+             answers: Sequence[tuple[str, QMessageBox.ButtonRole]], default: str, escape: str,
+             then: Callable[[str | None], None]) -> None:
+        """A window-modal question (kept in `question` while open), then `then` with the
+        text of the button chosen (None: closed without one)."""
+        box = plain_box(QMessageBox(QMessageBox.Icon.Question, window_title("Other computers"),
+                                    question, QMessageBox.StandardButton.NoButton, self))
+        box.setInformativeText(details)
+        buttons = {text: box.addButton(text, role) for text, role in answers}
+        box.setDefaultButton(buttons[default])
+        box.setEscapeButton(buttons[escape])
+        self.question = box
+
+        def answered(_code: int) -> None:
+            chosen = box.clickedButton()
+            self.question = None
+            box.deleteLater()
+            then(next((text for text, button in buttons.items() if button is chosen), None))
+
+        box.finished.connect(answered)
+        box.open()
 
     def _zone(self) -> tzinfo:
         if self._tz is None:
